@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Runs the test suites with node:test. Node 20 does not expand globs, so the
+// files are listed here; a run that executes no test fails.
+import { spawn } from 'node:child_process'
+import { readdirSync, statSync, readFileSync, mkdtempSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+
+const SUITES = {
+  unit: ['test/unit'],
+  integration: ['test/integration'],
+  fault: ['test/fault'],
+  api: ['test/api'],
+  e2e: ['test/e2e'],
+}
+const which = process.argv[2] ?? 'all'
+const dirs = which === 'all' ? Object.values(SUITES).flat() : SUITES[which]
+if (!dirs) {
+  console.error(`unknown suite ${which}; one of: all, ${Object.keys(SUITES).join(', ')}`)
+  process.exit(2)
+}
+
+function collect(dir) {
+  let out = []
+  let entries
+  try {
+    entries = readdirSync(dir)
+  } catch {
+    return out
+  }
+  for (const name of entries.sort()) {
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) out = out.concat(collect(p))
+    else if (name.endsWith('.test.ts')) out.push(p)
+  }
+  return out
+}
+
+const files = dirs.flatMap(collect).concat(process.argv.slice(3))
+if (files.length === 0) {
+  console.error('no test files found: a run that executes no test is a failure')
+  process.exit(1)
+}
+
+const tap = join(mkdtempSync(join(tmpdir(), 'bmcvisor-test-')), 'report.tap')
+const args = [
+  '--import', 'tsx', '--test',
+  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 3}`,
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+  ...files,
+]
+const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+child.on('exit', (code, signal) => {
+  const report = readFileSync(tap, 'utf8')
+  const num = (k) => Number(/^# (\w+) (\d+)$/m.test(report) ? (report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0) : 0)
+  const tests = num('tests'), pass = num('pass'), fail = num('fail'), skipped = num('skipped')
+  console.log(`\n${pass} passed, ${fail} failed, ${skipped} skipped`)
+  if (tests === 0) {
+    console.error('no test was executed: failing the run')
+    process.exit(1)
+  }
+  process.exit(signal ? 1 : (code ?? 1))
+})
