@@ -125,13 +125,17 @@ export function decodeOpenSessionResponse(b: Buffer): OpenSessionResponse {
   const r = new Reader('Open Session Response', b)
   const messageTag = r.u8()
   const status = r.u8()
+  if (status !== 0) {
+    // QUIRK(ipmi_sim): error responses may stop after the status byte; a
+    // missing console session ID reads as 0.
+    const maxPrivilege = (r.optionalU8() ?? 0) & 0x0f
+    r.optionalU8()
+    const remoteConsoleSessionId = r.remaining >= 4 ? r.u32() : 0
+    return { messageTag, status, maxPrivilege, remoteConsoleSessionId, managedSystemSessionId: 0, auth: 0, integrity: 0, confidentiality: 0 }
+  }
   const maxPrivilege = r.u8() & 0x0f
   r.u8()
   const remoteConsoleSessionId = r.u32()
-  if (status !== 0) {
-    // Error responses may be cut short after the console session ID.
-    return { messageTag, status, maxPrivilege, remoteConsoleSessionId, managedSystemSessionId: 0, auth: 0, integrity: 0, confidentiality: 0 }
-  }
   const managedSystemSessionId = r.u32()
   return { messageTag, status, maxPrivilege, remoteConsoleSessionId, managedSystemSessionId, auth: readProposal(r, 0), integrity: readProposal(r, 1), confidentiality: readProposal(r, 2) }
 }
@@ -189,6 +193,7 @@ export function decodeRakp2(b: Buffer): Rakp2 {
   const r = new Reader('RAKP Message 2', b)
   const messageTag = r.u8()
   const status = r.u8()
+  if (status !== 0) return { messageTag, status, remoteConsoleSessionId: shortErrorSessionId(r), bmcRandom: Buffer.alloc(0), bmcGuid: Buffer.alloc(0), authCode: Buffer.alloc(0) }
   r.bytes(2)
   const remoteConsoleSessionId = r.u32()
   if (status !== 0) return { messageTag, status, remoteConsoleSessionId, bmcRandom: Buffer.alloc(0), bmcGuid: Buffer.alloc(0), authCode: Buffer.alloc(0) }
@@ -229,8 +234,16 @@ export function decodeRakp4(b: Buffer): Rakp4 {
   const r = new Reader('RAKP Message 4', b)
   const messageTag = r.u8()
   const status = r.u8()
+  if (status !== 0) return { messageTag, status, remoteConsoleSessionId: shortErrorSessionId(r), icv: Buffer.alloc(0) }
   r.bytes(2)
   return { messageTag, status, remoteConsoleSessionId: r.u32(), icv: r.rest() }
+}
+
+/** Error answers may be cut short; a missing console session ID reads as 0. */
+function shortErrorSessionId(r: Reader): number {
+  if (r.remaining < 6) return 0
+  r.bytes(2)
+  return r.u32()
 }
 
 function u32(n: number): number[] {

@@ -1,0 +1,155 @@
+/**
+ * Choosing how to log in: Get Channel Authentication Capabilities (IPMI 1.5
+ * framing, pre-session), the cipher suite (Get Channel Cipher Suites when the
+ * BMC answers it, else 17 then 3), the privilege (administrator, falling back
+ * to operator when refused, as pyghmi does) and Set Session Privilege Level.
+ *
+ * QUIRK(ipmi_sim): it never answers Get Channel Cipher Suites before a
+ * session, and ipmitool then waits 10 s. We give that probe `probeMs` per try
+ * and go on with our own preference order.
+ * QUIRK(ipmi_sim): Open Session with privilege 0 ("highest matching") is
+ * refused, so we always ask for an explicit level.
+ */
+import { IpmiError } from '../ipmi/errors.js'
+import { decodeResponse } from '../ipmi/command.js'
+import { CIPHER_SUITES, isSupportedSuite, SUPPORTED_SUITES_BY_PREFERENCE } from '../ipmi/crypto.js'
+import { decodeLanResponse, encodeLanRequest } from '../ipmi/lan-message.js'
+import { encodeRmcpPlusPacket, encodeV15Packet, PayloadType } from '../ipmi/packet.js'
+import { Privilege } from '../ipmi/rakp.js'
+import { GetChannelAuthCapabilities, type GetChannelAuthCapabilitiesResponse } from '../ipmi/commands/get-channel-auth-capabilities.js'
+import { GetChannelCipherSuites, isLastCipherSuitePage, parseCipherSuiteRecords } from '../ipmi/commands/get-channel-cipher-suites.js'
+import type { SessionConfig, SessionTiming } from './config.js'
+import { login, type HandshakeLink, type LoginResult } from './handshake.js'
+
+/** -2 marks an IPMI 1.5 framed packet offered by the session dispatcher. */
+export const V15_PACKET = -2
+
+export interface NegotiateDeps {
+  config: SessionConfig
+  timing: SessionTiming
+  /** A suite that worked before with this BMC: tried first. */
+  preferredSuite: number | undefined
+  remainingMs(): number
+  random(n: number): Buffer
+  sendPreSession(datagram: Buffer): void
+  awaitPacket<T>(accept: (payloadType: number, payload: Buffer, sessionId: number) => T | undefined, timeoutMs: number): Promise<T | undefined>
+  activate(r: LoginResult & { suite: number }): void
+  /** Sends Set Session Privilege Level inside the new session; resolves with its completion code. */
+  setPrivilege(privilege: number): Promise<number>
+}
+
+const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, oem: 5 }
+
+export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; privilege: number }> {
+  const c = d.config
+  const username = Buffer.from(c.username, 'utf8')
+  const password = Buffer.isBuffer(c.password) ? c.password : Buffer.from(c.password, 'utf8')
+  if (username.length > 16) throw new IpmiError('BMC_AUTH_FAILED', 'user name is longer than 16 bytes')
+  if (password.length > 20) throw new IpmiError('BMC_AUTH_FAILED', 'password is longer than 20 bytes')
+  if (c.cipherSuite !== undefined) {
+    if (c.cipherSuite === 0 && c.allowInsecureSuite0 !== true) {
+      throw new IpmiError('BMC_INSECURE_CIPHER_SUITE', 'cipher suite 0 has no authentication; refused unless the node explicitly allows it')
+    }
+    if (!isSupportedSuite(c.cipherSuite)) throw new IpmiError('BMC_NO_CIPHER_SUITE', `cipher suite ${c.cipherSuite} is not supported (supported: ${SUPPORTED_SUITES_BY_PREFERENCE.join(', ')})`)
+  }
+  const wanted = PRIVILEGES[c.privilege ?? 'administrator'] ?? Privilege.Administrator
+  const fallback = c.privilegeFallback ?? c.privilege === undefined
+  const privileges = fallback && wanted === Privilege.Administrator ? [Privilege.Administrator, Privilege.Operator] : [wanted]
+
+  const caps = await authCapabilities(d, privileges[0]!)
+  if (!caps.ipmiV20ExtendedData || !caps.supportsIpmiV20) {
+    throw new IpmiError('BMC_PROTOCOL_ERROR', 'BMC does not offer IPMI 2.0 (RMCP+) on this channel', { details: { stage: 'Get Channel Authentication Capabilities' } })
+  }
+  const suites = c.cipherSuite !== undefined ? [c.cipherSuite] : await candidateSuites(d)
+
+  const link: HandshakeLink = {
+    sendSetup: (pt, payload) => d.sendPreSession(encodeRmcpPlusPacket({ payloadType: pt, sessionId: 0, sessionSeq: 0, payload })),
+    awaitSetup: (pt, accept, ms) => d.awaitPacket((got, payload) => (got === pt ? accept(payload) : undefined), ms),
+    random: d.random,
+    remainingMs: d.remainingMs,
+  }
+  let last: IpmiError | undefined
+  for (const privilege of privileges) {
+    for (const suite of suites) {
+      let r: LoginResult
+      try {
+        r = await login(link, {
+          suite, privilege, username, password, kg: c.kg, nameOnlyLookup: c.nameOnlyLookup ?? true,
+          attempts: d.timing.handshakeAttempts, stepTimeoutMs: d.timing.retransmitMs,
+        })
+      } catch (e) {
+        if (!(e instanceof IpmiError)) throw e
+        last = e
+        if (e.code === 'BMC_NO_CIPHER_SUITE') continue
+        if (e.code === 'BMC_PRIVILEGE_REFUSED' || (e.code === 'BMC_AUTH_FAILED' && e.details.status === 0x0d)) break
+        throw e
+      }
+      d.activate({ ...r, suite })
+      const cc = await d.setPrivilege(privilege)
+      if (cc === 0) return { suite, privilege }
+      // 0x80/0x81: level not available for this user or channel.
+      last = new IpmiError('BMC_PRIVILEGE_REFUSED', `BMC refused privilege ${privilege} (Set Session Privilege Level completion code 0x${cc.toString(16)})`, { details: { privilege, completionCode: cc } })
+      if (privileges.length > 1 && privilege === Privilege.Administrator) {
+        const cc2 = await d.setPrivilege(Privilege.Operator)
+        if (cc2 === 0) return { suite, privilege: Privilege.Operator }
+      }
+      throw last
+    }
+    if (last?.code === 'BMC_NO_CIPHER_SUITE') break
+  }
+  if (last === undefined || last.code === 'BMC_NO_CIPHER_SUITE') {
+    throw new IpmiError('BMC_NO_CIPHER_SUITE', `BMC accepted none of the cipher suites tried (${suites.join(', ')})`, { details: { tried: suites.join(',') } })
+  }
+  throw last
+}
+
+async function authCapabilities(d: NegotiateDeps, privilege: number): Promise<GetChannelAuthCapabilitiesResponse> {
+  const cmd = GetChannelAuthCapabilities
+  for (let attempt = 0; d.remainingMs() > 0; attempt++) {
+    const rqSeq = (attempt + 1) & 0x3f
+    const msg = encodeLanRequest({ netFn: cmd.netFn, cmd: cmd.cmd, rqSeq, data: cmd.encode({ maxPrivilege: privilege as 4 }) })
+    d.sendPreSession(encodeV15Packet(msg))
+    const wait = Math.min(d.timing.retransmitMs + attempt * d.timing.backoffMs, d.remainingMs())
+    const res = await d.awaitPacket((pt, payload) => {
+      if (pt !== V15_PACKET) return undefined
+      const r = decodeLanResponse(payload)
+      return r.cmd === cmd.cmd && r.rqSeq === rqSeq ? r : undefined
+    }, wait)
+    if (res !== undefined) return decodeResponse(cmd, res.cc, res.data)
+  }
+  throw new IpmiError('BMC_UNREACHABLE', 'no answer from BMC (Get Channel Authentication Capabilities)', {
+    retryable: true,
+    details: { stage: 'Get Channel Authentication Capabilities' },
+  })
+}
+
+/** Suites to try, best first. Uses the BMC's list when it answers quickly. */
+async function candidateSuites(d: NegotiateDeps): Promise<number[]> {
+  const offered = await listCipherSuites(d).catch(() => undefined)
+  let order: number[]
+  if (offered === undefined) order = [17, 3] // mandatory suite 3 and the modern 17 (reference §2.2)
+  else order = SUPPORTED_SUITES_BY_PREFERENCE.filter((s) => offered.includes(s))
+  if (d.preferredSuite !== undefined && order.includes(d.preferredSuite)) order = [d.preferredSuite, ...order.filter((s) => s !== d.preferredSuite)]
+  if (order.length === 0) throw new IpmiError('BMC_NO_CIPHER_SUITE', `BMC offers no cipher suite we support (offered: ${offered?.join(', ') ?? 'unknown'})`)
+  return order
+}
+
+async function listCipherSuites(d: NegotiateDeps): Promise<number[] | undefined> {
+  const cmd = GetChannelCipherSuites
+  let data = Buffer.alloc(0)
+  for (let index = 0; index <= 0x3f; index++) {
+    const rqSeq = (0x20 + index) & 0x3f
+    const msg = encodeLanRequest({ netFn: cmd.netFn, cmd: cmd.cmd, rqSeq, data: cmd.encode({ listIndex: index }) })
+    d.sendPreSession(encodeRmcpPlusPacket({ payloadType: PayloadType.Ipmi, sessionId: 0, sessionSeq: 0, payload: msg }))
+    const res = await d.awaitPacket((pt, payload) => {
+      if (pt !== PayloadType.Ipmi) return undefined
+      const r = decodeLanResponse(payload)
+      return r.cmd === cmd.cmd && r.rqSeq === rqSeq ? r : undefined
+    }, Math.min(d.timing.probeMs, d.remainingMs()))
+    if (res === undefined) return undefined
+    const page = decodeResponse(cmd, res.cc, res.data)
+    data = Buffer.concat([data, page.recordData])
+    if (isLastCipherSuitePage(page)) break
+  }
+  return parseCipherSuiteRecords(data).filter((r) => r.oemIana === undefined && CIPHER_SUITES[r.id] !== undefined).map((r) => r.id)
+}
