@@ -1,0 +1,32 @@
+/**
+ * Every IPMI command codec, one file per command (IPMI v2.0 command names).
+ * Each exports an IpmiCommand object plus its request/response types; the
+ * session layer sends them with decodeResponse from ../command.js.
+ */
+export * from './common.js'
+export * from './get-device-id.js'
+export * from './cold-reset.js'
+export * from './get-system-guid.js'
+export * from './get-channel-auth-capabilities.js'
+export * from './get-channel-cipher-suites.js'
+export * from './set-session-privilege-level.js'
+export * from './close-session.js'
+export * from './get-chassis-status.js'
+export * from './chassis-control.js'
+export * from './chassis-identify.js'
+export * from './boot-option-parameters.js'
+export * from './get-system-boot-options.js'
+export * from './set-system-boot-options.js'
+export * from './get-user-access.js'
+export * from './set-user-access.js'
+export * from './get-user-name.js'
+export * from './set-user-name.js'
+export * from './set-user-password.js'
+export * from './set-user-payload-access.js'
+export * from './activate-payload.js'
+export * from './deactivate-payload.js'
+export * from './get-payload-activation-status.js'
+export * from './get-payload-instance-info.js'
+export * from './sol-configuration-parameters.js'
+export * from './get-sol-configuration-parameters.js'
+export * from './set-sol-configuration-parameters.js'
