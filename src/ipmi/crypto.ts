@@ -48,7 +48,9 @@ function hashName(auth: number): 'sha1' | 'sha256' {
   throw new Error(`unsupported authentication algorithm ${auth}`)
 }
 
+/** HMAC with the suite's authentication algorithm; suite 0 (auth none) has empty codes and keys. */
 export function hmac(auth: number, key: Uint8Array, ...parts: Uint8Array[]): Buffer {
+  if (auth === AuthAlg.None) return Buffer.alloc(0)
   const h = createHmac(hashName(auth), key)
   for (const p of parts) h.update(p)
   return h.digest()

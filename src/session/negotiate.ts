@@ -34,8 +34,8 @@ export interface NegotiateDeps {
   sendPreSession(datagram: Buffer): void
   awaitPacket<T>(accept: (payloadType: number, payload: Buffer, sessionId: number) => T | undefined, timeoutMs: number): Promise<T | undefined>
   activate(r: LoginResult & { suite: number }): void
-  /** Sends Set Session Privilege Level inside the new session; resolves with its completion code. */
-  setPrivilege(privilege: number): Promise<number>
+  /** Sends Set Session Privilege Level inside the new session; resolves with its completion code and answer data. */
+  setPrivilege(privilege: number): Promise<{ cc: number; data: Buffer }>
 }
 
 const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, oem: 5 }
@@ -85,13 +85,14 @@ export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; priv
         throw e
       }
       d.activate({ ...r, suite })
-      const cc = await d.setPrivilege(privilege)
-      if (cc === 0) return { suite, privilege }
+      const { cc, data } = await d.setPrivilege(privilege)
+      // The answer carries the level now in force (IPMI v2.0 §22.18); trust it over our request.
+      if (cc === 0) return { suite, privilege: (data[0] ?? privilege) & 0x0f }
       // 0x80/0x81: level not available for this user or channel.
       last = new IpmiError('BMC_PRIVILEGE_REFUSED', `BMC refused privilege ${privilege} (Set Session Privilege Level completion code 0x${cc.toString(16)})`, { details: { privilege, completionCode: cc } })
       if (privileges.length > 1 && privilege === Privilege.Administrator) {
-        const cc2 = await d.setPrivilege(Privilege.Operator)
-        if (cc2 === 0) return { suite, privilege: Privilege.Operator }
+        const second = await d.setPrivilege(Privilege.Operator)
+        if (second.cc === 0) return { suite, privilege: (second.data[0] ?? Privilege.Operator) & 0x0f }
       }
       throw last
     }

@@ -112,8 +112,7 @@ export class Session extends EventEmitter<SessionEvents> {
           this._info = { cipherSuite: r.suite, privilege: 'none', remoteConsoleSessionId: r.remoteConsoleSessionId, managedSystemSessionId: r.managedSystemSessionId }
         },
         setPrivilege: async (priv) => {
-          const res = await this.request(0x06, 0x3b, Buffer.from([priv]), { timeoutMs: Math.max(1, deadline - this.clock.now()) })
-          return res.cc
+          return this.request(0x06, 0x3b, Buffer.from([priv]), { timeoutMs: Math.max(1, deadline - this.clock.now()) })
         },
       })
       this._info = { ...this._info!, privilege: PRIVILEGE_NAMES[result.privilege] ?? String(result.privilege) }

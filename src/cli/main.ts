@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * The bmcvisor command: dispatches to subcommands. Only this file and
+ * src/main.ts wire layers together.
+ */
+import { ipmiCommand } from './ipmi.js'
+
+const USAGE = `usage: bmcvisor <command> [options]
+commands:
+  ipmi     talk to one BMC directly (bmcvisor ipmi --help)`
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  switch (cmd) {
+    case 'ipmi':
+      return ipmiCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin, ttyOut: process.stdout })
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE + '\n')
+      return cmd === undefined ? 2 : 0
+    default:
+      process.stderr.write(`bmcvisor: VALIDATION_FAILED: unknown command ${cmd}\n${USAGE}\n`)
+      return 2
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

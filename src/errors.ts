@@ -1,0 +1,98 @@
+/**
+ * The service-wide error registry: every stable error code bmcvisor can
+ * return, its HTTP status and one line of documentation. Codes raised by the
+ * IPMI library (src/ipmi/errors.ts) are registered here too; a unit test
+ * checks both directions, so a code cannot exist without a status and a doc.
+ *
+ * Across threads errors travel as WireError and are rebuilt by fromWire:
+ * compare `err.code`, never `instanceof`. Messages never carry secrets.
+ */
+import type { ErrorDetails, IpmiErrorCode } from './ipmi/errors.js'
+
+export interface ErrorSpec {
+  status: number
+  retryable: boolean
+  doc: string
+}
+
+export const ERROR_CODES = {
+  // Requests and access
+  VALIDATION_FAILED: { status: 400, retryable: false, doc: 'The request (body, parameter or command line) is invalid; details name the field.' },
+  UNAUTHORIZED: { status: 401, retryable: false, doc: 'No valid bearer token was given.' },
+  FORBIDDEN: { status: 403, retryable: false, doc: "The token's role does not allow this." },
+  NODE_NOT_FOUND: { status: 404, retryable: false, doc: 'No node has this name.' },
+  CONFLICT: { status: 409, retryable: false, doc: 'The change conflicts with existing state (for example a node that already exists).' },
+  // BMC outcomes
+  BMC_UNREACHABLE: { status: 504, retryable: true, doc: 'The BMC did not answer within the deadline (down, hung, wrong address, or packets lost).' },
+  BMC_AUTH_FAILED: { status: 502, retryable: false, doc: 'The BMC rejected the credentials: wrong password (RAKP 2 check) or unknown user.' },
+  BMC_KG_MISMATCH: { status: 502, retryable: false, doc: 'The session keys do not match (RAKP 4 check): the BMC key K_G is wrong or missing.' },
+  BMC_PRIVILEGE_REFUSED: { status: 502, retryable: false, doc: 'The BMC refused the requested privilege level for this user.' },
+  BMC_NO_CIPHER_SUITE: { status: 502, retryable: false, doc: 'The BMC and bmcvisor share no usable cipher suite.' },
+  BMC_INSECURE_CIPHER_SUITE: { status: 400, retryable: false, doc: 'Cipher suite 0 (no authentication) was asked for but the node does not explicitly allow it.' },
+  BMC_COMMAND_FAILED: { status: 502, retryable: false, doc: 'The BMC answered with a non-zero completion code; details carry the code and its meaning.' },
+  BMC_PROTOCOL_ERROR: { status: 502, retryable: false, doc: 'The BMC broke the protocol (unexpected status, no IPMI 2.0 support).' },
+  BMC_BUSY: { status: 503, retryable: true, doc: 'The BMC is busy (completion code 0xC0, or no free session slot).' },
+  BMC_SESSION_CLOSED: { status: 503, retryable: true, doc: 'The session to the BMC was closed while the request was pending.' },
+  IPMI_DECODE_ERROR: { status: 502, retryable: false, doc: 'A packet or field from the BMC could not be decoded.' },
+  SOL_BUSY: { status: 409, retryable: false, doc: 'Another session holds the Serial-over-LAN console (completion code 0x80); force takes it over.' },
+  SOL_DISABLED: { status: 409, retryable: false, doc: 'Serial-over-LAN is disabled on the BMC (completion code 0x81).' },
+  SOL_REFUSED: { status: 502, retryable: false, doc: 'The BMC refused to activate Serial-over-LAN for another reason (limit, encryption).' },
+  // Service
+  WORKER_UNAVAILABLE: { status: 503, retryable: true, doc: "The node's worker is restarting or parked." },
+  INTERNAL: { status: 500, retryable: false, doc: 'An unexpected error inside bmcvisor; the log has the stack.' },
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+// Every library code must be a registered service code (checked by the compiler).
+const _libraryCodesRegistered: Record<IpmiErrorCode, ErrorSpec> = ERROR_CODES
+void _libraryCodesRegistered
+
+export interface WireError {
+  code: string
+  message: string
+  retryable: boolean
+  details?: ErrorDetails
+}
+
+export class ServiceError extends Error {
+  readonly code: ErrorCode
+  readonly retryable: boolean
+  readonly details: ErrorDetails
+
+  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; details?: ErrorDetails; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = 'ServiceError'
+    this.code = code
+    this.retryable = opts.retryable ?? ERROR_CODES[code].retryable
+    this.details = opts.details ?? {}
+  }
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)
+}
+
+/** The wire form of any error: known codes keep theirs, anything else becomes INTERNAL. */
+export function toWire(e: unknown): WireError {
+  if (e !== null && typeof e === 'object' && 'code' in e && isErrorCode(e.code)) {
+    const err = e as { code: ErrorCode; message?: unknown; retryable?: unknown; details?: unknown }
+    const out: WireError = {
+      code: err.code,
+      message: typeof err.message === 'string' ? err.message : err.code,
+      retryable: typeof err.retryable === 'boolean' ? err.retryable : ERROR_CODES[err.code].retryable,
+    }
+    if (err.details !== null && typeof err.details === 'object' && Object.keys(err.details).length > 0) out.details = err.details as ErrorDetails
+    return out
+  }
+  return { code: 'INTERNAL', message: 'internal error', retryable: false }
+}
+
+export function fromWire(w: WireError): ServiceError {
+  const code = isErrorCode(w.code) ? w.code : 'INTERNAL'
+  return new ServiceError(code, w.message, { retryable: w.retryable, ...(w.details ? { details: w.details } : {}) })
+}
+
+export function httpStatus(code: string): number {
+  return isErrorCode(code) ? ERROR_CODES[code].status : 500
+}
