@@ -20,8 +20,11 @@ if [ -z "$dir" ] || [ ! -d "$dir" ]; then
 fi
 shift 2 || { echo "chassis-control: no operation given"; exit 1; }
 
+# Shell builtins only (no cat, no command substitution): ipmi_sim blocks
+# while this runs, so every fork shows up in each Get Chassis Status.
 read_state() {
-	if [ -f "$dir/$1" ]; then cat "$dir/$1"; else echo "$2"; fi
+	state=$2
+	if [ -f "$dir/$1" ]; then read -r state < "$dir/$1" || true; fi
 }
 
 record() {
@@ -32,8 +35,8 @@ case "$op" in
 get)
 	for parm in "$@"; do
 		case "$parm" in
-		power) echo "power:$(read_state power 0)" ;;
-		boot) echo "boot:$(read_state boot default)" ;;
+		power) read_state power 0; echo "power:$state" ;;
+		boot) read_state boot default; echo "boot:$state" ;;
 		*) echo "chassis-control: cannot get $parm"; exit 1 ;;
 		esac
 	done
