@@ -134,7 +134,14 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this._info === undefined || (this._state !== 'established' && this._state !== 'connecting')) {
       return Promise.reject(this.closeError ?? new IpmiError('BMC_SESSION_CLOSED', 'session is not established', { retryable: true }))
     }
-    return this.table.request(netFn, cmd, Buffer.from(data), opts)
+    const p = this.table.request(netFn, cmd, Buffer.from(data), opts)
+    // Every retransmit went unanswered: the BMC has lost this session (reboot,
+    // idle timeout) or is gone. Mark it lost so IpmiClient logs in again; the
+    // keepalive cannot notice while traffic keeps re-arming its timer.
+    p.catch((e: IpmiError) => {
+      if (e.code === 'BMC_UNREACHABLE' && Number(e.details.attempts) > 0 && this._state === 'established') this.lose(e)
+    })
+    return p
   }
 
   /** Sends a SOL payload (IPMI v2.0 §15.9) with the session's integrity and confidentiality. */
