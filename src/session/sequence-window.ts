@@ -33,7 +33,8 @@ export class SequenceWindow {
     if (ahead === 0) return false
     if (ahead <= MAX_AHEAD) {
       // Slide: the old highest becomes bit ahead-1.
-      this.seen = ahead > this.size ? 0 : ((this.seen << ahead) | (1 << (ahead - 1))) >>> 0
+      // JS shifts count mod 32, so a 32-bit shift must be spelled out as 0.
+      this.seen = ahead > this.size ? 0 : ((ahead >= 32 ? 0 : this.seen << ahead) | (1 << (ahead - 1))) >>> 0
       this.seen = (this.seen & (this.size >= 32 ? 0xffffffff : (1 << this.size) - 1)) >>> 0
       this.highest = seq
       return true
