@@ -1,0 +1,372 @@
+/**
+ * SolConsole: one SOL console on one BMC session. Binds a session (through
+ * SolSessionSource) to a SolEngine: activation with takeover, liveness by
+ * keepalive, back-pressure, and Deactivate Payload on close.
+ *
+ * Owns: the activation, the engine, the keepalive timer and the console
+ * state. Does not own the session: IpmiClient does; close() leaves it to its
+ * owner unless closeSessionOnClose is set. Spec: IPMI v2.0 §15, §24.
+ * Contract (DESIGN lessons 5 and 7): the state is `connecting` until Activate
+ * Payload succeeded, then `connected`; a failure is `error` with a reason,
+ * never `connected` followed by a quiet end. Listeners attached before
+ * open() get every byte: SOL payloads that arrive before the activation
+ * answer is processed are held and delivered right after `connected`.
+ * Hazards: ipmi_sim deactivates SOL when the session closes; a lost session
+ * may still hold SOL on the BMC, so its ID is remembered and the next
+ * activation takes that instance back.
+ */
+import { EventEmitter } from 'node:events'
+import { decodeResponse } from '../ipmi/command.js'
+import { GetDeviceId, GetPayloadInstanceInfo } from '../ipmi/commands/index.js'
+import { IpmiError } from '../ipmi/errors.js'
+import { systemClock, type Clock, type TimerHandle } from '../session/clock.js'
+import type { IpmiClient } from '../session/client.js'
+import { activateSol, deactivateSol, type SolActivation } from './activation.js'
+import { SolEngine, type SolEngineFailure, type SolEngineStats, type SolEngineTuning, type SolRemoteStatus } from './engine.js'
+import { SolError, toSolError } from './errors.js'
+import { clientSource, type SolSessionPort, type SolSessionSource } from './session-port.js'
+
+export type SolConsoleState = 'idle' | 'connecting' | 'connected' | 'error' | 'closed'
+
+export interface SolConsoleEvents {
+  /** Every state change; `error` carries the SolError (with its reason). */
+  state: [state: SolConsoleState, error?: SolError]
+  /** Console output, in order, each byte once. */
+  data: [chunk: Buffer]
+  /** write() returned false earlier and there is room again. */
+  drain: []
+  /** The BMC's status changed (paused, transfer unavailable) or it reported an event. */
+  status: [status: SolRemoteStatus, event?: 'break_detected' | 'transmit_overrun']
+  /** open() deactivated another session's SOL first. */
+  takeover: [info: NonNullable<SolActivation['takeover']>]
+}
+
+export interface SolConsoleOptions {
+  clock?: Clock
+  /** SOL payload instance; 1 is the serial console. */
+  instance?: number
+  /** Deadline for `connecting` (login and activation). Default 15 s, above the login's own 10 s. */
+  openTimeoutMs?: number
+  /** A BMC that dies or stops answering is reported within this. Default 10 s. */
+  livenessTimeoutMs?: number
+  /** Keepalive (Get Payload Instance Info) period while connected. Default 2 s. */
+  keepaliveIntervalMs?: number
+  /** close() waits this long for queued input to reach the BMC. Default 2 s. */
+  flushTimeoutMs?: number
+  /** close() also closes the session (when the console owns it). Default false. */
+  closeSessionOnClose?: boolean
+  tuning?: Partial<SolEngineTuning>
+}
+
+const ACTIVATE_REQUEST_MS = 5000
+const DEACTIVATE_REQUEST_MS = 2000
+
+export class SolConsole extends EventEmitter<SolConsoleEvents> {
+  private readonly clock: Clock
+  private readonly o: Required<Omit<SolConsoleOptions, 'clock' | 'tuning'>> & { tuning: Partial<SolEngineTuning> }
+  private _state: SolConsoleState = 'idle'
+  private attempt = 0
+  private port: SolSessionPort | undefined
+  private unsubscribe: (() => void) | undefined
+  private engine: SolEngine | undefined
+  private early: Buffer[] | undefined
+  private keepaliveTimer: TimerHandle | undefined
+  private keepaliveWithDeviceId = false
+  private _activation: SolActivation | undefined
+  private readonly ownGhosts = new Set<number>()
+  private idleWaiters: (() => void)[] = []
+  private closing: Promise<void> | undefined
+
+  constructor(private readonly source: SolSessionSource, opts: SolConsoleOptions = {}) {
+    super()
+    this.clock = opts.clock ?? systemClock
+    const liveness = opts.livenessTimeoutMs ?? 10_000
+    this.o = {
+      instance: opts.instance ?? 1,
+      openTimeoutMs: opts.openTimeoutMs ?? 15_000,
+      livenessTimeoutMs: liveness,
+      keepaliveIntervalMs: opts.keepaliveIntervalMs ?? Math.min(2000, liveness / 4),
+      flushTimeoutMs: opts.flushTimeoutMs ?? 2000,
+      closeSessionOnClose: opts.closeSessionOnClose ?? false,
+      tuning: { ackTimeoutMs: Math.max(1000, liveness - 1000), ...opts.tuning },
+    }
+  }
+
+  static forClient(client: IpmiClient, opts: SolConsoleOptions = {}): SolConsole {
+    return new SolConsole(clientSource(client), opts)
+  }
+
+  get state(): SolConsoleState {
+    return this._state
+  }
+
+  get activation(): SolActivation | undefined {
+    return this._activation
+  }
+
+  get stats(): SolEngineStats | undefined {
+    return this.engine?.stats
+  }
+
+  /** Bytes accepted by write() that have not been sent yet. */
+  get bufferedBytes(): number {
+    return this.engine?.bufferedBytes ?? 0
+  }
+
+  /**
+   * Logs in when needed and activates SOL. Resolves once `connected`;
+   * rejects with a SolError (state `error`) otherwise. Attach 'data' first.
+   */
+  async open(opts: { force?: boolean } = {}): Promise<SolActivation> {
+    if (this._state === 'connecting' || this._state === 'connected' || this.closing !== undefined) {
+      throw new Error(`SOL console is ${this._state}; close it before opening again`)
+    }
+    const id = ++this.attempt
+    this._activation = undefined
+    this.setState('connecting')
+    let timer: TimerHandle | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => {
+        reject(new SolError('timeout', 'BMC_UNREACHABLE', `SOL console did not connect within ${this.o.openTimeoutMs} ms`, { retryable: true }))
+      }, this.o.openTimeoutMs)
+    })
+    try {
+      const act = await Promise.race([this.connectOnce(id, opts.force ?? false), deadline])
+      this.connected(act)
+      return act
+    } catch (e) {
+      const err = toSolError(e)
+      if (this.live(id)) this.fail(err)
+      throw err
+    } finally {
+      if (timer !== undefined) this.clock.clearTimeout(timer)
+    }
+  }
+
+  /**
+   * Queues console input. False when the buffer is full: stop writing until
+   * 'drain'. Throws when not connected, or when a writer ignored false far too long.
+   */
+  write(data: Uint8Array): boolean {
+    return this.requireEngine().write(data)
+  }
+
+  /** Sends a serial BREAK at this point of the input stream. */
+  sendBreak(): void {
+    this.requireEngine().sendBreak()
+  }
+
+  /** Standing CTS and DCD/DSR control towards the host (IPMI v2.0 Table 15-2 byte 4 b3, b2). */
+  setControl(c: { deassertCts?: boolean; deassertDcdDsr?: boolean }): void {
+    this.requireEngine().setControl(c)
+  }
+
+  /**
+   * Waits (up to flushTimeoutMs) for queued input to be sent, deactivates
+   * SOL, and ends in `closed`. Never throws. While connecting, it abandons
+   * the attempt (an activation that still succeeds is deactivated).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose().finally(() => {
+      this.closing = undefined
+    })
+    return this.closing
+  }
+
+  private async doClose(): Promise<void> {
+    const st = this._state
+    if (st === 'connecting') {
+      this.attempt++
+      this.release()
+      this.setState('closed')
+      return
+    }
+    if (st !== 'connected') return
+    const engine = this.engine
+    if (engine !== undefined && !engine.idle) await this.waitIdle(this.o.flushTimeoutMs)
+    if (this._state !== 'connected') return // failed while flushing
+    const port = this.port
+    this.release()
+    if (port !== undefined) {
+      await deactivateSol(port, this.o.instance, { timeoutMs: DEACTIVATE_REQUEST_MS, retries: 1 })
+      if (this.o.closeSessionOnClose) await port.close()
+    }
+    this.setState('closed')
+  }
+
+  private live(id: number): boolean {
+    return id === this.attempt && this._state === 'connecting'
+  }
+
+  private async connectOnce(id: number, force: boolean): Promise<SolActivation> {
+    const port = await this.source.connect()
+    if (!this.live(id)) throw new IpmiError('BMC_SESSION_CLOSED', 'SOL console was closed while connecting')
+    this.port = port
+    this.early = []
+    this.unsubscribe = port.subscribe({
+      sol: (p) => {
+        if (this.port !== port) return
+        if (this.early !== undefined) this.early.push(p)
+        else this.engine?.receive(p)
+      },
+      closed: (e) => {
+        if (this.port === port) this.onSessionClosed(port, e)
+      },
+    })
+    const started = this.clock.now()
+    const act = await activateSol(port, {
+      instance: this.o.instance,
+      force,
+      ownGhosts: this.ownGhosts,
+      requestOptions: () => ({ timeoutMs: Math.max(1, Math.min(ACTIVATE_REQUEST_MS, this.o.openTimeoutMs - (this.clock.now() - started))) }),
+    })
+    if (!this.live(id)) {
+      // Too late (deadline or close): give the instance back.
+      void deactivateSol(port, this.o.instance, { timeoutMs: DEACTIVATE_REQUEST_MS, retries: 1 })
+      throw new IpmiError('BMC_SESSION_CLOSED', 'SOL console was closed while connecting')
+    }
+    return act
+  }
+
+  private connected(act: SolActivation): void {
+    this._activation = act
+    if (act.takeover !== undefined) {
+      if (act.takeover.previousOwner !== null) this.ownGhosts.delete(act.takeover.previousOwner)
+      this.emit('takeover', act.takeover)
+    }
+    const engine = new SolEngine(this.clock, act.maxSendData, {
+      send: (p) => this.port?.sendSol(p),
+      deliver: (d) => this.emit('data', d),
+      status: (s, ev) => this.emit('status', s, ev),
+      drain: () => this.emit('drain'),
+      idle: () => this.flushIdleWaiters(),
+      failed: (f) => this.onEngineFailed(f),
+    }, this.o.tuning)
+    this.engine = engine
+    this.setState('connected')
+    // Output that came with or before the activation answer (lesson 7).
+    const early = this.early ?? []
+    this.early = undefined
+    for (const p of early) {
+      if (this.engine !== engine) break
+      engine.receive(p)
+    }
+    this.armKeepalive()
+  }
+
+  private armKeepalive(): void {
+    if (this.keepaliveTimer !== undefined) this.clock.clearTimeout(this.keepaliveTimer)
+    this.keepaliveTimer = this.clock.setTimeout(() => this.keepalive(), this.o.keepaliveIntervalMs)
+  }
+
+  /**
+   * Get Payload Instance Info proves both that the BMC answers and that SOL
+   * is still ours (pyghmi); BMCs that refuse it get Get Device ID instead.
+   */
+  private keepalive(): void {
+    this.keepaliveTimer = undefined
+    const port = this.port
+    if (this._state !== 'connected' || port === undefined) return
+    const timeoutMs = Math.max(1000, this.o.livenessTimeoutMs - this.o.keepaliveIntervalMs - 1000)
+    const cmd = this.keepaliveWithDeviceId ? GetDeviceId : GetPayloadInstanceInfo
+    const data = this.keepaliveWithDeviceId ? Buffer.alloc(0) : GetPayloadInstanceInfo.encode({ instance: this.o.instance })
+    port.request(cmd.netFn, cmd.cmd, data, { timeoutMs }).then(
+      (r) => {
+        if (this.port !== port || this._state !== 'connected') return
+        if (this.keepaliveWithDeviceId) return this.armKeepalive()
+        if (r.cc !== 0) {
+          this.keepaliveWithDeviceId = true
+          return this.armKeepalive()
+        }
+        const owner = decodeResponse(GetPayloadInstanceInfo, r.cc, r.data).managedSystemSessionId
+        if (owner === port.managedSystemSessionId) return this.armKeepalive()
+        this.fail(new SolError('sol_deactivated', 'BMC_SESSION_CLOSED',
+          owner === 0 ? 'SOL was deactivated on the BMC' : `SOL was taken over by BMC session 0x${owner.toString(16)}`,
+          { retryable: true, details: { owner } }))
+      },
+      (e: unknown) => {
+        if (this.port !== port || this._state !== 'connected') return
+        const err = toSolError(e)
+        this.fail(err.reason === 'unreachable'
+          ? new SolError('unreachable', 'BMC_UNREACHABLE', 'BMC stopped answering (SOL keepalive)', { retryable: true, cause: e })
+          : err)
+        if (err.reason === 'unreachable') {
+          this.ownGhosts.add(port.managedSystemSessionId)
+          port.lose(new IpmiError('BMC_UNREACHABLE', 'BMC stopped answering (SOL keepalive)', { retryable: true, details: { stage: 'sol-keepalive' } }))
+        }
+      },
+    )
+  }
+
+  private onEngineFailed(f: SolEngineFailure): void {
+    const port = this.port
+    if (f.reason === 'unreachable') {
+      if (port !== undefined) this.ownGhosts.add(port.managedSystemSessionId)
+      this.fail(new SolError('unreachable', 'BMC_UNREACHABLE', f.message, { retryable: true }))
+      // Commands may still work: try to give the instance back, but leave the session alone.
+      if (port !== undefined) void deactivateSol(port, this.o.instance, { timeoutMs: DEACTIVATE_REQUEST_MS, retries: 1 })
+    } else {
+      this.fail(new SolError('sol_deactivated', 'BMC_SESSION_CLOSED', f.message, { retryable: true }))
+    }
+  }
+
+  private onSessionClosed(port: SolSessionPort, e: IpmiError | undefined): void {
+    if (this._state !== 'connected' && this._state !== 'connecting') return
+    if (e?.code === 'BMC_UNREACHABLE') {
+      this.ownGhosts.add(port.managedSystemSessionId)
+      this.fail(toSolError(e))
+    } else if (this._state === 'connected') {
+      this.fail(new SolError('sol_deactivated', 'BMC_SESSION_CLOSED', `the session carrying SOL ended: ${e?.message ?? 'closed'}`, { retryable: true, cause: e }))
+    }
+    // While connecting, the pending request fails with the session's error and open() reports it.
+  }
+
+  private fail(err: SolError): void {
+    if (this._state !== 'connected' && this._state !== 'connecting') return
+    this.attempt++
+    this.release()
+    this.setState('error', err)
+  }
+
+  /** Stops the engine and keepalive and lets go of the session's events. */
+  private release(): void {
+    if (this.keepaliveTimer !== undefined) this.clock.clearTimeout(this.keepaliveTimer)
+    this.keepaliveTimer = undefined
+    this.engine?.stop()
+    this.engine = undefined
+    this.early = undefined
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    this.port = undefined
+    this.flushIdleWaiters()
+  }
+
+  private waitIdle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(resolve, ms)
+      this.idleWaiters.push(() => {
+        this.clock.clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  private flushIdleWaiters(): void {
+    const w = this.idleWaiters
+    this.idleWaiters = []
+    for (const f of w) f()
+  }
+
+  private requireEngine(): SolEngine {
+    if (this.engine === undefined || this._state !== 'connected' || this.closing !== undefined) {
+      throw new IpmiError('BMC_SESSION_CLOSED', `SOL console is ${this.closing !== undefined ? 'closing' : this._state}`)
+    }
+    return this.engine
+  }
+
+  private setState(s: SolConsoleState, err?: SolError): void {
+    this._state = s
+    if (err === undefined) this.emit('state', s)
+    else this.emit('state', s, err)
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The narrow view of an RMCP+ session that the SOL console needs, and the
+ * adapter from IpmiClient/Session to it. Keeping SOL behind this seam lets
+ * the console be stepped in unit tests with a fake BMC and a ManualClock,
+ * and keeps src/sol off the session's internals.
+ * Owns nothing: the session stays its owner's (IpmiClient's).
+ */
+import type { IpmiError } from '../ipmi/errors.js'
+import type { IpmiClient } from '../session/client.js'
+import type { RawResponse, RequestOptions } from '../session/request-table.js'
+import type { Session, SessionState } from '../session/session.js'
+
+export interface SolSessionHandlers {
+  /** A SOL payload arrived (integrity-checked and decrypted). */
+  sol(payload: Buffer): void
+  /** The session ended; `error` says why (BMC_UNREACHABLE when the BMC was lost). */
+  closed(error: IpmiError | undefined): void
+}
+
+export interface SolSessionPort {
+  /** The BMC's ID for this session: what Get Payload Instance Info names as the SOL owner. */
+  readonly managedSystemSessionId: number
+  readonly cipherSuite: number
+  /** The UDP port the session talks to (to check the port Activate Payload reports). */
+  readonly bmcPort: number
+  request(netFn: number, cmd: number, data: Uint8Array, opts?: RequestOptions): Promise<RawResponse>
+  sendSol(payload: Buffer): void
+  /** Marks the session lost without a Close Session (the BMC is gone). */
+  lose(error: IpmiError): void
+  /** Close Session, once. */
+  close(): Promise<void>
+  /** Subscribes; returns the unsubscribe function. */
+  subscribe(h: SolSessionHandlers): () => void
+}
+
+/** Where a console gets its session: logs in when needed. */
+export interface SolSessionSource {
+  connect(): Promise<SolSessionPort>
+}
+
+export function sessionPort(session: Session, bmcPort: number): SolSessionPort {
+  const info = session.info
+  if (info === undefined) throw new Error('session is not established')
+  return {
+    managedSystemSessionId: info.managedSystemSessionId,
+    cipherSuite: info.cipherSuite,
+    bmcPort,
+    request: (netFn, cmd, data, opts) => session.request(netFn, cmd, data, opts),
+    sendSol: (p) => session.sendSol(p),
+    lose: (e) => session.lose(e),
+    close: () => session.close(),
+    subscribe(h) {
+      const onSol = (p: Buffer): void => h.sol(p)
+      const onState = (s: SessionState, e?: IpmiError): void => {
+        if (s === 'closed') h.closed(e)
+      }
+      session.on('sol', onSol)
+      session.on('state', onState)
+      return () => {
+        session.off('sol', onSol)
+        session.off('state', onState)
+      }
+    },
+  }
+}
+
+/** The client's current session (logging in when there is none) as a SOL port. */
+export function clientSource(client: IpmiClient): SolSessionSource {
+  return {
+    async connect() {
+      const s = await client.connect()
+      return sessionPort(s, client.target.port ?? 623)
+    },
+  }
+}
