@@ -189,7 +189,12 @@ export function encodeRakp2(m: Rakp2): Buffer {
   return Buffer.concat([Buffer.from([m.messageTag, m.status, 0, 0, ...u32(m.remoteConsoleSessionId)]), m.bmcRandom, m.bmcGuid, m.authCode])
 }
 
-export function decodeRakp2(b: Buffer): Rakp2 {
+/**
+ * The auth code's length depends on the suite (rakpAuthCodeLength); pass it so
+ * a code cut short is a decode error rather than a wrong-password mismatch.
+ * Without it the rest of the payload is taken. Extra bytes are ignored.
+ */
+export function decodeRakp2(b: Buffer, authCodeLength?: number): Rakp2 {
   const r = new Reader('RAKP Message 2', b)
   const messageTag = r.u8()
   const status = r.u8()
@@ -197,7 +202,7 @@ export function decodeRakp2(b: Buffer): Rakp2 {
   r.bytes(2)
   const remoteConsoleSessionId = r.u32()
   if (status !== 0) return { messageTag, status, remoteConsoleSessionId, bmcRandom: Buffer.alloc(0), bmcGuid: Buffer.alloc(0), authCode: Buffer.alloc(0) }
-  return { messageTag, status, remoteConsoleSessionId, bmcRandom: r.bytes(16), bmcGuid: r.bytes(16), authCode: r.rest() }
+  return { messageTag, status, remoteConsoleSessionId, bmcRandom: r.bytes(16), bmcGuid: r.bytes(16), authCode: authCodeLength === undefined ? r.rest() : r.bytes(authCodeLength) }
 }
 
 export interface Rakp3 {
@@ -211,12 +216,13 @@ export function encodeRakp3(m: Rakp3): Buffer {
   return Buffer.concat([Buffer.from([m.messageTag, m.status, 0, 0, ...u32(m.managedSystemSessionId)]), m.authCode])
 }
 
-export function decodeRakp3(b: Buffer): Rakp3 {
+/** As decodeRakp2: pass the suite's auth code length to refuse a short code. */
+export function decodeRakp3(b: Buffer, authCodeLength?: number): Rakp3 {
   const r = new Reader('RAKP Message 3', b)
   const messageTag = r.u8()
   const status = r.u8()
   r.bytes(2)
-  return { messageTag, status, managedSystemSessionId: r.u32(), authCode: r.rest() }
+  return { messageTag, status, managedSystemSessionId: r.u32(), authCode: authCodeLength === undefined ? r.rest() : r.bytes(authCodeLength) }
 }
 
 export interface Rakp4 {
@@ -230,13 +236,14 @@ export function encodeRakp4(m: Rakp4): Buffer {
   return Buffer.concat([Buffer.from([m.messageTag, m.status, 0, 0, ...u32(m.remoteConsoleSessionId)]), m.icv])
 }
 
-export function decodeRakp4(b: Buffer): Rakp4 {
+/** As decodeRakp2, with the suite's ICV length (rakp4IcvLength). */
+export function decodeRakp4(b: Buffer, icvLength?: number): Rakp4 {
   const r = new Reader('RAKP Message 4', b)
   const messageTag = r.u8()
   const status = r.u8()
   if (status !== 0) return { messageTag, status, remoteConsoleSessionId: shortErrorSessionId(r), icv: Buffer.alloc(0) }
   r.bytes(2)
-  return { messageTag, status, remoteConsoleSessionId: r.u32(), icv: r.rest() }
+  return { messageTag, status, remoteConsoleSessionId: r.u32(), icv: icvLength === undefined ? r.rest() : r.bytes(icvLength) }
 }
 
 /** Error answers may be cut short; a missing console session ID reads as 0. */

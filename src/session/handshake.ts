@@ -10,7 +10,9 @@
  * wrong password (BMC_AUTH_FAILED), a RAKP4 mismatch a wrong K_G.
  */
 import { IpmiError, RmcpPlusStatusError } from '../ipmi/errors.js'
-import { CIPHER_SUITES, codesEqual, deriveK1, deriveK2, rakp2AuthCode, rakp3AuthCode, rakp4Icv, sessionIntegrityKey, type RakpInputs } from '../ipmi/crypto.js'
+import {
+  CIPHER_SUITES, codesEqual, deriveK1, deriveK2, rakp2AuthCode, rakp3AuthCode, rakp4Icv, rakp4IcvLength, rakpAuthCodeLength, sessionIntegrityKey, type RakpInputs,
+} from '../ipmi/crypto.js'
 import {
   decodeOpenSessionResponse, decodeRakp2, decodeRakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3,
   rmcpPlusStatusMeaning, ROLE_NAME_ONLY_LOOKUP, type OpenSessionResponse, type Rakp2, type Rakp4,
@@ -98,7 +100,8 @@ async function attemptLogin(link: HandshakeLink, p: LoginParams, auth: number, i
   const role = (p.privilege & 0x0f) | (p.nameOnlyLookup ? ROLE_NAME_ONLY_LOOKUP : 0)
   link.sendSetup(PayloadType.Rakp1, encodeRakp1({ messageTag: tag, managedSystemSessionId, consoleRandom, role, username: p.username }))
   const r2 = await link.awaitSetup(PayloadType.Rakp2, (b): Rakp2 | undefined => {
-    const r = decodeRakp2(b)
+    // A code shorter than the suite's is malformed (dropped), not a wrong password.
+    const r = decodeRakp2(b, rakpAuthCodeLength(auth))
     return ours(r, tag, remoteConsoleSessionId) ? r : undefined
   }, timeout)
   if (r2 === undefined) throw new StepTimeout('RAKP Message 1')
@@ -115,7 +118,7 @@ async function attemptLogin(link: HandshakeLink, p: LoginParams, auth: number, i
 
   link.sendSetup(PayloadType.Rakp3, encodeRakp3({ messageTag: tag, status: 0, managedSystemSessionId, authCode: rakp3AuthCode(inputs, p.password) }))
   const r4 = await link.awaitSetup(PayloadType.Rakp4, (b): Rakp4 | undefined => {
-    const r = decodeRakp4(b)
+    const r = decodeRakp4(b, rakp4IcvLength(auth))
     return ours(r, tag, remoteConsoleSessionId) ? r : undefined
   }, timeout)
   if (r4 === undefined) throw new StepTimeout('RAKP Message 3')

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { GetDeviceId } from '../../../src/ipmi/commands/get-device-id.js'
 import { decodeResponse } from '../../../src/ipmi/command.js'
+import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType, sessionFormat } from '../../../src/ipmi/packet.js'
 import { drive, driveToError, rig, watchUnhandled } from './harness.js'
 
 watchUnhandled()
@@ -169,6 +170,37 @@ describe('privilege fallback (administrator refused)', () => {
     assert.equal(bmc.stats.commands['Close Session'], 1)
     assert.equal(bmc.sessions.size, 0)
   })
+})
+
+/** Cuts the last byte off the first answer of this payload type (a short RAKP code), leaving the rest alone. */
+function shortenFirst(payloadType: number) {
+  let done = false
+  return (d: Buffer) => {
+    if (done || sessionFormat(d) !== 'v20') return d
+    const p = parseRmcpPlusPacket(d)
+    if (p.payloadType !== payloadType) return d
+    done = true
+    return encodeRmcpPlusPacket({ payloadType, sessionId: p.sessionId, sessionSeq: p.sessionSeq, payload: p.rawPayload.subarray(0, -1) })
+  }
+}
+
+describe('short key exchange codes', () => {
+  // Regression: a RAKP 2 or RAKP 4 whose code was cut short decoded "fine"
+  // and then failed the HMAC comparison, so one malformed packet read as a
+  // wrong password (or K_G) and the login gave up for good. Now the codec
+  // checks the length the suite implies and the handshake drops it as
+  // malformed: the step times out and the login restarts from Open Session.
+  for (const [name, type] of [['RAKP 2', PayloadType.Rakp2], ['RAKP 4', PayloadType.Rakp4]] as const) {
+    for (const suite of [3, 17]) {
+      it(`a ${name} one byte short (suite ${suite}) is dropped as malformed, not taken for wrong credentials`, async () => {
+        const { clock, session, link } = rig({ session: { cipherSuite: suite } })
+        link.faults['b-to-a'].tamper = shortenFirst(type)
+        const info = await drive(clock, session.connect())
+        assert.equal(info.cipherSuite, suite)
+        assert.equal(link.counters['b-to-a'].tampered, 1)
+      })
+    }
+  }
 })
 
 describe('session slots', () => {
