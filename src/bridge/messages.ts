@@ -1,0 +1,107 @@
+/**
+ * The typed, versioned protocol between the supervisor (main thread) and a
+ * BMC worker. Every message names its BMC (`bmc`), so one worker could later
+ * serve several BMCs (DESIGN.md, "Beyond one machine"). Credentials travel
+ * only in `configure`, never in workerData, so they do not show up in thread
+ * dumps; errors travel as WireError and are compared by code.
+ */
+import type { MessagePort } from 'node:worker_threads'
+import type { WireError } from '../errors.js'
+
+export const BRIDGE_VERSION = 1
+
+export interface BmcCredentials {
+  username: string
+  password: string
+  /** Hex of the BMC key K_G, when the BMC has one. */
+  kgHex?: string | undefined
+}
+
+export interface BmcConfig {
+  host: string
+  port: number
+  credentials: BmcCredentials
+  cipherSuite?: number | undefined
+  allowInsecureSuite0?: boolean | undefined
+  privilege?: 'administrator' | 'operator' | 'user' | undefined
+  /** Open and keep the SOL console (false: commands only). */
+  console: boolean
+  /** Session timing overrides (tests and flaky fleets). */
+  timing?: Record<string, number> | undefined
+  /** Reconnect backoff: first delay and cap, in ms. */
+  reconnect?: { initialMs: number; maxMs: number } | undefined
+  /** Take SOL over from another session (0x80); default true: the console belongs to the service. */
+  consoleForce?: boolean | undefined
+  /** A dead BMC under an open console is reported within this many ms (default 10 s). */
+  consoleLivenessMs?: number | undefined
+}
+
+/** Operations a worker runs for callers. Values are structured-cloneable. */
+export type OpName =
+  | 'power.status' | 'power.set' | 'chassis.status' | 'boot.get' | 'boot.set' | 'identify'
+  | 'mc.info' | 'mc.guid' | 'mc.reset' | 'users.list' | 'users.set'
+  | 'session.info' | 'console.reopen' | 'console.write' | 'console.break'
+
+export type FaultKind = 'crash' | 'hang' | 'exit' | 'oom' | 'reject'
+
+export type SessionStateName = 'connecting' | 'connected' | 'disconnected' | 'error'
+
+/** Why a session or console is not connected (DESIGN lesson 5). */
+export const FAILURE_REASONS = [
+  'unreachable', 'bad_credentials', 'sol_busy', 'sol_disabled', 'sol_limit_reached', 'sol_encryption_mismatch',
+  'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed',
+] as const
+export type FailureReason = (typeof FAILURE_REASONS)[number]
+
+export function isFailureReason(s: unknown): s is FailureReason {
+  return typeof s === 'string' && (FAILURE_REASONS as readonly string[]).includes(s)
+}
+
+export type ToWorker =
+  | { type: 'configure'; v: number; bmc: string; generation: number; config: BmcConfig; consolePort?: MessagePort | undefined }
+  | { type: 'command'; bmc: string; id: number; op: OpName; args: unknown; timeoutMs: number }
+  | { type: 'ping'; seq: number }
+  | { type: 'stop'; bmc: string; deadlineMs: number }
+  | { type: 'fault'; bmc: string; kind: FaultKind }
+
+export interface WorkerStats {
+  retransmits: number
+  droppedPackets: number
+  solBytesIn: number
+  solBytesOut: number
+  /** Events and packets of replaced sessions that arrived late and were dropped (lesson 4). */
+  staleEvents: number
+}
+
+export type FromWorker =
+  | { type: 'ready'; v: number; bmc: string }
+  | { type: 'pong'; seq: number; heapUsedBytes: number }
+  | { type: 'result'; bmc: string; id: number; ok: true; value: unknown }
+  | { type: 'result'; bmc: string; id: number; ok: false; error: WireError }
+  | { type: 'session'; bmc: string; generation: number; state: SessionStateName; reason?: FailureReason | undefined; error?: WireError | undefined }
+  | { type: 'console'; bmc: string; generation: number; state: SessionStateName; reason?: FailureReason | undefined; error?: WireError | undefined }
+  | { type: 'command-done'; bmc: string; op: OpName; ok: boolean; code?: string | undefined; durationMs: number }
+  | { type: 'stats'; bmc: string; delta: WorkerStats }
+  | { type: 'stopped'; bmc: string }
+
+/** Console traffic on the MessagePort: bytes as Uint8Array both ways, control as objects. */
+export type ConsoleToMain = Uint8Array
+export type ConsoleToWorker = Uint8Array | { type: 'break' }
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(x)}`)
+}
+
+/** Maps an error code to the failure reason vocabulary of lesson 5. */
+export function failureReason(code: string): FailureReason {
+  switch (code) {
+    case 'BMC_UNREACHABLE': return 'unreachable'
+    case 'BMC_AUTH_FAILED':
+    case 'BMC_KG_MISMATCH':
+    case 'BMC_PRIVILEGE_REFUSED': return 'bad_credentials'
+    case 'SOL_BUSY': return 'sol_busy'
+    case 'SOL_DISABLED': return 'sol_disabled'
+    case 'BMC_SESSION_CLOSED': return 'closed'
+    default: return 'protocol'
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * The supervisor: one worker thread per BMC, kept alive (OTP one_for_one over
+ * dynamic children of one kind).
+ *
+ * Owns the children (WorkerHandle + restart history + pending calls), the
+ * staggered start queue, the restart decisions (restart-policy.ts, pure) and
+ * the console MessagePort of each child. Does not parse IPMI and never
+ * restarts a thread because a BMC is down: that is the worker's own loop.
+ *
+ * Why raw node:worker_threads and not piscina (DESIGN.md allows either behind
+ * this interface; facts measured in reference/node-stack.md): a hung worker
+ * must be terminated by itself, which piscina offers only by aborting a task
+ * or destroying the pool; a worker that throws while loading leaves a piscina
+ * pool with zero threads and run() pending forever; the console stream would
+ * need a never-ending task; and a pool costs ~1 MB more per BMC.
+ */
+import { EventEmitter } from 'node:events'
+import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
+import { ServiceError, fromWire } from '../errors.js'
+import type { BmcConfig, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
+import { BRIDGE_VERSION } from '../bridge/messages.js'
+import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
+import { WorkerHandle, type ExitInfo } from './worker-handle.js'
+
+export type ChildState = 'starting' | 'running' | 'restarting' | 'parked' | 'stopping' | 'stopped'
+export const CHILD_STATES: readonly ChildState[] = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped']
+
+export interface SupervisorOptions {
+  restart?: Partial<RestartSpec>
+  resourceLimits?: ResourceLimits
+  heartbeatMs?: number
+  heartbeatTimeoutMs?: number
+  startTimeoutMs?: number
+  /** Workers starting at once (cold start is CPU-bound: ~25-40 ms each). */
+  startConcurrency?: number
+  /** Grace on top of a call's own timeout before the supervisor gives up on the worker. */
+  callGraceMs?: number
+  workerFile?: URL
+}
+
+export interface ChildStatus {
+  node: string
+  state: ChildState
+  restarts: number
+  lastExit: ExitInfo | null
+  parkedUntil: number | null
+  threadId: number | null
+  heapUsedBytes: number
+  session: { state: string; reason?: string | undefined } | null
+  console: { state: string; reason?: string | undefined } | null
+}
+
+interface Pending {
+  resolve: (v: unknown) => void
+  reject: (e: ServiceError) => void
+  timer: NodeJS.Timeout
+}
+
+interface Child {
+  node: string
+  config: BmcConfig
+  generation: number
+  state: ChildState
+  handle: WorkerHandle | undefined
+  deaths: Death[]
+  restarts: number
+  lastExit: ExitInfo | null
+  parkedUntil: number | null
+  timer: NodeJS.Timeout | undefined
+  pending: Map<number, Pending>
+  readyWaiters: Set<() => void>
+  consolePort: MessagePort | undefined
+  session: ChildStatus['session']
+  console: ChildStatus['console']
+  stopped: (() => void) | undefined
+}
+
+export interface SupervisorEvents {
+  'worker:state': [node: string, state: ChildState]
+  'worker:exited': [node: string, info: ExitInfo]
+  'session:state': [node: string, msg: Extract<FromWorker, { type: 'session' }>]
+  'console:state': [node: string, msg: Extract<FromWorker, { type: 'console' }>]
+  'console:data': [node: string, data: Uint8Array]
+  'command:done': [node: string, msg: Extract<FromWorker, { type: 'command-done' }>]
+  stats: [node: string, delta: WorkerStats]
+  escalate: [crashing: number, total: number]
+}
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  private readonly children = new Map<string, Child>()
+  private readonly startQueue: Child[] = []
+  private starting = 0
+  private nextCallId = 1
+  private shuttingDown = false
+  private readonly spec: RestartSpec
+  private readonly o: Required<Omit<SupervisorOptions, 'restart' | 'workerFile'>> & { workerFile: URL | undefined }
+
+  constructor(opts: SupervisorOptions = {}) {
+    super()
+    this.spec = { ...DEFAULT_RESTART_SPEC, ...opts.restart }
+    this.o = {
+      resourceLimits: opts.resourceLimits ?? { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+      heartbeatMs: opts.heartbeatMs ?? 1000,
+      heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 5000,
+      startTimeoutMs: opts.startTimeoutMs ?? 20_000,
+      startConcurrency: opts.startConcurrency ?? 4,
+      callGraceMs: opts.callGraceMs ?? 2000,
+      workerFile: opts.workerFile,
+    }
+  }
+
+  get nodes(): string[] {
+    return [...this.children.keys()]
+  }
+
+  has(node: string): boolean {
+    return this.children.has(node)
+  }
+
+  /** Adds a node and queues its worker's start. */
+  add(node: string, config: BmcConfig): void {
+    if (this.shuttingDown) throw new ServiceError('WORKER_UNAVAILABLE', 'supervisor is shutting down')
+    if (this.children.has(node)) throw new ServiceError('CONFLICT', `node ${node} is already supervised`)
+    const child: Child = {
+      node, config, generation: 1, state: 'starting', handle: undefined, deaths: [], restarts: 0, lastExit: null,
+      parkedUntil: null, timer: undefined, pending: new Map(), readyWaiters: new Set(), consolePort: undefined,
+      session: null, console: null, stopped: undefined,
+    }
+    this.children.set(node, child)
+    this.setState(child, 'starting')
+    this.enqueueStart(child)
+  }
+
+  /** New configuration for a node: the worker cancels its old watcher and session first (one of each, always). */
+  update(node: string, config: BmcConfig): void {
+    const child = this.require(node)
+    child.config = config
+    child.generation++
+    if (child.state === 'running') child.handle?.post({ type: 'configure', v: BRIDGE_VERSION, bmc: node, generation: child.generation, config })
+    // Any other state: the next start sends the newest configuration.
+  }
+
+  /** Stops a node's worker (Deactivate SOL, Close Session) and forgets it. */
+  async remove(node: string, deadlineMs = 3000): Promise<void> {
+    const child = this.require(node)
+    await this.stopChild(child, deadlineMs)
+    this.children.delete(node)
+  }
+
+  /** Runs an operation on a node's worker; a typed error for that node only, never a hang. */
+  async run(node: string, op: OpName, args: unknown = {}, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+    const child = this.children.get(node)
+    if (child === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
+    const timeoutMs = opts.timeoutMs ?? 10_000
+    const deadline = performance.now() + timeoutMs
+    if (child.state !== 'running') await this.waitReady(child, timeoutMs)
+    const handle = child.handle
+    if (handle === undefined || !handle.ready) throw this.unavailable(child)
+    const id = this.nextCallId++
+    return new Promise((resolve, reject) => {
+      const remaining = Math.max(1, deadline - performance.now())
+      const timer = setTimeout(() => {
+        child.pending.delete(id)
+        reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${node} did not answer ${op} within ${Math.round(remaining + this.o.callGraceMs)} ms`))
+      }, remaining + this.o.callGraceMs)
+      child.pending.set(id, { resolve, reject, timer })
+      handle.post({ type: 'command', bmc: node, id, op, args, timeoutMs: remaining })
+    })
+  }
+
+  /** Console input for a node (bytes or a break), if its worker is up. */
+  consoleInput(node: string, data: Uint8Array | { type: 'break' }): boolean {
+    const port = this.children.get(node)?.consolePort
+    if (port === undefined) return false
+    port.postMessage(data)
+    return true
+  }
+
+  /** Fault injection for drills and tests (`serve --enable-fault-injection` only). */
+  injectFault(node: string, kind: FaultKind): void {
+    const child = this.require(node)
+    if (child.handle === undefined || !child.handle.ready) throw this.unavailable(child)
+    child.handle.post({ type: 'fault', bmc: node, kind })
+  }
+
+  status(node?: string): ChildStatus[] {
+    const list = node === undefined ? [...this.children.values()] : [this.require(node)]
+    return list.map((c) => ({
+      node: c.node,
+      state: c.state,
+      restarts: c.restarts,
+      lastExit: c.lastExit,
+      parkedUntil: c.parkedUntil,
+      threadId: c.handle?.threadId ?? null,
+      heapUsedBytes: c.handle?.heapUsedBytes ?? 0,
+      session: c.session,
+      console: c.console,
+    }))
+  }
+
+  handleOf(node: string): WorkerHandle | undefined {
+    return this.children.get(node)?.handle
+  }
+
+  /** Graceful shutdown: every worker deactivates SOL and closes its session within the bound, then all are terminated. */
+  async shutdown(deadlineMs = 5000): Promise<void> {
+    this.shuttingDown = true
+    this.startQueue.length = 0
+    await Promise.all([...this.children.values()].map((c) => this.stopChild(c, deadlineMs)))
+  }
+
+  // --- internals ---
+
+  private require(node: string): Child {
+    const c = this.children.get(node)
+    if (c === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
+    return c
+  }
+
+  private unavailable(child: Child): ServiceError {
+    const why = child.state === 'parked' ? `parked after repeated crashes until ${new Date(Date.now() + Math.max(0, (child.parkedUntil ?? 0) - performance.now())).toISOString()}` : child.state
+    return new ServiceError('WORKER_UNAVAILABLE', `worker for ${child.node} is ${why}`, { details: { node: child.node, state: child.state } })
+  }
+
+  private waitReady(child: Child, timeoutMs: number): Promise<void> {
+    if (child.state === 'parked' || child.state === 'stopping' || child.state === 'stopped') return Promise.reject(this.unavailable(child))
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer)
+        child.readyWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        child.readyWaiters.delete(done)
+        reject(this.unavailable(child))
+      }, timeoutMs)
+      child.readyWaiters.add(done)
+    })
+  }
+
+  private setState(child: Child, state: ChildState): void {
+    if (child.state === state && state !== 'starting') return
+    child.state = state
+    this.emit('worker:state', child.node, state)
+  }
+
+  private enqueueStart(child: Child): void {
+    this.startQueue.push(child)
+    this.pump()
+  }
+
+  private pump(): void {
+    while (this.starting < this.o.startConcurrency && this.startQueue.length > 0) {
+      const child = this.startQueue.shift()!
+      if (!this.children.has(child.node) || child.state === 'stopping' || child.state === 'stopped') continue
+      this.starting++
+      this.spawn(child)
+    }
+  }
+
+  private spawn(child: Child): void {
+    const handle = new WorkerHandle(child.node, {
+      resourceLimits: this.o.resourceLimits,
+      heartbeatMs: this.o.heartbeatMs,
+      heartbeatTimeoutMs: this.o.heartbeatTimeoutMs,
+      startTimeoutMs: this.o.startTimeoutMs,
+      file: this.o.workerFile,
+    })
+    child.handle = handle
+    let slot = true
+    const release = () => {
+      if (!slot) return
+      slot = false
+      this.starting--
+      this.pump()
+    }
+    handle.once('ready', () => {
+      release()
+      const { port1, port2 } = new MessageChannel()
+      child.consolePort?.close()
+      child.consolePort = port1
+      port1.on('message', (data: Uint8Array) => this.emit('console:data', child.node, data))
+      handle.post({ type: 'configure', v: BRIDGE_VERSION, bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
+      this.setState(child, 'running')
+      for (const w of [...child.readyWaiters]) w()
+    })
+    handle.on('message', (m) => this.onMessage(child, m))
+    handle.once('exit', (info) => {
+      release()
+      this.onExit(child, handle, info)
+    })
+    handle.start()
+  }
+
+  private onMessage(child: Child, m: FromWorker): void {
+    switch (m.type) {
+      case 'result': {
+        const p = child.pending.get(m.id)
+        if (p === undefined) return // answered after its caller gave up
+        child.pending.delete(m.id)
+        clearTimeout(p.timer)
+        if (m.ok) p.resolve(m.value)
+        else p.reject(fromWire(m.error))
+        return
+      }
+      case 'session':
+        if (m.generation !== child.generation) return
+        child.session = { state: m.state, reason: m.reason }
+        this.emit('session:state', child.node, m)
+        return
+      case 'console':
+        if (m.generation !== child.generation) return
+        child.console = { state: m.state, reason: m.reason }
+        this.emit('console:state', child.node, m)
+        return
+      case 'command-done':
+        this.emit('command:done', child.node, m)
+        return
+      case 'stats':
+        this.emit('stats', child.node, m.delta)
+        return
+      case 'stopped':
+        child.stopped?.()
+        return
+      case 'ready':
+      case 'pong':
+        return
+    }
+  }
+
+  private onExit(child: Child, handle: WorkerHandle, info: ExitInfo): void {
+    if (child.handle !== handle) return
+    child.handle = undefined
+    child.consolePort?.close()
+    child.consolePort = undefined
+    child.lastExit = info
+    child.session = null
+    child.console = null
+    for (const [id, p] of child.pending) {
+      clearTimeout(p.timer)
+      p.reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${child.node} ended (${info.reason}) while running the call`, { details: { node: child.node, reason: info.reason } }))
+      child.pending.delete(id)
+    }
+    this.emit('worker:exited', child.node, info)
+    if (child.state === 'stopping' || child.state === 'stopped' || this.shuttingDown) {
+      this.setState(child, 'stopped')
+      child.stopped?.()
+      return
+    }
+    const now = performance.now()
+    child.deaths = pruneDeaths([...child.deaths, { at: now, duringStart: info.duringStart }], now, this.spec)
+    this.checkEscalation(now)
+    const decision = decideRestart(child.deaths, now, this.spec, Math.random())
+    if (decision.action === 'park') {
+      child.parkedUntil = decision.untilMs
+      this.setState(child, 'parked')
+      for (const w of [...child.readyWaiters]) w() // let waiters fail fast with WORKER_UNAVAILABLE
+      child.timer = setTimeout(() => this.restart(child), decision.untilMs - now)
+    } else {
+      this.setState(child, 'restarting')
+      child.timer = setTimeout(() => this.restart(child), decision.delayMs)
+    }
+  }
+
+  private restart(child: Child): void {
+    child.timer = undefined
+    if (!this.children.has(child.node) || child.state === 'stopping' || child.state === 'stopped' || this.shuttingDown) return
+    child.parkedUntil = null
+    child.restarts++
+    this.setState(child, 'restarting')
+    this.enqueueStart(child)
+  }
+
+  private checkEscalation(now: number): void {
+    const recent = new Map<string, number>()
+    for (const c of this.children.values()) recent.set(c.node, c.deaths.filter((d) => now - d.at <= this.spec.periodMs).length)
+    if (shouldEscalate(recent, this.children.size)) {
+      let crashing = 0
+      for (const n of recent.values()) if (n >= 2) crashing++
+      this.emit('escalate', crashing, this.children.size)
+    }
+  }
+
+  private stopChild(child: Child, deadlineMs: number): Promise<void> {
+    if (child.timer) clearTimeout(child.timer)
+    child.timer = undefined
+    const handle = child.handle
+    if (handle === undefined || child.state === 'stopped') {
+      this.setState(child, 'stopped')
+      return Promise.resolve()
+    }
+    this.setState(child, 'stopping')
+    return new Promise<void>((resolve) => {
+      const kill = setTimeout(() => handle.kill('stopped'), deadlineMs)
+      handle.once('exit', () => {
+        clearTimeout(kill)
+        resolve()
+      })
+      child.stopped = () => handle.kill('stopped')
+      if (!handle.post({ type: 'stop', bmc: child.node, deadlineMs: Math.max(100, deadlineMs - 200) })) handle.kill('stopped')
+    })
+  }
+}

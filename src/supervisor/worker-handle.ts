@@ -1,0 +1,151 @@
+/**
+ * One worker thread of one BMC, as the supervisor sees it: start, typed
+ * messages, heartbeat with a reply deadline, and a single `exit` event that
+ * says why the thread ended (crash, exit, oom, hang, start failure, stopped).
+ *
+ * Raw node:worker_threads, not piscina (see supervisor.ts for why). A busy
+ * loop never crashes and never answers, so only the heartbeat finds it: no
+ * pong within the deadline terminates the thread with reason `hang`.
+ */
+import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
+import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads'
+import type { FromWorker, ToWorker } from '../bridge/messages.js'
+
+export type ExitReason = 'crash' | 'exit' | 'oom' | 'hang' | 'start_failed' | 'start_timeout' | 'stopped'
+
+export interface ExitInfo {
+  reason: ExitReason
+  /** The thread died before it said `ready`. */
+  duringStart: boolean
+  exitCode?: number
+  /** The error's message only: worker errors may quote anything, so nothing else leaves here. */
+  message?: string
+}
+
+export interface WorkerHandleOptions {
+  resourceLimits: ResourceLimits
+  heartbeatMs: number
+  heartbeatTimeoutMs: number
+  startTimeoutMs: number
+  /** Overrides the worker entry file (tests use fixtures). */
+  file?: URL | undefined
+}
+
+interface HandleEvents {
+  ready: []
+  message: [msg: FromWorker]
+  exit: [info: ExitInfo]
+}
+
+/** The compiled entry when it exists (dist), else the TypeScript source (tsx in development and tests). */
+export function defaultWorkerFile(): URL {
+  const js = new URL('../../workers/bmc-worker.js', import.meta.url)
+  return existsSync(js) ? js : new URL('../../workers/bmc-worker.ts', import.meta.url)
+}
+
+export class WorkerHandle extends EventEmitter<HandleEvents> {
+  private worker: Worker | undefined
+  private isReady = false
+  private exited = false
+  private pendingReason: ExitReason | undefined
+  private heartbeat: NodeJS.Timeout | undefined
+  private startTimer: NodeJS.Timeout | undefined
+  private lastPong = 0
+  private pingSeq = 0
+  heapUsedBytes = 0
+
+  constructor(readonly bmc: string, private readonly opts: WorkerHandleOptions) {
+    super()
+  }
+
+  get ready(): boolean {
+    return this.isReady && !this.exited
+  }
+
+  get threadId(): number | undefined {
+    return this.worker?.threadId
+  }
+
+  /** Event-loop utilisation of the thread since the previous call (for metrics). */
+  eventLoopUtilization(prev?: ReturnType<Worker['performance']['eventLoopUtilization']>): ReturnType<Worker['performance']['eventLoopUtilization']> | undefined {
+    return this.worker?.performance.eventLoopUtilization(prev)
+  }
+
+  start(): void {
+    const file = this.opts.file ?? defaultWorkerFile()
+    const options = { workerData: { bmc: this.bmc }, resourceLimits: this.opts.resourceLimits }
+    // Under tsx (development and tests) a worker does not inherit the loader
+    // on Node 20, so a .ts entry is loaded through tsx's register() first.
+    const w = file.pathname.endsWith('.ts')
+      ? new Worker(`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(file.href)})`, { ...options, eval: true })
+      : new Worker(file, options)
+    this.worker = w
+    w.on('message', (m: FromWorker) => this.onMessage(m))
+    w.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') this.pendingReason ??= 'oom'
+      else if (!this.isReady) this.pendingReason ??= 'start_failed'
+      else this.pendingReason ??= 'crash'
+      this.lastError = err.message
+    })
+    w.on('messageerror', () => {
+      this.pendingReason ??= 'crash'
+    })
+    w.on('exit', (code) => this.onExit(code))
+    this.startTimer = setTimeout(() => this.kill('start_timeout'), this.opts.startTimeoutMs)
+  }
+
+  private lastError: string | undefined
+
+  post(msg: ToWorker, transfer?: readonly Transferable[]): boolean {
+    if (this.worker === undefined || this.exited) return false
+    this.worker.postMessage(msg, transfer)
+    return true
+  }
+
+  /** Terminates the thread now; `exit` follows with this reason. */
+  kill(reason: ExitReason): void {
+    if (this.exited || this.worker === undefined) return
+    this.pendingReason = reason
+    void this.worker.terminate()
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'ready') {
+      this.isReady = true
+      if (this.startTimer) clearTimeout(this.startTimer)
+      this.startTimer = undefined
+      this.lastPong = performance.now()
+      this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs)
+      this.emit('ready')
+      return
+    }
+    if (m.type === 'pong') {
+      this.lastPong = performance.now()
+      this.heapUsedBytes = m.heapUsedBytes
+      return
+    }
+    this.emit('message', m)
+  }
+
+  private beat(): void {
+    if (performance.now() - this.lastPong > this.opts.heartbeatTimeoutMs) {
+      this.kill('hang')
+      return
+    }
+    this.post({ type: 'ping', seq: ++this.pingSeq })
+  }
+
+  private onExit(code: number): void {
+    if (this.exited) return
+    this.exited = true
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    if (this.startTimer) clearTimeout(this.startTimer)
+    const reason = this.pendingReason ?? (this.isReady ? 'exit' : 'start_failed')
+    const info: ExitInfo = { reason, duringStart: !this.isReady, exitCode: code }
+    if (this.lastError !== undefined) info.message = this.lastError
+    this.worker?.removeAllListeners()
+    this.worker = undefined
+    this.emit('exit', info)
+  }
+}

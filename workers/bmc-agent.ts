@@ -1,0 +1,319 @@
+/**
+ * BmcAgent: everything one BMC worker does, without the thread around it
+ * (workers/bmc-worker.ts is the thin entry), so tests can drive it directly.
+ *
+ * Owns one Link at a time: the IpmiClient, the SOL console and the one
+ * watcher loop that keeps them up with jittered backoff. Reconfiguring
+ * cancels the old Link (its timer, its console, its session with Close
+ * Session) before the new one is armed, so there is exactly one watcher and
+ * one session (DESIGN lessons 2-4). Events of a cancelled Link are dropped
+ * and counted, never thrown. An unreachable BMC is normal here: the loop
+ * retries and reports state; only the supervisor restarts threads.
+ */
+import type { MessagePort } from 'node:worker_threads'
+import {
+  BRIDGE_VERSION, failureReason, isFailureReason, type BmcConfig, type FailureReason, type FromWorker, type OpName,
+  type SessionStateName, type ToWorker, type WorkerStats,
+} from '../src/bridge/messages.js'
+import { ServiceError, toWire } from '../src/errors.js'
+import { IpmiClient } from '../src/session/client.js'
+import type { SessionConfig } from '../src/session/config.js'
+import type { RequestOptions } from '../src/session/request-table.js'
+import type { IpmiCommand } from '../src/ipmi/command.js'
+import { SolConsole } from '../src/sol/console.js'
+import { BMC_OPS } from './ops.js'
+
+export type Post = (msg: FromWorker) => void
+
+const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0 }
+
+function sessionConfig(c: BmcConfig): SessionConfig {
+  return {
+    username: c.credentials.username,
+    password: c.credentials.password,
+    kg: c.credentials.kgHex ? Buffer.from(c.credentials.kgHex, 'hex') : undefined,
+    cipherSuite: c.cipherSuite,
+    allowInsecureSuite0: c.allowInsecureSuite0,
+    privilege: c.privilege,
+    timing: c.timing,
+  }
+}
+
+/** One generation of configuration: a client, maybe a console, and its watcher loop. */
+class Link {
+  readonly client: IpmiClient
+  console: SolConsole | undefined
+  cancelled = false
+  lastSessionState: string | undefined
+  /** Set while the watcher waits: called when the console fails. */
+  consoleFailed: ((reason: FailureReason, error?: ReturnType<typeof toWire>) => void) | undefined
+  private timer: NodeJS.Timeout | undefined
+  private wake: (() => void) | undefined
+  private failures = 0
+
+  constructor(readonly agent: BmcAgent, readonly generation: number, readonly config: BmcConfig) {
+    this.client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config))
+    this.client.on('session', (session) => agent.sessionOpened(this, session.stats))
+  }
+
+  /** The watcher: keeps session (and console) up until cancelled. */
+  async run(): Promise<void> {
+    while (!this.cancelled) {
+      try {
+        if (this.client.currentSession === undefined) {
+          this.agent.sessionState(this, 'connecting')
+          await this.client.connect()
+          if (this.cancelled) return
+        }
+        this.agent.sessionState(this, 'connected')
+        const lost = this.agent.watchSession(this)
+        try {
+          // A console that fails to open has said why in its own event; the session stays.
+          const consoleUp = !this.config.console || (this.console?.state === 'connected') || await this.openConsole().then(() => true, () => false)
+          if (consoleUp) {
+            this.failures = 0
+            const why = await lost.promise
+            if (this.cancelled) return
+            if (this.client.currentSession === undefined) this.agent.sessionState(this, 'disconnected', why.reason, why.error)
+          }
+        } finally {
+          lost.dispose()
+        }
+      } catch (e) {
+        if (this.cancelled) return
+        const w = toWire(e)
+        const reason = (w.details?.reason !== undefined && isFailureReason(w.details.reason)) ? w.details.reason : failureReason(w.code)
+        this.agent.sessionState(this, 'error', reason, w)
+      }
+      await this.backoff()
+    }
+  }
+
+  private async openConsole(): Promise<void> {
+    const con = SolConsole.forClient(this.client, { livenessTimeoutMs: this.config.consoleLivenessMs ?? 10_000 })
+    this.console = con
+    con.on('data', (chunk) => this.agent.consoleData(this, chunk))
+    con.on('state', (state, err) => this.agent.consoleState(this, state, err))
+    await con.open({ force: this.config.consoleForce ?? true })
+  }
+
+  private backoff(): Promise<void> {
+    const r = this.config.reconnect ?? { initialMs: 1000, maxMs: 30_000 }
+    const base = Math.min(r.maxMs, r.initialMs * 2 ** Math.min(this.failures++, 16))
+    const ms = base * (0.5 + Math.random() * 0.5)
+    return new Promise((resolve) => {
+      this.wake = resolve
+      this.timer = setTimeout(resolve, ms)
+    })
+  }
+
+  /** Skip the current backoff wait (console reopen, a caller wants it now). */
+  nudge(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    this.failures = 0
+    this.wake?.()
+  }
+
+  async cancel(): Promise<void> {
+    this.cancelled = true
+    this.nudge()
+    await this.console?.close()
+    await this.client.close()
+  }
+}
+
+export class BmcAgent {
+  private link: Link | undefined
+  private consolePort: MessagePort | undefined
+  private stats: WorkerStats = { ...ZERO_STATS }
+  private lastSession = { retransmits: 0, dropped: 0 }
+  private readonly statsTimer: NodeJS.Timeout
+  private reconfiguring: Promise<void> = Promise.resolve()
+  /** How many watcher loops are running: 0 or 1, checked by tests (lesson 2). */
+  watchers = 0
+
+  constructor(readonly bmc: string, private readonly post: Post, statsIntervalMs = 1000) {
+    this.statsTimer = setInterval(() => this.flushStats(), statsIntervalMs)
+    this.statsTimer.unref()
+  }
+
+  handle(msg: ToWorker): void {
+    switch (msg.type) {
+      case 'configure':
+        this.configure(msg.generation, msg.config, msg.consolePort)
+        return
+      case 'command':
+        void this.command(msg.id, msg.op, msg.args, msg.timeoutMs)
+        return
+      case 'stop':
+        void this.stop(msg.deadlineMs)
+        return
+      case 'ping':
+      case 'fault':
+        return // the thread entry answers these
+    }
+  }
+
+  configure(generation: number, config: BmcConfig, consolePort?: MessagePort): void {
+    if (consolePort !== undefined) this.attachPort(consolePort)
+    const old = this.link
+    const link = new Link(this, generation, config)
+    this.link = link
+    // Cancel the old link fully before the new watcher starts: never two at once.
+    this.reconfiguring = this.reconfiguring.then(async () => {
+      if (old) await old.cancel()
+      if (link.cancelled || this.link !== link) return
+      this.watchers++
+      try {
+        await link.run()
+      } finally {
+        this.watchers--
+      }
+    })
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    const link = this.link
+    this.link = undefined
+    clearInterval(this.statsTimer)
+    if (link) await Promise.race([link.cancel(), new Promise((r) => setTimeout(r, deadlineMs))])
+    this.flushStats()
+    this.post({ type: 'stopped', bmc: this.bmc })
+  }
+
+  async command(id: number, op: OpName, args: unknown, timeoutMs: number): Promise<void> {
+    const t0 = performance.now()
+    try {
+      const value = await this.runOp(op, (args ?? {}) as Record<string, unknown>, timeoutMs)
+      this.post({ type: 'result', bmc: this.bmc, id, ok: true, value })
+      this.post({ type: 'command-done', bmc: this.bmc, op, ok: true, durationMs: performance.now() - t0 })
+    } catch (e) {
+      const error = toWire(e)
+      this.post({ type: 'result', bmc: this.bmc, id, ok: false, error })
+      this.post({ type: 'command-done', bmc: this.bmc, op, ok: false, code: error.code, durationMs: performance.now() - t0 })
+    }
+  }
+
+  private async runOp(op: OpName, args: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+    const link = this.link
+    if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
+    const deadline = performance.now() + timeoutMs
+    const remaining = () => Math.max(1, deadline - performance.now())
+    if (op === 'session.info') return { generation: link.generation, session: link.client.info ?? null, console: link.console?.state ?? 'none' }
+    if (op === 'console.reopen') {
+      link.nudge()
+      return { reopened: true }
+    }
+    const fn = BMC_OPS[op]
+    if (fn === undefined) throw new ServiceError('VALIDATION_FAILED', `unknown operation ${op}`, { details: { field: 'op' } })
+    const runner = {
+      run: <Req, Res>(cmd: IpmiCommand<Req, Res>, req: Req, opts: RequestOptions = {}) => link.client.run(cmd, req, { timeoutMs: remaining(), ...opts }),
+    }
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ServiceError('BMC_UNREACHABLE', `${op} did not complete within ${timeoutMs} ms`, { details: { op } })), timeoutMs)
+    })
+    try {
+      return await Promise.race([fn(runner, args), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  // --- callbacks from the current Link; anything from an old one is stale ---
+
+  private current(link: Link): boolean {
+    if (link === this.link && !link.cancelled) return true
+    this.stats.staleEvents++
+    return false
+  }
+
+  sessionState(link: Link, state: SessionStateName, reason?: FailureReason, error?: ReturnType<typeof toWire>): void {
+    if (!this.current(link)) return
+    const key = `${state}:${reason ?? ''}`
+    if (link.lastSessionState === key) return
+    link.lastSessionState = key
+    this.post({ type: 'session', bmc: this.bmc, generation: link.generation, state, reason, error })
+  }
+
+  /** Resolves when the link's session closes or its console fails; dispose() removes the listeners. */
+  watchSession(link: Link): { promise: Promise<{ reason: FailureReason; error?: ReturnType<typeof toWire> }>; dispose: () => void } {
+    let onState: (state: string, err?: { code: string }) => void = () => {}
+    const dispose = () => {
+      link.client.off('state', onState)
+      link.consoleFailed = undefined
+    }
+    const promise = new Promise<{ reason: FailureReason; error?: ReturnType<typeof toWire> }>((resolve) => {
+      onState = (state, err) => {
+        if (state === 'closed') resolve({ reason: err ? failureReason(err.code) : 'closed', ...(err ? { error: toWire(err) } : {}) })
+      }
+      link.client.on('state', onState)
+      link.consoleFailed = (reason, error) => resolve({ reason, ...(error ? { error } : {}) })
+    })
+    return { promise, dispose }
+  }
+
+  sessionOpened(link: Link, stats: { retransmits: number; dropped: Record<string, number> }): void {
+    if (link !== this.link) return
+    this.flushStats()
+    this.lastSession = { retransmits: stats.retransmits, dropped: sumDropped(stats.dropped) }
+  }
+
+  consoleState(link: Link, state: string, err?: { code: string; details?: Record<string, unknown> }): void {
+    if (!this.current(link)) return
+    const mapped: SessionStateName = state === 'connected' ? 'connected' : state === 'connecting' ? 'connecting' : state === 'error' ? 'error' : 'disconnected'
+    const reason = err ? (isFailureReason(err.details?.reason) ? err.details.reason : failureReason(err.code)) : undefined
+    this.post({ type: 'console', bmc: this.bmc, generation: link.generation, state: mapped, reason, error: err ? toWire(err) : undefined })
+    if (state === 'error') link.consoleFailed?.(reason ?? 'protocol', err ? toWire(err) : undefined)
+  }
+
+  consoleData(link: Link, chunk: Buffer): void {
+    if (!this.current(link)) return
+    this.stats.solBytesIn += chunk.length
+    // A pooled Buffer slice cannot be transferred; copy into a fresh one.
+    const copy = new Uint8Array(chunk)
+    this.consolePort?.postMessage(copy, [copy.buffer])
+  }
+
+  private attachPort(port: MessagePort): void {
+    this.consolePort?.close()
+    this.consolePort = port
+    port.on('message', (m: Uint8Array | { type: 'break' }) => {
+      const con = this.link?.console
+      if (con === undefined || con.state !== 'connected') return
+      try {
+        if (m instanceof Uint8Array) {
+          con.write(m)
+          this.stats.solBytesOut += m.length
+        } else if (m.type === 'break') con.sendBreak()
+      } catch {
+        // Input while the console is going down is lost by design; the state event says why.
+      }
+    })
+  }
+
+  private flushStats(): void {
+    const s = this.link?.client.currentSession
+    if (s !== undefined) {
+      const dropped = sumDropped(s.stats.dropped)
+      this.stats.retransmits += Math.max(0, s.stats.retransmits - this.lastSession.retransmits)
+      this.stats.droppedPackets += Math.max(0, dropped - this.lastSession.dropped)
+      this.lastSession = { retransmits: s.stats.retransmits, dropped }
+    }
+    const d = this.stats
+    if (d.retransmits + d.droppedPackets + d.solBytesIn + d.solBytesOut + d.staleEvents === 0) return
+    this.post({ type: 'stats', bmc: this.bmc, delta: d })
+    this.stats = { ...ZERO_STATS }
+  }
+
+  ready(): void {
+    this.post({ type: 'ready', v: BRIDGE_VERSION, bmc: this.bmc })
+  }
+}
+
+function sumDropped(d: Record<string, number>): number {
+  let n = 0
+  for (const v of Object.values(d)) n += v
+  return n
+}

@@ -1,0 +1,63 @@
+/**
+ * Thread entry of one BMC worker: binds a BmcAgent to parentPort, answers the
+ * supervisor's heartbeat, and carries out injected faults (only ever sent
+ * when `serve --enable-fault-injection` is on). Everything else lives in
+ * bmc-agent.ts so it can be tested without a thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import type { FromWorker, ToWorker } from '../src/bridge/messages.js'
+import { BmcAgent } from './bmc-agent.js'
+
+if (parentPort === null) throw new Error('bmc-worker must run in a worker thread')
+const port = parentPort
+const { bmc } = workerData as { bmc: string }
+const post = (m: FromWorker) => port.postMessage(m)
+const agent = new BmcAgent(bmc, post)
+
+function fault(kind: string): void {
+  switch (kind) {
+    case 'crash':
+      setImmediate(() => {
+        throw new Error(`injected crash in worker for ${bmc}`)
+      })
+      return
+    case 'hang':
+      // A busy loop: the event loop never turns again, so heartbeats stop.
+      setImmediate(() => {
+        for (;;) {
+          // spin
+        }
+      })
+      return
+    case 'exit':
+      setImmediate(() => process.exit(3))
+      return
+    case 'oom': {
+      const hog: unknown[] = []
+      const grow = () => {
+        for (let i = 0; i < 1000; i++) hog.push(new Array(10_000).fill(i))
+        setImmediate(grow)
+      }
+      grow()
+      return
+    }
+    case 'reject':
+      void Promise.reject(new Error(`injected unhandled rejection in worker for ${bmc}`))
+      return
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'ping') {
+    post({ type: 'pong', seq: m.seq, heapUsedBytes: process.memoryUsage().heapUsed })
+    return
+  }
+  if (m.type === 'fault') {
+    fault(m.kind)
+    return
+  }
+  // After 'stop' the agent posts 'stopped' and the supervisor terminates the thread.
+  agent.handle(m)
+})
+
+agent.ready()
