@@ -31,7 +31,7 @@ function layerOf(file: string): string {
   const rel = relative(ROOT, file).split('/')
   if (rel[0] === 'workers') return 'workers'
   const first = rel[1] ?? ''
-  return first.replace(/\.ts$/, '')
+  return first.replace(/\.(ts|js)$/, '')
 }
 
 function files(dir: string): string[] {
