@@ -34,6 +34,8 @@ export interface RigOptions {
   session?: Partial<SessionConfig>
   link?: Omit<MemoryLinkOptions, 'clock'>
   seed?: number
+  /** Talk to this BMC (and its clock) instead of a new one: a second console of the same BMC. */
+  on?: { bmc: SimBmc; clock: ManualClock }
 }
 
 export function rig(o: RigOptions = {}): Rig {
@@ -49,8 +51,8 @@ export function rig(o: RigOptions = {}): Rig {
 
 /** An IpmiClient whose every session gets a fresh link to the same SimBmc. */
 export function clientRig(o: RigOptions = {}): { clock: ManualClock; bmc: SimBmc; client: IpmiClient; links: MemoryLink[] } {
-  const clock = new ManualClock()
-  const bmc = new SimBmc({ powerOn: true, ...o.bmc }, { clock })
+  const clock = o.on?.clock ?? new ManualClock()
+  const bmc = o.on?.bmc ?? new SimBmc({ powerOn: true, ...o.bmc }, { clock })
   const links: MemoryLink[] = []
   const cfg: SessionConfig = { ...ADMIN, ...o.session, timing: { ...TEST_TIMING, ...o.session?.timing } }
   const client = new IpmiClient({ host: 'sim' }, cfg, {
