@@ -83,6 +83,25 @@ describe('loss', () => {
   })
 })
 
+describe('0xCF for an idempotent retransmit', () => {
+  it('the lost answer is not resent by a 0xCF BMC: the client retries under a new rqSeq and succeeds', async () => {
+    const r = rig({ bmc: { duplicateMode: 'cc-cf' } })
+    await login(r)
+    let dropNext = true
+    r.link.faults['b-to-a'].tamper = (d) => {
+      if (dropNext && parseRmcpPlusPacket(d).payloadType === PayloadType.Ipmi) {
+        dropNext = false
+        return undefined
+      }
+      return d
+    }
+    const res = await drive(r.clock, r.session.request(0x06, 0x01, Buffer.alloc(0)))
+    assert.equal(res.cc, 0)
+    assert.equal(r.bmc.stats.duplicateRequests, 1, 'the first retransmit got 0xCF')
+    assert.equal(r.bmc.stats.commands['Get Device ID'], 2, 'the retry under a new rqSeq ran it again')
+  })
+})
+
 describe('duplicates, reordering, replays', () => {
   it('every answer duplicated: the copies are dropped by the sequence window and counted', async () => {
     const r = rig()

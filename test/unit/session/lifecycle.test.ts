@@ -112,6 +112,15 @@ describe('close', () => {
 })
 
 describe('IpmiClient recovery', () => {
+  it('concurrent callers share one login', async () => {
+    const { clock, bmc, client } = clientRig()
+    const all = await drive(clock, Promise.all(Array.from({ length: 8 }, () => client.run(GetChassisStatus, undefined))))
+    assert.equal(all.length, 8)
+    assert.equal(bmc.stats.logins, 1)
+    assert.equal(bmc.stats.commands['Get Chassis Status'], 8)
+    await drive(clock, client.close())
+  })
+
   it('after Cold Reset the BMC forgets the session; the next command logs in again', async () => {
     const { clock, bmc, client, links } = clientRig({ bmc: { coldResetDowntimeMs: 3000 }, session: { timing: { retransmitMs: 500, backoffMs: 500, retries: 2 } } })
     const states: string[] = []

@@ -121,6 +121,12 @@ describe('credentials', () => {
     assert.equal(info.privilege, 'administrator')
   })
 
+  it('name + privilege lookup (lookup bit clear): ROLEm without 0x10 is hashed the same on both sides', async () => {
+    const { clock, session } = rig({ session: { nameOnlyLookup: false, cipherSuite: 17 } })
+    const info = await drive(clock, session.connect())
+    assert.equal(info.privilege, 'administrator')
+  })
+
   it('unknown user: BMC_AUTH_FAILED (RAKP 2 status 0x0D), tried at administrator and operator', async () => {
     const { clock, session, bmc } = rig({ session: { username: 'ghost' } })
     const err = await driveToError(clock, session.connect())
