@@ -251,6 +251,8 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       if (this.engine !== engine) break
       engine.receive(p)
     }
+    if (this.engine !== engine) return
+    engine.start()
     this.armKeepalive()
   }
 

@@ -44,6 +44,13 @@ export interface SolEngineTuning {
   coalesceMs: number
   /** QUIRK(various) FreeIPMI "solpacketseq": some firmware wants a new seq on every resend. */
   freshSeqOnRetransmit: boolean
+  /**
+   * start() sends one data-less packet first. QUIRK(ipmi_sim): it keeps the
+   * last ACKed seq across activations and takes a packet with that seq as a
+   * duplicate: ACKed, data dropped. An empty first packet can collide
+   * harmlessly; after it the BMC's last seq is 1 and ours moves on.
+   */
+  primeSequence: boolean
 }
 
 export const DEFAULT_SOL_TUNING: SolEngineTuning = {
@@ -56,6 +63,7 @@ export const DEFAULT_SOL_TUNING: SolEngineTuning = {
   maxBufferedBytes: 4 * 1024 * 1024,
   coalesceMs: 0,
   freshSeqOnRetransmit: false,
+  primeSequence: true,
 }
 
 /** Status the BMC reports in byte 4 of its packets. */
@@ -127,6 +135,7 @@ export class SolEngine {
   private coalesceTimer: TimerHandle | undefined
   private needDrain = false
   private stopped = false
+  private started = false
   // Receive side: the BMC's current seq, how many of its bytes were delivered, earlier seqs.
   private rxSeq = 0
   private rxLen = 0
@@ -143,6 +152,14 @@ export class SolEngine {
     if (!Number.isInteger(maxDataPerPacket) || maxDataPerPacket < 1 || maxDataPerPacket > SOL_MAX_DATA) {
       throw new RangeError(`maxDataPerPacket must be 1..${SOL_MAX_DATA}, got ${maxDataPerPacket}`)
     }
+  }
+
+  /** Starts sending (the priming packet, when enabled). Call once, after wiring io. */
+  start(): void {
+    if (this.stopped || this.started) return
+    this.started = true
+    if (this.tuning.primeSequence) this.queue.unshiftOp(0)
+    this.pump()
   }
 
   /** Bytes accepted by write() and not yet sent (the in-flight packet excluded). */
@@ -316,7 +333,7 @@ export class SolEngine {
 
   /** Sends the next packet when none is in flight and the BMC is not pausing us. */
   private pump(probe = false): void {
-    if (this.stopped || this.inFlight !== undefined || this.coalesceTimer !== undefined) return
+    if (this.stopped || !this.started || this.inFlight !== undefined || this.coalesceTimer !== undefined) return
     if (this.queue.empty) {
       this.io.idle?.()
       return

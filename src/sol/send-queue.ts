@@ -36,6 +36,12 @@ export class SendQueue {
     this.items.push({ op })
   }
 
+  /** Puts an operation marker at the front. */
+  unshiftOp(op: number): void {
+    if (this.head > 0) this.items[--this.head] = { op }
+    else this.items.unshift({ op })
+  }
+
   /** Puts bytes back at the front (the part of a packet the BMC did not accept). */
   unshift(data: Buffer): void {
     if (data.length === 0) return

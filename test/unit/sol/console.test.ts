@@ -31,7 +31,8 @@ function bmc(overrides: Partial<Record<number, Responder>> = {}): Responder {
 function setup(responder: Responder = bmc(), opts: SolConsoleOptions = {}) {
   const clock = new ManualClock()
   const port = new FakePort(OWN_ID, responder)
-  const con = new SolConsole(sourceOf(port), { clock, ...opts })
+  // No priming packet unless a test asks: it would sit in flight before the data under test.
+  const con = new SolConsole(sourceOf(port), { clock, ...opts, tuning: { primeSequence: false, ...opts.tuning } })
   const states: SolConsoleState[] = []
   const errors: SolError[] = []
   const data: Buffer[] = []
@@ -72,6 +73,13 @@ describe('SolConsole.open', () => {
     assert.equal(Buffer.concat(h.data).toString(), 'early later')
     assert.equal(stateAtFirstByte, 'connected')
     assert.deepEqual(h.port.solSent.map((p) => decodeSolPacket(p).ackSeq), [1, 2])
+  })
+
+  test('the first SOL packet after activation is the data-less priming packet', async () => {
+    const h = setup(bmc(), { tuning: { primeSequence: true } })
+    await h.con.open()
+    h.con.write(Buffer.from('x'))
+    assert.deepEqual(h.port.solSent.map((p) => decodeSolPacket(p)).map((p) => [p.seq, p.data.length]), [[1, 0]])
   })
 
   test('0x80 without force: sol_busy, and the state never said connected', async () => {

@@ -20,7 +20,8 @@ function harness(maxData = 28, tuning: Partial<SolEngineTuning> = {}) {
     status: (s, ev) => statuses.push({ s, ev }),
     drain: () => drains++,
     failed: (f) => failures.push(f),
-  }, tuning)
+  }, { primeSequence: false, ...tuning })
+  engine.start()
   const bmc = (p: Partial<SolPacket>): void =>
     engine.receive(encodeSolPacket({ seq: 0, ackSeq: 0, acceptedCount: 0, flags: 0, data: Buffer.alloc(0), ...p }))
   return {
@@ -247,6 +248,21 @@ describe('SolEngine back-pressure', () => {
     h.clock.advance(5)
     assert.deepEqual(h.take().map((p) => p.data.toString()), ['ab'])
   })
+})
+
+test('start() primes the sequence with one data-less packet before any data (QUIRK ipmi_sim)', () => {
+  const h = harness(28, { primeSequence: true })
+  // harness() already called start(); a fresh engine shows the order.
+  const clock = new ManualClock()
+  const sent: SolPacket[] = []
+  const e = new SolEngine(clock, 28, { send: (p) => sent.push(decodeSolPacket(p)), deliver: () => undefined, status: () => undefined, drain: () => undefined, failed: () => undefined })
+  e.write(Buffer.from('x'))
+  assert.equal(sent.length, 0, 'nothing before start()')
+  e.start()
+  assert.deepEqual(sent.map((p) => [p.seq, p.data.length]), [[1, 0]])
+  e.receive(encodeSolPacket({ seq: 0, ackSeq: 1, acceptedCount: 0, flags: 0, data: Buffer.alloc(0) }))
+  assert.deepEqual(sent.map((p) => [p.seq, p.data.toString()]), [[1, ''], [2, 'x']])
+  assert.deepEqual(h.take().map((p) => [p.seq, p.data.length]), [[1, 0]])
 })
 
 test('clampPayloadSize: header off, 255 cap, fallback for nonsense', () => {

@@ -44,6 +44,7 @@ function run(seed: number, lossRate: number, dupRate: number, toHost: number, to
     failed: (f) => failures.push(f.message),
   }, { ackTimeoutMs: 600_000, retries: 1000, nackProbeMs: 300 })
   ref.engine = engine
+  engine.start()
   let written = 0
   let hostSent = 0
   const got = (): number => delivered.reduce((n, b) => n + b.length, 0)
