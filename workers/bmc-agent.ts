@@ -201,6 +201,12 @@ export class BmcAgent {
     const deadline = performance.now() + timeoutMs
     const remaining = () => Math.max(1, deadline - performance.now())
     if (op === 'session.info') return { generation: link.generation, session: link.client.info ?? null, console: link.console?.state ?? 'none' }
+    if (op === 'worker.resources') {
+      // What this thread holds open, for leak checks (DESIGN lesson 3).
+      const resources: Record<string, number> = {}
+      for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
+      return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console: link.console?.state ?? 'none' }
+    }
     if (op === 'console.reopen') {
       link.nudge()
       return { reopened: true }

@@ -33,12 +33,12 @@ function fault(kind: string): void {
       setImmediate(() => process.exit(3))
       return
     case 'oom': {
+      // Retained 8 MB chunks: the heap limit is reached within a few steps,
+      // so the thread dies of ERR_WORKER_OUT_OF_MEMORY rather than GC thrash.
       const hog: unknown[] = []
-      const grow = () => {
-        for (let i = 0; i < 1000; i++) hog.push(new Array(10_000).fill(i))
-        setImmediate(grow)
-      }
-      grow()
+      setImmediate(() => {
+        for (;;) hog.push(new Array(1_000_000).fill(hog.length))
+      })
       return
     }
     case 'reject':

@@ -40,7 +40,7 @@ export interface BmcConfig {
 export type OpName =
   | 'power.status' | 'power.set' | 'chassis.status' | 'boot.get' | 'boot.set' | 'identify'
   | 'mc.info' | 'mc.guid' | 'mc.reset' | 'users.list' | 'users.set'
-  | 'session.info' | 'console.reopen' | 'console.write' | 'console.break'
+  | 'session.info' | 'console.reopen' | 'worker.resources'
 
 export type FaultKind = 'crash' | 'hang' | 'exit' | 'oom' | 'reject'
 

@@ -257,6 +257,22 @@ export class FaultProxy extends EventEmitter<FaultProxyEvents> {
     }
   }
 
+  /**
+   * Sends `count` copies of a datagram to every client the proxy has seen, as
+   * if the BMC had sent them: garbage floods and replayed packets for tests of
+   * a busy protocol loop. Resolves when all were handed to the socket.
+   */
+  async injectToClients(datagram: Uint8Array, count: number): Promise<number> {
+    let sent = 0
+    for (const flow of this.#flows.values()) {
+      for (let i = 0; i < count && !this.#closed; i++) {
+        await new Promise<void>((resolve) => this.#front.send(datagram, flow.clientPort, flow.clientAddress, () => resolve()))
+        sent++
+      }
+    }
+    return sent
+  }
+
   #after(ms: number, fn: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.#timers.delete(timer)

@@ -1,0 +1,127 @@
+// A fleet of ipmi_sim BMCs under one Supervisor, with helpers to wait on
+// supervisor events and to check console streams for gaps.
+import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js'
+import type { BmcConfig } from '../../../src/bridge/messages.js'
+import { startIpmiSim, type IpmiSim } from '../../lab/sim.js'
+
+export interface Fleet {
+  sims: IpmiSim[]
+  sup: Supervisor
+  names: string[]
+  config(i: number, over?: Partial<BmcConfig>): BmcConfig
+  stop(): Promise<void>
+}
+
+export function bmcConfig(sim: { host: string; port: number }, over: Partial<BmcConfig> = {}): BmcConfig {
+  return {
+    host: sim.host,
+    port: sim.port,
+    credentials: { username: 'admin', password: 'password' },
+    cipherSuite: 3,
+    console: true,
+    reconnect: { initialMs: 100, maxMs: 1000 },
+    timing: { retransmitMs: 250, backoffMs: 100, retries: 3, connectTimeoutMs: 3000 },
+    consoleLivenessMs: 3000,
+    ...over,
+  }
+}
+
+export async function startFleet(n: number, opts: SupervisorOptions = {}, over: Partial<BmcConfig> = {}): Promise<Fleet> {
+  const sims: IpmiSim[] = []
+  for (let i = 0; i < n; i++) sims.push(await startIpmiSim({ powerOn: true }))
+  const sup = new Supervisor({ heartbeatMs: 250, heartbeatTimeoutMs: 1500, restart: { baseDelayMs: 50, maxDelayMs: 500, intensity: 50 }, startConcurrency: 4, ...opts })
+  const names = sims.map((_, i) => `n${String(i).padStart(2, '0')}`)
+  const config = (i: number, o: Partial<BmcConfig> = {}) => bmcConfig(sims[i]!, { ...over, ...o })
+  names.forEach((name, i) => sup.add(name, config(i)))
+  return {
+    sims, sup, names, config,
+    async stop() {
+      await sup.shutdown(3000)
+      await Promise.all(sims.map((s) => s.stop()))
+    },
+  }
+}
+
+/** Resolves when `pred` holds for an event; rejects after timeoutMs. */
+export function waitEvent<K extends 'worker:state' | 'session:state' | 'console:state' | 'worker:exited'>(
+  sup: Supervisor, event: K, pred: (...args: Parameters<Parameters<Supervisor['on']>[1]>) => boolean, timeoutMs = 20_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sup.off(event, on as never)
+      reject(new Error(`timed out waiting for ${event}`))
+    }, timeoutMs)
+    const on = (...args: unknown[]) => {
+      if (!(pred as (...a: unknown[]) => boolean)(...args)) return
+      clearTimeout(timer)
+      sup.off(event, on as never)
+      resolve()
+    }
+    sup.on(event, on as never)
+  })
+}
+
+/** Waits until every named node's console is connected. */
+export async function allConsolesConnected(sup: Supervisor, names: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  const pending = () => names.filter((n) => sup.status(n)[0]?.console?.state !== 'connected')
+  while (pending().length > 0) {
+    if (performance.now() > deadline) throw new Error(`consoles not connected: ${pending().join(', ')}`)
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 500)
+      sup.once('console:state', () => {
+        clearTimeout(t)
+        resolve()
+      })
+    })
+  }
+}
+
+/**
+ * Console stream checker: each simulator's host writes numbered lines
+ * "<node>:<seq>\n"; the checker reassembles lines per node and records any
+ * jump in sequence (a gap) together with the time it was seen.
+ */
+export class StreamChecker {
+  private readonly partial = new Map<string, string>()
+  readonly last = new Map<string, number>()
+  readonly gaps: { node: string; after: number; got: number }[] = []
+  readonly lines = new Map<string, number>()
+
+  feed(node: string, data: Uint8Array): void {
+    const text = (this.partial.get(node) ?? '') + Buffer.from(data).toString('latin1')
+    const parts = text.split('\n')
+    this.partial.set(node, parts.pop() ?? '')
+    for (const line of parts) {
+      const m = /([a-z0-9]+):(\d+)\r?$/.exec(line)
+      if (m === null || m[1] !== node) continue
+      const seq = Number(m[2])
+      const prev = this.last.get(node)
+      if (prev !== undefined && seq !== prev + 1) this.gaps.push({ node, after: prev, got: seq })
+      this.last.set(node, seq)
+      this.lines.set(node, (this.lines.get(node) ?? 0) + 1)
+    }
+  }
+
+  /** Forget a node's position (its console reconnected, so a jump is expected there). */
+  reset(node: string): void {
+    this.last.delete(node)
+    this.partial.delete(node)
+  }
+}
+
+/** Writes numbered lines into each host's serial line every `everyMs`, until stopped. */
+export function hostWriters(sims: IpmiSim[], names: string[], everyMs = 25): () => void {
+  let stopped = false
+  const seq = names.map(() => 0)
+  const tick = async (i: number): Promise<void> => {
+    while (!stopped) {
+      await sims[i]!.solBackend.write(`${names[i]}:${seq[i]!++}\n`)
+      await new Promise((r) => setTimeout(r, everyMs))
+    }
+  }
+  names.forEach((_, i) => void tick(i).catch(() => undefined))
+  return () => {
+    stopped = true
+  }
+}
