@@ -160,16 +160,15 @@ export class BmcAgent {
     const old = this.link
     const link = new Link(this, generation, config)
     this.link = link
-    // Cancel the old link fully before the new watcher starts: never two at once.
+    // Cancel the old link fully before the new watcher starts: never two at
+    // once. The chain serialises cancellations only; each watcher runs detached.
     this.reconfiguring = this.reconfiguring.then(async () => {
       if (old) await old.cancel()
       if (link.cancelled || this.link !== link) return
       this.watchers++
-      try {
-        await link.run()
-      } finally {
+      void link.run().finally(() => {
         this.watchers--
-      }
+      })
     })
   }
 

@@ -79,16 +79,18 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
   /** Closes the current session (Close Session sent) and refuses further use. */
   async close(): Promise<void> {
     this.closed = true
+    // Closing the session also abandons a login in flight, without waiting for its timeouts.
+    await this.session?.close()
     await this.connecting?.catch(() => undefined)
     await this.session?.close()
   }
 
   /** Drops the current session (Close Session sent) but stays usable: the next command logs in again. */
   async reset(): Promise<void> {
-    await this.connecting?.catch(() => undefined)
     const s = this.session
-    this.session = undefined
     await s?.close()
+    await this.connecting?.catch(() => undefined)
+    if (this.session === s) this.session = undefined
   }
 
   private async open(): Promise<Session> {

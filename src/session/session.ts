@@ -103,7 +103,8 @@ export class Session extends EventEmitter<SessionEvents> {
         config: this.config,
         timing: this.timing,
         preferredSuite,
-        remainingMs: () => deadline - this.clock.now(),
+        // A session closed during login stops the login at once.
+        remainingMs: () => (this._state === 'connecting' ? deadline - this.clock.now() : 0),
         random: this.random,
         sendPreSession: (d) => this.send(d),
         awaitPacket: (w, ms) => this.awaitPacket(w, ms),
@@ -158,18 +159,21 @@ export class Session extends EventEmitter<SessionEvents> {
     this.armKeepalive()
   }
 
-  /** Sends Close Session once (IPMI v2.0 §22.19) and closes. Never throws. */
+  /**
+   * Sends Close Session once (IPMI v2.0 §22.19) and closes. Never throws.
+   * During login it abandons the attempt at once; a BMC session that the
+   * login already opened (RAKP done) is still closed on the BMC.
+   */
   async close(): Promise<void> {
     if (this._state === 'closed' || this._state === 'closing') return
-    if (this._state === 'established') {
-      this.setState('closing')
-      await this.sendCloseSession()
-    }
+    const open = this._info !== undefined
+    this.setState('closing')
+    if (open) await this.sendCloseSession()
     this.finish(new IpmiError('BMC_SESSION_CLOSED', 'session closed', { retryable: true }))
   }
 
   private async sendCloseSession(): Promise<void> {
-    if (this._info === undefined) return
+    if (this._info === undefined || this._state === 'closed') return
     const id = Buffer.alloc(4)
     id.writeUInt32LE(this._info.managedSystemSessionId)
     await this.table.request(0x06, 0x3c, id, { timeoutMs: this.timing.closeTimeoutMs, retries: 0 }).catch(() => undefined)
@@ -241,6 +245,10 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private awaitPacket<T>(accept: (payloadType: number, payload: Buffer, sessionId: number) => T | undefined, timeoutMs: number): Promise<T | undefined> {
     return new Promise((resolve) => {
+      if (this._state !== 'connecting') {
+        resolve(undefined)
+        return
+      }
       const waiter: Waiter = (pt, payload, sid) => {
         if (pt === -1) {
           done(undefined)

@@ -132,12 +132,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** New configuration for a node: the worker cancels its old watcher and session first (one of each, always). */
-  update(node: string, config: BmcConfig): void {
+  update(node: string, config: BmcConfig): number {
     const child = this.require(node)
     child.config = config
     child.generation++
     if (child.state === 'running') child.handle?.post({ type: 'configure', v: BRIDGE_VERSION, bmc: node, generation: child.generation, config })
     // Any other state: the next start sends the newest configuration.
+    return child.generation
   }
 
   /** Stops a node's worker (Deactivate SOL, Close Session) and forgets it. */

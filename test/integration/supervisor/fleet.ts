@@ -2,7 +2,15 @@
 // supervisor events and to check console streams for gaps.
 import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js'
 import type { BmcConfig } from '../../../src/bridge/messages.js'
-import { startIpmiSim, type IpmiSim } from '../../lab/sim.js'
+import { ipmitool, startIpmiSim, type IpmiSim } from '../../lab/sim.js'
+
+/** Sessions open on an ipmi_sim, not counting the ipmitool session that asks. */
+export async function bmcSessions(sim: IpmiSim): Promise<number> {
+  const out = await ipmitool(sim, ['session', 'info', 'active'])
+  const m = /active sessions\s+:\s+(\d+)/.exec(out)
+  if (m === null) throw new Error(`no session count in: ${out}`)
+  return Number(m[1]) - 1
+}
 
 export interface Fleet {
   sims: IpmiSim[]
