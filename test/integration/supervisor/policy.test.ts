@@ -1,0 +1,67 @@
+// Supervisor policy with real threads: a hung worker is found within the
+// heartbeat deadline; a crash loop (while loading, or right after ready) is
+// parked instead of spinning the CPU, calls fail fast meanwhile, and the
+// worker is retried after the park time.
+import { after, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { Supervisor } from '../../../src/supervisor/supervisor.js'
+import { ipmiSimAvailable, requireIpmiSim, startIpmiSim, type IpmiSim } from '../../lab/sim.js'
+import { bmcConfig, waitEvent } from './fleet.js'
+
+const fixture = (name: string) => new URL(`../../fixtures/workers/${name}`, import.meta.url)
+const dummy = bmcConfig({ host: '127.0.0.1', port: 9 }, { console: false })
+
+describe('supervisor policy', { timeout: 120_000 }, () => {
+  const sups: Supervisor[] = []
+  const sims: IpmiSim[] = []
+  after(async () => {
+    await Promise.all(sups.map((s) => s.shutdown(2000)))
+    await Promise.all(sims.map((s) => s.stop()))
+  })
+
+  for (const [name, file] of [['while loading', 'throw-on-load.ts'], ['right after ready', 'crash-after-ready.ts']] as const) {
+    it(`a worker crashing ${name} is parked, fails calls fast, and is retried after the park time`, async () => {
+      const sup = new Supervisor({ workerFile: fixture(file), restart: { baseDelayMs: 20, maxDelayMs: 100, intensity: 4, periodMs: 30_000, parkMs: 1500 } })
+      sups.push(sup)
+      const exits: string[] = []
+      sup.on('worker:exited', (_n, info) => exits.push(info.reason))
+      const parked = waitEvent(sup, 'worker:state', (_n, s) => s === 'parked', 30_000)
+      sup.add('loop', dummy)
+      await parked
+      assert.ok(exits.length >= 3 && exits.length <= 5, `exits before parking: ${exits.join(',')}`)
+      assert.ok(exits.every((r) => r === (file === 'throw-on-load.ts' ? 'start_failed' : 'crash')), exits.join(','))
+      // Parked: no thread, calls fail at once, and the CPU is quiet.
+      const t0 = performance.now()
+      await assert.rejects(sup.run('loop', 'power.status', {}, { timeoutMs: 5000 }), { code: 'WORKER_UNAVAILABLE' })
+      assert.ok(performance.now() - t0 < 100)
+      const cpu0 = process.cpuUsage()
+      const exitsWhileParked = exits.length
+      await waitEvent(sup, 'worker:state', (_n, s) => s === 'restarting', 10_000)
+      const cpu = process.cpuUsage(cpu0)
+      assert.equal(exits.length, exitsWhileParked, 'no restarts while parked')
+      assert.ok((cpu.user + cpu.system) / 1000 < 600, `CPU while parked: ${(cpu.user + cpu.system) / 1000} ms`)
+      assert.equal(sup.status('loop')[0]?.restarts, exitsWhileParked)
+    })
+  }
+
+  it('a hung worker (busy loop) is detected within the heartbeat deadline and restarted', async (t) => {
+    if (!requireIpmiSim(t)) return
+    if (!ipmiSimAvailable() && !process.env.CI) return
+    const sim = await startIpmiSim()
+    sims.push(sim)
+    const sup = new Supervisor({ heartbeatMs: 200, heartbeatTimeoutMs: 1000, restart: { baseDelayMs: 50 } })
+    sups.push(sup)
+    sup.add('h', bmcConfig(sim, { console: false }))
+    await sup.run('h', 'mc.info', {}, { timeoutMs: 20_000 })
+    const exited = new Promise<{ reason: string }>((resolve) => sup.once('worker:exited', (_n, info) => resolve(info)))
+    const t0 = performance.now()
+    sup.injectFault('h', 'hang')
+    // A call in flight fails with a typed error, not a hang.
+    const inflight = sup.run('h', 'mc.info', {}, { timeoutMs: 30_000 })
+    assert.equal((await exited).reason, 'hang')
+    const ms = performance.now() - t0
+    assert.ok(ms < 1000 + 200 + 500, `detected after ${ms} ms`)
+    await assert.rejects(inflight, { code: 'WORKER_UNAVAILABLE' })
+    assert.equal(((await sup.run('h', 'mc.info', {}, { timeoutMs: 20_000 })) as { ipmiVersion: string }).ipmiVersion, '2.0')
+  })
+})
