@@ -2,8 +2,8 @@
 // Runs the test suites with node:test. Node 20 does not expand globs, so the
 // files are listed here; a run that executes no test fails.
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync, readFileSync, mkdtempSync } from 'node:fs'
-import { join } from 'node:path'
+import { readdirSync, statSync, readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { tmpdir } from 'node:os'
 
 const SUITES = {
@@ -52,9 +52,15 @@ const args = [
 ]
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] })
 child.on('exit', (code, signal) => {
-  const report = readFileSync(tap, 'utf8')
-  const num = (k) => Number(/^# (\w+) (\d+)$/m.test(report) ? (report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0) : 0)
-  const tests = num('tests'), pass = num('pass'), fail = num('fail'), skipped = num('skipped')
+  let report = ''
+  try {
+    report = readFileSync(tap, 'utf8')
+  } finally {
+    rmSync(dirname(tap), { recursive: true, force: true })
+  }
+  const num = (k) => Number(report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0)
+  // A test cancelled by its timeout is a failure too.
+  const tests = num('tests'), pass = num('pass'), fail = num('fail') + num('cancelled'), skipped = num('skipped')
   console.log(`\n${pass} passed, ${fail} failed, ${skipped} skipped`)
   if (tests === 0) {
     console.error('no test was executed: failing the run')
