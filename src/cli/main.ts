@@ -4,16 +4,20 @@
  * src/main.ts wire layers together.
  */
 import { ipmiCommand } from './ipmi.js'
+import { simCommand } from './sim.js'
 
 const USAGE = `usage: bmcvisor <command> [options]
 commands:
-  ipmi     talk to one BMC directly (bmcvisor ipmi --help)`
+  ipmi     talk to one BMC directly (bmcvisor ipmi --help)
+  sim      run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])`
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   switch (cmd) {
     case 'ipmi':
       return ipmiCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin, ttyOut: process.stdout })
+    case 'sim':
+      return simCommand(rest, { stdout: process.stdout, stderr: process.stderr })
     case undefined:
     case '-h':
     case '--help':
