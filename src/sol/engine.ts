@@ -51,6 +51,14 @@ export interface SolEngineTuning {
    * harmlessly; after it the BMC's last seq is 1 and ours moves on.
    */
   primeSequence: boolean
+  /**
+   * Extra copies of the ACK for a packet the BMC sent again (it lost our
+   * first ACK). QUIRK(ipmi_sim): after 5 resends it gives the packet up and
+   * discards its whole output buffer, so on a lossy link one more lost ACK
+   * can cost kilobytes of console output. A duplicate ACK is ignored by the
+   * BMC (its seq is no longer outstanding).
+   */
+  redundantAcks: number
 }
 
 export const DEFAULT_SOL_TUNING: SolEngineTuning = {
@@ -64,6 +72,7 @@ export const DEFAULT_SOL_TUNING: SolEngineTuning = {
   coalesceMs: 0,
   freshSeqOnRetransmit: false,
   primeSequence: true,
+  redundantAcks: 1,
 }
 
 /** Status the BMC reports in byte 4 of its packets. */
@@ -250,7 +259,9 @@ export class SolEngine {
 
   private receiveData(seq: number, data: Buffer): void {
     let fresh: Buffer
+    let copies = 1
     if (seq === this.rxSeq) {
+      copies += this.tuning.redundantAcks
       // A BMC retransmit: same seq, maybe with bytes appended (ipmitool check_sol_packet_for_new_data).
       fresh = data.length > this.rxLen ? data.subarray(this.rxLen) : Buffer.alloc(0)
       this.stats.duplicateBytes += Math.min(data.length, this.rxLen)
@@ -269,7 +280,8 @@ export class SolEngine {
       fresh = data
     }
     // ACK the whole packet as received so far; the count is one byte.
-    this.sendRaw(encodeSolAck(seq, Math.min(this.rxLen, SOL_MAX_DATA), this.controlFlags), true)
+    const ack = encodeSolAck(seq, Math.min(this.rxLen, SOL_MAX_DATA), this.controlFlags)
+    for (let i = 0; i < copies; i++) this.sendRaw(ack, true)
     if (fresh.length > 0) {
       this.stats.bytesDelivered += fresh.length
       this.io.deliver(fresh)
