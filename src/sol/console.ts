@@ -88,7 +88,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? Math.min(2000, liveness / 4),
       flushTimeoutMs: opts.flushTimeoutMs ?? 2000,
       closeSessionOnClose: opts.closeSessionOnClose ?? false,
-      tuning: { ackTimeoutMs: Math.max(1000, liveness - 1000), ...opts.tuning },
+      tuning: { ackTimeoutMs: Math.max(1000, liveness - 2000), ...opts.tuning },
     }
   }
 
@@ -269,7 +269,8 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     this.keepaliveTimer = undefined
     const port = this.port
     if (this._state !== 'connected' || port === undefined) return
-    const timeoutMs = Math.max(1000, this.o.livenessTimeoutMs - this.o.keepaliveIntervalMs - 1000)
+    // Interval + this stays 2 s inside the liveness budget, for event-loop delays and jitter.
+    const timeoutMs = Math.max(1000, this.o.livenessTimeoutMs - this.o.keepaliveIntervalMs - 2000)
     const cmd = this.keepaliveWithDeviceId ? GetDeviceId : GetPayloadInstanceInfo
     const data = this.keepaliveWithDeviceId ? Buffer.alloc(0) : GetPayloadInstanceInfo.encode({ instance: this.o.instance })
     port.request(cmd.netFn, cmd.cmd, data, { timeoutMs }).then(
