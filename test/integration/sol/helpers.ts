@@ -83,18 +83,33 @@ export function nextState(con: SolConsole, states: SolConsoleState[]): Promise<{
 
 /**
  * Writes `data` from the host side while at most `window` bytes are on
- * their way. QUIRK(ipmi_sim): with `history=` configured (the lab's
- * lan.conf) it keeps reading the serial backend when its 16 KiB outbound
- * buffer is full and drops the overflow, so an unpaced 1 MiB write loses
- * data inside the simulator. A real UART is paced by its baud rate; this
- * pacing plays that part.
+ * their way. A real UART is paced by its baud rate; this pacing plays that
+ * part, for two ipmi_sim quirks (lanserv/sol.c):
+ * - QUIRK(ipmi_sim): with `history=` configured (the lab's lan.conf) it keeps
+ *   reading the serial backend when its 16 KiB outbound buffer is full and
+ *   drops the overflow, so an unpaced 1 MiB write loses data in the simulator.
+ * - QUIRK(ipmi_sim): its SOL resend counter is reset only when its outbound
+ *   buffer ran empty; while output streams, the 5th resend (over any number
+ *   of packets) makes it discard the whole buffer. Under packet loss, use
+ *   window = chunk so every chunk drains before the next one is written,
+ *   and a `beforeChunk` that waits until our last ACK reached the BMC.
  */
-export async function hostWritePaced(backend: SolBackend, data: Buffer, delivered: Collector, window = 8192, chunk = 4096): Promise<void> {
+export async function hostWritePaced(
+  backend: SolBackend, data: Buffer, delivered: Collector, window = 8192, chunk = 4096,
+  /** Called once the window allows the next chunk, and awaited before writing it. */
+  beforeChunk?: () => Promise<void>,
+): Promise<void> {
   const base = delivered.bytes
   let sent = 0
   while (sent < data.length) {
-    while (sent - (delivered.bytes - base) >= window) await delivered.next()
     const n = Math.min(chunk, data.length - sent)
+    const inFlight = (): number => sent - (delivered.bytes - base)
+    if (inFlight() + n > window) {
+      while (inFlight() + n > window) await delivered.next()
+      // Still in the delivery's turn of the event loop: the ACK just sent has
+      // not reached any socket yet, so a listener made now sees it.
+      await beforeChunk?.()
+    }
     await backend.write(data.subarray(sent, sent + n))
     sent += n
   }
