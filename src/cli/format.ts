@@ -3,6 +3,7 @@
  * wording where operators know it ("Chassis Power is on").
  */
 import type { BmcUser } from '../bmc/users.js'
+import { formatHardware } from './format-hardware.js'
 
 function kv(o: Record<string, unknown>, pad = 26): string {
   return Object.entries(o)
@@ -13,6 +14,7 @@ function kv(o: Record<string, unknown>, pad = 26): string {
 export function formatResult(cmd: string[], r: unknown): string {
   const [a, b] = cmd
   const o = r as Record<string, unknown>
+  if (a === 'sdr' || a === 'sensors' || a === 'fru' || a === 'sel') return formatHardware(cmd, r)
   if (a === 'power' || (a === 'chassis' && b === 'power')) {
     if ('state' in o) return `Chassis Power is ${String(o.state)}`
     return `Chassis Power Control: ${String(o.action)}`

@@ -14,6 +14,7 @@ import { listUsers, setUser, testPassword, USER_PRIVILEGES, type UserChange, typ
 import { BOOT_DEVICE_BY_NAME, type BootDeviceName } from '../ipmi/commands/boot-option-parameters.js'
 import type { PrivilegeName } from '../ipmi/rakp.js'
 import { formatResult } from './format.js'
+import { HARDWARE_USAGE, hardwareCommand } from './ipmi-hardware.js'
 
 export const IPMI_USAGE = `usage: bmcvisor ipmi -H HOST [-p PORT] -U USER [-P PASS | -E] [-C SUITE] [-L PRIV] [-k KG | -y HEXKG] [--json] CMD...
 commands:
@@ -21,6 +22,7 @@ commands:
   chassis status
   mc info | mc guid | mc reset cold
   bootdev [none|pxe|disk|safe|diag|cdrom|bios|floppy] [--persistent] [--uefi]
+${HARDWARE_USAGE}
   identify [SECONDS|off] [--force]
   user list [--channel N]
   user set ID [--name NAME] [--new-password PASS | --new-password-env VAR] [--priv PRIV] [--enable|--disable] [--sol] [--channel N]
@@ -117,6 +119,11 @@ type Opts = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPosition
 async function dispatch(c: IpmiClient, cmd: string[], o: Opts, io: CliIo): Promise<unknown> {
   const [a, b, ...rest] = cmd
   switch (a) {
+    case 'sdr':
+    case 'sensors':
+    case 'fru':
+    case 'sel':
+      return hardwareCommand(c, cmd)
     case 'power':
       if (b === undefined || b === 'status') return powerStatus(c)
       if (!POWER_ACTIONS.includes(b as PowerAction)) throw invalid(`power action must be one of status, ${POWER_ACTIONS.join(', ')}`, 'action')
