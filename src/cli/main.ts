@@ -30,4 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2))
+// Exit explicitly: an interactive command may leave stdin open, which would
+// keep the process alive after its work is done (stdout/stderr are
+// synchronous for files, pipes and terminals on Linux, so nothing is lost).
+process.exit(await main(process.argv.slice(2)))
