@@ -87,8 +87,8 @@ function cTime(iso: string): string {
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${time} ${d.getUTCFullYear()} UTC`
 }
 
-function fruDevice(d: FruDeviceInventory | undefined, name: string, fruId: number, error?: { message: string }): string[] {
-  const lines = [`FRU Device Description : ${name} (ID ${fruId})`]
+function fruDevice(d: FruDeviceInventory | undefined, name: string, fruId: number, error?: { message: string }, header = true): string[] {
+  const lines = header ? [`FRU Device Description : ${name} (ID ${fruId})`] : []
   if (d === undefined) return [...lines, ` Device not present (${error?.message ?? 'unknown'})`]
   const field = (label: string, f: FruField | string | undefined): void => {
     const v = typeof f === 'string' ? f : f?.value
@@ -122,10 +122,10 @@ function fruDevice(d: FruDeviceInventory | undefined, name: string, fruId: numbe
   return lines
 }
 
-/** `fru print`: every device, or the one asked for. */
+/** `fru print`: every device with its description line, or the one asked for without it (as `fru print ID`). */
 export function formatFru(r: FruListEntry[] | FruDeviceInventory): string {
-  const list: FruListEntry[] = Array.isArray(r) ? r : [{ fruId: r.fruId, name: r.name, inventory: r }]
-  return list.map((e) => fruDevice(e.inventory, e.name, e.fruId, e.error).join('\n')).join('\n\n')
+  if (!Array.isArray(r)) return fruDevice(r, r.name, r.fruId, undefined, false).join('\n')
+  return r.map((e) => fruDevice(e.inventory, e.name, e.fruId, e.error).join('\n')).join('\n\n')
 }
 
 function selWhen(t: SelTime | null): string {
