@@ -35,12 +35,7 @@ export interface GetChannelCipherSuitesResponse {
   recordData: Buffer
 }
 
-/** Authentication (RAKP) algorithm numbers, Table 22-19. */
-export const AuthAlgorithm = { None: 0x00, HmacSha1: 0x01, HmacMd5: 0x02, HmacSha256: 0x03 } as const
-/** Integrity algorithm numbers, Table 22-19. */
-export const IntegrityAlgorithm = { None: 0x00, HmacSha1_96: 0x01, HmacMd5_128: 0x02, Md5_128: 0x03, HmacSha256_128: 0x04 } as const
-/** Confidentiality algorithm numbers, Table 22-19. */
-export const ConfidentialityAlgorithm = { None: 0x00, AesCbc128: 0x01, XRc4_128: 0x02, XRc4_40: 0x03 } as const
+// Algorithm numbers (Table 22-19) are AuthAlg / IntegrityAlg / ConfidentialityAlg in ../crypto.ts.
 
 export interface CipherSuiteRecord {
   /** Cipher suite ID (3 = SHA1/SHA1-96/AES, 17 = SHA256/SHA256-128/AES). */
