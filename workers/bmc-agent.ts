@@ -12,7 +12,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  BRIDGE_VERSION, failureReason, isFailureReason, type BmcConfig, type FailureReason, type FromWorker, type OpName,
+  BRIDGE_VERSION, failureReason, isFailureReason, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
   type SessionStateName, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
@@ -21,7 +21,9 @@ import type { SessionConfig } from '../src/session/config.js'
 import type { RequestOptions } from '../src/session/request-table.js'
 import type { IpmiCommand } from '../src/ipmi/command.js'
 import { SolConsole } from '../src/sol/console.js'
+import { DEFAULT_RECONNECT, reconnectDelayMs } from '../src/bridge/reconnect.js'
 import { BMC_OPS } from './ops.js'
+import { ExecKeeper, execEnvironment } from './exec-console.js'
 
 export type Post = (msg: FromWorker) => void
 
@@ -43,10 +45,16 @@ function sessionConfig(c: BmcConfig): SessionConfig {
 class Link {
   readonly client: IpmiClient
   console: SolConsole | undefined
+  /** The exec console's own loop, when the node's console is a command (independent of the session). */
+  readonly exec: ExecKeeper | undefined
   cancelled = false
   lastSessionState: string | undefined
+  lastConsoleState: string | undefined
   /** Set while the watcher waits: called when the console fails. */
   consoleFailed: ((reason: FailureReason, error?: ReturnType<typeof toWire>) => void) | undefined
+  /** Set while the watcher waits: wakes it to (re)open the SOL console without backoff. */
+  consoleWake: (() => void) | undefined
+  private retryNow = false
   private timer: NodeJS.Timeout | undefined
   private wake: (() => void) | undefined
   private failures = 0
@@ -54,14 +62,31 @@ class Link {
   constructor(readonly agent: BmcAgent, readonly generation: number, readonly config: BmcConfig) {
     this.client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config))
     this.client.on('session', (session) => agent.sessionOpened(this, session.stats))
+    if (config.console && config.consoleMethod === 'exec') {
+      const exec = config.consoleExec ?? { command: [] }
+      this.exec = new ExecKeeper(exec, execEnvironment(agent.bmc, config), {
+        wanted: () => !this.cancelled && agent.consoleWanted(config),
+        delayMs: (failures) => this.delayMs(failures),
+        data: (chunk) => agent.consoleData(this, chunk),
+        state: (state, err) => agent.consoleState(this, state, err, false),
+      })
+    }
+  }
+
+  /** SOL is this link's console and the main thread wants it open now. */
+  wantsSol(): boolean {
+    return this.config.console && (this.config.consoleMethod ?? 'ipmi') === 'ipmi' && this.agent.consoleWanted(this.config)
   }
 
   /** The watcher: keeps session (and console) up until cancelled. */
   async run(): Promise<void> {
+    this.exec?.start()
     while (!this.cancelled) {
       try {
         if (this.client.currentSession === undefined) {
           this.agent.sessionState(this, 'connecting')
+          // A wanted console is connecting as soon as its session is (lesson 5: announced when really attempted).
+          if (this.wantsSol()) this.agent.consoleState(this, 'connecting')
           await this.client.connect()
           if (this.cancelled) return
         }
@@ -69,7 +94,7 @@ class Link {
         const lost = this.agent.watchSession(this)
         try {
           // A console that fails to open has said why in its own event; the session stays.
-          const consoleUp = !this.config.console || (this.console?.state === 'connected') || await this.openConsole().then(() => true, () => false)
+          const consoleUp = !this.wantsSol() || (this.console?.state === 'connected') || await this.openConsole().then(() => true, () => false)
           if (consoleUp) {
             this.failures = 0
             const why = await lost.promise
@@ -84,9 +109,51 @@ class Link {
         const w = toWire(e)
         const reason = (w.details?.reason !== undefined && isFailureReason(w.details.reason)) ? w.details.reason : failureReason(w.code)
         this.agent.sessionState(this, 'error', reason, w)
+        if (this.wantsSol()) this.agent.consoleState(this, 'error', { ...w, details: { ...w.details, reason } })
+      }
+      if (this.retryNow) {
+        this.retryNow = false
+        continue
       }
       await this.backoff()
     }
+  }
+
+  /** The main thread's demand changed (on-demand logging modes). */
+  demandChanged(): void {
+    if (this.exec !== undefined) return this.exec.demandChanged()
+    if (this.wantsSol()) {
+      this.retryNow = true
+      this.consoleWake?.()
+      this.nudge()
+    } else if (this.console !== undefined && (this.console.state === 'connected' || this.console.state === 'connecting')) {
+      void this.console.close()
+    }
+  }
+
+  /** Ends a connected console and opens it again at once; an unconnected one retries now. */
+  reopenConsole(): void {
+    if (this.exec !== undefined) return this.exec.reopen()
+    const con = this.console
+    if (con !== undefined && con.state === 'connected') {
+      void con.close().then(() => {
+        if (this.cancelled) return
+        this.retryNow = true
+        this.consoleWake?.()
+      })
+    }
+    this.nudge()
+  }
+
+  /** Skip the wait before the next console attempt (a client attached). */
+  retryConsoleNow(): void {
+    if (this.exec !== undefined) this.exec.nudge()
+    else this.nudge()
+  }
+
+  delayMs(failures: number): number {
+    const policy = this.config.reconnect ?? DEFAULT_RECONNECT
+    return reconnectDelayMs(failures, policy, this.agent.fleetSize, Math.random())
   }
 
   private async openConsole(): Promise<void> {
@@ -98,9 +165,7 @@ class Link {
   }
 
   private backoff(): Promise<void> {
-    const r = this.config.reconnect ?? { initialMs: 1000, maxMs: 30_000 }
-    const base = Math.min(r.maxMs, r.initialMs * 2 ** Math.min(this.failures++, 16))
-    const ms = base * (0.5 + Math.random() * 0.5)
+    const ms = this.delayMs(this.failures++)
     return new Promise((resolve) => {
       this.wake = resolve
       this.timer = setTimeout(resolve, ms)
@@ -118,6 +183,7 @@ class Link {
   async cancel(): Promise<void> {
     this.cancelled = true
     this.nudge()
+    await this.exec?.cancel()
     await this.console?.close()
     await this.client.close()
   }
@@ -130,6 +196,10 @@ export class BmcAgent {
   private lastSession = { retransmits: 0, dropped: 0 }
   private readonly statsTimer: NodeJS.Timeout
   private reconfiguring: Promise<void> = Promise.resolve()
+  /** Console demand from the main thread; undefined until told (then the config's consoleOnDemand decides). */
+  private demand: boolean | undefined
+  /** Nodes in the fleet, for the reconnect policy (console-control). */
+  fleetSize = 1
   /** How many watcher loops are running: 0 or 1, checked by tests (lesson 2). */
   watchers = 0
 
@@ -148,6 +218,9 @@ export class BmcAgent {
         return
       case 'stop':
         void this.stop(msg.deadlineMs)
+        return
+      case 'console-control':
+        this.consoleControl(msg)
         return
       case 'ping':
       case 'fault':
@@ -170,6 +243,20 @@ export class BmcAgent {
         this.watchers--
       })
     })
+  }
+
+  consoleWanted(config: BmcConfig): boolean {
+    return this.demand ?? !(config.consoleOnDemand ?? false)
+  }
+
+  consoleControl(m: ConsoleControl): void {
+    if (m.fleetSize !== undefined && Number.isFinite(m.fleetSize) && m.fleetSize >= 1) this.fleetSize = Math.floor(m.fleetSize)
+    if (m.demand !== undefined && m.demand !== this.demand) {
+      const was = this.link !== undefined ? this.consoleWanted(this.link.config) : undefined
+      this.demand = m.demand
+      if (this.link !== undefined && was !== this.consoleWanted(this.link.config)) this.link.demandChanged()
+    }
+    if (m.retryNow === true) this.link?.retryConsoleNow()
   }
 
   async stop(deadlineMs: number): Promise<void> {
@@ -199,15 +286,16 @@ export class BmcAgent {
     if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
     const deadline = performance.now() + timeoutMs
     const remaining = () => Math.max(1, deadline - performance.now())
-    if (op === 'session.info') return { generation: link.generation, session: link.client.info ?? null, console: link.console?.state ?? 'none' }
+    if (op === 'session.info') return { generation: link.generation, session: link.client.info ?? null, console: link.exec?.state ?? link.console?.state ?? 'none' }
     if (op === 'worker.resources') {
       // What this thread holds open, for leak checks (DESIGN lesson 3).
       const resources: Record<string, number> = {}
       for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
-      return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console: link.console?.state ?? 'none' }
+      return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console: link.exec?.state ?? link.console?.state ?? 'none' }
     }
     if (op === 'console.reopen') {
-      link.nudge()
+      // A connected console is closed and opened again; a waiting one retries now.
+      link.reopenConsole()
       return { reopened: true }
     }
     const fn = BMC_OPS[op]
@@ -248,6 +336,7 @@ export class BmcAgent {
     const dispose = () => {
       link.client.off('state', onState)
       link.consoleFailed = undefined
+      link.consoleWake = undefined
     }
     const promise = new Promise<{ reason: FailureReason; error?: ReturnType<typeof toWire> }>((resolve) => {
       onState = (state, err) => {
@@ -255,6 +344,7 @@ export class BmcAgent {
       }
       link.client.on('state', onState)
       link.consoleFailed = (reason, error) => resolve({ reason, ...(error ? { error } : {}) })
+      link.consoleWake = () => resolve({ reason: 'closed' })
     })
     return { promise, dispose }
   }
@@ -265,12 +355,16 @@ export class BmcAgent {
     this.lastSession = { retransmits: stats.retransmits, dropped: sumDropped(stats.dropped) }
   }
 
-  consoleState(link: Link, state: string, err?: { code: string; details?: Record<string, unknown> }): void {
+  /** A console state (SOL, or exec with fromSol false); consecutive repeats are posted once. */
+  consoleState(link: Link, state: string, err?: { code: string; details?: Record<string, unknown> }, fromSol = true): void {
     if (!this.current(link)) return
     const mapped: SessionStateName = state === 'connected' ? 'connected' : state === 'connecting' ? 'connecting' : state === 'error' ? 'error' : 'disconnected'
     const reason = err ? (isFailureReason(err.details?.reason) ? err.details.reason : failureReason(err.code)) : undefined
+    const key = `${mapped}:${reason ?? ''}`
+    if (link.lastConsoleState === key) return
+    link.lastConsoleState = key
     this.post({ type: 'console', bmc: this.bmc, generation: link.generation, state: mapped, reason, error: err ? toWire(err) : undefined })
-    if (state === 'error') link.consoleFailed?.(reason ?? 'protocol', err ? toWire(err) : undefined)
+    if (state === 'error' && fromSol) link.consoleFailed?.(reason ?? 'protocol', err ? toWire(err) : undefined)
   }
 
   consoleData(link: Link, chunk: Buffer): void {
@@ -285,6 +379,10 @@ export class BmcAgent {
     this.consolePort?.close()
     this.consolePort = port
     port.on('message', (m: Uint8Array | { type: 'break' }) => {
+      if (this.link?.exec !== undefined) {
+        this.stats.solBytesOut += this.link.exec.input(m)
+        return
+      }
       const con = this.link?.console
       if (con === undefined || con.state !== 'connected') return
       try {

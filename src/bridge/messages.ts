@@ -7,6 +7,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors.js'
+import type { ReconnectPolicy } from './reconnect.js'
 
 export const BRIDGE_VERSION = 1
 
@@ -28,12 +29,34 @@ export interface BmcConfig {
   console: boolean
   /** Session timing overrides (tests and flaky fleets). */
   timing?: Record<string, number> | undefined
-  /** Reconnect backoff: first delay and cap, in ms. */
-  reconnect?: { initialMs: number; maxMs: number } | undefined
+  /** Reconnect backoff: first delay and cap, in ms, and the delay added per node of the fleet (bridge/reconnect.ts). */
+  reconnect?: ReconnectPolicy | undefined
   /** Take SOL over from another session (0x80); default true: the console belongs to the service. */
   consoleForce?: boolean | undefined
   /** A dead BMC under an open console is reported within this many ms (default 10 s). */
   consoleLivenessMs?: number | undefined
+  /** How the console is reached: IPMI SOL (default) or a command the worker runs (`consoleExec`). */
+  consoleMethod?: 'ipmi' | 'exec' | undefined
+  consoleExec?: ExecConsoleConfig | undefined
+  /**
+   * The console opens only while the main thread asks for it (`console-control`
+   * with `demand`): logging modes `interactive` and `none`. Default false: always open.
+   */
+  consoleOnDemand?: boolean | undefined
+}
+
+/** A console that is a command (ssh -tt host, a vendor tool): best effort (DESIGN lesson 5). */
+export interface ExecConsoleConfig {
+  /** A string runs through /bin/sh -c; an array is argv. */
+  command: string | string[]
+  /** A regular expression the command prints once it is really connected; until then `connecting`. */
+  connectedPattern?: string | undefined
+  /** Deadline for connectedPattern (default 30 s). */
+  connectTimeoutMs?: number | undefined
+  /** Bytes (latin1) written to the command for a BREAK; without it a break does nothing. */
+  breakSequence?: string | undefined
+  /** Extra environment for the command (the node's credentials are added as BMCVISOR_BMC_*). */
+  env?: Record<string, string> | undefined
 }
 
 /** Operations a worker runs for callers. Values are structured-cloneable. */
@@ -50,6 +73,8 @@ export type SessionStateName = 'connecting' | 'connected' | 'disconnected' | 'er
 export const FAILURE_REASONS = [
   'unreachable', 'bad_credentials', 'sol_busy', 'sol_disabled', 'sol_limit_reached', 'sol_encryption_mismatch',
   'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed',
+  // exec consoles: the command ended (details carry exitCode/signal), or it could not be started
+  'exited', 'misconfigured',
 ] as const
 export type FailureReason = (typeof FAILURE_REASONS)[number]
 
@@ -63,6 +88,20 @@ export type ToWorker =
   | { type: 'ping'; seq: number }
   | { type: 'stop'; bmc: string; deadlineMs: number }
   | { type: 'fault'; bmc: string; kind: FaultKind }
+  | ConsoleControl
+
+/**
+ * Main thread -> worker, from the node's ConsoleSession: whether the console
+ * is wanted now (on-demand logging modes), the fleet size for the reconnect
+ * policy, and "retry now" (a client attached to an unconnected console).
+ */
+export interface ConsoleControl {
+  type: 'console-control'
+  bmc: string
+  demand?: boolean | undefined
+  fleetSize?: number | undefined
+  retryNow?: boolean | undefined
+}
 
 export interface WorkerStats {
   retransmits: number

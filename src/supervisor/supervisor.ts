@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
 import { BRIDGE_VERSION } from '../bridge/messages.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
@@ -175,6 +175,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (port === undefined) return false
     port.postMessage(data)
     return true
+  }
+
+  /**
+   * Console control for a node's worker (on-demand open/close, fleet size for
+   * the reconnect policy, retry now), if its worker is up. The ConsoleSession
+   * sends it again whenever the worker becomes `running`.
+   */
+  consoleControl(node: string, control: Omit<ConsoleControl, 'type' | 'bmc'>): boolean {
+    const handle = this.children.get(node)?.handle
+    if (handle === undefined || !handle.ready) return false
+    return handle.post({ type: 'console-control', bmc: node, ...control })
   }
 
   /** Fault injection for drills and tests (`serve --enable-fault-injection` only). */

@@ -1,0 +1,140 @@
+// Exec consoles (workers/exec-console.ts): states and reasons of one run of a
+// command, the connected-pattern deadline, the environment, and the keeper
+// loop that restarts a command after it ends. Real processes (/bin/sh), no sleeps.
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { ExecConsole, ExecKeeper, execEnvironment, type ExecConsoleState } from '../../../workers/exec-console.js'
+import type { BmcConfig } from '../../../src/bridge/messages.js'
+import { reconnectDelayMs } from '../../../src/bridge/reconnect.js'
+
+const CONFIG: BmcConfig = { host: '127.0.0.1', port: 623, credentials: { username: 'admin', password: 's3cret' }, console: true }
+
+function record(con: ExecConsole): { states: string[]; out: () => string } {
+  const states: string[] = []
+  let out = ''
+  con.on('state', (s, e) => states.push(e === undefined ? s : `${s}:${String(e.details.reason)}`))
+  con.on('data', (c) => (out += c.toString()))
+  return { states, out: () => out }
+}
+
+describe('ExecConsole', () => {
+  it('is connected once the command runs, and unconnected with the exit status when it ends', async () => {
+    const con = new ExecConsole({ command: 'echo hello; read line; echo "got $line"; exit 3' }, { PATH: process.env.PATH ?? '' })
+    const r = record(con)
+    await con.open()
+    assert.equal(con.state, 'connected')
+    con.write(Buffer.from('abc\n'))
+    await con.ended
+    assert.deepEqual(r.states, ['connecting', 'connected', 'error:exited'])
+    assert.equal(r.out(), 'hello\ngot abc\n')
+  })
+
+  it('stays connecting until the pattern appears; output before it is delivered', async () => {
+    const con = new ExecConsole({ command: 'echo "login: please wait"; read x; echo "Connected to host"; read y', connectedPattern: 'Connected to \\w+', connectTimeoutMs: 10_000 }, {})
+    const r = record(con)
+    const opened = con.open()
+    await new Promise<void>((resolve) => con.on('data', () => resolve()))
+    assert.equal(con.state, 'connecting')
+    con.write(Buffer.from('\n')) // accepted while connecting: a login dialogue may need it
+    await opened
+    assert.equal(con.state, 'connected')
+    assert.match(r.out(), /please wait\nConnected to host/)
+    await con.close()
+    assert.deepEqual(r.states, ['connecting', 'connected', 'closed'])
+  })
+
+  it('a pattern that never appears fails with timeout at the deadline and kills the command', async () => {
+    const con = new ExecConsole({ command: 'echo starting; exec sleep 30', connectedPattern: 'READY', connectTimeoutMs: 300 }, {})
+    const r = record(con)
+    const t0 = performance.now()
+    await assert.rejects(con.open(), (e: { details: { reason: string } }) => e.details.reason === 'timeout')
+    await con.ended
+    assert.ok(performance.now() - t0 < 5000)
+    assert.deepEqual(r.states, ['connecting', 'error:timeout'])
+    assert.equal(r.out(), 'starting\n')
+  })
+
+  it('a command that cannot start is misconfigured', async () => {
+    const con = new ExecConsole({ command: ['/nonexistent/console-tool'] }, {})
+    const r = record(con)
+    await assert.rejects(con.open())
+    await con.ended
+    assert.deepEqual(r.states, ['connecting', 'error:misconfigured'])
+  })
+
+  it('passes the credentials, not the service environment', () => {
+    const env = execEnvironment('n1', { ...CONFIG, consoleExec: { command: 'x', env: { EXTRA: '1' } } }, { PATH: '/bin', BMCVISOR_ADMIN_TOKEN: 'tok', HOME: '/root' })
+    assert.equal(env.BMCVISOR_BMC_PASSWORD, 's3cret')
+    assert.equal(env.IPMI_PASSWORD, 's3cret')
+    assert.equal(env.BMCVISOR_BMC_USER, 'admin')
+    assert.equal(env.BMCVISOR_NODE, 'n1')
+    assert.equal(env.EXTRA, '1')
+    assert.equal(env.PATH, '/bin')
+    assert.equal(env.BMCVISOR_ADMIN_TOKEN, undefined)
+  })
+})
+
+describe('ExecKeeper', () => {
+  it('restarts a command that ends, runs one at a time, and stops on cancel', async () => {
+    const states: ExecConsoleState[] = []
+    let wanted = true
+    let runs = 0
+    let out = ''
+    const keeper = new ExecKeeper({ command: 'echo run; exit 1' }, { PATH: process.env.PATH ?? '' }, {
+      wanted: () => wanted,
+      delayMs: () => 10,
+      data: (c) => (out += c.toString()),
+      state: (s) => {
+        states.push(s)
+        if (s === 'connected') runs++
+      },
+    })
+    keeper.start()
+    const deadline = performance.now() + 10_000
+    while (runs < 3 && performance.now() < deadline) await new Promise((r) => setImmediate(r))
+    assert.ok(runs >= 3)
+    wanted = false
+    keeper.demandChanged()
+    await keeper.cancel()
+    assert.match(out, /^(run\n)+$/)
+    // connecting -> connected -> error, repeated: never two runs interleaved (the last one may be closed by cancel)
+    for (let i = 0; i + 2 < states.length; i += 3) {
+      const last = i + 3 >= states.length
+      assert.deepEqual(states.slice(i, i + 2), ['connecting', 'connected'])
+      assert.ok(states[i + 2] === 'error' || (last && states[i + 2] === 'closed'), states.join(','))
+    }
+  })
+
+  it('on demand: nothing runs until wanted, and a demand drop ends the command', async () => {
+    let wanted = false
+    const states: ExecConsoleState[] = []
+    const keeper = new ExecKeeper({ command: 'exec sleep 30' }, { PATH: process.env.PATH ?? '' }, {
+      wanted: () => wanted, delayMs: () => 10, data: () => undefined, state: (s) => states.push(s),
+    })
+    keeper.start()
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(states.length, 0)
+    wanted = true
+    keeper.demandChanged()
+    while (!states.includes('connected')) await new Promise((r) => setImmediate(r))
+    wanted = false
+    keeper.demandChanged()
+    while (!states.includes('closed')) await new Promise((r) => setImmediate(r))
+    await keeper.cancel()
+    assert.deepEqual(states, ['connecting', 'connected', 'closed'])
+  })
+})
+
+describe('reconnect policy', () => {
+  it('grows with failures and fleet size, is jittered within [base/2, base), and capped', () => {
+    const p = { initialMs: 1000, maxMs: 60_000, perNodeMs: 10 }
+    assert.equal(reconnectDelayMs(0, p, 1, 0), 500)
+    assert.equal(reconnectDelayMs(0, p, 1, 1), 1000)
+    assert.equal(reconnectDelayMs(1, p, 1, 0), 1000)
+    assert.equal(reconnectDelayMs(0, p, 1001, 0), 5500) // 1 s + 1000 x 10 ms, halved
+    assert.equal(reconnectDelayMs(20, p, 1, 1), 60_000)
+    assert.equal(reconnectDelayMs(3, p, 5000, 0.5), 45_000)
+    // Without perNodeMs a given policy behaves as before (fleet size ignored).
+    assert.equal(reconnectDelayMs(2, { initialMs: 100, maxMs: 1000 }, 500, 0), 200)
+  })
+})
