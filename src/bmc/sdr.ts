@@ -5,7 +5,10 @@
  * Owns: the walk policy. Each record is first asked for whole (offset 0,
  * FFh); when the BMC answers CAh (cannot return that many bytes) or sends a
  * short record, the rest comes in partial reads whose size halves on every
- * further CAh, and the BMC is remembered as "partial only". C5h
+ * further CAh, and the BMC is remembered as "partial only". A partial read
+ * starts at offset 0 with a whole chunk (header included); a BMC that
+ * refuses a count past a short record's end is then read header-first (5
+ * bytes, then the body), as ipmitool and pyghmi always do. C5h
  * (reservation lost: the repository changed or another client reserved)
  * reserves again and retries, a bounded number of times per record.
  * SdrCache: a per-BMC object the caller owns (no module state). It keeps the
@@ -47,6 +50,8 @@ export interface SdrRepository {
 /** What the walk learned about a BMC; kept in the cache so later walks start right. */
 interface ReadState {
   partialOnly: boolean
+  /** Partial reads ask for the 5-byte header alone first (after a refused first chunk). */
+  headerFirst: boolean
   chunk: number
   reservationId: number
 }
@@ -78,7 +83,10 @@ async function readRecord(r: CommandRunner, id: number, st: ReadState, opts: Sdr
   let readId = id
   let retries = opts.reservationRetries ?? 5
   while (total === undefined || have < total) {
-    const count = have === 0 && !st.partialOnly ? SDR_READ_ENTIRE_RECORD : Math.min(st.chunk, (total ?? SDR_HEADER_LENGTH) - have)
+    // Whole record first; in partial mode the first chunk carries the header too, unless the BMC
+    // refused a count past the record's end once (then the 5-byte header comes first, as ipmitool does).
+    const firstPart = total === undefined && !st.headerFirst ? st.chunk : (total ?? SDR_HEADER_LENGTH) - have
+    const count = have === 0 && !st.partialOnly ? SDR_READ_ENTIRE_RECORD : Math.min(st.chunk, firstPart)
     let res
     try {
       res = await r.run(GetSdr, { reservationId: st.reservationId, recordId: readId, offset: have, count }, reqOpts(opts))
@@ -88,9 +96,18 @@ async function readRecord(r: CommandRunner, id: number, st: ReadState, opts: Sdr
         st.reservationId = await reserve(r, opts)
         continue
       }
+      // QUIRK(various): a first chunk longer than the record may be refused (C9h/CCh as well as CAh).
+      if (cc !== undefined && (cc === 0xc9 || cc === 0xcc) && total === undefined && count > SDR_HEADER_LENGTH && !st.headerFirst && st.partialOnly) {
+        st.headerFirst = true
+        continue
+      }
       if (cc !== undefined && CC_TOO_MANY_BYTES.has(cc)) {
         if (count === SDR_READ_ENTIRE_RECORD) {
           st.partialOnly = true
+          continue
+        }
+        if (total === undefined && count > SDR_HEADER_LENGTH && !st.headerFirst) {
+          st.headerFirst = true
           continue
         }
         if (count > 1) {
@@ -154,7 +171,7 @@ export interface SdrCacheOptions {
 export class SdrCache {
   private entry: { key: string; repo: SdrRepository; at: number } | undefined
   private pending: Promise<SdrRepository> | undefined
-  private readonly state: ReadState = { partialOnly: false, chunk: 32, reservationId: 0 }
+  private readonly state: ReadState = { partialOnly: false, headerFirst: false, chunk: 32, reservationId: 0 }
   private readonly maxAgeMs: number
   private readonly now: () => number
 

@@ -35,6 +35,35 @@ describe('walk', () => {
     assert.ok(gets.filter((c) => c.req[5] === 5 && c.req[4] === 0).length >= expected.length, 'a header read per record')
   })
 
+  test('partial reads start with a chunk that carries the header: no header-only reads when the BMC allows it', async () => {
+    const bmc = new FakeBmc({ sdr: lab(), maxResponse: 40 })
+    const repo = await readSdrRepository(bmc)
+    assert.deepEqual(repo.records, expected)
+    const gets = bmc.calls.filter((c) => c.cmd === 0x23)
+    assert.equal(gets.filter((c) => c.req[5] === 5).length, 0)
+    const perRecord = expected.map((r) => Math.ceil((bytes(Object.values(LAB_SDR)[expected.indexOf(r)]!).length) / 32))
+    assert.equal(gets.length, 1 + perRecord.reduce((a, b) => a + b, 0), 'one refused whole read, then ceil(length / 32) reads per record')
+  })
+
+  test('a BMC that refuses a count past the record end (C9h) is read header-first from then on', async () => {
+    let refused = 0
+    // Short records first, so that several records are read in parts after the refusal.
+    const sdr = lab().sort((a, b) => a.length - b.length).map((r, i) => Buffer.concat([Buffer.from([i + 1, 0]), r.subarray(2)]))
+    const bmc: FakeBmc = new FakeBmc({
+      sdr,
+      maxResponse: 20,
+      intercept: (_n, cmd, req) => {
+        if (cmd !== 0x23 || req[5] === 0xff) return undefined
+        const rec = bmc.sdr.find((r) => r.readUInt16LE(0) === req.readUInt16LE(2)) ?? bmc.sdr[0]!
+        return req[4]! + req[5]! > rec.length ? (refused++, { cc: 0xc9 }) : undefined
+      },
+    })
+    const repo = await readSdrRepository(bmc)
+    assert.equal(repo.records.length, expected.length)
+    assert.equal(refused, 1, 'refused once, then header-first')
+    assert.equal(bmc.calls.filter((c) => c.cmd === 0x23 && c.req[4] === 0 && c.req[5] === 5).length, expected.length)
+  })
+
   test('a reservation lost mid-record is renewed and the read goes on', async () => {
     let cancelled = 0
     const bmc: FakeBmc = new FakeBmc({
