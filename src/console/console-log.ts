@@ -1,0 +1,258 @@
+/**
+ * The console log of one node: `consoles/<node>.log` holds the raw bytes,
+ * `consoles/<node>.jnl` beside it one JSON object per line with a timestamp:
+ * where the bytes that arrived at that time lie in the log (`data`, offset
+ * and length) and the events (connect, disconnect with reason, attach,
+ * detach, takeover, break, open).
+ *
+ * Owns its two files, opened on demand and closed after idleCloseMs (a fleet
+ * of thousands of consoles must not hold two descriptors each), a pending
+ * batch, and one write chain. Bytes are written to the kernel within flushMs
+ * (default 200 ms, at most 1 s), so after a crash of the service everything
+ * older than that is on disk. Rotation by size and age renames both files to
+ * `<name>.<UTC stamp>` and keeps the newest `keep` pairs. reopen() (SIGHUP)
+ * closes the descriptors, so a file that logrotate moved away is left alone
+ * and a new one is created at the next write.
+ * Hazards: offsets are resolved when the batch is written, against the file
+ * as it is then, so they stay right across rotation and logrotate.
+ */
+import { mkdirSync, statSync } from 'node:fs'
+import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import { systemConsoleClock, type ConsoleClock } from './types.js'
+
+export interface ConsoleLogOptions {
+  dir: string
+  node: string
+  /** Pending bytes reach the kernel within this (default 200 ms; capped at 1 s). */
+  flushMs?: number
+  /** Rotate when the log reaches this many bytes (default 64 MiB). */
+  maxBytes?: number
+  /** Rotate when the log is older than this (default 24 h). */
+  maxAgeMs?: number
+  /** Rotated log/journal pairs kept (default 7). */
+  keep?: number
+  /** Close the descriptors after this long without writes (default 15 s). */
+  idleCloseMs?: number
+  clock?: ConsoleClock
+  onError?: (err: Error) => void
+}
+
+/** Journal events; each line also gets `time` and `offset` (the log position the event belongs at). */
+export type JournalEvent =
+  | { type: 'open' }
+  | { type: 'connect' }
+  | { type: 'disconnect'; reason: string | null; message?: string | undefined }
+  | { type: 'connect_failed'; reason: string | null; message?: string | undefined }
+  | { type: 'attach'; client: number; user: string; mode: string }
+  | { type: 'detach'; client: number; user: string; why?: string | undefined }
+  | { type: 'takeover'; client: number; user: string; from: number | null }
+  | { type: 'break'; client: number; user: string }
+
+type Record_ = { kind: 'data'; time: number; rel: number; length: number } | { kind: 'event'; time: number; rel: number; event: JournalEvent }
+
+const BURST_MS = 1000
+const FLUSH_AT_BYTES = 256 * 1024
+
+export class ConsoleLog {
+  readonly logPath: string
+  readonly journalPath: string
+  private readonly o: Required<Omit<ConsoleLogOptions, 'onError' | 'clock'>>
+  private readonly clock: ConsoleClock
+  private chunks: Uint8Array[] = []
+  private pendingBytes = 0
+  private records: Record_[] = []
+  private lastData: Extract<Record_, { kind: 'data' }> | undefined
+  private timer: unknown
+  private idleTimer: unknown
+  private chain: Promise<void> = Promise.resolve()
+  private log: FileHandle | undefined
+  private jnl: FileHandle | undefined
+  private size = 0
+  private createdAt = 0
+  private ino = -1
+  private closed = false
+  /** Bytes written to the current log file (as far as known) plus pending. */
+  private knownSize = 0
+  /** Write failures (the batch is lost; onError is told). */
+  errors = 0
+
+  constructor(opts: ConsoleLogOptions) {
+    this.o = {
+      dir: opts.dir,
+      node: opts.node,
+      flushMs: Math.min(opts.flushMs ?? 200, 1000),
+      maxBytes: opts.maxBytes ?? 64 * 1024 * 1024,
+      maxAgeMs: opts.maxAgeMs ?? 24 * 3600_000,
+      keep: opts.keep ?? 7,
+      idleCloseMs: opts.idleCloseMs ?? 15_000,
+    }
+    this.clock = opts.clock ?? systemConsoleClock
+    this.onError = opts.onError ?? (() => undefined)
+    mkdirSync(opts.dir, { recursive: true })
+    this.logPath = join(opts.dir, `${opts.node}.log`)
+    this.journalPath = join(opts.dir, `${opts.node}.jnl`)
+    try {
+      this.knownSize = statSync(this.logPath).size
+    } catch {
+      // no log yet
+    }
+  }
+
+  private readonly onError: (err: Error) => void
+
+  /** Size of the current log including bytes not yet written. */
+  get bytes(): number {
+    return this.knownSize + this.pendingBytes
+  }
+
+  append(data: Uint8Array): void {
+    if (this.closed || data.length === 0) return
+    const now = this.clock.now()
+    // Copy: the caller's buffer may be reused or transferred.
+    this.chunks.push(Uint8Array.prototype.slice.call(data))
+    const last = this.lastData
+    if (last !== undefined && now - last.time < BURST_MS) last.length += data.length
+    else {
+      this.lastData = { kind: 'data', time: now, rel: this.pendingBytes, length: data.length }
+      this.records.push(this.lastData)
+    }
+    this.pendingBytes += data.length
+    if (this.pendingBytes >= FLUSH_AT_BYTES) void this.flush()
+    else this.arm()
+  }
+
+  event(event: JournalEvent): void {
+    if (this.closed) return
+    this.records.push({ kind: 'event', time: this.clock.now(), rel: this.pendingBytes, event })
+    this.lastData = undefined
+    this.arm()
+  }
+
+  /** Writes everything pending; resolves when it reached the kernel. */
+  flush(): Promise<void> {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+    const chunks = this.chunks
+    const records = this.records
+    const pending = this.pendingBytes
+    this.chunks = []
+    this.records = []
+    this.pendingBytes = 0
+    this.lastData = undefined
+    if (chunks.length === 0 && records.length === 0) return this.chain
+    this.chain = this.chain.then(() => this.write(chunks, records, pending)).catch((e: unknown) => {
+      this.errors++
+      this.onError(e instanceof Error ? e : new Error(String(e)))
+    })
+    return this.chain
+  }
+
+  /** SIGHUP: flush, then let go of the files; the next write opens them again by name. */
+  async reopen(): Promise<void> {
+    await this.flush()
+    this.chain = this.chain.then(() => this.closeHandles())
+    await this.chain
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.chain
+    await this.flush()
+    this.closed = true
+    if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer)
+    this.chain = this.chain.then(() => this.closeHandles())
+    await this.chain
+  }
+
+  private arm(): void {
+    if (this.timer === undefined) this.timer = this.clock.setTimeout(() => void this.flush(), this.o.flushMs)
+  }
+
+  private async write(chunks: Uint8Array[], records: Record_[], pending: number): Promise<void> {
+    await this.ensureOpen()
+    if (this.size >= this.o.maxBytes || this.clock.now() - this.createdAt >= this.o.maxAgeMs) await this.rotate()
+    await this.ensureOpen()
+    const base = this.size
+    const lines = records.map((r) => JSON.stringify(r.kind === 'data'
+      ? { time: new Date(r.time).toISOString(), type: 'data', offset: base + r.rel, length: r.length }
+      : { time: new Date(r.time).toISOString(), offset: base + r.rel, ...r.event }))
+    if (chunks.length > 0) await this.log!.writev(chunks)
+    this.size += pending
+    this.knownSize = this.size
+    if (lines.length > 0) await this.jnl!.write(lines.join('\n') + '\n')
+    if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer)
+    this.idleTimer = this.clock.setTimeout(() => {
+      this.idleTimer = undefined
+      if (this.pendingBytes === 0 && this.records.length === 0) this.chain = this.chain.then(() => this.closeHandles())
+    }, this.o.idleCloseMs)
+  }
+
+  private async ensureOpen(): Promise<void> {
+    if (this.log !== undefined && this.jnl !== undefined) return
+    const log = await open(this.logPath, 'a', 0o640)
+    try {
+      this.jnl = await open(this.journalPath, 'a', 0o640)
+    } catch (e) {
+      await log.close()
+      throw e
+    }
+    this.log = log
+    const st = await log.stat()
+    this.size = st.size
+    this.knownSize = st.size
+    // The same file as before an idle close keeps its age; a new or foreign one starts from what the file says.
+    if (st.ino !== this.ino) this.createdAt = st.size === 0 ? this.clock.now() : st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs
+    this.ino = st.ino
+    if (st.size === 0) await this.jnl.write(JSON.stringify({ time: new Date(this.clock.now()).toISOString(), offset: 0, type: 'open' }) + '\n')
+  }
+
+  private async closeHandles(): Promise<void> {
+    const handles = [this.log, this.jnl]
+    this.log = undefined
+    this.jnl = undefined
+    for (const h of handles) await h?.close().catch(() => undefined)
+  }
+
+  private async rotate(): Promise<void> {
+    await this.closeHandles()
+    const stamp = new Date(this.clock.now()).toISOString().replace(/[-:]/g, '')
+    let suffix = stamp
+    for (let i = 1; await exists(`${this.logPath}.${suffix}`); i++) suffix = `${stamp}-${i}`
+    await rename(this.logPath, `${this.logPath}.${suffix}`).catch(() => undefined)
+    await rename(this.journalPath, `${this.journalPath}.${suffix}`).catch(() => undefined)
+    await this.prune()
+  }
+
+  /** Keeps the newest `keep` rotated pairs. */
+  private async prune(): Promise<void> {
+    const node = this.o.node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const re = new RegExp(`^${node}\\.(log|jnl)\\.(\\d{8}T\\d{6}\\.\\d{3}Z(?:-\\d+)?)$`)
+    const byStamp = new Map<string, string[]>()
+    for (const name of await readdir(this.o.dir)) {
+      const m = re.exec(name)
+      if (m === null) continue
+      const list = byStamp.get(m[2]!) ?? []
+      list.push(name)
+      byStamp.set(m[2]!, list)
+    }
+    const stamps = [...byStamp.keys()].sort(compareStamps)
+    for (const s of stamps.slice(0, Math.max(0, stamps.length - this.o.keep))) {
+      for (const name of byStamp.get(s)!) await rm(join(this.o.dir, name), { force: true })
+    }
+  }
+}
+
+function compareStamps(a: string, b: string): number {
+  const [sa, na] = a.split('-')
+  const [sb, nb] = b.split('-')
+  return sa! < sb! ? -1 : sa! > sb! ? 1 : Number(na ?? 0) - Number(nb ?? 0)
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,6 @@
+export { ConsoleManager, type ConsoleManagerEvents, type ConsoleManagerOptions, type ConsoleEventSource, type ConsoleTotals } from './manager.js'
+export { ConsoleSession, SLOW_CLIENT_CLOSE_CODE, type AttachOptions, type ConsoleClientHandle } from './session.js'
+export { ConsoleLog, type ConsoleLogOptions, type JournalEvent } from './console-log.js'
+export { ReplayBuffer } from './replay-buffer.js'
+export { bmcConsoleFields, type BmcConsoleFields } from './bmc-fields.js'
+export * from './types.js'

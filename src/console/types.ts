@@ -1,0 +1,136 @@
+/**
+ * The console layer's vocabulary: states, logging modes, the node console
+ * configuration, the narrow port to the supervisor, the client sink that a
+ * transport (WebSocket) implements, and the JSON control messages.
+ * Imports only the bridge: src/console may import bridge, errors, log.
+ */
+import type { ConsoleControl, FailureReason, SessionStateName } from '../bridge/messages.js'
+import type { WireError } from '../errors.js'
+
+/** confluent's states (lesson 5): `connected` only once the console really is. */
+export type ConsoleState = 'unconnected' | 'connecting' | 'connected'
+export const CONSOLE_STATES: readonly ConsoleState[] = ['unconnected', 'connecting', 'connected']
+
+/** Why a console is unconnected: the worker's reasons, plus the worker itself being down. */
+export type ConsoleReason = FailureReason | 'worker_unavailable'
+
+/**
+ * confluent's `console.logging`:
+ * - full: always connected, logged to disk and buffered for replay;
+ * - memory: always connected, buffered only;
+ * - interactive: connected while a client is attached, logged and buffered;
+ * - none: connected while a client is attached, neither logged nor buffered.
+ */
+export type LoggingMode = 'full' | 'memory' | 'interactive' | 'none'
+export const LOGGING_MODES: readonly LoggingMode[] = ['full', 'memory', 'interactive', 'none']
+
+export function isOnDemand(mode: LoggingMode): boolean {
+  return mode === 'interactive' || mode === 'none'
+}
+
+/** The node model's `console` object (DESIGN.md). */
+export interface NodeConsoleConfig {
+  method?: 'ipmi' | 'exec' | undefined
+  /** exec: the command (a string runs through /bin/sh -c). */
+  command?: string | string[] | undefined
+  /** exec: a regular expression printed once really connected. */
+  connectedPattern?: string | undefined
+  logging?: LoggingMode | undefined
+}
+
+/** What ConsoleSession needs from the supervisor; Supervisor satisfies it as is. */
+export interface ConsolePort {
+  consoleInput(node: string, data: Uint8Array | { type: 'break' }): boolean
+  consoleControl(node: string, control: Omit<ConsoleControl, 'type' | 'bmc'>): boolean
+  run(node: string, op: 'console.reopen', args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
+}
+
+/** The worker's console state message, as the supervisor emits it ('console:state'). */
+export interface WorkerConsoleState {
+  state: SessionStateName
+  reason?: FailureReason | undefined
+  error?: WireError | undefined
+  generation?: number
+}
+
+/**
+ * One attached client, as a transport provides it. data() and control()
+ * never block: a transport queues, and bufferedBytes says how much is
+ * queued, so a slow client is found and dropped without delaying others.
+ */
+export interface ClientSink {
+  data(bytes: Uint8Array): void
+  control(msg: ServerMessage): void
+  readonly bufferedBytes: number
+  close(code: number, reason: string): void
+}
+
+export type ClientMode = 'rw' | 'ro'
+
+export interface ClientInfo {
+  id: number
+  user: string
+  mode: ClientMode
+  /** May hold read-write at all (operator role or above). */
+  canWrite: boolean
+  since: string
+}
+
+export interface HolderInfo {
+  client: number
+  user: string
+}
+
+/** Server -> client JSON text frames (bytes travel as binary frames). */
+export type ServerMessage =
+  | { type: 'hello'; node: string; client: number; mode: ClientMode; canWrite: boolean }
+  | { type: 'state'; state: ConsoleState; reason?: ConsoleReason | undefined; message?: string | undefined }
+  | { type: 'clients'; count: number; clients: ClientInfo[] }
+  | { type: 'holder'; holder: HolderInfo | null; you: boolean }
+  /** Followed by exactly one binary frame of `bytes` bytes (none when 0): the recent output. */
+  | { type: 'replay'; bytes: number; ageMs: number | null }
+  | { type: 'notice'; message: string }
+  | { type: 'error'; code: string; message: string }
+  /** The client fell too far behind and is dropped. */
+  | { type: 'dropped'; reason: 'slow'; bufferedBytes: number }
+
+/** Client -> server JSON text frames (input bytes travel as binary frames). */
+export type ClientMessage = { type: 'break' } | { type: 'takeover' } | { type: 'release' } | { type: 'reopen' }
+
+export interface ConsoleStatus {
+  node: string
+  state: ConsoleState
+  reason: ConsoleReason | null
+  message: string | null
+  method: 'ipmi' | 'exec'
+  logging: LoggingMode
+  /** The worker is asked to keep the console open now. */
+  wanted: boolean
+  clients: ClientInfo[]
+  holder: HolderInfo | null
+  bytesIn: number
+  bytesOut: number
+  /** Wall-clock time of the last byte from the console, ISO, or null. */
+  lastDataAt: string | null
+  replayBytes: number
+  /** Since when the console is in its state (ISO). */
+  since: string
+  log: { path: string; bytes: number } | null
+}
+
+/** Injected time, so tests step it by hand. */
+export interface ConsoleClock {
+  now(): number
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export const systemConsoleClock: ConsoleClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms)
+    t.unref()
+    return t
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+}
