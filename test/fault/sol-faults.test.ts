@@ -6,7 +6,7 @@
 import { describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { requireIpmiSim, startIpmiSim, type IpmiSim } from '../lab/sim.js'
+import { freePort, requireIpmiSim, startIpmiSim, type IpmiSim } from '../lab/sim.js'
 import { FaultProxy, type FaultSettings } from '../lab/fault-proxy.js'
 import { SolConsole } from '../../src/sol/console.js'
 import { Collector, consoleWrite, hostWritePaced, labClient, nextState, within } from '../integration/sol/helpers.js'
@@ -97,6 +97,27 @@ describe('SOL console when the BMC dies or hangs', { timeout: 90_000 }, () => {
     const act = await con.open()
     assert.equal(act.takeover?.ownGhost, true)
     await provesDataFlows(sim, con, got, 'after resume')
+  })
+})
+
+describe('SOL console that cannot connect', { timeout: 30_000 }, () => {
+  test('nobody answers: unreachable (login gave up) or timeout (our deadline first), never connected', async (t) => {
+    const port = await freePort('udp')
+    const cases = [
+      { loginMs: 1500, openMs: 5000, reason: 'unreachable' },
+      { loginMs: 5000, openMs: 1500, reason: 'timeout' },
+    ]
+    for (const c of cases) {
+      const client = labClient({ host: '127.0.0.1', port }, { timing: { connectTimeoutMs: c.loginMs } })
+      t.after(() => client.close())
+      const con = SolConsole.forClient(client, { openTimeoutMs: c.openMs })
+      const states: string[] = []
+      con.on('state', (s, e) => states.push(e === undefined ? s : `${s}:${e.reason}`))
+      const t0 = performance.now()
+      await assert.rejects(con.open(), (e: { reason?: string }) => e.reason === c.reason)
+      assert.deepEqual(states, ['connecting', `error:${c.reason}`])
+      assert.ok(performance.now() - t0 < Math.min(c.loginMs, c.openMs) + 1000)
+    }
   })
 })
 
