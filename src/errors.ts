@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, retryable: false, doc: "The token's role does not allow this." },
   NODE_NOT_FOUND: { status: 404, retryable: false, doc: 'No node has this name.' },
   CONFLICT: { status: 409, retryable: false, doc: 'The change conflicts with existing state (for example a node that already exists).' },
+  NOT_FOUND: { status: 404, retryable: false, doc: 'No such route or resource (a token, a group); a missing node is NODE_NOT_FOUND.' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, doc: 'The request body is larger than the server accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, doc: 'The request body has a content type the route does not accept (send application/json).' },
   // BMC outcomes
   BMC_UNREACHABLE: { status: 504, retryable: true, doc: 'The BMC did not answer within the deadline (down, hung, wrong address, or packets lost).' },
   BMC_AUTH_FAILED: { status: 502, retryable: false, doc: 'The BMC rejected the credentials: wrong password (RAKP 2 check) or unknown user.' },
@@ -39,6 +42,7 @@ export const ERROR_CODES = {
   SOL_REFUSED: { status: 502, retryable: false, doc: 'The BMC refused to activate Serial-over-LAN for another reason (limit, encryption).' },
   // Service
   WORKER_UNAVAILABLE: { status: 503, retryable: true, doc: "The node's worker is restarting or parked." },
+  STORE_KEY_MISMATCH: { status: 500, retryable: false, doc: 'The secret key (secret.key or BMCVISOR_SECRET_KEY) does not open the credentials in this database; the service refuses to start.' },
   INTERNAL: { status: 500, retryable: false, doc: 'An unexpected error inside bmcvisor; the log has the stack.' },
 } as const satisfies Record<string, ErrorSpec>
 

@@ -1,0 +1,78 @@
+/**
+ * The audit log: who (token name and id), what (a dotted action), on what
+ * (target), when, with a small detail object and the outcome. Details are
+ * scrubbed of secrets here, whatever the caller passed: any key named like
+ * a password, K_G or token is replaced before the row is written.
+ */
+import type { Database, Statement } from 'better-sqlite3'
+import type { AuditEntry, AuditInput, AuditRepo } from './types.js'
+
+const SECRET_KEY = /^(password|newpassword|kg|token|secret|authorization|access_?token)$/i
+const MAX_DETAIL_CHARS = 4096
+
+/** A copy of `v` with every secret-named key censored (depth-limited, cycle-safe). */
+export function scrub(v: unknown, depth = 0): unknown {
+  if (depth > 6) return '[depth]'
+  if (Array.isArray(v)) return v.slice(0, 100).map((x) => scrub(x, depth + 1))
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : scrub(x, depth + 1)
+    return out
+  }
+  return v
+}
+
+interface Row {
+  id: number
+  at: string
+  actor: string
+  token_id: string | null
+  action: string
+  target: string | null
+  detail: string | null
+  outcome: string | null
+}
+
+export class SqliteAuditRepo implements AuditRepo {
+  private readonly q: {
+    insert: Statement<[string, string, string | null, string, string | null, string | null, string | null]>
+  }
+
+  constructor(private readonly db: Database) {
+    this.q = {
+      insert: db.prepare('INSERT INTO audit (at, actor, token_id, action, target, detail, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    }
+  }
+
+  append(e: AuditInput): number {
+    let detail = e.detail === null ? null : JSON.stringify(scrub(e.detail))
+    if (detail !== null && detail.length > MAX_DETAIL_CHARS) detail = JSON.stringify({ truncated: true, size: detail.length })
+    const r = this.q.insert.run(e.at ?? new Date().toISOString(), e.actor, e.tokenId, e.action, e.target, detail, e.outcome)
+    return Number(r.lastInsertRowid)
+  }
+
+  list(opts: { limit?: number; beforeId?: number; target?: string } = {}): AuditEntry[] {
+    const where: string[] = []
+    const args: (string | number)[] = []
+    if (opts.beforeId !== undefined) {
+      where.push('id < ?')
+      args.push(opts.beforeId)
+    }
+    if (opts.target !== undefined) {
+      where.push('target = ?')
+      args.push(opts.target)
+    }
+    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+    args.push(Math.max(1, Math.min(1000, opts.limit ?? 100)))
+    return (this.db.prepare(sql).all(...args) as Row[]).map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      tokenId: r.token_id,
+      action: r.action,
+      target: r.target,
+      detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+      outcome: r.outcome,
+    }))
+  }
+}

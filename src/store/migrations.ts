@@ -1,0 +1,69 @@
+/**
+ * Schema migrations, applied in order inside one transaction each; the
+ * applied version is SQLite's `user_version`. Append only: never edit a
+ * migration that has shipped, add the next one.
+ *
+ * Credentials never sit in a plain column: `nodes.spec` is the node without
+ * its secrets (JSON), `nodes.sealed` is AES-256-GCM of {password, kg}.
+ * Tokens are stored as SHA-256 of the token (tokens are 256-bit random, so
+ * a fast hash is enough; no password stretching needed).
+ */
+import type { Database } from 'better-sqlite3'
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: nodes, groups, tokens, audit log, meta
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  CREATE TABLE nodes (
+    name TEXT PRIMARY KEY,
+    spec TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    revision INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE node_groups (
+    node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,
+    grp TEXT NOT NULL,
+    PRIMARY KEY (node, grp)
+  ) STRICT;
+  CREATE INDEX node_groups_grp ON node_groups (grp, node);
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    hash BLOB NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  ) STRICT;
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    token_id TEXT,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT,
+    outcome TEXT
+  ) STRICT;
+  CREATE INDEX audit_target ON audit (target, id);
+  `,
+]
+
+/** Brings the database to the newest schema; returns the versions applied. */
+export function migrate(db: Database): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this bmcvisor knows (${MIGRATIONS.length}); upgrade bmcvisor`)
+  }
+  const applied: number[] = []
+  for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v - 1]!)
+      db.pragma(`user_version = ${v}`)
+    }).immediate()
+    applied.push(v)
+  }
+  return applied
+}

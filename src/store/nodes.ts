@@ -1,0 +1,158 @@
+/**
+ * Nodes and their groups in SQLite, BMC password and K_G sealed with the
+ * SecretBox. Emits `node:added|updated|removed` after each commit: the
+ * composition root turns those into Supervisor.add/update/remove, so a node
+ * change reaches its one watcher (DESIGN lesson 2). Validation of the node
+ * document is the API's job; this layer keeps rows and groups consistent.
+ */
+import { EventEmitter } from 'node:events'
+import type { Database, Statement } from 'better-sqlite3'
+import { ServiceError } from '../errors.js'
+import type { SecretBox } from './secret-box.js'
+import type { NodeDoc, NodeRecord, NodeRepo, NodeStoreEvents } from './types.js'
+
+interface Row {
+  name: string
+  spec: string
+  sealed: Buffer
+  revision: number
+  created_at: string
+  updated_at: string
+}
+
+interface Secrets {
+  password: string
+  kg?: string | undefined
+}
+
+const aad = (name: string) => `node:${name}`
+
+export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements NodeRepo {
+  private readonly q: {
+    get: Statement<[string], Row>
+    list: Statement<[], Row>
+    groupsOf: Statement<[string], { grp: string }>
+    allGroups: Statement<[], { grp: string; node: string }>
+    inGroup: Statement<[string], { node: string }>
+    insert: Statement<[string, string, Buffer, number, string, string]>
+    update: Statement<[string, Buffer, number, string, string]>
+    remove: Statement<[string]>
+    clearGroups: Statement<[string]>
+    addGroup: Statement<[string, string]>
+  }
+
+  constructor(private readonly db: Database, private readonly box: SecretBox) {
+    super()
+    this.q = {
+      get: db.prepare('SELECT * FROM nodes WHERE name = ?'),
+      list: db.prepare('SELECT * FROM nodes ORDER BY name'),
+      groupsOf: db.prepare('SELECT grp FROM node_groups WHERE node = ? ORDER BY grp'),
+      allGroups: db.prepare('SELECT grp, node FROM node_groups ORDER BY grp, node'),
+      inGroup: db.prepare('SELECT node FROM node_groups WHERE grp = ? ORDER BY node'),
+      insert: db.prepare('INSERT INTO nodes (name, spec, sealed, revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      update: db.prepare('UPDATE nodes SET spec = ?, sealed = ?, revision = ?, updated_at = ? WHERE name = ?'),
+      remove: db.prepare('DELETE FROM nodes WHERE name = ?'),
+      clearGroups: db.prepare('DELETE FROM node_groups WHERE node = ?'),
+      addGroup: db.prepare('INSERT OR IGNORE INTO node_groups (node, grp) VALUES (?, ?)'),
+    }
+  }
+
+  get(name: string): NodeRecord | undefined {
+    const row = this.q.get.get(name)
+    return row === undefined ? undefined : this.decode(row, this.q.groupsOf.all(name).map((g) => g.grp))
+  }
+
+  list(): NodeRecord[] {
+    const groups = new Map<string, string[]>()
+    for (const { grp, node } of this.q.allGroups.all()) {
+      const list = groups.get(node)
+      if (list === undefined) groups.set(node, [grp])
+      else list.push(grp)
+    }
+    return this.q.list.all().map((row) => this.decode(row, groups.get(row.name) ?? []))
+  }
+
+  names(): string[] {
+    return this.q.list.all().map((r) => r.name)
+  }
+
+  inGroup(group: string): string[] {
+    return this.q.inGroup.all(group).map((r) => r.node)
+  }
+
+  groups(): { name: string; nodes: string[] }[] {
+    const out = new Map<string, string[]>()
+    for (const { grp, node } of this.q.allGroups.all()) {
+      const list = out.get(grp)
+      if (list === undefined) out.set(grp, [node])
+      else list.push(node)
+    }
+    return [...out].map(([name, nodes]) => ({ name, nodes }))
+  }
+
+  create(doc: NodeDoc): NodeRecord {
+    const now = new Date().toISOString()
+    const { spec, sealed } = this.encode(doc)
+    this.db.transaction(() => {
+      if (this.q.get.get(doc.name) !== undefined) throw new ServiceError('CONFLICT', `node ${doc.name} already exists`, { details: { node: doc.name } })
+      this.q.insert.run(doc.name, spec, sealed, 1, now, now)
+      for (const g of new Set(doc.groups)) this.q.addGroup.run(doc.name, g)
+    }).immediate()
+    const rec = this.get(doc.name)!
+    this.emit('node:added', rec)
+    return rec
+  }
+
+  replace(doc: NodeDoc, expectedRevision?: number): NodeRecord {
+    const now = new Date().toISOString()
+    const { spec, sealed } = this.encode(doc)
+    let previous: NodeRecord | undefined
+    this.db.transaction(() => {
+      previous = this.get(doc.name)
+      if (previous === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${doc.name}`, { details: { node: doc.name } })
+      if (expectedRevision !== undefined && previous.revision !== expectedRevision) {
+        throw new ServiceError('CONFLICT', `node ${doc.name} changed meanwhile (revision ${previous.revision}, expected ${expectedRevision})`, {
+          details: { node: doc.name, revision: previous.revision },
+        })
+      }
+      this.q.update.run(spec, sealed, previous.revision + 1, now, doc.name)
+      this.q.clearGroups.run(doc.name)
+      for (const g of new Set(doc.groups)) this.q.addGroup.run(doc.name, g)
+    }).immediate()
+    const rec = this.get(doc.name)!
+    this.emit('node:updated', rec, previous!)
+    return rec
+  }
+
+  remove(name: string): NodeRecord {
+    let previous: NodeRecord | undefined
+    this.db.transaction(() => {
+      previous = this.get(name)
+      if (previous === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
+      this.q.remove.run(name)
+    }).immediate()
+    this.emit('node:removed', previous!)
+    return previous!
+  }
+
+  private encode(doc: NodeDoc): { spec: string; sealed: Buffer } {
+    const { password, kg, ...bmc } = doc.bmc
+    const secrets: Secrets = kg === undefined ? { password } : { password, kg }
+    const spec = JSON.stringify({ bmc, console: doc.console })
+    return { spec, sealed: this.box.seal(JSON.stringify(secrets), aad(doc.name)) }
+  }
+
+  private decode(row: Row, groups: string[]): NodeRecord {
+    const spec = JSON.parse(row.spec) as { bmc: Omit<NodeDoc['bmc'], 'password' | 'kg'>; console: NodeDoc['console'] }
+    const secrets = JSON.parse(this.box.open(row.sealed, aad(row.name)).toString('utf8')) as Secrets
+    return {
+      name: row.name,
+      bmc: { ...spec.bmc, password: secrets.password, ...(secrets.kg !== undefined ? { kg: secrets.kg } : {}) },
+      console: spec.console,
+      groups,
+      revision: row.revision,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }
+  }
+}

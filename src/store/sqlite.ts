@@ -1,0 +1,81 @@
+/**
+ * The SQLite store under the data directory: `bmcvisor.db` (WAL, foreign
+ * keys on, busy timeout so `bmcvisor token create` can write while a server
+ * runs) and `secret.key`. Opening migrates the schema and checks that the
+ * key is the one the database was sealed with (STORE_KEY_MISMATCH if not).
+ */
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { ServiceError } from '../errors.js'
+import { SqliteAuditRepo } from './audit.js'
+import { migrate } from './migrations.js'
+import { SqliteNodeRepo } from './nodes.js'
+import { loadKey, SecretBox, type LoadedKey } from './secret-box.js'
+import { SqliteTokenRepo } from './tokens.js'
+import type { Store } from './types.js'
+
+export const DB_FILE = 'bmcvisor.db'
+
+export interface OpenStoreOptions {
+  dataDir: string
+  /** BMCVISOR_SECRET_KEY (64 hex digits or base64); default: `<dataDir>/secret.key`. */
+  secretKey?: string | undefined
+}
+
+export interface OpenedStore extends Store {
+  readonly dataDir: string
+  readonly keySource: LoadedKey['source']
+  readonly keyWarning: string | undefined
+}
+
+export function openStore(opts: OpenStoreOptions): OpenedStore {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
+  const loaded = loadKey(opts.dataDir, opts.secretKey)
+  const box = new SecretBox(loaded.key)
+  const db = new Database(join(opts.dataDir, DB_FILE))
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('busy_timeout = 5000')
+    db.pragma('secure_delete = ON') // overwritten credentials do not linger in free pages
+    migrate(db)
+    const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
+    const setMeta = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+    const check = box.checkValue()
+    db.transaction(() => {
+      const stored = getMeta.get('key_check')?.value
+      if (stored === undefined) setMeta.run('key_check', check)
+      else if (stored !== check) {
+        throw new ServiceError('STORE_KEY_MISMATCH', `the secret key (${loaded.source === 'env' ? 'BMCVISOR_SECRET_KEY' : join(opts.dataDir, 'secret.key')}) is not the one this database was created with`)
+      }
+    }).immediate()
+    const nodes = new SqliteNodeRepo(db, box)
+    const tokens = new SqliteTokenRepo(db)
+    const audit = new SqliteAuditRepo(db)
+    const ping = db.prepare('SELECT 1 AS ok')
+    return {
+      dataDir: opts.dataDir,
+      keySource: loaded.source,
+      keyWarning: loaded.warning,
+      nodes,
+      tokens,
+      audit,
+      getMeta: (key) => getMeta.get(key)?.value,
+      setMeta: (key, value) => void setMeta.run(key, value),
+      ping: () => {
+        try {
+          return db.open && ping.get() !== undefined
+        } catch {
+          return false
+        }
+      },
+      close: () => {
+        if (db.open) db.close()
+      },
+    }
+  } catch (e) {
+    db.close()
+    throw e
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The store's model and interface: nodes (with their groups and sealed BMC
+ * credentials), API tokens (kept only as hashes) and the audit log. SQLite
+ * implements it (sqlite.ts); a shared store for sharded instances would
+ * implement the same interface (DESIGN.md, "Beyond one machine").
+ *
+ * A NodeRecord holds the BMC password and K_G in clear: it lives only in
+ * memory, for the node -> BmcConfig mapping. Anything that leaves the
+ * process goes through the API's public view, which has no secrets.
+ */
+import type { EventEmitter } from 'node:events'
+
+export type ConsoleMethod = 'ipmi' | 'exec'
+export type ConsoleLogging = 'full' | 'memory' | 'interactive' | 'none'
+export type BmcPrivilege = 'administrator' | 'operator' | 'user'
+export type Role = 'viewer' | 'operator' | 'admin'
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin']
+
+export interface NodeBmc {
+  host: string
+  port: number
+  username: string
+  password: string
+  /** The BMC key K_G as hex (1 to 20 bytes), when the BMC has one. */
+  kg?: string | undefined
+  cipherSuite: number
+  privilege: BmcPrivilege
+}
+
+export interface NodeConsole {
+  method: ConsoleMethod
+  /** exec consoles: the command line to run. */
+  command?: string | undefined
+  /** exec consoles: a regular expression whose first match means "connected". */
+  connectedPattern?: string | undefined
+  logging: ConsoleLogging
+}
+
+/** A node as written by clients (secrets included). */
+export interface NodeDoc {
+  name: string
+  bmc: NodeBmc
+  console: NodeConsole
+  groups: string[]
+}
+
+export interface NodeRecord extends NodeDoc {
+  /** Incremented by every change. */
+  revision: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface NodeStoreEvents {
+  'node:added': [node: NodeRecord]
+  'node:updated': [node: NodeRecord, previous: NodeRecord]
+  'node:removed': [node: NodeRecord]
+}
+
+export interface NodeRepo extends EventEmitter<NodeStoreEvents> {
+  get(name: string): NodeRecord | undefined
+  /** All nodes, ordered by name. */
+  list(): NodeRecord[]
+  names(): string[]
+  /** Names of the nodes in a group, ordered; empty when the group has none. */
+  inGroup(group: string): string[]
+  groups(): { name: string; nodes: string[] }[]
+  /** CONFLICT when the name is taken. */
+  create(doc: NodeDoc): NodeRecord
+  /** NODE_NOT_FOUND when absent; CONFLICT when `expectedRevision` is given and stale. */
+  replace(doc: NodeDoc, expectedRevision?: number): NodeRecord
+  /** NODE_NOT_FOUND when absent. */
+  remove(name: string): NodeRecord
+}
+
+export interface TokenInfo {
+  id: string
+  name: string
+  role: Role
+  createdAt: string
+  lastUsedAt: string | null
+}
+
+export interface TokenRepo {
+  /** The token string is returned here once and never stored. */
+  create(opts: { name: string; role: Role }): { token: string; info: TokenInfo }
+  verify(token: string): TokenInfo | undefined
+  list(): TokenInfo[]
+  /** NOT_FOUND when absent. */
+  revoke(id: string): void
+  count(): number
+}
+
+export interface AuditEntry {
+  id: number
+  at: string
+  /** Token name, or 'system' / 'cli'. */
+  actor: string
+  tokenId: string | null
+  /** A dotted verb: node.create, power.set, console.attach, token.create, ... */
+  action: string
+  /** Node name, range expression, token id... */
+  target: string | null
+  detail: Record<string, unknown> | null
+  outcome: string | null
+}
+
+export type AuditInput = Omit<AuditEntry, 'id' | 'at'> & { at?: string }
+
+export interface AuditRepo {
+  append(e: AuditInput): number
+  /** Newest first. */
+  list(opts?: { limit?: number; beforeId?: number; target?: string }): AuditEntry[]
+}
+
+export interface Store {
+  readonly nodes: NodeRepo
+  readonly tokens: TokenRepo
+  readonly audit: AuditRepo
+  /** One-off flags kept with the data (e.g. whether the first admin token was issued). */
+  getMeta(key: string): string | undefined
+  setMeta(key: string, value: string): void
+  /** True when the store answers (readiness). */
+  ping(): boolean
+  close(): void
+}
