@@ -1,0 +1,169 @@
+/**
+ * buildApp(): the REST API as a fastify instance that never listens by
+ * itself (src/main.ts is the only listen()). One plugin per resource under
+ * src/api/routes/, TypeBox schemas for every body, param, query and reply,
+ * OpenAPI 3 at /docs (JSON at /docs/json).
+ *
+ * CONTRACT for plugins written elsewhere (console, metrics):
+ * - buildApp({ supervisor, store, logger, plugins, metrics, ... }): each of
+ *   `plugins` is registered inside the authenticated scope with prefix
+ *   /api/v1 (so a plugin's `/nodes/:node/console` answers at
+ *   /api/v1/nodes/:node/console). `metrics` is registered at the root and
+ *   its routes are marked open:'metrics' (open unless configuration closes
+ *   it with `open`).
+ * - Access is declared per route as `config: { role: 'viewer' | 'operator' |
+ *   'admin' }` and enforced by ONE global onRequest hook (auth.ts). Deny by
+ *   default: a route without config.role is admin-only. Only routes marked
+ *   `config: { open: 'health' | 'metrics' | 'docs' }` can be reached without
+ *   a token, and only while that kind is open (`open` option, default all).
+ * - The token is `Authorization: Bearer TOKEN`; for WebSocket upgrades
+ *   (`Upgrade: websocket`) also `?access_token=TOKEN`.
+ * - `request.principal` ({ tokenId, role, name }) is set on every route that
+ *   required a token; on an open route reached without one it is null.
+ * - `audit(request, action, { target, outcome, ...detail })` (exported from
+ *   here) writes one audit row (who, what, when) and one log line; keys
+ *   named like secrets are censored. Call it for every change, command and
+ *   console attach.
+ * - Throw ServiceError (src/errors.ts) for failures; the error handler turns
+ *   any error into `{ error: { code, message, details? } }` with its status.
+ * - Store changes: `store.nodes` emits 'node:added' | 'node:updated' |
+ *   'node:removed' (src/store/types.ts); node-sync.ts turns them into
+ *   Supervisor.add/update/remove through toBmcConfig (node-config.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyPluginAsync, type FastifyServerOptions, type RawServerDefault } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Logger } from '../log.js'
+import { redactUrl } from '../log.js'
+import type { Role, Store } from '../store/types.js'
+import { makeAuditSink, makeAuthHook, OPEN_KINDS, type AuditSink, type OpenKind, type Principal } from './auth.js'
+import { envelope, errorHandler, notFoundHandler } from './error-handler.js'
+import type { SupervisorPort } from './ports.js'
+import { adminRoutes } from './routes/admin.js'
+import { commandRoutes } from './routes/commands.js'
+import { healthRoutes } from './routes/health.js'
+import { nodeRoutes } from './routes/nodes.js'
+import { workerRoutes } from './routes/workers.js'
+
+export { audit, type AuditDetail, type OpenKind, type Principal } from './auth.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller; set by the auth hook on every route that needs a token. */
+    principal: Principal
+  }
+  interface FastifyContextConfig {
+    /** The least role that may call this route; absent = admin. */
+    role?: Role
+    /** Reachable without a token while this kind is open. */
+    open?: OpenKind
+  }
+  interface FastifyInstance {
+    bmcvisorAudit: AuditSink
+  }
+}
+
+export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>
+/** A plugin given to buildApp: write it as FastifyPluginAsyncTypebox. */
+export type ApiPlugin = FastifyPluginAsync<Record<never, never>, RawServerDefault, TypeBoxTypeProvider>
+
+export interface ApiContext {
+  supervisor: SupervisorPort
+  store: Store
+  logger: Logger
+  /** Per-node command timeout when the request names none. */
+  commandTimeoutMs: number
+  maxTimeoutMs: number
+  enableFaultInjection: boolean
+}
+
+export interface BuildAppOptions {
+  supervisor: SupervisorPort
+  store: Store
+  logger: Logger
+  /** Registered under /api/v1, behind the auth hook (console routes). */
+  plugins?: ApiPlugin[]
+  /** Registered at the root; its routes are open:'metrics' (the /metrics route). */
+  metrics?: ApiPlugin
+  /** BMCVISOR_ADMIN_TOKEN. */
+  adminToken?: string | undefined
+  /** Kinds reachable without a token; default all of health, metrics, docs. */
+  open?: readonly OpenKind[]
+  enableFaultInjection?: boolean
+  /** Default per-node timeout (10 s) and the most a request may ask for (120 s). */
+  commandTimeoutMs?: number
+  maxTimeoutMs?: number
+  https?: { key: string | Buffer; cert: string | Buffer } | undefined
+  bodyLimit?: number
+}
+
+/** Marks every route registered inside `plugin` as open of `kind` (unless it declares a role). */
+function openScope(kind: OpenKind, plugin: ApiPlugin | FastifyPluginAsync, opts: Record<string, unknown> = {}): ApiPlugin {
+  return async (app) => {
+    app.addHook('onRoute', (route) => {
+      const config = (route.config ?? {}) as { role?: Role; open?: OpenKind }
+      if (config.role === undefined && config.open === undefined) route.config = { ...config, open: kind }
+    })
+    await app.register(plugin as FastifyPluginAsync, opts)
+  }
+}
+
+export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
+  const ctx: ApiContext = {
+    supervisor: o.supervisor,
+    store: o.store,
+    logger: o.logger,
+    commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
+    maxTimeoutMs: o.maxTimeoutMs ?? 120_000,
+    enableFaultInjection: o.enableFaultInjection ?? false,
+  }
+  const serverOptions: FastifyServerOptions = {
+    loggerInstance: o.logger,
+    // One line per request from the onResponse hook below (URL redacted, caller named) instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: o.bodyLimit ?? 1 << 20,
+    frameworkErrors: (err, _req, res) => {
+      const reply = res as unknown as FastifyReply
+      void reply.code(400).type('application/json').send(envelope('VALIDATION_FAILED', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid' : 'the request is not valid', { field: 'url' }))
+    },
+  }
+  const options = o.https === undefined ? serverOptions : { ...serverOptions, https: o.https }
+  const app = Fastify(options as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>() as unknown as ApiInstance
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  app.decorateRequest('principal', null as unknown as Principal)
+  app.decorate('bmcvisorAudit', makeAuditSink(o.store.audit, o.logger))
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+
+  const open = new Set(o.open ?? OPEN_KINDS)
+  app.addHook('onRequest', makeAuthHook({ tokens: o.store.tokens, adminToken: o.adminToken, open }))
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({
+      method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,
+      actor: (request.principal as Principal | null)?.name,
+    }, 'request')
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'bmcvisor', version: '1', description: 'BMC consoles and commands for a fleet. Errors are { error: { code, message, details } }; see docs/errors.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(openScope('docs', swaggerUi as unknown as FastifyPluginAsync, { routePrefix: '/docs' }))
+  await app.register(healthRoutes, { ctx })
+  if (o.metrics !== undefined) await app.register(openScope('metrics', o.metrics))
+  await app.register(async (api: ApiInstance) => {
+    await api.register(nodeRoutes, { ctx })
+    await api.register(commandRoutes, { ctx })
+    await api.register(workerRoutes, { ctx })
+    await api.register(adminRoutes, { ctx })
+    for (const p of o.plugins ?? []) await api.register(p)
+  }, { prefix: '/api/v1' })
+  return app
+}

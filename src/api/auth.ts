@@ -1,0 +1,129 @@
+/**
+ * Access control: the ONE global onRequest hook that decides every request,
+ * and the audit helper routes call. See the contract at the top of app.ts.
+ *
+ * Decision, in order:
+ *   1. A route marked `config.open` ('health' | 'metrics' | 'docs') whose
+ *      kind is open by configuration: allowed without a token.
+ *   2. Otherwise a bearer token is required (`Authorization: Bearer ...`;
+ *      for WebSocket upgrades also `?access_token=`): UNAUTHORIZED if
+ *      absent or unknown.
+ *   3. The route's `config.role` must be at or below the token's role;
+ *      a route without one is admin-only (deny by default); a closed open
+ *      route and an unknown URL need any valid token. Else FORBIDDEN.
+ * Tokens are compared as SHA-256 hashes; the env admin token in constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ServiceError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { scrub } from '../store/audit.js'
+import type { AuditRepo, Role, TokenRepo } from '../store/types.js'
+
+export type OpenKind = 'health' | 'metrics' | 'docs'
+export const OPEN_KINDS: readonly OpenKind[] = ['health', 'metrics', 'docs']
+
+export interface Principal {
+  /** Token id ('env' for BMCVISOR_ADMIN_TOKEN). */
+  tokenId: string
+  role: Role
+  /** The token's name, as the audit log shows it. */
+  name: string
+}
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 }
+
+export function roleAllows(have: Role, need: Role): boolean {
+  return RANK[have] >= RANK[need]
+}
+
+export interface AuthOptions {
+  tokens: TokenRepo
+  /** BMCVISOR_ADMIN_TOKEN: accepted as an admin token, never stored. */
+  adminToken?: string | undefined
+  /** Which open kinds stay open without a token (default: all). */
+  open: ReadonlySet<OpenKind>
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest()
+}
+
+/** The token a request carries, if any. */
+export function requestToken(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization
+  if (typeof h === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
+    return m?.[1]
+  }
+  // Browsers cannot set headers on a WebSocket: accept the token in the query for upgrades only.
+  if (typeof request.headers.upgrade === 'string' && request.headers.upgrade.toLowerCase() === 'websocket') {
+    const q = request.query as Record<string, unknown> | undefined
+    const t = q?.access_token
+    if (typeof t === 'string' && t !== '') return t
+  }
+  return undefined
+}
+
+export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const envHash = o.adminToken !== undefined && o.adminToken !== '' ? sha256(o.adminToken) : undefined
+  const identify = (token: string): Principal | undefined => {
+    if (envHash !== undefined && timingSafeEqual(sha256(token), envHash)) return { tokenId: 'env', role: 'admin', name: 'BMCVISOR_ADMIN_TOKEN' }
+    const info = o.tokens.verify(token)
+    return info === undefined ? undefined : { tokenId: info.id, role: info.role, name: info.name }
+  }
+  return async (request) => {
+    const config = request.routeOptions.config as { role?: Role; open?: OpenKind }
+    const open = request.is404 ? undefined : config.open
+    if (open !== undefined && o.open.has(open)) return
+    const token = requestToken(request)
+    if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN)')
+    const principal = identify(token)
+    if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown or revoked)')
+    request.principal = principal
+    const need: Role = request.is404 || open !== undefined ? 'viewer' : config.role ?? 'admin'
+    if (!roleAllows(principal.role, need)) {
+      throw new ServiceError('FORBIDDEN', `this needs the ${need} role; the token has ${principal.role}`, { details: { need, have: principal.role } })
+    }
+  }
+}
+
+export interface AuditDetail {
+  /** What was acted on: a node, a range expression, a token id. */
+  target?: string | null
+  /** ok, or an error code; for ranges a summary such as "4 ok, 1 failed". */
+  outcome?: string | null
+  [key: string]: unknown
+}
+
+export type AuditSink = (request: FastifyRequest, action: string, detail: AuditDetail) => void
+
+/** Builds the sink behind audit(): one row in the store, one info log line. Never throws. */
+export function makeAuditSink(repo: AuditRepo, logger: Logger): AuditSink {
+  return (request, action, detail) => {
+    const { target, outcome, ...rest } = detail
+    const p = request.principal as Principal | null
+    const entry = {
+      actor: p?.name ?? 'anonymous',
+      tokenId: p?.tokenId ?? null,
+      action,
+      target: target ?? null,
+      detail: Object.keys(rest).length > 0 ? (scrub(rest) as Record<string, unknown>) : null,
+      outcome: outcome ?? null,
+    }
+    try {
+      repo.append(entry)
+      logger.info({ audit: entry, reqId: request.id }, `audit ${action}`)
+    } catch (e) {
+      logger.error({ err: e, audit: entry }, 'audit log write failed')
+    }
+  }
+}
+
+/**
+ * Records who did what to what: `audit(request, 'power.set', { target: 'n1', state: 'on', outcome: 'ok' })`.
+ * Secret-named keys in the detail are censored before anything is written.
+ */
+export function audit(request: FastifyRequest, action: string, detail: AuditDetail = {}): void {
+  request.server.bmcvisorAudit(request, action, detail)
+}

@@ -1,0 +1,112 @@
+/**
+ * Noderange expressions (confluent's syntax, the useful core of it):
+ *   n1,n2          a list (terms joined by commas, outside brackets)
+ *   n[01-40]       a bracket range; zero padding follows the bounds when both
+ *                  have the same width (n[01-40] -> n01..n40, n[1-10] -> n1..n10)
+ *   r[1-2]n[1,3-4] several brackets and lists inside one: the product
+ *   @rack1         every node of a group
+ * Pure: groups are resolved through a callback. Names come back unique, in
+ * natural order (n2 before n10). Anything malformed or too large is a
+ * VALIDATION_FAILED naming the field `expr`.
+ */
+import { ServiceError } from '../errors.js'
+
+export const MAX_RANGE_NODES = 10_000
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+
+function invalid(message: string): ServiceError {
+  return new ServiceError('VALIDATION_FAILED', `noderange: ${message}`, { details: { field: 'expr' } })
+}
+
+/** Splits on commas that are not inside brackets. */
+function splitTerms(expr: string): string[] {
+  const out: string[] = []
+  let depth = 0
+  let cur = ''
+  for (const ch of expr) {
+    if (ch === '[') depth++
+    else if (ch === ']') depth--
+    if (depth < 0 || depth > 1) throw invalid('unbalanced or nested brackets')
+    if (ch === ',' && depth === 0) {
+      out.push(cur)
+      cur = ''
+    } else cur += ch
+  }
+  if (depth !== 0) throw invalid('unbalanced brackets')
+  out.push(cur)
+  return out
+}
+
+/** The values of one bracket body: "01-40", "1,3,5-7". */
+function bracketValues(body: string): string[] {
+  const values: string[] = []
+  for (const part of body.split(',')) {
+    const m = /^(\d{1,9})(?:-(\d{1,9}))?$/.exec(part)
+    if (m === null) throw invalid(`bad bracket item "${part}" (use [01-40] or [1,3,5-7])`)
+    const a = m[1]!
+    const b = m[2] ?? a
+    const from = Number(a)
+    const to = Number(b)
+    if (to < from) throw invalid(`range ${a}-${b} runs backwards`)
+    if (to - from + 1 > MAX_RANGE_NODES) throw invalid(`range ${a}-${b} is larger than ${MAX_RANGE_NODES}`)
+    const width = a.length === b.length ? a.length : 0
+    for (let i = from; i <= to; i++) values.push(String(i).padStart(width, '0'))
+  }
+  return values
+}
+
+function expandPattern(term: string): string[] {
+  let names = ['']
+  const re = /\[([^\]]*)\]|([^[\]]+)/g
+  let m: RegExpExecArray | null
+  while ((m = re.exec(term)) !== null) {
+    const parts = m[1] !== undefined ? bracketValues(m[1]) : [m[2]!]
+    if (names.length * parts.length > MAX_RANGE_NODES) throw invalid(`expands to more than ${MAX_RANGE_NODES} nodes`)
+    names = names.flatMap((n) => parts.map((p) => n + p))
+  }
+  for (const n of names) if (!NAME.test(n)) throw invalid(`"${n}" is not a node name`)
+  return names
+}
+
+/** Natural order: digit runs compare as numbers. */
+export function naturalCompare(a: string, b: string): number {
+  const ra = a.split(/(\d+)/)
+  const rb = b.split(/(\d+)/)
+  for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+    const x = ra[i]!
+    const y = rb[i]!
+    if (x === y) continue
+    if (i % 2 === 1) {
+      const d = Number(x) - Number(y)
+      if (d !== 0) return d
+      return x.length - y.length
+    }
+    return x < y ? -1 : 1
+  }
+  return ra.length - rb.length
+}
+
+/**
+ * Expands an expression to node names. `group` returns a group's members
+ * (empty when unknown): an empty group is NOT_FOUND, since no node can carry
+ * its error.
+ */
+export function expandNoderange(expr: string, group: (name: string) => string[]): string[] {
+  if (expr.length === 0 || expr.length > 4096) throw invalid('must be 1 to 4096 characters')
+  const seen = new Set<string>()
+  for (const raw of splitTerms(expr)) {
+    const term = raw.trim()
+    if (term === '') throw invalid('empty term')
+    const names = term.startsWith('@') ? groupMembers(term.slice(1), group) : expandPattern(term)
+    for (const n of names) seen.add(n)
+    if (seen.size > MAX_RANGE_NODES) throw invalid(`expands to more than ${MAX_RANGE_NODES} nodes`)
+  }
+  return [...seen].sort(naturalCompare)
+}
+
+function groupMembers(name: string, group: (name: string) => string[]): string[] {
+  if (!NAME.test(name)) throw invalid(`"@${name}" is not a group name`)
+  const members = group(name)
+  if (members.length === 0) throw new ServiceError('NOT_FOUND', `no nodes in group ${name}`, { details: { group: name } })
+  return members
+}

@@ -1,0 +1,20 @@
+/**
+ * The narrow view of the supervisor that the API uses (DESIGN.md: api ->
+ * supervisor through a narrow interface). The real Supervisor satisfies it
+ * structurally; API tests pass a fake.
+ */
+import type { BmcConfig, FaultKind, OpName } from '../bridge/messages.js'
+import type { ChildStatus } from '../supervisor/supervisor.js'
+
+export type { ChildStatus } from '../supervisor/supervisor.js'
+
+export interface SupervisorPort {
+  has(node: string): boolean
+  add(node: string, config: BmcConfig): void
+  update(node: string, config: BmcConfig): number
+  remove(node: string, deadlineMs?: number): Promise<void>
+  /** A typed ServiceError for that node only (NODE_NOT_FOUND, WORKER_UNAVAILABLE, BMC_*), never a hang past timeoutMs + grace. */
+  run(node: string, op: OpName, args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
+  status(node?: string): ChildStatus[]
+  injectFault(node: string, kind: FaultKind): void
+}

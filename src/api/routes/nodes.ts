@@ -1,0 +1,174 @@
+/**
+ * Nodes: list, create, read, merge-patch, delete (DESIGN.md node model), the
+ * groups they form, and what a noderange expands to. Reads are viewer,
+ * changes admin and audited. Replies go through NodeView: a password or
+ * K_G can be written but never read back.
+ */
+import { Type } from 'typebox'
+import { Compile } from 'typebox/compile'
+import { ServiceError } from '../../errors.js'
+import type { NodeDoc, NodeRecord } from '../../store/types.js'
+import type { ApiContext, ApiInstance } from '../app.js'
+import { audit } from '../auth.js'
+import { mergePatch } from '../merge-patch.js'
+import { expandNoderange } from '../noderange.js'
+import { fieldOf } from '../error-handler.js'
+import { GroupName, NODE_DEFAULTS, NodeCreate, NodeDocSchema, NodeParams, NodePatch, NodeView, withErrors, type NodeView as NodeViewT } from '../schemas.js'
+
+const checkDoc = Compile(NodeDocSchema)
+
+export function toView(n: NodeRecord): NodeViewT {
+  return {
+    name: n.name,
+    bmc: { host: n.bmc.host, port: n.bmc.port, username: n.bmc.username, cipherSuite: n.bmc.cipherSuite, privilege: n.bmc.privilege, kgSet: n.bmc.kg !== undefined },
+    console: {
+      method: n.console.method,
+      ...(n.console.command !== undefined ? { command: n.console.command } : {}),
+      ...(n.console.connectedPattern !== undefined ? { connectedPattern: n.console.connectedPattern } : {}),
+      logging: n.console.logging,
+    },
+    groups: n.groups,
+    revision: n.revision,
+    createdAt: n.createdAt,
+    updatedAt: n.updatedAt,
+  }
+}
+
+function invalid(field: string, message: string): ServiceError {
+  return new ServiceError('VALIDATION_FAILED', message, { details: { field } })
+}
+
+/** Checks a complete document: the schema, then what a schema cannot say. */
+export function checkNode(doc: unknown): NodeDoc {
+  if (!checkDoc.Check(doc)) {
+    const issue = [...checkDoc.Errors(doc)].find((i) => i.keyword !== 'anyOf') ?? checkDoc.Errors(doc)[0]
+    const field = fieldOf('body', issue ?? {})
+    throw invalid(field, `${field} ${issue?.message ?? 'is invalid'}`)
+  }
+  const n = doc as NodeDoc
+  if (Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
+  if (Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
+  if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
+  if (n.console.connectedPattern !== undefined) {
+    try {
+      new RegExp(n.console.connectedPattern)
+    } catch {
+      throw invalid('body.console.connectedPattern', 'body.console.connectedPattern is not a valid regular expression')
+    }
+  }
+  return n
+}
+
+export function withDefaults(c: NodeCreate): NodeDoc {
+  return {
+    name: c.name,
+    bmc: {
+      host: c.bmc.host,
+      port: c.bmc.port ?? NODE_DEFAULTS.port,
+      username: c.bmc.username,
+      password: c.bmc.password,
+      ...(c.bmc.kg !== undefined ? { kg: c.bmc.kg.toLowerCase() } : {}),
+      cipherSuite: c.bmc.cipherSuite ?? NODE_DEFAULTS.cipherSuite,
+      privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
+    },
+    console: {
+      method: c.console?.method ?? NODE_DEFAULTS.console.method,
+      ...(c.console?.command !== undefined ? { command: c.console.command } : {}),
+      ...(c.console?.connectedPattern !== undefined ? { connectedPattern: c.console.connectedPattern } : {}),
+      logging: c.console?.logging ?? NODE_DEFAULTS.console.logging,
+    },
+    groups: c.groups ?? [],
+  }
+}
+
+function docOf(n: NodeRecord): NodeDoc {
+  return { name: n.name, bmc: n.bmc, console: n.console, groups: n.groups }
+}
+
+/** What an audit row says about a node change: the fields, never the secrets' values. */
+function changeDetail(patch: unknown): Record<string, unknown> {
+  return { change: patch }
+}
+
+export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
+  const nodes = ctx.store.nodes
+  const require = (name: string): NodeRecord => {
+    const n = nodes.get(name)
+    if (n === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
+    return n
+  }
+
+  app.get('/nodes', {
+    config: { role: 'viewer' },
+    schema: {
+      summary: 'List nodes', tags: ['nodes'],
+      querystring: Type.Object({ group: Type.Optional(GroupName) }, { additionalProperties: false }),
+      response: withErrors({ 200: Type.Object({ nodes: Type.Array(NodeView) }) }),
+    },
+  }, async (req) => {
+    const list = nodes.list()
+    const group = req.query.group
+    return { nodes: (group === undefined ? list : list.filter((n) => n.groups.includes(group))).map(toView) }
+  })
+
+  app.post('/nodes', {
+    config: { role: 'admin' },
+    schema: { summary: 'Add a node', tags: ['nodes'], body: NodeCreate, response: withErrors({ 201: NodeView }) },
+  }, async (req, reply) => {
+    const doc = checkNode(withDefaults(req.body))
+    const rec = nodes.create(doc)
+    audit(req, 'node.create', { target: rec.name, outcome: 'ok', change: req.body })
+    return reply.code(201).send(toView(rec))
+  })
+
+  app.get('/nodes/:node', {
+    config: { role: 'viewer' },
+    schema: { summary: 'Show a node', tags: ['nodes'], params: NodeParams, response: withErrors({ 200: NodeView }) },
+  }, async (req) => toView(require(req.params.node)))
+
+  app.patch('/nodes/:node', {
+    config: { role: 'admin' },
+    schema: {
+      summary: 'Change a node (JSON merge patch: null removes kg, console.command, console.connectedPattern)', tags: ['nodes'],
+      params: NodeParams, body: NodePatch, response: withErrors({ 200: NodeView }),
+    },
+  }, async (req) => {
+    const cur = require(req.params.node)
+    if (req.body.name !== undefined && req.body.name !== cur.name) throw invalid('body.name', 'a node cannot be renamed (remove it and add it again)')
+    const merged = mergePatch(docOf(cur), req.body) as NodeDoc
+    if (typeof merged.bmc?.kg === 'string') merged.bmc.kg = merged.bmc.kg.toLowerCase()
+    const rec = nodes.replace(checkNode(merged), cur.revision)
+    audit(req, 'node.update', { target: rec.name, outcome: 'ok', ...changeDetail(req.body) })
+    return toView(rec)
+  })
+
+  app.delete('/nodes/:node', {
+    config: { role: 'admin' },
+    schema: { summary: 'Remove a node (its worker closes the BMC session and stops)', tags: ['nodes'], params: NodeParams, response: withErrors({ 204: Type.Null() }) },
+  }, async (req, reply) => {
+    nodes.remove(req.params.node)
+    audit(req, 'node.delete', { target: req.params.node, outcome: 'ok' })
+    return reply.code(204).send(null)
+  })
+
+  app.get('/groups', {
+    config: { role: 'viewer' },
+    schema: {
+      summary: 'Groups and their nodes', tags: ['nodes'],
+      response: withErrors({ 200: Type.Object({ groups: Type.Array(Type.Object({ name: Type.String(), nodes: Type.Array(Type.String()) })) }) }),
+    },
+  }, async () => ({ groups: nodes.groups() }))
+
+  app.get('/noderange/:expr', {
+    config: { role: 'viewer' },
+    schema: {
+      summary: 'The nodes a noderange expression names (n1,n2  n[01-40]  @group)', tags: ['nodes'],
+      params: Type.Object({ expr: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+      response: withErrors({ 200: Type.Object({ nodes: Type.Array(Type.String()), missing: Type.Array(Type.String()) }) }),
+    },
+  }, async (req) => {
+    const names = expandNoderange(req.params.expr, (g) => nodes.inGroup(g))
+    const known = new Set(nodes.names())
+    return { nodes: names.filter((n) => known.has(n)), missing: names.filter((n) => !known.has(n)) }
+  })
+}

@@ -1,0 +1,73 @@
+/**
+ * The supervisor's view per node (`workers`, `nodes/{node}/worker`) and,
+ * only when serve runs with --enable-fault-injection, the admin-only fault
+ * drill `POST nodes/{node}/worker/fault` (Supervisor.injectFault).
+ */
+import { Type } from 'typebox'
+import { ServiceError } from '../../errors.js'
+import type { ChildStatus } from '../ports.js'
+import type { ApiContext, ApiInstance } from '../app.js'
+import { audit } from '../auth.js'
+import { NodeParams, withErrors } from '../schemas.js'
+
+const Link = Type.Union([Type.Object({ state: Type.String(), reason: Type.Optional(Type.String()) }), Type.Null()])
+export const WorkerView = Type.Object({
+  node: Type.String(),
+  state: Type.String({ description: 'starting, running, restarting, parked, stopping, stopped' }),
+  restarts: Type.Integer(),
+  lastExit: Type.Union([Type.Object({
+    reason: Type.String(), duringStart: Type.Boolean(), exitCode: Type.Optional(Type.Integer()), message: Type.Optional(Type.String()),
+  }), Type.Null()]),
+  parkedForMs: Type.Union([Type.Integer(), Type.Null()]),
+  threadId: Type.Union([Type.Integer(), Type.Null()]),
+  heapUsedBytes: Type.Integer(),
+  session: Link,
+  console: Link,
+})
+
+function view(s: ChildStatus): unknown {
+  return {
+    node: s.node, state: s.state, restarts: s.restarts, lastExit: s.lastExit,
+    // The supervisor keeps monotonic times; clients get "how much longer".
+    parkedForMs: s.parkedUntil === null ? null : Math.max(0, Math.round(s.parkedUntil - performance.now())),
+    threadId: s.threadId, heapUsedBytes: s.heapUsedBytes, session: s.session, console: s.console,
+  }
+}
+
+const FAULTS = ['crash', 'hang', 'exit', 'oom', 'reject'] as const
+
+export async function workerRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
+  app.get('/workers', {
+    config: { role: 'viewer' },
+    schema: { summary: 'Every worker as the supervisor sees it', tags: ['workers'], response: withErrors({ 200: Type.Object({ workers: Type.Array(WorkerView) }) }) },
+  }, async () => ({ workers: ctx.supervisor.status().map(view) as never[] }))
+
+  app.get('/nodes/:node/worker', {
+    config: { role: 'viewer' },
+    schema: { summary: "A node's worker", tags: ['workers'], params: NodeParams, response: withErrors({ 200: WorkerView }) },
+  }, async (req) => {
+    if (!ctx.supervisor.has(req.params.node)) throw new ServiceError('NODE_NOT_FOUND', `no worker for node ${req.params.node}`, { details: { node: req.params.node } })
+    return view(ctx.supervisor.status(req.params.node)[0]!) as never
+  })
+
+  if (!ctx.enableFaultInjection) return
+  app.post('/nodes/:node/worker/fault', {
+    config: { role: 'admin' },
+    schema: {
+      summary: 'Inject a fault into a worker (chaos drills; serve --enable-fault-injection)', tags: ['workers'],
+      params: NodeParams, body: Type.Object({ kind: Type.Enum([...FAULTS]) }, { additionalProperties: false }),
+      response: withErrors({ 202: Type.Object({ injected: Type.String() }) }),
+    },
+  }, async (req, reply) => {
+    const { node } = req.params
+    if (!ctx.supervisor.has(node)) throw new ServiceError('NODE_NOT_FOUND', `no worker for node ${node}`, { details: { node } })
+    try {
+      ctx.supervisor.injectFault(node, req.body.kind)
+    } catch (e) {
+      audit(req, 'worker.fault', { target: node, kind: req.body.kind, outcome: (e as { code?: string }).code ?? 'INTERNAL' })
+      throw e
+    }
+    audit(req, 'worker.fault', { target: node, kind: req.body.kind, outcome: 'ok' })
+    return reply.code(202).send({ injected: req.body.kind })
+  })
+}

@@ -1,0 +1,126 @@
+/**
+ * TypeBox schemas shared by the routes: the node document (what clients
+ * write, secrets included), its public view (what they read back: no
+ * password, no K_G, ever; replies are serialized through these schemas, so
+ * an extra field cannot slip out), the merge patch, and the error envelope.
+ * Route-local bodies live beside their routes.
+ */
+import { Type, type Static, type TSchema } from 'typebox'
+
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'
+export const NodeName = Type.String({ pattern: NAME_PATTERN, description: 'Node name: letters, digits, ".", "_", "-"; 1 to 63 characters.' })
+export const GroupName = Type.String({ pattern: NAME_PATTERN })
+export const NodeParams = Type.Object({ node: NodeName }, { additionalProperties: false })
+
+export const Role = Type.Enum(['viewer', 'operator', 'admin'])
+
+const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9:._\\[\\]%-]+$', description: 'BMC address: hostname, IPv4 or IPv6.' })
+const Port = Type.Integer({ minimum: 1, maximum: 65535 })
+const Username = Type.String({ maxLength: 16, description: 'BMC user name (at most 16 characters; empty for the anonymous user).' })
+const Password = Type.String({ minLength: 1, maxLength: 20, writeOnly: true, description: 'Write-only. At most 20 bytes (IPMI 2.0).' })
+const Kg = Type.String({ pattern: '^([0-9a-fA-F]{2}){1,20}$', writeOnly: true, description: 'Write-only. The BMC key K_G as hex, 1 to 20 bytes.' })
+const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite (suite 0 is never used).' })
+const Privilege = Type.Enum(['administrator', 'operator', 'user'])
+const ConsoleMethod = Type.Enum(['ipmi', 'exec'])
+const ConsoleLogging = Type.Enum(['full', 'memory', 'interactive', 'none'])
+const Command = Type.String({ minLength: 1, maxLength: 4096 })
+const Pattern = Type.String({ minLength: 1, maxLength: 1024, description: 'A regular expression; its first match in exec console output means connected.' })
+const Groups = Type.Array(GroupName, { maxItems: 64, uniqueItems: true })
+
+export const NODE_DEFAULTS = { port: 623, cipherSuite: 3, privilege: 'administrator', console: { method: 'ipmi', logging: 'full' } } as const
+
+/** POST /nodes: defaults fill what is left out. */
+export const NodeCreate = Type.Object({
+  name: NodeName,
+  bmc: Type.Object({
+    host: Host,
+    port: Type.Optional(Port),
+    username: Username,
+    password: Password,
+    kg: Type.Optional(Kg),
+    cipherSuite: Type.Optional(CipherSuite),
+    privilege: Type.Optional(Privilege),
+  }, { additionalProperties: false }),
+  console: Type.Optional(Type.Object({
+    method: Type.Optional(ConsoleMethod),
+    command: Type.Optional(Command),
+    connectedPattern: Type.Optional(Pattern),
+    logging: Type.Optional(ConsoleLogging),
+  }, { additionalProperties: false })),
+  groups: Type.Optional(Groups),
+}, { additionalProperties: false })
+export type NodeCreate = Static<typeof NodeCreate>
+
+/** The complete document, checked after defaults or a merge patch were applied. */
+export const NodeDocSchema = Type.Object({
+  name: NodeName,
+  bmc: Type.Object({
+    host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: CipherSuite, privilege: Privilege,
+  }, { additionalProperties: false }),
+  console: Type.Object({
+    method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), logging: ConsoleLogging,
+  }, { additionalProperties: false }),
+  groups: Groups,
+}, { additionalProperties: false })
+
+/** PATCH /nodes/{node}: an RFC 7396 merge patch; null removes an optional field. */
+export const NodePatch = Type.Object({
+  name: Type.Optional(NodeName),
+  bmc: Type.Optional(Type.Object({
+    host: Type.Optional(Host),
+    port: Type.Optional(Port),
+    username: Type.Optional(Username),
+    password: Type.Optional(Password),
+    kg: Type.Optional(Type.Union([Kg, Type.Null()])),
+    cipherSuite: Type.Optional(CipherSuite),
+    privilege: Type.Optional(Privilege),
+  }, { additionalProperties: false })),
+  console: Type.Optional(Type.Object({
+    method: Type.Optional(ConsoleMethod),
+    command: Type.Optional(Type.Union([Command, Type.Null()])),
+    connectedPattern: Type.Optional(Type.Union([Pattern, Type.Null()])),
+    logging: Type.Optional(ConsoleLogging),
+  }, { additionalProperties: false })),
+  groups: Type.Optional(Groups),
+}, { additionalProperties: false })
+export type NodePatch = Static<typeof NodePatch>
+
+/** What clients read: never a password or K_G. */
+export const NodeView = Type.Object({
+  name: Type.String(),
+  bmc: Type.Object({
+    host: Type.String(),
+    port: Type.Integer(),
+    username: Type.String(),
+    cipherSuite: Type.Integer(),
+    privilege: Type.String(),
+    kgSet: Type.Boolean({ description: 'Whether a K_G is stored (its value is never returned).' }),
+  }, { additionalProperties: false }),
+  console: Type.Object({
+    method: Type.String(),
+    command: Type.Optional(Type.String()),
+    connectedPattern: Type.Optional(Type.String()),
+    logging: Type.String(),
+  }, { additionalProperties: false }),
+  groups: Type.Array(Type.String()),
+  revision: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+}, { additionalProperties: false })
+export type NodeView = Static<typeof NodeView>
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+})
+
+/** Error replies every route may give (documented once, used in every route's response map). */
+export function withErrors<T extends Record<number, TSchema>>(ok: T): T & Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503 | 504, typeof ErrorBody> {
+  return { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody, ...ok }
+}
+
+/** A BMC's answer, passed through as the worker gave it (documented per route). */
+export const AnyObject = Type.Record(Type.String(), Type.Unknown())
