@@ -1,0 +1,121 @@
+/**
+ * Every bmcvisor metric: name, type, help text, labels and the bounded set
+ * each label takes its values from (DESIGN.md, Contracts: Metrics).
+ *
+ * Owns definitions only: metrics.ts builds the prom-client objects from this
+ * table, wiring.ts feeds them, dashboards and alert rules read them (a unit
+ * test checks every expression against these names). Label values come only
+ * from the lists below or from configured node names, never from input; a
+ * value outside a list is exported as `other`. Each REJECTED entry says in one
+ * line why a label that looks useful is not there (gebn/bmc's habit).
+ *
+ * Cardinality per node, steady state: ~30 series plus 14 per command in use
+ * (histogram) and one per sensor when sensor polling is on.
+ */
+
+/** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
+export const WORKER_STATES = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped'] as const
+/** Why a worker thread ended (ExitReason), without `stopped`: a deliberate stop is not a restart. */
+export const RESTART_REASONS = ['crash', 'exit', 'oom', 'hang', 'start_failed', 'start_timeout'] as const
+/** Session and console states (bridge SessionStateName). */
+export const CONNECTION_STATES = ['connecting', 'connected', 'disconnected', 'error'] as const
+/** Why a session or console is down (bridge FAILURE_REASONS) plus `other` for anything newer. */
+export const FAILURE_REASONS = [
+  'unreachable', 'bad_credentials', 'sol_busy', 'sol_disabled', 'sol_limit_reached', 'sol_encryption_mismatch',
+  'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed', 'exited', 'misconfigured',
+  'other',
+] as const
+/** Operations a worker runs (bridge OpName) plus `other`. */
+export const COMMANDS = [
+  'power.status', 'power.set', 'chassis.status', 'boot.get', 'boot.set', 'identify', 'mc.info', 'mc.guid', 'mc.reset',
+  'users.list', 'users.set', 'session.info', 'console.reopen', 'worker.resources', 'other',
+] as const
+export const OUTCOMES = ['ok', 'error'] as const
+/** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
+export const DIRECTIONS = ['in', 'out'] as const
+
+/** IPMI latency: a LAN round trip is 5 ms-2 s, retransmits and slow BMCs reach ~20 s (reference §3.2). */
+export const COMMAND_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20] as const
+
+/** At most this many sensors per node are exported (an SDR rarely has more than ~150). */
+export const MAX_SENSORS_PER_NODE = 256
+
+export type MetricType = 'counter' | 'gauge' | 'histogram'
+
+export interface MetricDefinition {
+  type: MetricType
+  help: string
+  labels: readonly string[]
+}
+
+const N = ['node'] as const
+
+export const METRICS = {
+  // --- workers (supervisor) ---
+  bmcvisor_worker_up: { type: 'gauge', labels: N, help: "1 while the node's worker thread is running and answers heartbeats, 0 while it starts, restarts, is parked or stopped." },
+  bmcvisor_worker_state: { type: 'gauge', labels: [...N, 'state'], help: "The node's worker state: one series per state, 1 for the current one." },
+  bmcvisor_worker_restarts_total: { type: 'counter', labels: [...N, 'reason'], help: 'Worker threads that ended abnormally and were (or will be, once unparked) restarted, by why they ended.' },
+  bmcvisor_worker_event_loop_utilization: { type: 'gauge', labels: N, help: "Share of time (0-1) the node's worker event loop was busy since the previous scrape." },
+  bmcvisor_worker_heap_used_bytes: { type: 'gauge', labels: N, help: "V8 heap in use by the node's worker thread, from its last heartbeat reply." },
+  bmcvisor_supervisor_escalations_total: { type: 'counter', labels: [], help: 'Times a large share of workers crashed within the restart period (a host fault or a bmcvisor bug).' },
+  // --- BMC sessions ---
+  bmcvisor_bmc_up: { type: 'gauge', labels: N, help: "1 while bmcvisor holds an IPMI session to the node's BMC, 0 otherwise." },
+  bmcvisor_bmc_failure_reason: { type: 'gauge', labels: [...N, 'reason'], help: "1 for the reason of the last failure while the node's BMC session is down; no series while it is up." },
+  bmcvisor_bmc_last_change_timestamp_seconds: { type: 'gauge', labels: N, help: 'Unix time at which bmcvisor_bmc_up took its current value (the session went up or down).' },
+  bmcvisor_session_failures_total: { type: 'counter', labels: [...N, 'reason'], help: 'IPMI sessions that failed to open or were lost, by reason (every reconnect attempt that fails counts).' },
+  bmcvisor_ipmi_retransmits_total: { type: 'counter', labels: N, help: 'IPMI requests sent again because no answer came in time.' },
+  bmcvisor_ipmi_packets_dropped_total: { type: 'counter', labels: N, help: 'Packets from the BMC that were dropped (bad integrity, out of window, unknown session).' },
+  bmcvisor_stale_events_total: { type: 'counter', labels: N, help: 'Late events and packets of a replaced session that were dropped (DESIGN lesson 4).' },
+  bmcvisor_chassis_power_state: { type: 'gauge', labels: N, help: "Host power as the BMC last reported it: 1 on, 0 off; no series while unknown (BMC down, not yet polled). Named as ipmi_exporter's ipmi_chassis_power_state." },
+  // --- consoles ---
+  bmcvisor_console_state: { type: 'gauge', labels: [...N, 'state'], help: "The node's console state: one series per state, 1 for the current one; no series for a node without a console." },
+  bmcvisor_console_failure_reason: { type: 'gauge', labels: [...N, 'reason'], help: "1 for the reason of the last failure while the node's console is not connected; no series while it is connected." },
+  bmcvisor_console_last_change_timestamp_seconds: { type: 'gauge', labels: N, help: "Unix time at which the node's console last became connected or stopped being connected." },
+  bmcvisor_console_failures_total: { type: 'counter', labels: [...N, 'reason'], help: 'Console activations that failed or consoles that were lost, by reason.' },
+  bmcvisor_console_clients: { type: 'gauge', labels: N, help: 'Clients attached to the node\'s console (terminal and browser sessions).' },
+  bmcvisor_console_bytes_total: { type: 'counter', labels: [...N, 'direction'], help: 'Console bytes moved between bmcvisor and the host: in = host output read from the BMC, out = input written to the host.' },
+  // --- commands ---
+  bmcvisor_commands_total: { type: 'counter', labels: [...N, 'command', 'outcome'], help: 'Operations run on the BMC by its worker (REST, CLI and the power poller), by outcome.' },
+  bmcvisor_command_errors_total: { type: 'counter', labels: [...N, 'command', 'code'], help: 'Failed operations by stable error code (docs/errors.md).' },
+  bmcvisor_command_duration_seconds: { type: 'histogram', labels: [...N, 'command'], help: 'Time an operation took inside the worker, success or failure.' },
+  // --- sensors (only when sensor polling is enabled) ---
+  bmcvisor_sensor_value: { type: 'gauge', labels: [...N, 'sensor', 'type'], help: 'Sensor reading in its unit (as ipmi_exporter ipmi_sensor_value); no series without a numeric reading.' },
+  bmcvisor_sensor_state: { type: 'gauge', labels: [...N, 'sensor', 'type'], help: 'Sensor health: 0 nominal, 1 warning, 2 critical or failed (as ipmi_exporter ipmi_sensor_state).' },
+} as const satisfies Record<string, MetricDefinition>
+
+export type MetricName = keyof typeof METRICS
+
+/** Labels considered and left out, one line each on why. */
+export const REJECTED_LABELS: Record<string, string> = {
+  bmc_address: 'Unbounded and changes with configuration; the node name is the stable identity, the address is in the REST node view.',
+  client: 'Unbounded (one per terminal or browser tab); per-client accounting belongs in the API access log.',
+  user: 'BMC and API user names are free text from input, and would leak who works on which node.',
+  message: 'Error messages are free text; `code` (a registered error code) and `reason` (a fixed list) carry the meaning.',
+  completion_code: 'Up to 256 values times commands times nodes; the error code plus the log detail is enough for alerting.',
+  session_id: 'Changes on every reconnect: a new series each time, unbounded over the process lifetime.',
+  worker_thread_id: 'Changes on every restart: unbounded; restarts are counted instead.',
+  cipher_suite: 'Configuration, not state: shown by the REST node view; it would double every session series for no alert.',
+  sel_entry: 'SEL texts are free text from the BMC; the REST events endpoint serves them.',
+  sensor_number: 'Duplicates `sensor` (the SDR ID string, at most 16 bytes per IPMI v2.0 §43.1) and would split series when the SDR is renumbered.',
+  instance: 'Prometheus adds it from the scrape target; one bmcvisor serves many nodes, so `node` names the BMC.',
+}
+
+/** Metrics whose series are counters (used by the dashboard lint: only inside rate()/increase()). */
+export function counterNames(): string[] {
+  return Object.entries(METRICS).filter(([, d]) => d.type === 'counter').map(([n]) => n)
+}
+
+/** Every series name the registry exports for bmcvisor metrics (histograms give _bucket, _sum, _count). */
+export function exportedSeriesNames(): string[] {
+  const out: string[] = []
+  for (const [name, d] of Object.entries(METRICS)) {
+    if (d.type === 'histogram') out.push(`${name}_bucket`, `${name}_sum`, `${name}_count`)
+    else out.push(name)
+  }
+  return out
+}
+
+/** `value` when it is in `list`, else `other` (label values never come from outside a fixed list). */
+export function bounded<T extends string>(list: readonly T[], value: string | undefined, fallback: T): T {
+  return value !== undefined && (list as readonly string[]).includes(value) ? (value as T) : fallback
+}

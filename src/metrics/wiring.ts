@@ -1,0 +1,325 @@
+/**
+ * From supervisor events to metrics: the only writer of the bmcvisor metrics.
+ *
+ * Owns the event listeners on the supervisor, a per-node record of what was
+ * last exported (so state flips set timestamps and stale series are removed),
+ * the power poller and the optional sensor poller. Does not own the registry
+ * (metrics.ts) or the supervisor; close() removes everything it added.
+ *
+ * The supervisor is seen through SupervisorSource, a structural interface
+ * with plain strings, so this layer imports neither supervisor nor bridge
+ * (test/unit/layering.test.ts); every string that becomes a label value goes
+ * through a fixed list first (definitions.ts). Power state arrives in no
+ * event, so it is polled: `power.status` once per `powerPollMs` per node
+ * whose BMC session is up, staggered by node name, at most `pollConcurrency`
+ * at once; those polls count in bmcvisor_commands_total like any command.
+ */
+import { isErrorCode } from '../errors.js'
+import {
+  bounded, COMMANDS, CONNECTION_STATES, FAILURE_REASONS, MAX_SENSORS_PER_NODE, RESTART_REASONS, WORKER_STATES,
+} from './definitions.js'
+import type { Metrics } from './metrics.js'
+import { Poller } from './poller.js'
+
+export interface SourceEvents {
+  'worker:state': [node: string, state: string]
+  'worker:exited': [node: string, info: { reason: string }]
+  'session:state': [node: string, msg: { state: string; reason?: string | undefined }]
+  'console:state': [node: string, msg: { state: string; reason?: string | undefined }]
+  'command:done': [node: string, msg: { op: string; ok: boolean; code?: string | undefined; durationMs: number }]
+  stats: [node: string, delta: { retransmits: number; droppedPackets: number; solBytesIn: number; solBytesOut: number; staleEvents: number }]
+  escalate: [crashing: number, total: number]
+}
+
+type Listener<K extends keyof SourceEvents> = (...args: SourceEvents[K]) => void
+
+/** What a worker handle offers for sampling (src/supervisor WorkerHandle). */
+export interface WorkerSampler {
+  eventLoopUtilization(): { idle: number; active: number; utilization: number } | undefined
+  readonly heapUsedBytes: number
+}
+
+/** The part of the Supervisor the metrics read (src/supervisor/supervisor.ts satisfies it). */
+export interface SupervisorSource {
+  on(event: 'worker:state', listener: Listener<'worker:state'>): unknown
+  on(event: 'worker:exited', listener: Listener<'worker:exited'>): unknown
+  on(event: 'session:state', listener: Listener<'session:state'>): unknown
+  on(event: 'console:state', listener: Listener<'console:state'>): unknown
+  on(event: 'command:done', listener: Listener<'command:done'>): unknown
+  on(event: 'stats', listener: Listener<'stats'>): unknown
+  on(event: 'escalate', listener: Listener<'escalate'>): unknown
+  off(event: 'worker:state', listener: Listener<'worker:state'>): unknown
+  off(event: 'worker:exited', listener: Listener<'worker:exited'>): unknown
+  off(event: 'session:state', listener: Listener<'session:state'>): unknown
+  off(event: 'console:state', listener: Listener<'console:state'>): unknown
+  off(event: 'command:done', listener: Listener<'command:done'>): unknown
+  off(event: 'stats', listener: Listener<'stats'>): unknown
+  off(event: 'escalate', listener: Listener<'escalate'>): unknown
+  status(): readonly { node: string; state: string; session: { state: string } | null; console: { state: string } | null }[]
+  handleOf(node: string): WorkerSampler | undefined
+  run(node: string, op: 'power.status', args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
+}
+
+/** One sensor reading as src/bmc's SensorReading has it (a structural subset). */
+export interface SensorLike {
+  name: string
+  sensorType: string
+  value: number | null
+  health: string
+}
+
+export interface WireOptions {
+  /** Host power poll per node, ms; 0 turns it off (default 60 s). */
+  powerPollMs?: number
+  /** Polls in flight at once, power and sensors each (default 4). */
+  pollConcurrency?: number
+  pollTimeoutMs?: number
+  /** Clients attached to a node's console (the ConsoleManager), read at scrape time; undefined: no series. */
+  consoleClients?: (node: string) => number | undefined
+  /** Sensor polling, off unless given (reads the SDR and every sensor: heavier than a power poll). */
+  sensors?: { read: (node: string) => Promise<readonly SensorLike[]>; intervalMs?: number }
+  /** Wall clock in ms, for the *_timestamp_seconds gauges (tests). */
+  clock?: () => number
+}
+
+export interface MetricsWiring {
+  /** Polls started so far (power, sensors). */
+  polls(): { power: number; sensors: number }
+  close(): void
+}
+
+interface Track {
+  bmcUp: boolean | undefined
+  bmcReason: string | undefined
+  consoleUp: boolean | undefined
+  consoleReason: string | undefined
+  handle: WorkerSampler | undefined
+  elu: { idle: number; active: number } | undefined
+  sensors: Map<string, { sensor: string; type: string }>
+}
+
+const HEALTH_STATE: Record<string, number> = { ok: 0, warning: 1, critical: 2, failed: 2 }
+
+/** A sensor ID string as a label value: printable ASCII, at most 16 bytes (IPMI v2.0 §43.1). */
+function sensorLabel(s: string, max: number): string {
+  return s.replace(/[^\x20-\x7e]/g, '_').trim().slice(0, max) || 'unnamed'
+}
+
+export function wireSupervisor(metrics: Metrics, sup: SupervisorSource, opts: WireOptions = {}): MetricsWiring {
+  const { m } = metrics
+  const clock = opts.clock ?? Date.now
+  const nodes = new Map<string, Track>()
+  const timeoutMs = opts.pollTimeoutMs ?? 10_000
+  const concurrency = opts.pollConcurrency ?? 4
+
+  function track(node: string): Track {
+    let t = nodes.get(node)
+    if (t !== undefined) return t
+    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, handle: undefined, elu: undefined, sensors: new Map() }
+    nodes.set(node, t)
+    // Known label sets start at 0, so increase() sees a node's first restart.
+    for (const reason of RESTART_REASONS) m.bmcvisor_worker_restarts_total.inc({ node, reason }, 0)
+    setBmcUp(node, t, false)
+    power?.add(node)
+    sensorPoller?.add(node)
+    return t
+  }
+
+  function setBmcUp(node: string, t: Track, up: boolean): void {
+    if (t.bmcUp === up) return
+    t.bmcUp = up
+    m.bmcvisor_bmc_up.set({ node }, up ? 1 : 0)
+    m.bmcvisor_bmc_last_change_timestamp_seconds.set({ node }, clock() / 1000)
+    if (up) {
+      setReason(m.bmcvisor_bmc_failure_reason, node, t.bmcReason, undefined)
+      t.bmcReason = undefined
+      power?.soon(node)
+      sensorPoller?.soon(node)
+    } else {
+      // Unknown while the BMC is down: no series rather than a stale value.
+      m.bmcvisor_chassis_power_state.remove({ node })
+      clearSensors(node, t)
+    }
+  }
+
+  function setReason(g: Metrics['m']['bmcvisor_bmc_failure_reason'], node: string, old: string | undefined, reason: string | undefined): void {
+    if (old !== undefined && old !== reason) g.remove({ node, reason: old })
+    if (reason !== undefined) g.set({ node, reason }, 1)
+  }
+
+  function setConsole(node: string, t: Track, state: string, rawReason: string | undefined): void {
+    const s = bounded(CONNECTION_STATES, state, 'error')
+    for (const x of CONNECTION_STATES) m.bmcvisor_console_state.set({ node, state: x }, x === s ? 1 : 0)
+    const up = s === 'connected'
+    if (t.consoleUp !== up) {
+      t.consoleUp = up
+      m.bmcvisor_console_last_change_timestamp_seconds.set({ node }, clock() / 1000)
+    }
+    if (up) {
+      setReason(m.bmcvisor_console_failure_reason, node, t.consoleReason, undefined)
+      t.consoleReason = undefined
+    } else if ((s === 'error' || s === 'disconnected') && rawReason !== undefined) {
+      const reason = bounded(FAILURE_REASONS, rawReason, 'other')
+      m.bmcvisor_console_failures_total.inc({ node, reason })
+      setReason(m.bmcvisor_console_failure_reason, node, t.consoleReason, reason)
+      t.consoleReason = reason
+    }
+  }
+
+  function clearSensors(node: string, t: Track, keep?: Set<string>): void {
+    for (const [key, labels] of t.sensors) {
+      if (keep?.has(key)) continue
+      m.bmcvisor_sensor_value.remove({ node, ...labels })
+      m.bmcvisor_sensor_state.remove({ node, ...labels })
+      t.sensors.delete(key)
+    }
+  }
+
+  const onWorkerState: Listener<'worker:state'> = (node, state) => {
+    track(node)
+    for (const s of WORKER_STATES) m.bmcvisor_worker_state.set({ node, state: s }, s === state ? 1 : 0)
+    m.bmcvisor_worker_up.set({ node }, state === 'running' ? 1 : 0)
+  }
+  const onExited: Listener<'worker:exited'> = (node, info) => {
+    const t = track(node)
+    if (info.reason !== 'stopped') m.bmcvisor_worker_restarts_total.inc({ node, reason: bounded(RESTART_REASONS, info.reason, 'crash') })
+    // The thread's session and console went with it.
+    setBmcUp(node, t, false)
+    if (t.consoleUp !== undefined) setConsole(node, t, 'disconnected', undefined)
+    t.handle = undefined
+    m.bmcvisor_worker_event_loop_utilization.remove({ node })
+    m.bmcvisor_worker_heap_used_bytes.remove({ node })
+  }
+  const onSession: Listener<'session:state'> = (node, msg) => {
+    const t = track(node)
+    const up = msg.state === 'connected'
+    setBmcUp(node, t, up)
+    if (!up && (msg.state === 'error' || msg.state === 'disconnected') && msg.reason !== undefined) {
+      const reason = bounded(FAILURE_REASONS, msg.reason, 'other')
+      m.bmcvisor_session_failures_total.inc({ node, reason })
+      setReason(m.bmcvisor_bmc_failure_reason, node, t.bmcReason, reason)
+      t.bmcReason = reason
+    }
+  }
+  const onConsole: Listener<'console:state'> = (node, msg) => setConsole(node, track(node), msg.state, msg.reason)
+  const onCommand: Listener<'command:done'> = (node, msg) => {
+    track(node)
+    const command = bounded(COMMANDS, msg.op, 'other')
+    m.bmcvisor_commands_total.inc({ node, command, outcome: msg.ok ? 'ok' : 'error' })
+    if (Number.isFinite(msg.durationMs) && msg.durationMs >= 0) m.bmcvisor_command_duration_seconds.observe({ node, command }, msg.durationMs / 1000)
+    if (!msg.ok) m.bmcvisor_command_errors_total.inc({ node, command, code: isErrorCode(msg.code) ? msg.code : 'INTERNAL' })
+  }
+  const add = (c: { inc(labels: Record<string, string>, n: number): void }, labels: Record<string, string>, n: number) => {
+    if (Number.isFinite(n) && n > 0) c.inc(labels, n)
+  }
+  const onStats: Listener<'stats'> = (node, d) => {
+    track(node)
+    add(m.bmcvisor_ipmi_retransmits_total, { node }, d.retransmits)
+    add(m.bmcvisor_ipmi_packets_dropped_total, { node }, d.droppedPackets)
+    add(m.bmcvisor_stale_events_total, { node }, d.staleEvents)
+    add(m.bmcvisor_console_bytes_total, { node, direction: 'in' }, d.solBytesIn)
+    add(m.bmcvisor_console_bytes_total, { node, direction: 'out' }, d.solBytesOut)
+  }
+  const onEscalate: Listener<'escalate'> = () => m.bmcvisor_supervisor_escalations_total.inc()
+
+  const eligible = (node: string) => nodes.get(node)?.bmcUp === true
+  const power = (opts.powerPollMs ?? 60_000) > 0
+    ? new Poller({
+      intervalMs: opts.powerPollMs ?? 60_000, concurrency, eligible,
+      poll: async (node) => {
+        const v = await sup.run(node, 'power.status', {}, { timeoutMs })
+        const state = (v as { state?: unknown } | null)?.state
+        if (nodes.get(node)?.bmcUp === true && (state === 'on' || state === 'off')) m.bmcvisor_chassis_power_state.set({ node }, state === 'on' ? 1 : 0)
+      },
+    })
+    : undefined
+  const sensors = opts.sensors
+  const sensorPoller = sensors !== undefined
+    ? new Poller({
+      intervalMs: sensors.intervalMs ?? 60_000, concurrency, eligible,
+      poll: async (node) => {
+        const readings = await sensors.read(node)
+        const t = nodes.get(node)
+        if (t === undefined || t.bmcUp !== true) return
+        const seen = new Set<string>()
+        for (const r of readings) {
+          if (seen.size >= MAX_SENSORS_PER_NODE) break
+          const labels = { sensor: sensorLabel(r.name, 16), type: sensorLabel(r.sensorType, 32) }
+          const key = `${labels.sensor}\u0000${labels.type}`
+          if (seen.has(key)) continue
+          seen.add(key)
+          t.sensors.set(key, labels)
+          if (r.value !== null && Number.isFinite(r.value)) m.bmcvisor_sensor_value.set({ node, ...labels }, r.value)
+          else m.bmcvisor_sensor_value.remove({ node, ...labels })
+          const state = HEALTH_STATE[r.health]
+          if (state !== undefined) m.bmcvisor_sensor_state.set({ node, ...labels }, state)
+          else m.bmcvisor_sensor_state.remove({ node, ...labels })
+        }
+        clearSensors(node, t, seen)
+      },
+    })
+    : undefined
+
+  // Scrape time: worker samples, console clients, and nodes that left the fleet.
+  const collect = () => {
+    const present = new Set<string>()
+    for (const st of sup.status()) {
+      present.add(st.node)
+      const t = track(st.node)
+      const h = sup.handleOf(st.node)
+      if (h !== t.handle) {
+        t.handle = h
+        t.elu = undefined
+      }
+      const now = h?.eventLoopUtilization()
+      if (h !== undefined && now !== undefined) {
+        const busy = t.elu === undefined ? now.utilization : (now.active - t.elu.active) / Math.max(1e-9, now.active + now.idle - t.elu.active - t.elu.idle)
+        t.elu = { idle: now.idle, active: now.active }
+        if (Number.isFinite(busy)) m.bmcvisor_worker_event_loop_utilization.set({ node: st.node }, Math.min(1, Math.max(0, busy)))
+        if (h.heapUsedBytes > 0) m.bmcvisor_worker_heap_used_bytes.set({ node: st.node }, h.heapUsedBytes)
+      }
+      const clients = opts.consoleClients?.(st.node)
+      if (clients !== undefined && Number.isFinite(clients)) m.bmcvisor_console_clients.set({ node: st.node }, clients)
+    }
+    for (const node of [...nodes.keys()]) {
+      if (present.has(node)) continue
+      nodes.delete(node)
+      power?.remove(node)
+      sensorPoller?.remove(node)
+      void metrics.forgetNode(node)
+    }
+  }
+
+  // Nodes supervised before wiring: their current state, then the events.
+  for (const st of sup.status()) {
+    onWorkerState(st.node, st.state)
+    if (st.session !== null) onSession(st.node, st.session)
+    if (st.console !== null) onConsole(st.node, st.console)
+  }
+  sup.on('worker:state', onWorkerState)
+  sup.on('worker:exited', onExited)
+  sup.on('session:state', onSession)
+  sup.on('console:state', onConsole)
+  sup.on('command:done', onCommand)
+  sup.on('stats', onStats)
+  sup.on('escalate', onEscalate)
+  const removeCollector = metrics.onCollect(collect)
+  power?.start()
+  sensorPoller?.start()
+
+  return {
+    polls: () => ({ power: power?.started ?? 0, sensors: sensorPoller?.started ?? 0 }),
+    close() {
+      sup.off('worker:state', onWorkerState)
+      sup.off('worker:exited', onExited)
+      sup.off('session:state', onSession)
+      sup.off('console:state', onConsole)
+      sup.off('command:done', onCommand)
+      sup.off('stats', onStats)
+      sup.off('escalate', onEscalate)
+      removeCollector()
+      power?.stop()
+      sensorPoller?.stop()
+    },
+  }
+}
