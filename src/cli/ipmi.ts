@@ -27,6 +27,7 @@ ${HARDWARE_USAGE}
   user list [--channel N]
   user set ID [--name NAME] [--new-password PASS | --new-password-env VAR] [--priv PRIV] [--enable|--disable] [--sol] [--channel N]
   user test ID (--new-password PASS | --new-password-env VAR)
+  sol activate [--force]   (~. ends, ~B sends a break, ~? help)
 -E reads the password from the environment variable IPMI_PASSWORD.`
 
 const OPTIONS = {
@@ -146,6 +147,13 @@ async function dispatch(c: IpmiClient, cmd: string[], o: Opts, io: CliIo): Promi
       return identify(c, { seconds: int(b, 'seconds', 0, 255) ?? 15, force: o.force ?? false })
     case 'user':
       return userCommand(c, b, rest, o, io)
+    case 'sol':
+      if (b === 'activate') {
+        const { solActivate } = await import('./sol-activate.js')
+        // A number is the exit code: the console wrote its own output.
+        return solActivate(c, { force: o.force ?? false, stdin: io.stdin ?? process.stdin, stdout: io.ttyOut ?? process.stdout, stderr: io.stderr })
+      }
+      break
   }
   throw invalid(`unknown command: ${cmd.join(' ')} (see bmcvisor ipmi --help)`, 'command')
 }
