@@ -23,6 +23,7 @@ import type { IpmiCommand } from '../src/ipmi/command.js'
 import { SolConsole } from '../src/sol/console.js'
 import { DEFAULT_RECONNECT, reconnectDelayMs } from '../src/bridge/reconnect.js'
 import { BMC_OPS } from './ops.js'
+import { SdrCache } from '../src/bmc/sdr.js'
 import { ExecKeeper, execEnvironment } from './exec-console.js'
 
 export type Post = (msg: FromWorker) => void
@@ -45,6 +46,8 @@ function sessionConfig(c: BmcConfig): SessionConfig {
 class Link {
   readonly client: IpmiClient
   console: SolConsole | undefined
+  /** The BMC's SDR cache, shared by sensor, health, inventory and event ops of this configuration. */
+  readonly sdr = new SdrCache()
   /** The exec console's own loop, when the node's console is a command (independent of the session). */
   readonly exec: ExecKeeper | undefined
   cancelled = false
@@ -308,7 +311,7 @@ export class BmcAgent {
       timer = setTimeout(() => reject(new ServiceError('BMC_UNREACHABLE', `${op} did not complete within ${timeoutMs} ms`, { details: { op } })), timeoutMs)
     })
     try {
-      return await Promise.race([fn(runner, args), timeout])
+      return await Promise.race([fn(runner, args, { sdr: link.sdr }), timeout])
     } finally {
       clearTimeout(timer)
     }

@@ -10,6 +10,10 @@ import { chassisStatus, getBootDevice, identify, POWER_ACTIONS, powerControl, po
 import { coldReset, mcInfo, systemGuid } from '../src/bmc/mc.js'
 import { listUsers, setUser, USER_PRIVILEGES, type UserChange, type UserPrivilege } from '../src/bmc/users.js'
 import { BOOT_DEVICE_BY_NAME, type BootDeviceName } from '../src/ipmi/commands/boot-option-parameters.js'
+import { nodeHealth, readSensors } from '../src/bmc/sensors.js'
+import { listFru } from '../src/bmc/fru.js'
+import { clearSel, listSel } from '../src/bmc/sel.js'
+import type { SdrCache } from '../src/bmc/sdr.js'
 
 type Args = Record<string, unknown>
 
@@ -38,7 +42,13 @@ function optString(a: Args, k: string): string | undefined {
   return v
 }
 
-export type BmcOp = (r: CommandRunner, args: Args) => Promise<unknown>
+/** Per-BMC state an op may use; owned by the worker's current link. */
+export interface OpContext {
+  /** The BMC's SDR cache: sensors, health, inventory and event text share one walk. */
+  sdr: SdrCache
+}
+
+export type BmcOp = (r: CommandRunner, args: Args, ctx: OpContext) => Promise<unknown>
 
 export const BMC_OPS: Partial<Record<OpName, BmcOp>> = {
   'power.status': (r) => powerStatus(r),
@@ -63,6 +73,18 @@ export const BMC_OPS: Partial<Record<OpName, BmcOp>> = {
   'mc.guid': (r) => systemGuid(r),
   'mc.reset': (r) => coldReset(r),
   'users.list': (r, a) => listUsers(r, optInt(a, 'channel', 0, 15)),
+  'sensors.list': async (r, a, ctx) => {
+    const type = optString(a, 'type')
+    const report = await readSensors(r, { cache: ctx.sdr })
+    if (type === undefined) return report
+    // Filter by sensor type name, case-insensitively ("temperature", "fan", "voltage").
+    const want = type.toLowerCase()
+    return { ...report, sensors: report.sensors.filter((s) => s.sensorType.toLowerCase() === want) }
+  },
+  health: (r, _a, ctx) => nodeHealth(r, { cache: ctx.sdr }),
+  inventory: (r, _a, ctx) => listFru(r, { cache: ctx.sdr }),
+  'events.list': async (r, _a, ctx) => listSel(r, { sdr: (await ctx.sdr.read(r)).records }),
+  'events.clear': (r) => clearSel(r),
   'users.set': (r, a) => {
     const id = optInt(a, 'id', 1, 63)
     if (id === undefined) throw invalid('id', 'id is required')

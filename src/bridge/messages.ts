@@ -63,6 +63,7 @@ export interface ExecConsoleConfig {
 export type OpName =
   | 'power.status' | 'power.set' | 'chassis.status' | 'boot.get' | 'boot.set' | 'identify'
   | 'mc.info' | 'mc.guid' | 'mc.reset' | 'users.list' | 'users.set'
+  | 'sensors.list' | 'health' | 'inventory' | 'events.list' | 'events.clear'
   | 'session.info' | 'console.reopen' | 'worker.resources'
 
 export type FaultKind = 'crash' | 'hang' | 'exit' | 'oom' | 'reject'
