@@ -9,7 +9,11 @@ import { simCommand } from './sim.js'
 const USAGE = `usage: bmcvisor <command> [options]
 commands:
   ipmi     talk to one BMC directly (bmcvisor ipmi --help)
-  sim      run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])`
+  sim      run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])
+  serve    run the service: REST API and one worker per BMC (bmcvisor serve --help)
+  token    create, list or revoke API tokens in the data directory (works without a server)
+  node     add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)
+  power    power status or control for a noderange on a running server`
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
@@ -18,6 +22,15 @@ export async function main(argv: string[]): Promise<number> {
       return ipmiCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin, ttyOut: process.stdout })
     case 'sim':
       return simCommand(rest, { stdout: process.stdout, stderr: process.stderr })
+    // Loaded on demand: `bmcvisor ipmi` should not pay for fastify and SQLite at start.
+    case 'serve':
+      return (await import('./serve.js')).serveCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'token':
+      return (await import('./token.js')).tokenCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'node':
+      return (await import('./node.js')).nodeCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'power':
+      return (await import('./power.js')).powerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case undefined:
     case '-h':
     case '--help':

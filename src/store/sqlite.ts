@@ -36,6 +36,7 @@ export function openStore(opts: OpenStoreOptions): OpenedStore {
   const db = new Database(join(opts.dataDir, DB_FILE))
   try {
     db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL') // WAL: a commit survives a crash of the process; only a power loss may drop the last ones
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     db.pragma('secure_delete = ON') // overwritten credentials do not linger in free pages

@@ -1,0 +1,223 @@
+/**
+ * `bmcvisor node add|list|show|set|rm|import` against a running server
+ * (BMCVISOR_URL, BMCVISOR_TOKEN). Passwords come from the environment
+ * (--password-env VAR, or -E for IPMI_PASSWORD) or -P, never echoed back.
+ * `set` takes KEY=VALUE pairs and sends them as one JSON merge patch
+ * (`bmc.port=624 groups=rack1,rack2 bmc.kg=` where an empty value removes).
+ * `import FILE` reads YAML or JSON (a list of nodes, or { nodes: [...] })
+ * and creates each node, or patches it when it exists.
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { parse as parseYaml } from 'yaml'
+import { ServiceError, toWire } from '../errors.js'
+import type { NodeView } from '../api/schemas.js'
+import { clientFromEnv, seg, type ApiClient } from './client.js'
+import { reportError } from './errors-out.js'
+
+export const NODE_USAGE = `usage: bmcvisor node add NAME --host HOST [--port P] --user USER (--password-env VAR | -E | -P PASS)
+                        [--kg-hex HEX] [--cipher N] [--priv administrator|operator|user] [--group G]...
+                        [--console ipmi|exec] [--console-command CMD] [--connected-pattern RE] [--logging full|memory|interactive|none]
+       bmcvisor node list [--group G] [--json]
+       bmcvisor node show NAME [--json]
+       bmcvisor node set NAME KEY=VALUE... [--password-env VAR]   (keys: bmc.host bmc.port bmc.username bmc.kg bmc.cipherSuite
+                        bmc.privilege console.method console.command console.connectedPattern console.logging groups; empty value removes)
+       bmcvisor node rm NAME
+       bmcvisor node import FILE   (YAML or JSON: a list of nodes or { nodes: [...] })`
+
+const OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  user: { type: 'string', short: 'U' },
+  password: { type: 'string', short: 'P' },
+  'password-env': { type: 'string' },
+  'password-from-env': { type: 'boolean', short: 'E' },
+  'kg-hex': { type: 'string' },
+  cipher: { type: 'string', short: 'C' },
+  priv: { type: 'string' },
+  group: { type: 'string', multiple: true },
+  console: { type: 'string' },
+  'console-command': { type: 'string' },
+  'connected-pattern': { type: 'string' },
+  logging: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Opts = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
+export interface NodeIo { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }
+
+function invalid(message: string, field: string): ServiceError {
+  return new ServiceError('VALIDATION_FAILED', message, { details: { field } })
+}
+
+function int(v: string | undefined, field: string): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n)) throw invalid(`${field} must be an integer`, field)
+  return n
+}
+
+function password(o: Opts, env: NodeJS.ProcessEnv): string | undefined {
+  if (o['password-env'] !== undefined) {
+    const v = env[o['password-env']]
+    if (v === undefined) throw invalid(`environment variable ${o['password-env']} is not set`, 'password-env')
+    return v
+  }
+  if (o['password-from-env'] === true) {
+    if (env.IPMI_PASSWORD === undefined) throw invalid('IPMI_PASSWORD is not set', 'password')
+    return env.IPMI_PASSWORD
+  }
+  return o.password
+}
+
+function groups(list: string[] | undefined): string[] | undefined {
+  return list?.flatMap((g) => g.split(',')).map((g) => g.trim()).filter((g) => g !== '')
+}
+
+export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  if (o.host === undefined) throw invalid('--host is required', 'host')
+  if (o.user === undefined) throw invalid('--user is required', 'user')
+  const pass = password(o, env)
+  if (pass === undefined) throw invalid('a password is required (--password-env VAR, -E or -P)', 'password')
+  const bmc: Record<string, unknown> = { host: o.host, username: o.user, password: pass }
+  if (o.port !== undefined) bmc.port = int(o.port, 'port')
+  if (o['kg-hex'] !== undefined) bmc.kg = o['kg-hex']
+  if (o.cipher !== undefined) bmc.cipherSuite = int(o.cipher, 'cipher')
+  if (o.priv !== undefined) bmc.privilege = o.priv
+  const console: Record<string, unknown> = {}
+  if (o.console !== undefined) console.method = o.console
+  if (o['console-command'] !== undefined) console.command = o['console-command']
+  if (o['connected-pattern'] !== undefined) console.connectedPattern = o['connected-pattern']
+  if (o.logging !== undefined) console.logging = o.logging
+  return { name, bmc, ...(Object.keys(console).length > 0 ? { console } : {}), ...(o.group !== undefined ? { groups: groups(o.group) } : {}) }
+}
+
+const NUMERIC = new Set(['bmc.port', 'bmc.cipherSuite'])
+const SETTABLE = new Set(['bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'console.method', 'console.command', 'console.connectedPattern', 'console.logging', 'groups'])
+
+/** KEY=VALUE pairs as one merge patch. */
+export function patchFromPairs(pairs: string[]): Record<string, unknown> {
+  const patch: Record<string, Record<string, unknown> | unknown> = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw invalid(`expected KEY=VALUE, got ${pair}`, 'set')
+    const key = pair.slice(0, eq)
+    const raw = pair.slice(eq + 1)
+    if (key === 'bmc.password') throw invalid('set the password with --password-env VAR (never on the command line)', 'bmc.password')
+    if (!SETTABLE.has(key)) throw invalid(`unknown key ${key}`, key)
+    const value = raw === '' ? null : key === 'groups' ? groups([raw]) : NUMERIC.has(key) ? int(raw, key) : raw
+    const [head, leaf] = key.split('.') as [string, string | undefined]
+    if (leaf === undefined) patch[head] = value
+    else patch[head] = { ...((patch[head] ?? {}) as Record<string, unknown>), [leaf]: value }
+  }
+  return patch
+}
+
+function table(nodes: NodeView[]): string {
+  const rows = [['NAME', 'BMC', 'USER', 'SUITE', 'CONSOLE', 'GROUPS'], ...nodes.map((n) => [
+    n.name, `${n.bmc.host}:${n.bmc.port}`, n.bmc.username, String(n.bmc.cipherSuite), `${n.console.method}/${n.console.logging}`, n.groups.join(','),
+  ])]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+}
+
+function show(n: NodeView): string {
+  return [
+    `name:      ${n.name}`,
+    `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
+    `console:   ${n.console.method}, logging ${n.console.logging}${n.console.command !== undefined ? `, command ${n.console.command}` : ''}`,
+    `groups:    ${n.groups.join(', ') || '-'}`,
+    `revision:  ${n.revision} (updated ${n.updatedAt})`,
+  ].join('\n')
+}
+
+/** Nodes from a YAML or JSON file. */
+export function readNodesFile(file: string): Record<string, unknown>[] {
+  const text = readFileSync(file, 'utf8')
+  let doc: unknown
+  try {
+    doc = parseYaml(text) as unknown // YAML 1.2 is a superset of JSON
+  } catch (e) {
+    throw invalid(`${file} is neither YAML nor JSON: ${(e as Error).message.split('\n')[0]}`, 'file')
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { nodes?: unknown } | null)?.nodes
+  if (!Array.isArray(list)) throw invalid(`${file} must hold a list of nodes or { nodes: [...] }`, 'file')
+  return list.map((n, i) => {
+    if (n === null || typeof n !== 'object' || typeof (n as { name?: unknown }).name !== 'string') throw invalid(`entry ${i} of ${file} has no name`, 'file')
+    return n as Record<string, unknown>
+  })
+}
+
+async function importNodes(c: ApiClient, file: string, io: NodeIo): Promise<number> {
+  let failed = 0
+  for (const n of readNodesFile(file)) {
+    const name = n.name as string
+    try {
+      try {
+        await c.request('POST', '/nodes', n)
+        io.stdout.write(`${name}: created\n`)
+      } catch (e) {
+        if (toWire(e).code !== 'CONFLICT') throw e
+        await c.request('PATCH', `/nodes/${seg(name)}`, n)
+        io.stdout.write(`${name}: updated\n`)
+      }
+    } catch (e) {
+      failed++
+      const w = toWire(e)
+      io.stdout.write(`${name}: ${w.code}: ${w.message}\n`)
+    }
+  }
+  return failed === 0 ? 0 : 1
+}
+
+export async function nodeCommand(argv: string[], io: NodeIo, client?: ApiClient): Promise<number> {
+  try {
+    const { values: o, positionals: [sub, name, ...rest] } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    if (o.help === true || sub === undefined) {
+      io.stdout.write(NODE_USAGE + '\n')
+      return o.help === true ? 0 : 2
+    }
+    const needName = () => {
+      if (name === undefined) throw invalid(`node ${sub} needs a NAME`, 'name')
+      return name
+    }
+    const c = client ?? clientFromEnv(io.env)
+    switch (sub) {
+      case 'add': {
+        const n = await c.request<NodeView>('POST', '/nodes', nodeFromOptions(needName(), o, io.env))
+        io.stdout.write(o.json === true ? JSON.stringify(n, null, 2) + '\n' : `${n.name}: added\n`)
+        return 0
+      }
+      case 'list': {
+        const { nodes } = await c.request<{ nodes: NodeView[] }>('GET', `/nodes${o.group?.[0] !== undefined ? `?group=${seg(o.group[0])}` : ''}`)
+        io.stdout.write((o.json === true ? JSON.stringify(nodes, null, 2) : table(nodes)) + '\n')
+        return 0
+      }
+      case 'show': {
+        const n = await c.request<NodeView>('GET', `/nodes/${seg(needName())}`)
+        io.stdout.write((o.json === true ? JSON.stringify(n, null, 2) : show(n)) + '\n')
+        return 0
+      }
+      case 'set': {
+        const patch = patchFromPairs(rest)
+        const pass = password(o, io.env)
+        if (pass !== undefined) patch.bmc = { ...((patch.bmc ?? {}) as object), password: pass }
+        if (Object.keys(patch).length === 0) throw invalid('node set needs KEY=VALUE pairs or --password-env', 'set')
+        const n = await c.request<NodeView>('PATCH', `/nodes/${seg(needName())}`, patch)
+        io.stdout.write(o.json === true ? JSON.stringify(n, null, 2) + '\n' : `${n.name}: revision ${n.revision}\n`)
+        return 0
+      }
+      case 'rm':
+        await c.request('DELETE', `/nodes/${seg(needName())}`)
+        io.stdout.write(`${name}: removed\n`)
+        return 0
+      case 'import':
+        return await importNodes(c, needName(), io)
+      default:
+        throw invalid(`unknown node command ${sub}`, 'command')
+    }
+  } catch (e) {
+    return reportError(e, io.stderr)
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `bmcvisor serve`: starts the service (src/main.ts) on embedded defaults
+ * (127.0.0.1:8623, ./data) and runs until SIGINT/SIGTERM, then closes every
+ * BMC session before exiting. The first start of a fresh data directory
+ * prints an admin token once (unless BMCVISOR_ADMIN_TOKEN is set).
+ */
+import { parseArgs } from 'node:util'
+import { OPEN_KINDS, type OpenKind } from '../api/auth.js'
+import { ServiceError } from '../errors.js'
+import { DEFAULT_DATA, DEFAULT_LISTEN, startServer } from '../main.js'
+import { reportError } from './errors-out.js'
+
+export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
+                      [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
+  --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
+  --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
+  --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
+environment: BMCVISOR_ADMIN_TOKEN (an admin token serve accepts), BMCVISOR_SECRET_KEY (instead of secret.key)`
+
+const OPTIONS = {
+  listen: { type: 'string' },
+  data: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  protect: { type: 'string' },
+  'enable-fault-injection': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export interface ServeIo {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  env: NodeJS.ProcessEnv
+  /** Resolves when the process should stop (signals); tests pass their own. */
+  stopSignal?: Promise<unknown>
+}
+
+function signals(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+}
+
+export async function serveCommand(argv: string[], io: ServeIo): Promise<number> {
+  try {
+    const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    if (o.help === true) {
+      io.stdout.write(SERVE_USAGE + '\n')
+      return 0
+    }
+    if (positionals.length > 0) throw new ServiceError('VALIDATION_FAILED', `unexpected argument ${positionals[0]}`, { details: { field: 'argv' } })
+    if ((o['tls-cert'] === undefined) !== (o['tls-key'] === undefined)) {
+      throw new ServiceError('VALIDATION_FAILED', '--tls-cert and --tls-key go together', { details: { field: 'tls-cert' } })
+    }
+    const protect = (o.protect ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+    for (const p of protect) if (!(OPEN_KINDS as readonly string[]).includes(p)) throw new ServiceError('VALIDATION_FAILED', `--protect takes ${OPEN_KINDS.join(', ')}`, { details: { field: 'protect' } })
+    const server = await startServer({
+      listen: o.listen ?? io.env.BMCVISOR_LISTEN ?? DEFAULT_LISTEN,
+      dataDir: o.data ?? io.env.BMCVISOR_DATA ?? DEFAULT_DATA,
+      adminToken: io.env.BMCVISOR_ADMIN_TOKEN,
+      secretKey: io.env.BMCVISOR_SECRET_KEY,
+      tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'] } : undefined,
+      enableFaultInjection: o['enable-fault-injection'] === true,
+      open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
+      onInitialToken: (token) => {
+        io.stderr.write(`bmcvisor: first start: created an admin token. It is shown only now; keep it (BMCVISOR_TOKEN):\n${token}\n`)
+      },
+      ...(o['log-level'] !== undefined ? { logger: (await import('../log.js')).createLogger({ level: o['log-level'] }) } : {}),
+    })
+    io.stderr.write(`bmcvisor: serving on ${server.url} (data ${server.store.dataDir})\n`)
+    const sig = await (io.stopSignal ?? signals())
+    server.logger.info({ signal: sig }, 'shutting down: closing BMC sessions')
+    await server.close()
+    return 0
+  } catch (e) {
+    return reportError(e, io.stderr)
+  }
+}

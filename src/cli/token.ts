@@ -1,0 +1,67 @@
+/**
+ * `bmcvisor token create --role ROLE [--name NAME] [--data DIR]` prints a
+ * new API token alone on stdout; `token list` and `token revoke ID`. These
+ * work on the data directory directly, with or without a running server
+ * (SQLite WAL and a busy timeout let both write). Each change is audited
+ * with actor `cli`.
+ */
+import { parseArgs } from 'node:util'
+import { ServiceError } from '../errors.js'
+import { DEFAULT_DATA } from '../main.js'
+import { openStore } from '../store/sqlite.js'
+import { ROLES, type Role } from '../store/types.js'
+import { reportError } from './errors-out.js'
+
+export const TOKEN_USAGE = `usage: bmcvisor token create --role viewer|operator|admin [--name NAME] [--data DIR]
+       bmcvisor token list [--data DIR]
+       bmcvisor token revoke ID [--data DIR]`
+
+const OPTIONS = {
+  role: { type: 'string' },
+  name: { type: 'string' },
+  data: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export function tokenCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): number {
+  try {
+    const { values: o, positionals: [sub, ...rest] } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    if (o.help === true || sub === undefined) {
+      io.stdout.write(TOKEN_USAGE + '\n')
+      return o.help === true ? 0 : 2
+    }
+    const dataDir = o.data ?? io.env.BMCVISOR_DATA ?? DEFAULT_DATA
+    const store = openStore({ dataDir, secretKey: io.env.BMCVISOR_SECRET_KEY })
+    try {
+      switch (sub) {
+        case 'create': {
+          if (o.role === undefined || !ROLES.includes(o.role as Role)) throw new ServiceError('VALIDATION_FAILED', `--role must be one of ${ROLES.join(', ')}`, { details: { field: 'role' } })
+          const name = o.name ?? `${o.role}-${new Date().toISOString().slice(0, 10)}`
+          if (name.length > 64) throw new ServiceError('VALIDATION_FAILED', '--name is at most 64 characters', { details: { field: 'name' } })
+          const { token, info } = store.tokens.create({ name, role: o.role as Role })
+          // The first start must not print a second admin token after this one.
+          if (store.getMeta('initial_token_issued') === undefined) store.setMeta('initial_token_issued', new Date().toISOString())
+          store.audit.append({ actor: 'cli', tokenId: null, action: 'token.create', target: info.id, detail: { role: info.role, name: info.name }, outcome: 'ok' })
+          io.stdout.write(token + '\n')
+          return 0
+        }
+        case 'list':
+          for (const t of store.tokens.list()) io.stdout.write(`${t.id}  ${t.role.padEnd(8)}  ${t.name}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}\n`)
+          return 0
+        case 'revoke': {
+          const id = rest[0]
+          if (id === undefined) throw new ServiceError('VALIDATION_FAILED', 'token revoke needs an ID (bmcvisor token list)', { details: { field: 'id' } })
+          store.tokens.revoke(id)
+          store.audit.append({ actor: 'cli', tokenId: null, action: 'token.revoke', target: id, detail: null, outcome: 'ok' })
+          return 0
+        }
+        default:
+          throw new ServiceError('VALIDATION_FAILED', `unknown token command ${sub}\n${TOKEN_USAGE}`, { details: { field: 'command' } })
+      }
+    } finally {
+      store.close()
+    }
+  } catch (e) {
+    return reportError(e, io.stderr)
+  }
+}

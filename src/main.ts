@@ -1,0 +1,129 @@
+/**
+ * The composition root: the only place that creates the long-lived objects
+ * (logger, store, supervisor, the store->supervisor sync, the fastify app)
+ * and the only listen(). `bmcvisor serve` calls startServer(); tests call it
+ * too, with port 0.
+ *
+ * Order on start: store (migrate, key check), first admin token, supervisor
+ * and one worker per stored node, app, listen. On close, the reverse: stop
+ * taking requests, stop syncing, close every BMC session (bounded), close
+ * the store.
+ */
+import { readFileSync } from 'node:fs'
+import { buildApp, type ApiInstance, type ApiPlugin, type OpenKind } from './api/app.js'
+import type { BmcDefaults } from './api/node-config.js'
+import { syncNodes } from './api/node-sync.js'
+import { ServiceError } from './errors.js'
+import { createLogger, type Logger } from './log.js'
+import { openStore, type OpenedStore } from './store/sqlite.js'
+import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js'
+
+export const DEFAULT_LISTEN = '127.0.0.1:8623'
+export const DEFAULT_DATA = './data'
+const MIN_ENV_TOKEN_CHARS = 16
+
+export interface ServeOptions {
+  /** host:port; IPv6 as [::1]:8623. Default 127.0.0.1:8623 (loopback unless told otherwise). */
+  listen?: string
+  dataDir?: string
+  /** BMCVISOR_ADMIN_TOKEN. */
+  adminToken?: string | undefined
+  /** BMCVISOR_SECRET_KEY. */
+  secretKey?: string | undefined
+  tls?: { certFile: string; keyFile: string } | undefined
+  enableFaultInjection?: boolean
+  /** Kinds reachable without a token (default health, metrics, docs). */
+  open?: readonly OpenKind[]
+  logger?: Logger
+  supervisor?: SupervisorOptions
+  bmcDefaults?: Partial<BmcDefaults>
+  commandTimeoutMs?: number
+  /** Extra /api/v1 plugins (console) and the /metrics plugin, when built. */
+  plugins?: ApiPlugin[]
+  metrics?: ApiPlugin
+  /** Called once with the first admin token of a fresh data directory. */
+  onInitialToken?: (token: string) => void
+}
+
+export interface RunningServer {
+  url: string
+  app: ApiInstance
+  store: OpenedStore
+  supervisor: Supervisor
+  logger: Logger
+  close(): Promise<void>
+}
+
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s.trim())
+  const port = m === null ? NaN : Number(m[3])
+  if (m === null || port > 65535) {
+    throw new ServiceError('VALIDATION_FAILED', `--listen must be HOST:PORT (for example ${DEFAULT_LISTEN} or [::1]:8623), not ${s}`, { details: { field: 'listen' } })
+  }
+  const host = m[1] ?? m[2] ?? ''
+  return { host: host === '' ? '127.0.0.1' : host, port }
+}
+
+/** Issues the first admin token of a fresh data directory, once. */
+export function initialAdminToken(store: OpenedStore, adminToken: string | undefined): string | undefined {
+  if (store.getMeta('initial_token_issued') !== undefined) return undefined
+  store.setMeta('initial_token_issued', new Date().toISOString())
+  if ((adminToken !== undefined && adminToken !== '') || store.tokens.count() > 0) return undefined
+  return store.tokens.create({ name: 'initial-admin', role: 'admin' }).token
+}
+
+export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
+  const { host, port } = parseListen(o.listen ?? DEFAULT_LISTEN)
+  if (o.adminToken !== undefined && o.adminToken !== '' && o.adminToken.length < MIN_ENV_TOKEN_CHARS) {
+    throw new ServiceError('VALIDATION_FAILED', `BMCVISOR_ADMIN_TOKEN must be at least ${MIN_ENV_TOKEN_CHARS} characters`, { details: { field: 'BMCVISOR_ADMIN_TOKEN' } })
+  }
+  const https = o.tls === undefined ? undefined : { cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }
+  const logger = o.logger ?? createLogger()
+  const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey })
+  if (store.keyWarning !== undefined) logger.warn(store.keyWarning)
+  if (store.keySource === 'created') logger.info({ dataDir: store.dataDir }, 'created secret.key (mode 0600): back it up with the database')
+  const first = initialAdminToken(store, o.adminToken)
+  if (first !== undefined) o.onInitialToken?.(first)
+
+  const supervisor = new Supervisor(o.supervisor)
+  supervisor.on('escalate', (crashing, total) => logger.error({ crashing, total }, 'many workers are crashing at once: check the host and the logs'))
+  const sync = syncNodes(store.nodes, supervisor, logger, o.bmcDefaults)
+  let app: ApiInstance | undefined
+  try {
+    app = await buildApp({
+      supervisor, store, logger, https,
+      adminToken: o.adminToken,
+      enableFaultInjection: o.enableFaultInjection ?? false,
+      ...(o.open !== undefined ? { open: o.open } : {}),
+      ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
+      ...(o.plugins !== undefined ? { plugins: o.plugins } : {}),
+      ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+    })
+    await app.listen({ host, port })
+  } catch (e) {
+    sync.stop()
+    await app?.close()
+    await supervisor.shutdown(3000)
+    store.close()
+    throw e
+  }
+  const addr = app.server.address()
+  const bound = typeof addr === 'object' && addr !== null ? addr.port : port
+  const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`
+  logger.info({ url, nodes: supervisor.nodes.length, dataDir: store.dataDir }, 'bmcvisor listening')
+  let closing: Promise<void> | undefined
+  const server = app
+  return {
+    url, app: server, store, supervisor, logger,
+    close() {
+      closing ??= (async () => {
+        await server.close()
+        sync.stop()
+        await sync.idle()
+        await supervisor.shutdown(5000)
+        store.close()
+      })()
+      return closing
+    },
+  }
+}
