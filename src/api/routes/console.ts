@@ -1,0 +1,198 @@
+/**
+ * Console routes, a self-contained plugin that buildApp() registers under
+ * /api/v1 behind the auth hook (src/main.ts passes `consolePlugin(consoles)`):
+ *   GET  /nodes/:node/console          status (viewer)
+ *   POST /nodes/:node/console/reopen   close and reopen, or retry now (operator)
+ *   GET  /nodes/:node/console/ws       WebSocket (viewer; `mode=rw` needs operator)
+ *        ?mode=rw|ro&replay=1 (replay defaults to 1)
+ * On the socket, console bytes are binary frames both ways; control is JSON
+ * text frames: the server sends hello, state, clients, holder, replay (then
+ * one binary frame), notice, error, dropped; a client sends break, takeover,
+ * release, reopen. The ConsoleSession does the arbitration; this file only
+ * adapts a `ws` socket to a ClientSink and checks roles.
+ * Hazards: a socket's sends never block (ws queues), so bufferedAmount is
+ * the client's backlog that ConsoleSession watches; a ping every 25 s ends
+ * half-open connections that would otherwise hold a client slot forever.
+ */
+import websocket from '@fastify/websocket'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import type { RawData, WebSocket } from 'ws'
+import { ServiceError } from '../../errors.js'
+import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, ServerMessage } from '../../console/index.js'
+import { audit, roleAllows, type Principal } from '../auth.js'
+
+export interface ConsoleRoutesOptions {
+  consoles: ConsoleManager
+  /** Largest inbound frame (default 64 KiB): keystrokes and pastes, not files. */
+  maxPayloadBytes?: number
+  /** Ping period; a client that misses two pongs is ended (default 25 s). */
+  heartbeatMs?: number
+  /** A dropped client gets this long to read its backlog and the close frame (default 30 s). */
+  closeGraceMs?: number
+}
+
+const Params = Type.Object({ node: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }) }, { additionalProperties: false })
+const WsQuery = Type.Object({
+  mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
+  replay: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')])),
+  access_token: Type.Optional(Type.String()),
+})
+const Client = Type.Object({ id: Type.Integer(), user: Type.String(), mode: Type.String(), canWrite: Type.Boolean(), since: Type.String() })
+const Status = Type.Object({
+  node: Type.String(),
+  state: Type.Union([Type.Literal('unconnected'), Type.Literal('connecting'), Type.Literal('connected')]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
+  method: Type.String(),
+  logging: Type.String(),
+  wanted: Type.Boolean(),
+  clients: Type.Array(Client),
+  holder: Type.Union([Type.Object({ client: Type.Integer(), user: Type.String() }), Type.Null()]),
+  bytesIn: Type.Integer(),
+  bytesOut: Type.Integer(),
+  lastDataAt: Type.Union([Type.String(), Type.Null()]),
+  replayBytes: Type.Integer(),
+  since: Type.String(),
+  log: Type.Union([Type.Object({ path: Type.String(), bytes: Type.Integer() }), Type.Null()]),
+})
+
+interface NodeParams { node: string }
+interface WsQueryT { mode?: 'rw' | 'ro'; replay?: '0' | '1' | 'true' | 'false' }
+
+function principalOf(request: FastifyRequest): Principal {
+  const p = (request as { principal?: Principal | null }).principal
+  if (p === undefined || p === null) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required')
+  return p
+}
+
+export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOptions): Promise<void> {
+  const { consoles } = o
+  const heartbeatMs = o.heartbeatMs ?? 25_000
+  await app.register(websocket, { options: { maxPayload: o.maxPayloadBytes ?? 64 * 1024 } })
+
+  app.get<{ Params: NodeParams }>('/nodes/:node/console', {
+    config: { role: 'viewer' },
+    schema: { summary: "A node's console: state and reason, clients, holder, bytes, log", tags: ['console'], params: Params, response: { 200: Status } },
+  }, async (request) => consoles.status(request.params.node))
+
+  app.post<{ Params: NodeParams }>('/nodes/:node/console/reopen', {
+    config: { role: 'operator' },
+    schema: { summary: 'Close and reopen a connected console; an unconnected one retries now', tags: ['console'], params: Params, response: { 202: Type.Object({ reopened: Type.Boolean() }) } },
+  }, async (request, reply) => {
+    const node = request.params.node
+    try {
+      await consoles.reopen(node)
+      audit(request, 'console.reopen', { target: node, outcome: 'ok' })
+    } catch (e) {
+      audit(request, 'console.reopen', { target: node, outcome: (e as { code?: string }).code ?? 'INTERNAL' })
+      throw e
+    }
+    return reply.code(202).send({ reopened: true })
+  })
+
+  app.get<{ Params: NodeParams; Querystring: WsQueryT }>('/nodes/:node/console/ws', {
+    websocket: true,
+    config: { role: 'viewer' },
+    schema: { summary: 'Attach to a console (WebSocket): binary frames for bytes, JSON text frames for control', tags: ['console'], params: Params, querystring: WsQuery },
+    // Refused before the upgrade, as plain HTTP errors.
+    preValidation: async (request) => {
+      consoles.get(request.params.node)
+      const p = principalOf(request)
+      if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
+        throw new ServiceError('FORBIDDEN', `read-write needs the operator role; the token has ${p.role}`, { details: { need: 'operator', have: p.role } })
+      }
+    },
+  }, (socket, request) => {
+    const node = request.params.node
+    const p = principalOf(request)
+    const canWrite = roleAllows(p.role, 'operator')
+    const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
+    const replay = request.query.replay !== '0' && request.query.replay !== 'false'
+    let handle: ConsoleClientHandle
+    try {
+      handle = consoles.attach(node, wsSink(socket, o.closeGraceMs ?? 30_000), { mode, replay, user: p.name, canWrite })
+    } catch (e) {
+      socket.close(1011, (e as Error).message.slice(0, 120))
+      return
+    }
+    audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
+    let alive = true
+    const ping = setInterval(() => {
+      if (!alive) return socket.terminate()
+      alive = false
+      socket.ping()
+    }, heartbeatMs)
+    ping.unref()
+    socket.on('pong', () => (alive = true))
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      alive = true
+      if (isBinary) return handle.input(toBytes(data))
+      onControl(request, node, handle, socket, toBytes(data).toString())
+    })
+    const done = () => {
+      clearInterval(ping)
+      handle.detach()
+    }
+    socket.on('close', done)
+    socket.on('error', done)
+  })
+}
+
+function onControl(request: FastifyRequest, node: string, handle: ConsoleClientHandle, socket: WebSocket, text: string): void {
+  let msg: ClientMessage
+  try {
+    msg = JSON.parse(text) as ClientMessage
+  } catch {
+    return send(socket, { type: 'error', code: 'VALIDATION_FAILED', message: 'text frames must be JSON control messages; console input goes in binary frames' })
+  }
+  switch (msg?.type) {
+    case 'break':
+      return handle.sendBreak()
+    case 'takeover':
+      handle.takeover()
+      return audit(request, 'console.takeover', { target: node, outcome: 'ok' })
+    case 'release':
+      return handle.release()
+    case 'reopen':
+      if (!roleAllows(principalOf(request).role, 'operator')) return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'reopen needs the operator role' })
+      audit(request, 'console.reopen', { target: node, outcome: 'ok' })
+      handle.reopen().catch((e: { code?: string; message?: string }) => send(socket, { type: 'error', code: e.code ?? 'INTERNAL', message: e.message ?? 'reopen failed' }))
+      return
+    default:
+      return send(socket, { type: 'error', code: 'VALIDATION_FAILED', message: 'unknown control message; one of break, takeover, release, reopen' })
+  }
+}
+
+function send(socket: WebSocket, m: ServerMessage): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m))
+}
+
+function wsSink(socket: WebSocket, closeGraceMs: number): ClientSink {
+  return {
+    data: (bytes) => {
+      if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: true })
+    },
+    control: (m) => send(socket, m),
+    get bufferedBytes() {
+      return socket.bufferedAmount
+    },
+    close: (code, reason) => {
+      socket.close(code, reason)
+      // A client that stopped reading may still read its backlog, the notice and the
+      // close frame (nothing more is queued for it); one that never does is cut off.
+      setTimeout(() => socket.terminate(), closeGraceMs).unref()
+    },
+  }
+}
+
+function toBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return Buffer.from(data)
+}
+
+/** The plugin as buildApp({ plugins }) takes it. */
+export function consolePlugin(consoles: ConsoleManager, o: Omit<ConsoleRoutesOptions, 'consoles'> = {}): FastifyPluginAsync {
+  return async (app) => consoleRoutes(app, { ...o, consoles })
+}
