@@ -28,7 +28,7 @@ export const FAILURE_REASONS = [
 /** Operations a worker runs (bridge OpName) plus `other`. */
 export const COMMANDS = [
   'power.status', 'power.set', 'chassis.status', 'boot.get', 'boot.set', 'identify', 'mc.info', 'mc.guid', 'mc.reset',
-  'users.list', 'users.set', 'session.info', 'console.reopen', 'worker.resources', 'other',
+  'users.list', 'users.set', 'sensors.list', 'health', 'inventory', 'events.list', 'events.clear', 'session.info', 'console.reopen', 'worker.resources', 'other',
 ] as const
 export const OUTCOMES = ['ok', 'error'] as const
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */

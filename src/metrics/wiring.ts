@@ -57,7 +57,7 @@ export interface SupervisorSource {
   off(event: 'escalate', listener: Listener<'escalate'>): unknown
   status(): readonly { node: string; state: string; session: { state: string } | null; console: { state: string } | null }[]
   handleOf(node: string): WorkerSampler | undefined
-  run(node: string, op: 'power.status', args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
+  run(node: string, op: 'power.status' | 'sensors.list', args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
 }
 
 /** One sensor reading as src/bmc's SensorReading has it (a structural subset). */
@@ -76,8 +76,11 @@ export interface WireOptions {
   pollTimeoutMs?: number
   /** Clients attached to a node's console (the ConsoleManager), read at scrape time; undefined: no series. */
   consoleClients?: (node: string) => number | undefined
-  /** Sensor polling, off unless given (reads the SDR and every sensor: heavier than a power poll). */
-  sensors?: { read: (node: string) => Promise<readonly SensorLike[]>; intervalMs?: number }
+  /**
+   * Sensor polling, off unless given: `sensors.list` on the node's worker (SDR cached there, then
+   * one Get Sensor Reading per sensor: heavier than a power poll), or `read` instead (tests, other sources).
+   */
+  sensors?: { intervalMs?: number; read?: (node: string) => Promise<readonly SensorLike[]> }
   /** Wall clock in ms, for the *_timestamp_seconds gauges (tests). */
   clock?: () => number
 }
@@ -103,6 +106,13 @@ const HEALTH_STATE: Record<string, number> = { ok: 0, warning: 1, critical: 2, f
 /** A sensor ID string as a label value: printable ASCII, at most 16 bytes (IPMI v2.0 §43.1). */
 function sensorLabel(s: string, max: number): string {
   return s.replace(/[^\x20-\x7e]/g, '_').trim().slice(0, max) || 'unnamed'
+}
+
+/** The `sensors` array of a sensors.list result, or nothing when the shape is not that. */
+function sensorList(v: unknown): SensorLike[] {
+  const list = (v as { sensors?: unknown } | null)?.sensors
+  if (!Array.isArray(list)) return []
+  return list.filter((r): r is SensorLike => typeof r === 'object' && r !== null && typeof (r as SensorLike).name === 'string' && typeof (r as SensorLike).sensorType === 'string')
 }
 
 export function wireSupervisor(metrics: Metrics, sup: SupervisorSource, opts: WireOptions = {}): MetricsWiring {
@@ -238,7 +248,7 @@ export function wireSupervisor(metrics: Metrics, sup: SupervisorSource, opts: Wi
     ? new Poller({
       intervalMs: sensors.intervalMs ?? 60_000, concurrency, eligible,
       poll: async (node) => {
-        const readings = await sensors.read(node)
+        const readings = sensors.read !== undefined ? await sensors.read(node) : sensorList(await sup.run(node, 'sensors.list', {}, { timeoutMs }))
         const t = nodes.get(node)
         if (t === undefined || t.bmcUp !== true) return
         const seen = new Set<string>()

@@ -24,9 +24,11 @@ export class FakeSupervisor extends EventEmitter<SourceEvents> implements Superv
     return this.nodes.get(node)?.handle
   }
 
-  run(node: string, op: 'power.status'): Promise<unknown> {
+  sensors: unknown = { sensors: [] }
+
+  run(node: string, op: 'power.status' | 'sensors.list'): Promise<unknown> {
     this.runs.push({ node, op })
-    return this.answer(node)
+    return op === 'sensors.list' ? Promise.resolve(this.sensors) : this.answer(node)
   }
 
   add(node: string): void {

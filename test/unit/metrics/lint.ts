@@ -32,13 +32,13 @@ export async function exported(): Promise<{ names: Set<string>; counters: Set<st
   const names = new Set<string>(['up'])
   const counters = new Set<string>()
   for (const m of await createMetrics().registry.getMetricsAsJSON()) {
-    if (m.type === 'histogram') {
+    if (String(m.type) === 'histogram') {
       for (const s of ['_bucket', '_sum', '_count']) {
         names.add(m.name + s)
         counters.add(m.name + s)
       }
     } else names.add(m.name)
-    if (m.type === 'counter') counters.add(m.name)
+    if (String(m.type) === 'counter') counters.add(m.name)
   }
   return { names, counters }
 }

@@ -91,6 +91,21 @@ describe('power and sensor polling', () => {
     wiring.close()
   })
 
+  it('sensors.list results on the node\'s worker become sensor series', async () => {
+    const sup = new FakeSupervisor()
+    sup.sensors = { sensors: [{ name: 'CPU Temp', sensorType: 'Temperature', value: 45, health: 'ok', raw: 45 }, { bogus: true }], health: {} }
+    const metrics = createMetrics(undefined, { defaultMetrics: false })
+    const wiring = wireSupervisor(metrics, sup, { powerPollMs: 0, sensors: { intervalMs: 100 } })
+    sup.add('n1')
+    sup.emit('session:state', 'n1', { state: 'connected' })
+    await until(() => wiring.polls().sensors >= 1, 'a sensor poll')
+    await new Promise((r) => setImmediate(r))
+    const s = parseExposition(await metrics.registry.metrics())
+    assert.equal(s.get(key('bmcvisor_sensor_value', { node: 'n1', sensor: 'CPU Temp', type: 'Temperature' })), 45)
+    assert.deepEqual(sup.runs.map((r) => r.op), ['sensors.list'])
+    wiring.close()
+  })
+
   it('sensor readings become value and state series, capped and cleaned', async () => {
     const sup = new FakeSupervisor()
     const metrics = createMetrics(undefined, { defaultMetrics: false })
