@@ -15,6 +15,7 @@ import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
+import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
 import { openStore, type OpenedStore } from './store/sqlite.js'
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js'
 
@@ -41,6 +42,8 @@ export interface ServeOptions {
   /** Extra /api/v1 plugins (console) and the /metrics plugin, when built. */
   plugins?: ApiPlugin[]
   metrics?: ApiPlugin
+  /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
+  metricsOptions?: WireOptions
   /** Called once with the first admin token of a fresh data directory. */
   onInitialToken?: (token: string) => void
 }
@@ -51,6 +54,8 @@ export interface RunningServer {
   store: OpenedStore
   supervisor: Supervisor
   logger: Logger
+  /** The one Prometheus registry, served at /metrics. */
+  metrics: Metrics
   close(): Promise<void>
 }
 
@@ -86,6 +91,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   if (first !== undefined) o.onInitialToken?.(first)
 
   const supervisor = new Supervisor(o.supervisor)
+  // Metrics first, so that no supervisor event is missed (counters count from the first worker start).
+  const metrics = createMetrics()
+  const wiring = wireSupervisor(metrics, supervisor, o.metricsOptions)
   supervisor.on('escalate', (crashing, total) => logger.error({ crashing, total }, 'many workers are crashing at once: check the host and the logs'))
   const sync = syncNodes(store.nodes, supervisor, logger, o.bmcDefaults)
   let app: ApiInstance | undefined
@@ -97,11 +105,12 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.open !== undefined ? { open: o.open } : {}),
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
       ...(o.plugins !== undefined ? { plugins: o.plugins } : {}),
-      ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+      metrics: o.metrics ?? metricsRoute(metrics.registry),
     })
     await app.listen({ host, port })
   } catch (e) {
     sync.stop()
+    wiring.close()
     await app?.close()
     await supervisor.shutdown(3000)
     store.close()
@@ -114,13 +123,14 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined
   const server = app
   return {
-    url, app: server, store, supervisor, logger,
+    url, app: server, store, supervisor, logger, metrics,
     close() {
       closing ??= (async () => {
         await server.close()
         sync.stop()
         await sync.idle()
         await supervisor.shutdown(5000)
+        wiring.close()
         store.close()
       })()
       return closing

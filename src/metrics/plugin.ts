@@ -19,3 +19,8 @@ export const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (ap
     return reply.header('content-type', opts.registry.contentType).header('cache-control', 'no-store').send(body)
   })
 }
+
+/** The plugin bound to a registry, for buildApp's `metrics` option (which takes a plugin without options). */
+export function metricsRoute(registry: Registry, path = '/metrics'): FastifyPluginAsync {
+  return async (app) => app.register(metricsPlugin, { registry, path })
+}
