@@ -207,6 +207,19 @@ export function deliveredFrom(lab: ConsoleLab, node: string): { delivered: () =>
   }
 }
 
+/** Resolves once the manager has received `n` bytes for `node`. */
+export async function untilDelivered(lab: ConsoleLab, node: string, n: number): Promise<void> {
+  const { delivered, wake } = deliveredFrom(lab, node)
+  while (delivered() < n) {
+    await new Promise<void>((resolve) => {
+      const off = wake(() => {
+        off()
+        resolve()
+      })
+    })
+  }
+}
+
 /** A deterministic test pattern: every byte value, varied per position. */
 export function pattern(n: number, seed = 1): Buffer {
   const b = Buffer.alloc(n)
