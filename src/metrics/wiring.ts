@@ -16,7 +16,7 @@
  */
 import { isErrorCode } from '../errors.js'
 import {
-  bounded, COMMANDS, CONNECTION_STATES, FAILURE_REASONS, MAX_SENSORS_PER_NODE, RESTART_REASONS, WORKER_STATES,
+  bounded, COMMANDS, CONNECTION_STATES, DIRECTIONS, FAILURE_REASONS, MAX_SENSORS_PER_NODE, RESTART_REASONS, WORKER_STATES,
 } from './definitions.js'
 import type { Metrics } from './metrics.js'
 import { Poller } from './poller.js'
@@ -127,8 +127,13 @@ export function wireSupervisor(metrics: Metrics, sup: SupervisorSource, opts: Wi
     if (t !== undefined) return t
     t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, handle: undefined, elu: undefined, sensors: new Map() }
     nodes.set(node, t)
-    // Known label sets start at 0, so increase() sees a node's first restart.
+    // Known label sets start at 0, so increase() sees a node's first restart,
+    // retransmit or console byte, and the fleet's rate() panels are never empty.
     for (const reason of RESTART_REASONS) m.bmcvisor_worker_restarts_total.inc({ node, reason }, 0)
+    m.bmcvisor_ipmi_retransmits_total.inc({ node }, 0)
+    m.bmcvisor_ipmi_packets_dropped_total.inc({ node }, 0)
+    m.bmcvisor_stale_events_total.inc({ node }, 0)
+    for (const direction of DIRECTIONS) m.bmcvisor_console_bytes_total.inc({ node, direction }, 0)
     setBmcUp(node, t, false)
     power?.add(node)
     sensorPoller?.add(node)
