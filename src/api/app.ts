@@ -62,7 +62,16 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     bmcvisorAudit: AuditSink
+    /** Every route with its access declaration, as registered (tests check the permission matrix against it). */
+    bmcvisorRoutes: RouteAccess[]
   }
+}
+
+export interface RouteAccess {
+  method: string
+  url: string
+  role: Role | undefined
+  open: OpenKind | undefined
 }
 
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>
@@ -134,6 +143,15 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   app.decorateRequest('principal', null as unknown as Principal)
   app.decorate('bmcvisorAudit', makeAuditSink(o.store.audit, o.logger))
+  const routes: RouteAccess[] = []
+  app.decorate('bmcvisorRoutes', routes)
+  app.addHook('onRoute', (r) => {
+    // Read the config late: onRoute hooks of inner scopes (openScope) run after this one and may set it.
+    const config = () => (r.config ?? {}) as { role?: Role; open?: OpenKind }
+    for (const method of [r.method].flat()) {
+      routes.push({ method, url: r.url, get role() { return config().role }, get open() { return config().open } })
+    }
+  })
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
