@@ -4,6 +4,7 @@
  * needs (exec console fields, say) is a change here and nowhere else.
  */
 import type { BmcConfig } from '../bridge/messages.js'
+import { bmcConsoleFields } from '../console/index.js'
 import type { NodeRecord } from '../store/types.js'
 
 /** Fields that come from the service's configuration, not from the node (timing, reconnect backoff). */
@@ -17,13 +18,14 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
     credentials: { username: node.bmc.username, password: node.bmc.password, ...(node.bmc.kg !== undefined ? { kgHex: node.bmc.kg } : {}) },
     cipherSuite: node.bmc.cipherSuite,
     privilege: node.bmc.privilege,
-    // TODO(console): on-demand logging modes ('interactive', 'none') connect only while a
-    // client is attached; until the console session drives that, every ipmi console is kept open.
-    console: node.console.method === 'ipmi',
+    // SOL or an exec command; on-demand logging modes start closed (the ConsoleSession opens them).
+    ...bmcConsoleFields(node.console),
   }
 }
 
 /** True when two configurations would make a worker do the same thing (no reconfigure needed). */
 export function sameBmcConfig(a: BmcConfig, b: BmcConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b)
+  // consoleOnDemand only matters when a worker starts; later the ConsoleSession
+  // tells the worker (console-control), so a logging change never drops the session.
+  return JSON.stringify({ ...a, consoleOnDemand: undefined }) === JSON.stringify({ ...b, consoleOnDemand: undefined })
 }

@@ -1,0 +1,39 @@
+/**
+ * Keeps the ConsoleManager's sessions equal to the store's nodes, as
+ * node-sync.ts does for the supervisor. Start it before syncNodes(): a
+ * node's ConsoleSession (buffer, log) must exist before its worker can send
+ * the first byte (DESIGN lesson 7). A change of console settings reaches the
+ * session at once; a logging change alone never drops the connection.
+ */
+import type { ConsoleManager } from '../console/index.js'
+import type { Logger } from '../log.js'
+import type { NodeRecord, NodeRepo } from '../store/types.js'
+
+export interface ConsoleSync {
+  stop(): void
+}
+
+export function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, logger: Logger): ConsoleSync {
+  const guard = (n: NodeRecord, what: string, fn: () => unknown) => {
+    try {
+      const r = fn()
+      if (r instanceof Promise) r.catch((err: unknown) => logger.error({ err, node: n.name }, `console ${what} failed`))
+    } catch (err) {
+      logger.error({ err, node: n.name }, `console ${what} failed`)
+    }
+  }
+  const add = (n: NodeRecord) => guard(n, 'add', () => (consoles.has(n.name) ? consoles.update(n.name, n.console) : consoles.add(n.name, n.console)))
+  const update = (n: NodeRecord) => guard(n, 'update', () => (consoles.has(n.name) ? consoles.update(n.name, n.console) : consoles.add(n.name, n.console)))
+  const remove = (n: NodeRecord) => guard(n, 'remove', () => consoles.remove(n.name))
+  for (const n of nodes.list()) add(n)
+  nodes.on('node:added', add)
+  nodes.on('node:updated', update)
+  nodes.on('node:removed', remove)
+  return {
+    stop() {
+      nodes.off('node:added', add)
+      nodes.off('node:updated', update)
+      nodes.off('node:removed', remove)
+    },
+  }
+}
