@@ -154,14 +154,14 @@ async function importNodes(c: ApiClient, file: string, io: NodeIo): Promise<numb
   for (const n of readNodesFile(file)) {
     const name = n.name as string
     try {
-      try {
-        await c.request('POST', '/nodes', n)
-        io.stdout.write(`${name}: created\n`)
-      } catch (e) {
-        if (toWire(e).code !== 'CONFLICT') throw e
-        await c.request('PATCH', `/nodes/${seg(name)}`, n)
-        io.stdout.write(`${name}: updated\n`)
-      }
+      // An existing node takes the entry as a merge patch, so a file may carry only what changes.
+      const exists = await c.request('GET', `/nodes/${seg(name)}`).then(() => true, (e: unknown) => {
+        if (toWire(e).code === 'NODE_NOT_FOUND') return false
+        throw e
+      })
+      if (exists) await c.request('PATCH', `/nodes/${seg(name)}`, n)
+      else await c.request('POST', '/nodes', n)
+      io.stdout.write(`${name}: ${exists ? 'updated' : 'created'}\n`)
     } catch (e) {
       failed++
       const w = toWire(e)
