@@ -111,6 +111,6 @@ export function failedSessions(): Json {
   ]
   return dashboard({
     uid: 'bmcvisor-failed-sessions', title: 'bmcvisor / Failed sessions', nodeMulti: true, panels,
-    description: 'Nodes whose BMC session or console is down, why and since when; failure rates; crash-looping workers. Panel-to-metric map: dashboards/grafana/README.md.',
+    description: 'Nodes whose BMC session or console is down, why and since when; failure rates; crash-looping workers. Panel-to-metric map: dashboards/README.md.',
   })
 }

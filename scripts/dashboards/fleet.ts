@@ -1,4 +1,4 @@
-// Fleet overview: is the fleet healthy at a glance (dashboards/grafana/README.md maps each panel to its metrics).
+// Fleet overview: is the fleet healthy at a glance (dashboards/README.md maps each panel to its metrics).
 import { barGauge, dashboard, resetIds, sel, stat, thresholds, timeseries, type Json } from './panels.js'
 
 const RI = '$__rate_interval'
@@ -105,6 +105,6 @@ export function fleetOverview(): Json {
   ]
   return dashboard({
     uid: 'bmcvisor-fleet', title: 'bmcvisor / Fleet overview', nodeMulti: true, panels,
-    description: 'BMC sessions, consoles, workers and commands across the fleet. Panel-to-metric map: dashboards/grafana/README.md.',
+    description: 'BMC sessions, consoles, workers and commands across the fleet. Panel-to-metric map: dashboards/README.md.',
   })
 }

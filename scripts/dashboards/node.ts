@@ -118,6 +118,6 @@ export function nodeDetail(): Json {
   ]
   return dashboard({
     uid: 'bmcvisor-node-detail', title: 'bmcvisor / Node detail', nodeMulti: false, panels,
-    description: 'One node: worker, BMC session, console and power over time, commands, transport and sensors. Panel-to-metric map: dashboards/grafana/README.md.',
+    description: 'One node: worker, BMC session, console and power over time, commands, transport and sensors. Panel-to-metric map: dashboards/README.md.',
   })
 }

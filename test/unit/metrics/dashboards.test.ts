@@ -58,6 +58,12 @@ describe('Grafana dashboards', () => {
     }
   })
 
+  it('are mapped panel by panel in dashboards/README.md', () => {
+    const readme = readFileSync(new URL('../../../dashboards/README.md', import.meta.url), 'utf8')
+    for (const d of Object.values(dashboards)) for (const p of d.panels) assert.ok(readme.includes(`| ${p.title} |`), `${d.title} / ${p.title} missing from the README`)
+    for (const r of alertRules()) assert.ok(readme.includes(`\`${r.alert}\``), `${r.alert} missing from the README`)
+  })
+
   it('the lint itself finds metric names and misplaced counters', () => {
     assert.deepEqual(metricNames('sum by (le, node) (rate(a_total{x="y"}[5m])) / on (node) group_left (reason) b == 1'), ['a_total', 'b'])
     assert.deepEqual(counterUses('a_total + rate(a_total[1m])', new Set(['a_total'])).bad, ['a_total'])
