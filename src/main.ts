@@ -13,6 +13,9 @@ import { readFileSync } from 'node:fs'
 import { buildApp, type ApiInstance, type ApiPlugin, type OpenKind } from './api/app.js'
 import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
+import { syncConsoles } from './api/console-sync.js'
+import { consolePlugin } from './api/routes/console.js'
+import { ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
@@ -39,8 +42,10 @@ export interface ServeOptions {
   supervisor?: SupervisorOptions
   bmcDefaults?: Partial<BmcDefaults>
   commandTimeoutMs?: number
-  /** Extra /api/v1 plugins (console) and the /metrics plugin, when built. */
+  /** Extra /api/v1 plugins (the console plugin is always there) and the /metrics plugin. */
   plugins?: ApiPlugin[]
+  /** Console replay size, client backlog limit, log flush/rotation/retention. */
+  consoles?: Omit<ConsoleManagerOptions, 'dataDir' | 'onError'>
   metrics?: ApiPlugin
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
   metricsOptions?: WireOptions
@@ -53,7 +58,11 @@ export interface RunningServer {
   app: ApiInstance
   store: OpenedStore
   supervisor: Supervisor
+  /** Every node's console session (metrics read its getters and events). */
+  consoles: ConsoleManager
   logger: Logger
+  /** SIGHUP: console logs let go of their files (logrotate). */
+  reopenLogs(): Promise<void>
   /** The one Prometheus registry, served at /metrics. */
   metrics: Metrics
   close(): Promise<void>
@@ -95,6 +104,14 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const metrics = createMetrics()
   const wiring = wireSupervisor(metrics, supervisor, o.metricsOptions)
   supervisor.on('escalate', (crashing, total) => logger.error({ crashing, total }, 'many workers are crashing at once: check the host and the logs'))
+  // Consoles before nodes: a node's buffer and log exist before its worker's first byte (lesson 7).
+  const consoles = new ConsoleManager(supervisor, {
+    dataDir: store.dataDir,
+    ...o.consoles,
+    onError: (node, err) => logger.error({ err, node }, 'console log write failed'),
+  })
+  const unsubscribeConsoles = consoles.subscribe(supervisor)
+  const consoleSync = syncConsoles(store.nodes, consoles, logger)
   const sync = syncNodes(store.nodes, supervisor, logger, o.bmcDefaults)
   let app: ApiInstance | undefined
   try {
@@ -104,15 +121,18 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       enableFaultInjection: o.enableFaultInjection ?? false,
       ...(o.open !== undefined ? { open: o.open } : {}),
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
-      ...(o.plugins !== undefined ? { plugins: o.plugins } : {}),
+      plugins: [consolePlugin(consoles) as ApiPlugin, ...(o.plugins ?? [])],
       metrics: o.metrics ?? metricsRoute(metrics.registry),
     })
     await app.listen({ host, port })
   } catch (e) {
     sync.stop()
+    consoleSync.stop()
     wiring.close()
     await app?.close()
     await supervisor.shutdown(3000)
+    unsubscribeConsoles()
+    await consoles.close()
     store.close()
     throw e
   }
@@ -123,13 +143,18 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined
   const server = app
   return {
-    url, app: server, store, supervisor, logger, metrics,
+    url, app: server, store, supervisor, consoles, logger, metrics,
+    reopenLogs: () => consoles.reopenLogs(),
     close() {
       closing ??= (async () => {
         await server.close()
         sync.stop()
+        consoleSync.stop()
         await sync.idle()
         await supervisor.shutdown(5000)
+        // After the workers: their last console bytes are logged too.
+        unsubscribeConsoles()
+        await consoles.close()
         wiring.close()
         store.close()
       })()

@@ -70,7 +70,12 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       ...(o['log-level'] !== undefined ? { logger: (await import('../log.js')).createLogger({ level: o['log-level'] }) } : {}),
     })
     io.stderr.write(`bmcvisor: serving on ${server.url} (data ${server.store.dataDir})\n`)
-    const sig = await (io.stopSignal ?? signals())
+    // SIGHUP: console logs let go of their files and create them anew (logrotate's postrotate).
+    const onHup = () => {
+      server.reopenLogs().then(() => server.logger.info('console logs reopened'), (err: unknown) => server.logger.error({ err }, 'reopening console logs failed'))
+    }
+    process.on('SIGHUP', onHup)
+    const sig = await (io.stopSignal ?? signals()).finally(() => process.off('SIGHUP', onHup))
     server.logger.info({ signal: sig }, 'shutting down: closing BMC sessions')
     await server.close()
     return 0

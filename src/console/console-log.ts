@@ -148,11 +148,15 @@ export class ConsoleLog {
     return this.chain
   }
 
-  /** SIGHUP: flush, then let go of the files; the next write opens them again by name. */
-  async reopen(): Promise<void> {
-    await this.flush()
+  /**
+   * SIGHUP: flush, then let go of the files; the next write opens them again
+   * by name. Queued at once, so every byte that arrives after the call goes
+   * to the new files and every byte before it to the old ones.
+   */
+  reopen(): Promise<void> {
+    void this.flush()
     this.chain = this.chain.then(() => this.closeHandles())
-    await this.chain
+    return this.chain
   }
 
   async close(): Promise<void> {

@@ -112,8 +112,9 @@ export class TestClient {
     ws.on('error', () => undefined)
   }
 
-  static async open(url: string, token: string): Promise<TestClient> {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } })
+  /** token null: none in a header (a browser passes ?access_token= instead). */
+  static async open(url: string, token: string | null): Promise<TestClient> {
+    const ws = new WebSocket(url, token === null ? {} : { headers: { authorization: `Bearer ${token}` } })
     const c = new TestClient(ws)
     await once(ws, 'open')
     await c.until(() => c.messages.some((m) => m.type === 'hello'), 10_000, 'hello')
