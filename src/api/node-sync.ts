@@ -22,9 +22,21 @@ export interface NodeSync {
 
 export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}): NodeSync {
   const queues = new Map<string, Promise<void>>()
+  const failed = (err: unknown, name: string) => logger.error({ err, node: name }, 'applying a node change to the supervisor failed')
   const enqueue = (name: string, step: () => Promise<void> | void) => {
-    const prev = queues.get(name) ?? Promise.resolve()
-    const next = prev.then(step).catch((err: unknown) => logger.error({ err, node: name }, 'applying a node change to the supervisor failed'))
+    const prev = queues.get(name)
+    let next: Promise<void>
+    if (prev === undefined) {
+      // Nothing pending for this node: apply now, so a request right after the store change finds the worker.
+      try {
+        const r = step()
+        if (r === undefined) return
+        next = r.catch((err: unknown) => failed(err, name))
+      } catch (err) {
+        failed(err, name)
+        return
+      }
+    } else next = prev.then(step).catch((err: unknown) => failed(err, name))
     queues.set(name, next)
     void next.then(() => {
       if (queues.get(name) === next) queues.delete(name)
