@@ -102,7 +102,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const supervisor = new Supervisor(o.supervisor)
   // Metrics first, so that no supervisor event is missed (counters count from the first worker start).
   const metrics = createMetrics()
-  const wiring = wireSupervisor(metrics, supervisor, o.metricsOptions)
+  const wiring = wireSupervisor(metrics, supervisor, {
+    // Read at scrape time only, so after `consoles` below exists.
+    consoleClients: (node) => (consoles.has(node) ? consoles.get(node).clientCount : undefined),
+    ...o.metricsOptions,
+  })
   supervisor.on('escalate', (crashing, total) => logger.error({ crashing, total }, 'many workers are crashing at once: check the host and the logs'))
   // Consoles before nodes: a node's buffer and log exist before its worker's first byte (lesson 7).
   const consoles = new ConsoleManager(supervisor, {

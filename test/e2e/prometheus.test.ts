@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startServer, type RunningServer } from '../../src/main.js'
-import { ConsoleManager } from '../../src/console/index.js'
 import type { NodeDoc } from '../../src/store/types.js'
 import { freePort, ipmiSimAvailable, requireIpmiSim, startIpmiSim, type IpmiSim } from '../lab/sim.js'
 import { ipmitoolSol, type IpmitoolConsole } from '../integration/sol/helpers.js'
@@ -59,7 +58,6 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
   let server: RunningServer | undefined
   let prom: Prometheus | undefined
   let holder: IpmitoolConsole | undefined
-  let consoles: ConsoleManager | undefined
   let dataDir: string | undefined
   let running = true
   const loops: Promise<void>[] = []
@@ -79,16 +77,12 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
       supervisor: { heartbeatMs: 250, heartbeatTimeoutMs: 3000, restart: { baseDelayMs: 50, maxDelayMs: 200, intensity: 3, periodMs: 120_000, parkMs: 300_000 } },
       metricsOptions: {
         powerPollMs: 1000, sensors: { intervalMs: 2000 },
-        consoleClients: (n) => (consoles?.has(n) === true ? consoles.get(n).clientCount : undefined),
       },
     })
-    // The console sessions (main.ts does not build them yet): a client on the healthy node's console.
-    consoles = new ConsoleManager(server.supervisor)
-    consoles.subscribe(server.supervisor)
-    for (const [k, name] of Object.entries(NODES)) {
-      consoles.add(name)
-      server.store.nodes.create(nodeDoc(name, sims[k as keyof typeof NODES]!))
-    }
+    for (const [k, name] of Object.entries(NODES)) server.store.nodes.create(nodeDoc(name, sims[k as keyof typeof NODES]!))
+    // A client on the healthy node's console (serve's ConsoleManager; its console appears with the node).
+    const consoles = server.consoles
+    await until('console session of the healthy node', 10_000, () => consoles.has(NODES.ok) || undefined, 20)
     consoles.attach(NODES.ok, { data: () => undefined, control: () => undefined, bufferedBytes: 0, close: () => undefined }, { user: 'e2e', mode: 'ro', replay: false, canWrite: false })
     const target = new URL(server.url).host
     const dead = `127.0.0.1:${await freePort('tcp')}`
@@ -100,7 +94,6 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
     running = false
     await Promise.allSettled(loops)
     await holder?.stop()
-    await consoles?.close()
     await server?.close()
     await prom?.stop()
     await Promise.all(Object.values(sims).map((s) => s.stop()))
@@ -182,6 +175,11 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
     assert.ok(rows('bmcvisor-failed-sessions.json / Session failure rate by reason / A').some((s) => s.metric.reason === 'unreachable'))
     assert.ok(rows('bmcvisor-failed-sessions.json / Consoles down: reason and since when / A').some((s) => s.metric.node === NODES.busy && s.metric.reason === 'sol_busy'))
     assert.ok(rows('bmcvisor-failed-sessions.json / Crash-looping and parked workers / A').some((s) => s.metric.node === NODES.crash && Number(s.value[1]) >= 3))
+
+    // Values from the other layers: serve's console client count, power, sensors of the healthy node.
+    assert.ok(rows('bmcvisor-node-detail.json / Console clients / A').some((s) => s.metric.node === NODES.ok && s.value[1] === '1'))
+    assert.ok(rows('bmcvisor-node-detail.json / Host power / A').some((s) => s.metric.node === NODES.ok && s.value[1] === '1'))
+    assert.ok(rows('bmcvisor-node-detail.json / Sensors (when enabled) / A').some((s) => s.metric.node === NODES.ok && s.metric.sensor === 'CPU Temp'))
 
     // Every alert fires for its node, and none for the healthy one.
     const want: [string, Record<string, string>][] = [
