@@ -13,7 +13,8 @@ commands:
   serve    run the service: REST API and one worker per BMC (bmcvisor serve --help)
   token    create, list or revoke API tokens in the data directory (works without a server)
   node     add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)
-  power    power status or control for a noderange on a running server`
+  power    power status or control for a noderange on a running server
+  console  attach a terminal to a node's console on a running server (bmcvisor console NODE [--ro])`
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
@@ -31,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./node.js')).nodeCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'power':
       return (await import('./power.js')).powerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'console':
+      return (await import('./console.js')).consoleCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
     case undefined:
     case '-h':
     case '--help':

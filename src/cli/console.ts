@@ -1,0 +1,248 @@
+/**
+ * `bmcvisor console NODE [--ro]`: a terminal client of a running server's
+ * console WebSocket (BMCVISOR_URL, BMCVISOR_TOKEN). Raw mode when stdin is a
+ * TTY; conserver's escape `Ctrl-E c` then a command, anywhere in the input:
+ * `.` exit, `b` break, `o` reopen, `f` force read-write (take over), `r`
+ * release read-write, `?` help. A status line (on stderr) whenever the
+ * console's state, the holder or the client count changes.
+ * Exit codes: 0 the user quit (or stdin ended), 1 the console could not be
+ * attached (one line `bmcvisor: CODE: message`), 2 the connection was lost.
+ * Owns the terminal mode while it runs and restores it on every way out.
+ */
+import { parseArgs } from 'node:util'
+import WebSocket from 'ws'
+import { ServiceError, isErrorCode } from '../errors.js'
+import type { ServerMessage } from '../console/types.js'
+import { clientFromEnv, DEFAULT_URL, seg } from './client.js'
+import { reportError } from './errors-out.js'
+
+export const ConsoleExitCode = { UserQuit: 0, AttachFailed: 1, Lost: 2 } as const
+
+export type ConsoleEscapeAction =
+  | { kind: 'data'; data: Buffer }
+  | { kind: 'quit' } | { kind: 'break' } | { kind: 'reopen' } | { kind: 'takeover' } | { kind: 'release' } | { kind: 'help' }
+
+const CTRL_E = 0x05
+const COMMANDS: Record<number, ConsoleEscapeAction['kind']> = {
+  0x2e: 'quit', // .
+  0x62: 'break', // b
+  0x6f: 'reopen', // o
+  0x66: 'takeover', // f
+  0x72: 'release', // r
+  0x3f: 'help', // ?
+}
+
+/**
+ * conserver's escape over raw input bytes: Ctrl-E, then `c`, then a command.
+ * Pure: feed() returns what to do, in order. A Ctrl-E not followed by `c` is
+ * passed on with the next byte; an unknown command shows the help.
+ */
+export class ConsoleEscapeParser {
+  private stage: 0 | 1 | 2 = 0
+
+  feed(input: Uint8Array): ConsoleEscapeAction[] {
+    const out: ConsoleEscapeAction[] = []
+    let data: number[] = []
+    const flush = () => {
+      if (data.length > 0) out.push({ kind: 'data', data: Buffer.from(data) })
+      data = []
+    }
+    for (const b of input) {
+      if (this.stage === 0) {
+        if (b === CTRL_E) this.stage = 1
+        else data.push(b)
+      } else if (this.stage === 1) {
+        if (b === 0x63 /* c */) this.stage = 2
+        else {
+          this.stage = b === CTRL_E ? 1 : 0
+          data.push(CTRL_E)
+          if (b !== CTRL_E) data.push(b)
+        }
+      } else {
+        this.stage = 0
+        flush()
+        const kind = COMMANDS[b] ?? 'help'
+        out.push({ kind } as ConsoleEscapeAction)
+        if (kind === 'quit') return out
+      }
+    }
+    flush()
+    return out
+  }
+}
+
+const HELP = [
+  'Escape sequences (Ctrl-E c, then):',
+  '  .  exit',
+  '  b  send a BREAK',
+  '  o  reopen the console (close and connect again)',
+  '  f  force read-write (take it over)',
+  '  r  release read-write',
+  '  ?  this message',
+].join('\r\n')
+
+const USAGE = 'usage: bmcvisor console NODE [--ro]   (BMCVISOR_URL, BMCVISOR_TOKEN; escape: Ctrl-E c .)'
+
+export interface ConsoleIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown }
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  env: NodeJS.ProcessEnv
+}
+
+/** The status line a control message deserves, or undefined. */
+export function statusLine(node: string, m: ServerMessage, me: number | undefined): string | undefined {
+  switch (m.type) {
+    case 'state':
+      return `[${node}: ${m.state}${m.reason !== undefined ? ` (${m.reason}${m.message !== undefined ? `: ${m.message}` : ''})` : ''}]`
+    case 'holder':
+      return m.holder === null ? '[read-write is free: Ctrl-E c f takes it]' : m.you ? '[read-write: you]' : `[read-only: ${m.holder.user} holds read-write; Ctrl-E c f takes it over]`
+    case 'clients':
+      return `[${m.count} client${m.count === 1 ? '' : 's'} attached]`
+    case 'replay':
+      return m.bytes === 0 ? undefined : `[replay: ${m.bytes} bytes${m.ageMs !== null ? `, last output ${Math.round(m.ageMs / 1000)} s ago` : ''}]`
+    case 'notice':
+      return `[${m.message}]`
+    case 'error':
+      return `[${m.code}: ${m.message}]`
+    case 'dropped':
+      return '[dropped: this terminal fell too far behind the console]'
+    case 'hello':
+      return me === undefined ? `[attached to ${node} (${m.mode === 'rw' ? 'read-write wanted' : 'read-only'}); Ctrl-E c ? for help]` : undefined
+  }
+}
+
+export async function consoleCommand(argv: string[], io: ConsoleIo): Promise<number> {
+  let node: string
+  let ro: boolean
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ro: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+    if (values.help === true) {
+      io.stdout.write(`${USAGE}\n`)
+      return 0
+    }
+    if (positionals.length !== 1) throw new ServiceError('VALIDATION_FAILED', USAGE, { details: { field: 'argv' } })
+    node = positionals[0]!
+    ro = values.ro === true
+  } catch (e) {
+    return reportError(e, io.stderr)
+  }
+  const token = io.env.BMCVISOR_TOKEN
+  if (token === undefined || token === '') return reportError(new ServiceError('UNAUTHORIZED', 'set BMCVISOR_TOKEN to an API token (bmcvisor token create --role operator)'), io.stderr)
+  const base = (io.env.BMCVISOR_URL ?? DEFAULT_URL).replace(/\/+$/, '')
+  const url = `${base.replace(/^http/, 'ws')}/api/v1/nodes/${seg(node)}/console/ws?replay=1${ro ? '&mode=ro' : ''}`
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: 16 * 1024 * 1024 })
+  // Frames that come in the same read as the upgrade answer are emitted before 'open' resolves here.
+  const early: [Buffer, boolean][] = []
+  const keep = (data: Buffer, isBinary: boolean) => early.push([data, isBinary])
+  ws.on('message', keep)
+  const attached = await new Promise<ServiceError | undefined>((resolve) => {
+    ws.once('open', () => resolve(undefined))
+    ws.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => {
+        let err: { code?: unknown; message?: unknown } | undefined
+        try {
+          err = (JSON.parse(body) as { error?: typeof err }).error
+        } catch {
+          // not our envelope
+        }
+        resolve(new ServiceError(isErrorCode(err?.code) ? err.code : 'INTERNAL', typeof err?.message === 'string' ? err.message : `HTTP ${res.statusCode}`))
+      })
+    })
+    ws.once('error', (e: Error & { code?: string }) => resolve(new ServiceError('WORKER_UNAVAILABLE', `cannot reach bmcvisor at ${base}: ${e.code ?? e.message}`)))
+  })
+  if (attached !== undefined) {
+    ws.on('error', () => undefined)
+    ws.terminate()
+    return reportError(attached, io.stderr) === 2 ? 2 : ConsoleExitCode.AttachFailed
+  }
+  ws.off('message', keep)
+  return run(node, ws, io, early)
+}
+
+function run(node: string, ws: WebSocket, io: ConsoleIo, early: [Buffer, boolean][]): Promise<number> {
+  const { stdin, stdout, stderr } = io
+  const raw = stdin.isTTY === true && typeof stdin.setRawMode === 'function'
+  if (raw) stdin.setRawMode!(true)
+  const parser = new ConsoleEscapeParser()
+  const status = (line: string) => stderr.write(`\r\n${line}\r\n`)
+  let me: number | undefined
+  const lastLine = new Map<string, string>()
+  return new Promise<number>((resolve) => {
+    let done = false
+    const finish = (code: number, why?: string) => {
+      if (done) return
+      done = true
+      stdin.off('data', onData)
+      stdin.off('end', onEnd)
+      stdin.pause()
+      if (raw) stdin.setRawMode!(false)
+      if (why !== undefined) status(why)
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000)
+      resolve(code)
+    }
+    const control = (m: object) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m))
+    }
+    const onData = (chunk: Buffer | string) => {
+      for (const a of parser.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
+        switch (a.kind) {
+          case 'data':
+            if (ws.readyState === ws.OPEN) ws.send(a.data, { binary: true })
+            break
+          case 'quit':
+            return finish(ConsoleExitCode.UserQuit, '[terminated bmcvisor console]')
+          case 'help':
+            status(HELP)
+            break
+          case 'break':
+            control({ type: 'break' })
+            break
+          case 'takeover':
+            control({ type: 'takeover' })
+            break
+          case 'release':
+            control({ type: 'release' })
+            break
+          case 'reopen':
+            status('[reopening the console]')
+            clientFromEnv(io.env).request('POST', `/nodes/${seg(node)}/console/reopen`).catch((e: { code?: string; message?: string }) => status(`[reopen failed: ${e.code ?? 'INTERNAL'}: ${e.message ?? ''}]`))
+            break
+        }
+      }
+    }
+    const onEnd = () => finish(ConsoleExitCode.UserQuit)
+    const onMessage = (data: Buffer, isBinary: boolean) => {
+      if (isBinary) {
+        stdout.write(data)
+        return
+      }
+      let m: ServerMessage
+      try {
+        m = JSON.parse(data.toString()) as ServerMessage
+      } catch {
+        return
+      }
+      const line = statusLine(node, m, me)
+      if (m.type === 'hello') me = m.client
+      // Say each kind of news once: the same state or holder twice in a row is not news.
+      if (line !== undefined && lastLine.get(m.type) !== line) {
+        lastLine.set(m.type, line)
+        status(line)
+      }
+    }
+    for (const [data, isBinary] of early) onMessage(data, isBinary)
+    ws.on('message', onMessage)
+    ws.on('close', (code, reason) => {
+      if (done) return
+      const why = reason.length > 0 ? reason.toString() : `code ${code}`
+      finish(ConsoleExitCode.Lost, `[connection to bmcvisor closed: ${why}]`)
+    })
+    ws.on('error', () => undefined) // 'close' follows with the reason
+    stdin.on('data', onData)
+    stdin.on('end', onEnd)
+    stdin.resume()
+  })
+}
