@@ -116,225 +116,251 @@ function sensorList(v: unknown): SensorLike[] {
 }
 
 export function wireSupervisor(metrics: Metrics, sup: SupervisorSource, opts: WireOptions = {}): MetricsWiring {
-  const { m } = metrics
-  const clock = opts.clock ?? Date.now
-  const nodes = new Map<string, Track>()
-  const timeoutMs = opts.pollTimeoutMs ?? 10_000
-  const concurrency = opts.pollConcurrency ?? 4
+  return new SupervisorMetrics(metrics, sup, opts)
+}
 
-  function track(node: string): Track {
-    let t = nodes.get(node)
-    if (t !== undefined) return t
-    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, handle: undefined, elu: undefined, sensors: new Map() }
-    nodes.set(node, t)
-    // Known label sets start at 0, so increase() sees a node's first restart,
-    // retransmit or console byte, and the fleet's rate() panels are never empty.
-    for (const reason of RESTART_REASONS) m.bmcvisor_worker_restarts_total.inc({ node, reason }, 0)
-    m.bmcvisor_ipmi_retransmits_total.inc({ node }, 0)
-    m.bmcvisor_ipmi_packets_dropped_total.inc({ node }, 0)
-    m.bmcvisor_stale_events_total.inc({ node }, 0)
-    for (const direction of DIRECTIONS) m.bmcvisor_console_bytes_total.inc({ node, direction }, 0)
-    setBmcUp(node, t, false)
-    power?.add(node)
-    sensorPoller?.add(node)
-    return t
+/** The listeners, per-node records and pollers of one wiring; one method per event. */
+class SupervisorMetrics implements MetricsWiring {
+  private readonly m: Metrics['m']
+  private readonly clock: () => number
+  private readonly nodes = new Map<string, Track>()
+  private readonly timeoutMs: number
+  private readonly power: Poller | undefined
+  private readonly sensorPoller: Poller | undefined
+  private readonly removeCollector: () => void
+
+  constructor(private readonly metrics: Metrics, private readonly sup: SupervisorSource, private readonly opts: WireOptions) {
+    this.m = metrics.m
+    this.clock = opts.clock ?? Date.now
+    this.timeoutMs = opts.pollTimeoutMs ?? 10_000
+    const concurrency = opts.pollConcurrency ?? 4
+    const eligible = (node: string) => this.nodes.get(node)?.bmcUp === true
+    const powerMs = opts.powerPollMs ?? 60_000
+    this.power = powerMs > 0 ? new Poller({ intervalMs: powerMs, concurrency, eligible, poll: (n) => this.pollPower(n) }) : undefined
+    this.sensorPoller = opts.sensors !== undefined
+      ? new Poller({ intervalMs: opts.sensors.intervalMs ?? 60_000, concurrency, eligible, poll: (n) => this.pollSensors(n) })
+      : undefined
+    // Nodes supervised before wiring: their current state, then the events.
+    for (const st of sup.status()) {
+      this.onWorkerState(st.node, st.state)
+      if (st.session !== null) this.onSession(st.node, st.session)
+      if (st.console !== null) this.onConsole(st.node, st.console)
+    }
+    sup.on('worker:state', this.onWorkerState)
+    sup.on('worker:exited', this.onExited)
+    sup.on('session:state', this.onSession)
+    sup.on('console:state', this.onConsole)
+    sup.on('command:done', this.onCommand)
+    sup.on('stats', this.onStats)
+    sup.on('escalate', this.onEscalate)
+    this.removeCollector = metrics.onCollect(() => this.collect())
+    this.power?.start()
+    this.sensorPoller?.start()
   }
 
-  function setBmcUp(node: string, t: Track, up: boolean): void {
-    if (t.bmcUp === up) return
-    t.bmcUp = up
-    m.bmcvisor_bmc_up.set({ node }, up ? 1 : 0)
-    m.bmcvisor_bmc_last_change_timestamp_seconds.set({ node }, clock() / 1000)
-    if (up) {
-      setReason(m.bmcvisor_bmc_failure_reason, node, t.bmcReason, undefined)
-      t.bmcReason = undefined
-      power?.soon(node)
-      sensorPoller?.soon(node)
-    } else {
-      // Unknown while the BMC is down: no series rather than a stale value.
-      m.bmcvisor_chassis_power_state.remove({ node })
-      clearSensors(node, t)
+  polls(): { power: number; sensors: number } {
+    return { power: this.power?.started ?? 0, sensors: this.sensorPoller?.started ?? 0 }
+  }
+
+  close(): void {
+    this.sup.off('worker:state', this.onWorkerState)
+    this.sup.off('worker:exited', this.onExited)
+    this.sup.off('session:state', this.onSession)
+    this.sup.off('console:state', this.onConsole)
+    this.sup.off('command:done', this.onCommand)
+    this.sup.off('stats', this.onStats)
+    this.sup.off('escalate', this.onEscalate)
+    this.removeCollector()
+    this.power?.stop()
+    this.sensorPoller?.stop()
+  }
+
+  // --- events ---
+
+  private readonly onWorkerState: Listener<'worker:state'> = (node, state) => {
+    this.track(node)
+    for (const s of WORKER_STATES) this.m.bmcvisor_worker_state.set({ node, state: s }, s === state ? 1 : 0)
+    this.m.bmcvisor_worker_up.set({ node }, state === 'running' ? 1 : 0)
+  }
+
+  private readonly onExited: Listener<'worker:exited'> = (node, info) => {
+    const t = this.track(node)
+    if (info.reason !== 'stopped') this.m.bmcvisor_worker_restarts_total.inc({ node, reason: bounded(RESTART_REASONS, info.reason, 'crash') })
+    // The thread's session and console went with it.
+    this.setBmcUp(node, t, false)
+    if (t.consoleUp !== undefined) this.setConsole(node, t, 'disconnected', undefined)
+    t.handle = undefined
+    this.m.bmcvisor_worker_event_loop_utilization.remove({ node })
+    this.m.bmcvisor_worker_heap_used_bytes.remove({ node })
+  }
+
+  private readonly onSession: Listener<'session:state'> = (node, msg) => {
+    const t = this.track(node)
+    const up = msg.state === 'connected'
+    this.setBmcUp(node, t, up)
+    if (!up && (msg.state === 'error' || msg.state === 'disconnected') && msg.reason !== undefined) {
+      const reason = bounded(FAILURE_REASONS, msg.reason, 'other')
+      this.m.bmcvisor_session_failures_total.inc({ node, reason })
+      this.setReason(this.m.bmcvisor_bmc_failure_reason, node, t.bmcReason, reason)
+      t.bmcReason = reason
     }
   }
 
-  function setReason(g: Metrics['m']['bmcvisor_bmc_failure_reason'], node: string, old: string | undefined, reason: string | undefined): void {
+  private readonly onConsole: Listener<'console:state'> = (node, msg) => this.setConsole(node, this.track(node), msg.state, msg.reason)
+
+  private readonly onCommand: Listener<'command:done'> = (node, msg) => {
+    this.track(node)
+    const command = bounded(COMMANDS, msg.op, 'other')
+    this.m.bmcvisor_commands_total.inc({ node, command, outcome: msg.ok ? 'ok' : 'error' })
+    if (Number.isFinite(msg.durationMs) && msg.durationMs >= 0) this.m.bmcvisor_command_duration_seconds.observe({ node, command }, msg.durationMs / 1000)
+    if (!msg.ok) this.m.bmcvisor_command_errors_total.inc({ node, command, code: isErrorCode(msg.code) ? msg.code : 'INTERNAL' })
+  }
+
+  private readonly onStats: Listener<'stats'> = (node, d) => {
+    this.track(node)
+    const add = (c: { inc(labels: Record<string, string>, n: number): void }, labels: Record<string, string>, n: number) => {
+      if (Number.isFinite(n) && n > 0) c.inc(labels, n)
+    }
+    add(this.m.bmcvisor_ipmi_retransmits_total, { node }, d.retransmits)
+    add(this.m.bmcvisor_ipmi_packets_dropped_total, { node }, d.droppedPackets)
+    add(this.m.bmcvisor_stale_events_total, { node }, d.staleEvents)
+    add(this.m.bmcvisor_console_bytes_total, { node, direction: 'in' }, d.solBytesIn)
+    add(this.m.bmcvisor_console_bytes_total, { node, direction: 'out' }, d.solBytesOut)
+  }
+
+  private readonly onEscalate: Listener<'escalate'> = () => this.m.bmcvisor_supervisor_escalations_total.inc()
+
+  // --- per-node records ---
+
+  private track(node: string): Track {
+    let t = this.nodes.get(node)
+    if (t !== undefined) return t
+    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, handle: undefined, elu: undefined, sensors: new Map() }
+    this.nodes.set(node, t)
+    // Known label sets start at 0, so increase() sees a node's first restart,
+    // retransmit or console byte, and the fleet's rate() panels are never empty.
+    for (const reason of RESTART_REASONS) this.m.bmcvisor_worker_restarts_total.inc({ node, reason }, 0)
+    this.m.bmcvisor_ipmi_retransmits_total.inc({ node }, 0)
+    this.m.bmcvisor_ipmi_packets_dropped_total.inc({ node }, 0)
+    this.m.bmcvisor_stale_events_total.inc({ node }, 0)
+    for (const direction of DIRECTIONS) this.m.bmcvisor_console_bytes_total.inc({ node, direction }, 0)
+    this.setBmcUp(node, t, false)
+    this.power?.add(node)
+    this.sensorPoller?.add(node)
+    return t
+  }
+
+  private setBmcUp(node: string, t: Track, up: boolean): void {
+    if (t.bmcUp === up) return
+    t.bmcUp = up
+    this.m.bmcvisor_bmc_up.set({ node }, up ? 1 : 0)
+    this.m.bmcvisor_bmc_last_change_timestamp_seconds.set({ node }, this.clock() / 1000)
+    if (up) {
+      this.setReason(this.m.bmcvisor_bmc_failure_reason, node, t.bmcReason, undefined)
+      t.bmcReason = undefined
+      this.power?.soon(node)
+      this.sensorPoller?.soon(node)
+    } else {
+      // Unknown while the BMC is down: no series rather than a stale value.
+      this.m.bmcvisor_chassis_power_state.remove({ node })
+      this.clearSensors(node, t)
+    }
+  }
+
+  private setReason(g: Metrics['m']['bmcvisor_bmc_failure_reason'], node: string, old: string | undefined, reason: string | undefined): void {
     if (old !== undefined && old !== reason) g.remove({ node, reason: old })
     if (reason !== undefined) g.set({ node, reason }, 1)
   }
 
-  function setConsole(node: string, t: Track, state: string, rawReason: string | undefined): void {
+  private setConsole(node: string, t: Track, state: string, rawReason: string | undefined): void {
     const s = bounded(CONNECTION_STATES, state, 'error')
-    for (const x of CONNECTION_STATES) m.bmcvisor_console_state.set({ node, state: x }, x === s ? 1 : 0)
+    for (const x of CONNECTION_STATES) this.m.bmcvisor_console_state.set({ node, state: x }, x === s ? 1 : 0)
     const up = s === 'connected'
     if (t.consoleUp !== up) {
       t.consoleUp = up
-      m.bmcvisor_console_last_change_timestamp_seconds.set({ node }, clock() / 1000)
+      this.m.bmcvisor_console_last_change_timestamp_seconds.set({ node }, this.clock() / 1000)
     }
     if (up) {
-      setReason(m.bmcvisor_console_failure_reason, node, t.consoleReason, undefined)
+      this.setReason(this.m.bmcvisor_console_failure_reason, node, t.consoleReason, undefined)
       t.consoleReason = undefined
     } else if ((s === 'error' || s === 'disconnected') && rawReason !== undefined) {
       const reason = bounded(FAILURE_REASONS, rawReason, 'other')
-      m.bmcvisor_console_failures_total.inc({ node, reason })
-      setReason(m.bmcvisor_console_failure_reason, node, t.consoleReason, reason)
+      this.m.bmcvisor_console_failures_total.inc({ node, reason })
+      this.setReason(this.m.bmcvisor_console_failure_reason, node, t.consoleReason, reason)
       t.consoleReason = reason
     }
   }
 
-  function clearSensors(node: string, t: Track, keep?: Set<string>): void {
+  private clearSensors(node: string, t: Track, keep?: Set<string>): void {
     for (const [key, labels] of t.sensors) {
       if (keep?.has(key)) continue
-      m.bmcvisor_sensor_value.remove({ node, ...labels })
-      m.bmcvisor_sensor_state.remove({ node, ...labels })
+      this.m.bmcvisor_sensor_value.remove({ node, ...labels })
+      this.m.bmcvisor_sensor_state.remove({ node, ...labels })
       t.sensors.delete(key)
     }
   }
 
-  const onWorkerState: Listener<'worker:state'> = (node, state) => {
-    track(node)
-    for (const s of WORKER_STATES) m.bmcvisor_worker_state.set({ node, state: s }, s === state ? 1 : 0)
-    m.bmcvisor_worker_up.set({ node }, state === 'running' ? 1 : 0)
+  // --- polls ---
+
+  private async pollPower(node: string): Promise<void> {
+    const v = await this.sup.run(node, 'power.status', {}, { timeoutMs: this.timeoutMs })
+    const state = (v as { state?: unknown } | null)?.state
+    if (this.nodes.get(node)?.bmcUp === true && (state === 'on' || state === 'off')) this.m.bmcvisor_chassis_power_state.set({ node }, state === 'on' ? 1 : 0)
   }
-  const onExited: Listener<'worker:exited'> = (node, info) => {
-    const t = track(node)
-    if (info.reason !== 'stopped') m.bmcvisor_worker_restarts_total.inc({ node, reason: bounded(RESTART_REASONS, info.reason, 'crash') })
-    // The thread's session and console went with it.
-    setBmcUp(node, t, false)
-    if (t.consoleUp !== undefined) setConsole(node, t, 'disconnected', undefined)
-    t.handle = undefined
-    m.bmcvisor_worker_event_loop_utilization.remove({ node })
-    m.bmcvisor_worker_heap_used_bytes.remove({ node })
-  }
-  const onSession: Listener<'session:state'> = (node, msg) => {
-    const t = track(node)
-    const up = msg.state === 'connected'
-    setBmcUp(node, t, up)
-    if (!up && (msg.state === 'error' || msg.state === 'disconnected') && msg.reason !== undefined) {
-      const reason = bounded(FAILURE_REASONS, msg.reason, 'other')
-      m.bmcvisor_session_failures_total.inc({ node, reason })
-      setReason(m.bmcvisor_bmc_failure_reason, node, t.bmcReason, reason)
-      t.bmcReason = reason
+
+  private async pollSensors(node: string): Promise<void> {
+    const read = this.opts.sensors?.read
+    const readings = read !== undefined ? await read(node) : sensorList(await this.sup.run(node, 'sensors.list', {}, { timeoutMs: this.timeoutMs }))
+    const t = this.nodes.get(node)
+    if (t === undefined || t.bmcUp !== true) return
+    const seen = new Set<string>()
+    for (const r of readings) {
+      if (seen.size >= MAX_SENSORS_PER_NODE) break
+      const labels = { sensor: sensorLabel(r.name, 16), type: sensorLabel(r.sensorType, 32) }
+      const key = `${labels.sensor}\u0000${labels.type}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      t.sensors.set(key, labels)
+      if (r.value !== null && Number.isFinite(r.value)) this.m.bmcvisor_sensor_value.set({ node, ...labels }, r.value)
+      else this.m.bmcvisor_sensor_value.remove({ node, ...labels })
+      const state = HEALTH_STATE[r.health]
+      if (state !== undefined) this.m.bmcvisor_sensor_state.set({ node, ...labels }, state)
+      else this.m.bmcvisor_sensor_state.remove({ node, ...labels })
     }
+    this.clearSensors(node, t, seen)
   }
-  const onConsole: Listener<'console:state'> = (node, msg) => setConsole(node, track(node), msg.state, msg.reason)
-  const onCommand: Listener<'command:done'> = (node, msg) => {
-    track(node)
-    const command = bounded(COMMANDS, msg.op, 'other')
-    m.bmcvisor_commands_total.inc({ node, command, outcome: msg.ok ? 'ok' : 'error' })
-    if (Number.isFinite(msg.durationMs) && msg.durationMs >= 0) m.bmcvisor_command_duration_seconds.observe({ node, command }, msg.durationMs / 1000)
-    if (!msg.ok) m.bmcvisor_command_errors_total.inc({ node, command, code: isErrorCode(msg.code) ? msg.code : 'INTERNAL' })
-  }
-  const add = (c: { inc(labels: Record<string, string>, n: number): void }, labels: Record<string, string>, n: number) => {
-    if (Number.isFinite(n) && n > 0) c.inc(labels, n)
-  }
-  const onStats: Listener<'stats'> = (node, d) => {
-    track(node)
-    add(m.bmcvisor_ipmi_retransmits_total, { node }, d.retransmits)
-    add(m.bmcvisor_ipmi_packets_dropped_total, { node }, d.droppedPackets)
-    add(m.bmcvisor_stale_events_total, { node }, d.staleEvents)
-    add(m.bmcvisor_console_bytes_total, { node, direction: 'in' }, d.solBytesIn)
-    add(m.bmcvisor_console_bytes_total, { node, direction: 'out' }, d.solBytesOut)
-  }
-  const onEscalate: Listener<'escalate'> = () => m.bmcvisor_supervisor_escalations_total.inc()
 
-  const eligible = (node: string) => nodes.get(node)?.bmcUp === true
-  const power = (opts.powerPollMs ?? 60_000) > 0
-    ? new Poller({
-      intervalMs: opts.powerPollMs ?? 60_000, concurrency, eligible,
-      poll: async (node) => {
-        const v = await sup.run(node, 'power.status', {}, { timeoutMs })
-        const state = (v as { state?: unknown } | null)?.state
-        if (nodes.get(node)?.bmcUp === true && (state === 'on' || state === 'off')) m.bmcvisor_chassis_power_state.set({ node }, state === 'on' ? 1 : 0)
-      },
-    })
-    : undefined
-  const sensors = opts.sensors
-  const sensorPoller = sensors !== undefined
-    ? new Poller({
-      intervalMs: sensors.intervalMs ?? 60_000, concurrency, eligible,
-      poll: async (node) => {
-        const readings = sensors.read !== undefined ? await sensors.read(node) : sensorList(await sup.run(node, 'sensors.list', {}, { timeoutMs }))
-        const t = nodes.get(node)
-        if (t === undefined || t.bmcUp !== true) return
-        const seen = new Set<string>()
-        for (const r of readings) {
-          if (seen.size >= MAX_SENSORS_PER_NODE) break
-          const labels = { sensor: sensorLabel(r.name, 16), type: sensorLabel(r.sensorType, 32) }
-          const key = `${labels.sensor}\u0000${labels.type}`
-          if (seen.has(key)) continue
-          seen.add(key)
-          t.sensors.set(key, labels)
-          if (r.value !== null && Number.isFinite(r.value)) m.bmcvisor_sensor_value.set({ node, ...labels }, r.value)
-          else m.bmcvisor_sensor_value.remove({ node, ...labels })
-          const state = HEALTH_STATE[r.health]
-          if (state !== undefined) m.bmcvisor_sensor_state.set({ node, ...labels }, state)
-          else m.bmcvisor_sensor_state.remove({ node, ...labels })
-        }
-        clearSensors(node, t, seen)
-      },
-    })
-    : undefined
+  // --- scrape time: worker samples, console clients, and nodes that left the fleet ---
 
-  // Scrape time: worker samples, console clients, and nodes that left the fleet.
-  const collect = () => {
+  private collect(): void {
     const present = new Set<string>()
-    for (const st of sup.status()) {
+    for (const st of this.sup.status()) {
       present.add(st.node)
-      const t = track(st.node)
-      const h = sup.handleOf(st.node)
-      if (h !== t.handle) {
-        t.handle = h
-        t.elu = undefined
-      }
-      const now = h?.eventLoopUtilization()
-      if (h !== undefined && now !== undefined) {
-        const busy = t.elu === undefined ? now.utilization : (now.active - t.elu.active) / Math.max(1e-9, now.active + now.idle - t.elu.active - t.elu.idle)
-        t.elu = { idle: now.idle, active: now.active }
-        if (Number.isFinite(busy)) m.bmcvisor_worker_event_loop_utilization.set({ node: st.node }, Math.min(1, Math.max(0, busy)))
-        if (h.heapUsedBytes > 0) m.bmcvisor_worker_heap_used_bytes.set({ node: st.node }, h.heapUsedBytes)
-      }
-      const clients = opts.consoleClients?.(st.node)
-      if (clients !== undefined && Number.isFinite(clients)) m.bmcvisor_console_clients.set({ node: st.node }, clients)
+      this.sampleWorker(st.node, this.track(st.node))
+      const clients = this.opts.consoleClients?.(st.node)
+      if (clients !== undefined && Number.isFinite(clients)) this.m.bmcvisor_console_clients.set({ node: st.node }, clients)
     }
-    for (const node of [...nodes.keys()]) {
+    for (const node of [...this.nodes.keys()]) {
       if (present.has(node)) continue
-      nodes.delete(node)
-      power?.remove(node)
-      sensorPoller?.remove(node)
-      void metrics.forgetNode(node)
+      this.nodes.delete(node)
+      this.power?.remove(node)
+      this.sensorPoller?.remove(node)
+      void this.metrics.forgetNode(node)
     }
   }
 
-  // Nodes supervised before wiring: their current state, then the events.
-  for (const st of sup.status()) {
-    onWorkerState(st.node, st.state)
-    if (st.session !== null) onSession(st.node, st.session)
-    if (st.console !== null) onConsole(st.node, st.console)
-  }
-  sup.on('worker:state', onWorkerState)
-  sup.on('worker:exited', onExited)
-  sup.on('session:state', onSession)
-  sup.on('console:state', onConsole)
-  sup.on('command:done', onCommand)
-  sup.on('stats', onStats)
-  sup.on('escalate', onEscalate)
-  const removeCollector = metrics.onCollect(collect)
-  power?.start()
-  sensorPoller?.start()
-
-  return {
-    polls: () => ({ power: power?.started ?? 0, sensors: sensorPoller?.started ?? 0 }),
-    close() {
-      sup.off('worker:state', onWorkerState)
-      sup.off('worker:exited', onExited)
-      sup.off('session:state', onSession)
-      sup.off('console:state', onConsole)
-      sup.off('command:done', onCommand)
-      sup.off('stats', onStats)
-      sup.off('escalate', onEscalate)
-      removeCollector()
-      power?.stop()
-      sensorPoller?.stop()
-    },
+  /** Event-loop utilisation since the previous scrape (or since the thread started), and heap. */
+  private sampleWorker(node: string, t: Track): void {
+    const h = this.sup.handleOf(node)
+    if (h !== t.handle) {
+      t.handle = h
+      t.elu = undefined
+    }
+    const now = h?.eventLoopUtilization()
+    if (h === undefined || now === undefined) return
+    const busy = t.elu === undefined ? now.utilization : (now.active - t.elu.active) / Math.max(1e-9, now.active + now.idle - t.elu.active - t.elu.idle)
+    t.elu = { idle: now.idle, active: now.active }
+    if (Number.isFinite(busy)) this.m.bmcvisor_worker_event_loop_utilization.set({ node }, Math.min(1, Math.max(0, busy)))
+    if (h.heapUsedBytes > 0) this.m.bmcvisor_worker_heap_used_bytes.set({ node }, h.heapUsedBytes)
   }
 }
