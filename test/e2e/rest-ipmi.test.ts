@@ -92,6 +92,19 @@ describe('REST end to end with ipmi_sim', { skip: !ipmiSimAvailable() && process
     await api('PUT', `/noderange/${encodeURIComponent('e[1-2]')}/power`, { state: 'on' })
   })
 
+  it('a PATCH of the BMC address reaches the worker: a bad port fails, the good one heals, one watcher throughout', async () => {
+    const good = sims[1]!.port
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await api('PATCH', '/nodes/e2', { bmc: { port: 1 } })).status, 200)
+      const bad = await api('GET', '/nodes/e2/power?timeoutMs=1000')
+      assert.equal(JSON.parse(bad.text).error.code, 'BMC_UNREACHABLE', bad.text)
+      assert.equal((await api('PATCH', '/nodes/e2', { bmc: { port: good } })).status, 200)
+      await waitUntil(async () => (await api('GET', '/nodes/e2/power')).status === 200, { timeoutMs: 15_000, intervalMs: 100, what: 'e2 healed' })
+    }
+    const res = await server.supervisor.run('e2', 'worker.resources') as { watchers: number }
+    assert.equal(res.watchers, 1)
+  })
+
   it('a dead BMC answers BMC_UNREACHABLE at its own deadline; the other four answer at once', async () => {
     sims[2]!.kill() // e3
     await sims[2]!.waitForExit()
