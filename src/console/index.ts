@@ -1,5 +1,5 @@
 export { ConsoleManager, type ConsoleManagerEvents, type ConsoleManagerOptions, type ConsoleEventSource, type ConsoleTotals } from './manager.js'
-export { ConsoleSession, SLOW_CLIENT_CLOSE_CODE, type AttachOptions, type ConsoleClientHandle } from './session.js'
+export { ConsoleSession } from './session.js'
 export { ConsoleLog, type ConsoleLogOptions, type JournalEvent } from './console-log.js'
 export { ReplayBuffer } from './replay-buffer.js'
 export { bmcConsoleFields, type BmcConsoleFields } from './bmc-fields.js'

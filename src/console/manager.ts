@@ -14,9 +14,9 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { ServiceError } from '../errors.js'
 import { ConsoleLog, type ConsoleLogOptions } from './console-log.js'
-import { ConsoleSession, type AttachOptions, type ConsoleClientHandle } from './session.js'
+import { ConsoleSession } from './session.js'
 import {
-  CONSOLE_STATES, LOGGING_MODES, systemConsoleClock, type ClientSink, type ConsoleClock, type ConsolePort, type ConsoleReason,
+  CONSOLE_STATES, LOGGING_MODES, systemConsoleClock, type AttachOptions, type ClientSink, type ConsoleClientHandle, type ConsoleClock, type ConsolePort, type ConsoleReason,
   type ConsoleState, type ConsoleStatus, type NodeConsoleConfig, type WorkerConsoleState,
 } from './types.js'
 

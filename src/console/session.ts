@@ -20,7 +20,7 @@ import { ServiceError } from '../errors.js'
 import type { ConsoleLog } from './console-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
 import {
-  isOnDemand, systemConsoleClock, type ClientInfo, type ClientMode, type ClientSink, type ConsoleClock, type ConsolePort,
+  isOnDemand, SLOW_CLIENT_CLOSE_CODE, systemConsoleClock, type AttachOptions, type ClientInfo, type ConsoleClientHandle, type ConsoleSessionEvents, type ClientSink, type ConsoleClock, type ConsolePort,
   type ConsoleReason, type ConsoleState, type ConsoleStatus, type HolderInfo, type LoggingMode, type NodeConsoleConfig, type ServerMessage,
   type WorkerConsoleState,
 } from './types.js'
@@ -36,38 +36,18 @@ export interface ConsoleSessionOptions {
   /** Nodes in the fleet, for the reconnect policy. */
   fleetSize?: () => number
   clock?: ConsoleClock
-}
-
-export interface AttachOptions {
-  mode: ClientMode
-  replay: boolean
-  user: string
-  canWrite: boolean
-}
-
-export interface ConsoleSessionEvents {
-  state: [state: ConsoleState, reason: ConsoleReason | undefined]
-  clients: [count: number]
-  dropped: [client: number, why: 'slow']
-}
-
-/** What a transport holds for one attached client. */
-export interface ConsoleClientHandle {
-  readonly id: number
-  input(data: Uint8Array): void
-  sendBreak(): void
-  takeover(): void
-  release(): void
-  reopen(): Promise<void>
-  detach(why?: string): void
+  /**
+   * Runs the fan-out of what arrived in one event-loop turn (default
+   * setImmediate: all console messages already queued become one frame per
+   * client). Tests pass `(fn) => fn()` for synchronous delivery.
+   */
+  defer?: (fn: () => void) => void
 }
 
 interface Client extends ClientInfo {
   sink: ClientSink
   toldReadOnly: boolean
 }
-
-export const SLOW_CLIENT_CLOSE_CODE = 4001
 
 export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   readonly node: string
@@ -90,6 +70,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private demandSent: boolean | undefined
   private workerRunning = false
   private closed = false
+  private pendingOut: Uint8Array[] = []
+  private outScheduled = false
+  private readonly defer: (fn: () => void) => void
   bytesIn = 0
   bytesOut = 0
 
@@ -103,6 +86,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.maxClientBufferBytes = o.maxClientBufferBytes ?? 1024 * 1024
     this.fleetSize = o.fleetSize ?? (() => 1)
     this.buffer = new ReplayBuffer(o.replayBytes ?? 64 * 1024)
+    this.defer = o.defer ?? ((fn) => setImmediate(fn))
     this.since = this.clock.now()
     this.applyLogging()
   }
@@ -138,8 +122,23 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.bytesIn += data.length
     if (this.logging !== 'none') this.buffer.append(data, this.clock.now())
     this.log?.append(data)
+    if (this.clients.size === 0) return
+    this.pendingOut.push(data)
+    if (!this.outScheduled) {
+      this.outScheduled = true
+      this.defer(() => this.flushOut())
+    }
+  }
+
+  /** Sends what is pending to every client, as one frame; control messages flush first, so order holds. */
+  private flushOut(): void {
+    this.outScheduled = false
+    if (this.pendingOut.length === 0) return
+    const chunks = this.pendingOut
+    this.pendingOut = []
+    const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     for (const c of [...this.clients.values()]) {
-      c.sink.data(data)
+      c.sink.data(frame)
       if (c.sink.bufferedBytes > this.maxClientBufferBytes) this.dropSlow(c)
     }
   }
@@ -176,6 +175,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
 
   attach(sink: ClientSink, o: AttachOptions): ConsoleClientHandle {
     if (this.closed) throw new ServiceError('NODE_NOT_FOUND', `console ${this.node} is closed`)
+    // Bytes still pending go to the clients that exist; the new one gets them in its replay.
+    this.flushOut()
     const id = this.nextClientId++
     const c: Client = { id, user: o.user, mode: o.mode, canWrite: o.canWrite, since: new Date(this.clock.now()).toISOString(), sink, toldReadOnly: false }
     this.clients.set(id, c)
@@ -312,6 +313,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   /** Removes the console: clients are told (1001) and the log is flushed and closed. */
   async close(reason = 'console removed'): Promise<void> {
     if (this.closed) return
+    this.flushOut()
     this.closed = true
     for (const c of [...this.clients.values()]) {
       c.sink.control({ type: 'notice', message: reason })
@@ -347,6 +349,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
 
   private setState(state: ConsoleState, reason: ConsoleReason | undefined, message: string | undefined): void {
     if (this.closed) return
+    this.flushOut()
     const prev = this._state
     if (prev === state && this.reason === reason) return
     this._state = state
@@ -373,12 +376,14 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   }
 
   private broadcastClients(): void {
+    this.flushOut()
     const clients = this.status().clients
     for (const c of this.clients.values()) c.sink.control({ type: 'clients', count: clients.length, clients })
     this.emit('clients', clients.length)
   }
 
   private broadcastHolder(): void {
+    this.flushOut()
     const h = this.holder
     for (const c of this.clients.values()) {
       c.toldReadOnly = false

@@ -118,6 +118,33 @@ export interface ConsoleStatus {
   log: { path: string; bytes: number } | null
 }
 
+export interface AttachOptions {
+  mode: ClientMode
+  replay: boolean
+  user: string
+  canWrite: boolean
+}
+
+export interface ConsoleSessionEvents {
+  state: [state: ConsoleState, reason: ConsoleReason | undefined]
+  clients: [count: number]
+  dropped: [client: number, why: 'slow']
+}
+
+/** What a transport holds for one attached client. */
+export interface ConsoleClientHandle {
+  readonly id: number
+  input(data: Uint8Array): void
+  sendBreak(): void
+  takeover(): void
+  release(): void
+  reopen(): Promise<void>
+  detach(why?: string): void
+}
+
+/** WebSocket close code for a client dropped for falling too far behind. */
+export const SLOW_CLIENT_CLOSE_CODE = 4001
+
 /** Injected time, so tests step it by hand. */
 export interface ConsoleClock {
   now(): number

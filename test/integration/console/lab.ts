@@ -54,7 +54,7 @@ export async function startConsoleLab(nodes: LabNode[], manager: Omit<ConsoleMan
   }
   const store = openStore({ dataDir })
   const logger = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) })
-  const app = await buildApp({ supervisor: sup, store, logger, plugins: [consolePlugin(consoles, { heartbeatMs: 5000 })] })
+  const app = await buildApp({ supervisor: sup, store, logger, plugins: [consolePlugin(consoles, { heartbeatMs: 120_000 })] })
   const tokens = {} as Record<Role, string>
   for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = store.tokens.create({ name: `lab-${role}`, role }).token
   const base = await app.listen({ host: '127.0.0.1', port: 0 })

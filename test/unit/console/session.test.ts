@@ -12,7 +12,7 @@ const bytes = (s: string) => Buffer.from(s, 'latin1')
 function make(config: NodeConsoleConfig = {}, o: { maxClientBufferBytes?: number; replayBytes?: number } = {}) {
   const port = new FakePort()
   const clock = new FakeClock()
-  const s = new ConsoleSession({ node: 'n1', config, port, clock, ...o })
+  const s = new ConsoleSession({ node: 'n1', config, port, clock, defer: (fn) => fn(), ...o })
   s.handleWorkerState('running')
   return { port, clock, s }
 }
@@ -59,6 +59,25 @@ describe('ConsoleSession', () => {
     s.handleData(bytes('x'))
     assert.equal(noReplay.text(), 'x')
     assert.equal(s.status().bytesIn, 14)
+  })
+
+  it('coalesces what arrives in one turn into one frame per client, in order with control messages, and a newcomer gets pending bytes once', () => {
+    const queued: (() => void)[] = []
+    const port = new FakePort()
+    const s = new ConsoleSession({ node: 'n1', config: {}, port, clock: new FakeClock(), defer: (fn) => queued.push(fn) })
+    const a = new FakeSink()
+    s.attach(a, ro)
+    s.handleData(bytes('ab'))
+    s.handleData(bytes('cd'))
+    const b = new FakeSink()
+    s.attach(b, ro) // flushes 'abcd' to a first; b gets it as replay
+    s.handleData(bytes('ef'))
+    s.handleState({ state: 'connected' }) // flushes 'ef' before the state message
+    for (const fn of queued.splice(0)) fn()
+    assert.deepEqual(a.bytes.map((x) => Buffer.from(x).toString()), ['abcd', 'ef'])
+    assert.deepEqual(b.bytes.map((x) => Buffer.from(x).toString()), ['abcd', 'ef'])
+    const i = a.messages.findIndex((m) => m.type === 'state' && m.state === 'connected')
+    assert.ok(i > 0)
   })
 
   it('replays only the configured tail', () => {
