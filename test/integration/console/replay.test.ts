@@ -113,7 +113,19 @@ describe('console replay', { timeout: 240_000 }, () => {
     const late = await TestClient.open(lab.wsUrl(node, 'replay=1&mode=ro'), lab.tokens.viewer)
     await late.until(() => late.replay !== undefined, 10_000, 'replay')
     assert.ok(log.endsWith(late.replay!.toString('latin1')))
+    // The last client leaving closes an on-demand console again.
     c.close()
     late.close()
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (s.state !== 'unconnected' || s.clientCount !== 0) return
+        s.off('state', check)
+        resolve()
+      }
+      s.on('state', check)
+      check()
+    })
+    assert.equal(s.status().wanted, false)
+    assert.equal(s.status().reason, null, 'closed on demand is not an error')
   })
 })
