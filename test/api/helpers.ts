@@ -30,6 +30,16 @@ export const DEFAULT_ANSWERS: Partial<Record<OpName, Answer>> = {
   'mc.reset': () => ({ reset: true, answered: true }),
   'users.list': () => [{ id: 2, name: 'admin', enabled: true, privilege: 'administrator', ipmiMessaging: true, linkAuth: true, callbackOnly: false, channel: 14 }],
   'users.set': (a) => ({ id: (a as { id: number }).id, changed: Object.keys(a as object).filter((k) => k !== 'id') }),
+  'sensors.list': (a) => ({
+    sensors: [{ name: 'CPU Temp', sensorNumber: 1, sensorType: 'Temperature', entity: '3.1', value: 45, unit: 'degrees C', status: 'ok', health: 'ok', assertedStates: [], raw: 45 }]
+      .filter((x) => (a as { type?: string }).type === undefined || x.sensorType === (a as { type?: string }).type),
+    health: { status: 'ok', sensors: 1, counts: { ok: 1, warning: 0, critical: 0, failed: 0, unknown: 0 }, problems: [] },
+    sdrCached: false,
+  }),
+  health: () => ({ status: 'ok', sensors: 1, counts: { ok: 1, warning: 0, critical: 0, failed: 0, unknown: 0 }, problems: [] }),
+  inventory: () => [{ fruId: 0, name: 'Builtin FRU Device', inventory: { board: { manufacturer: 'Acme' } } }],
+  'events.list': () => ({ info: { entries: 1 }, entries: [{ id: 1, text: 'Temperature #0x01 | Upper Critical going high' }] }),
+  'events.clear': () => ({ cleared: true, entriesBefore: 1 }),
 }
 
 export class FakeSupervisor implements SupervisorPort {

@@ -40,6 +40,11 @@ for (const prefix of ['/api/v1/nodes/:node', '/api/v1/noderange/:expr']) {
     [`POST ${prefix}/bmc/reset`]: 'operator',
     [`GET ${prefix}/bmc/users`]: 'admin',
     [`PUT ${prefix}/bmc/users/:uid`]: 'admin',
+    [`GET ${prefix}/sensors`]: 'viewer',
+    [`GET ${prefix}/health`]: 'viewer',
+    [`GET ${prefix}/inventory`]: 'viewer',
+    [`GET ${prefix}/events`]: 'viewer',
+    [`DELETE ${prefix}/events`]: 'operator',
   })
 }
 

@@ -18,11 +18,12 @@ import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
 import { callNode, fanOut, type NodeResult } from '../fanout.js'
 import { expandNoderange } from '../noderange.js'
+import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from './hardware-schemas.js'
 import { BMC_USER_VALUE, BOOT_DEVICES, BootBody, bootValue, IdentifyBody, identifyArgs, MC_INFO_VALUE, POWER_STATES, PowerBody, UserBody, userArgs } from './command-schemas.js'
 import { ErrorBody, NodeName, withErrors } from '../schemas.js'
 
 interface CommandDef {
-  method: 'GET' | 'PUT' | 'POST'
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE'
   path: string
   op: OpName
   role: Role
@@ -31,7 +32,9 @@ interface CommandDef {
   value: TSchema
   body?: TSchema
   extraParams?: Record<string, TSchema>
-  args?: (body: Record<string, unknown>, params: Record<string, string>) => unknown
+  /** Query parameters besides timeoutMs. */
+  query?: Record<string, TSchema>
+  args?: (body: Record<string, unknown>, params: Record<string, string>, query: Record<string, unknown>) => unknown
   map?: (value: unknown) => unknown
 }
 
@@ -60,10 +63,22 @@ export const COMMANDS: CommandDef[] = [
     summary: 'Create or change a BMC account (name, password, privilege, enabled, SOL access); bmcvisor keeps using its own credentials',
     body: UserBody, extraParams: { uid: Uid }, args: userArgs, value: Type.Object({ id: Type.Integer(), changed: Type.Array(Type.String()) }),
   },
+  {
+    method: 'GET', path: 'sensors', op: 'sensors.list', role: 'viewer', action: 'sensors.get',
+    summary: 'Sensor readings with units, states and health (the SDR is cached per BMC); ?type=Temperature filters by sensor type',
+    query: { type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Sensor type name as listed (Temperature, Fan, Voltage, ...).' })) },
+    args: (_b, _p, q) => (q.type === undefined ? {} : { type: q.type }),
+    value: SENSOR_REPORT_VALUE,
+  },
+  { method: 'GET', path: 'health', op: 'health', role: 'viewer', action: 'health.get', summary: 'Health summary from the sensors: ok, warning, critical or failed', value: HEALTH_VALUE },
+  { method: 'GET', path: 'inventory', op: 'inventory', role: 'viewer', action: 'inventory.get', summary: 'FRU inventory: chassis, board and product areas of every FRU device', value: INVENTORY_VALUE },
+  { method: 'GET', path: 'events', op: 'events.list', role: 'viewer', action: 'events.get', summary: 'System event log (SEL) entries with sensor names and event texts', value: EVENTS_VALUE },
+  { method: 'DELETE', path: 'events', op: 'events.clear', role: 'operator', action: 'events.clear', summary: 'Clear the system event log', value: Type.Object({ cleared: Type.Boolean(), entriesBefore: Type.Integer() }) },
 ]
 
-const TimeoutQuery = (max: number) => Type.Object({
+const TimeoutQuery = (max: number, extra: Record<string, TSchema> = {}) => Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: max, description: 'Per-node deadline in ms.' })),
+  ...extra,
 }, { additionalProperties: false })
 
 function wantsNdjson(req: FastifyRequest): boolean {
@@ -74,11 +89,11 @@ function wantsNdjson(req: FastifyRequest): boolean {
 export async function commandRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   for (const c of COMMANDS) {
     const params = (first: Record<string, TSchema>) => Type.Object({ ...first, ...(c.extraParams ?? {}) }, { additionalProperties: false })
-    const querystring = TimeoutQuery(ctx.maxTimeoutMs)
+    const querystring = TimeoutQuery(ctx.maxTimeoutMs, c.query)
     /** The worker's arguments, computed once per request (a bad body fails before any node is called). */
     const prepare = (req: FastifyRequest) => {
       const body = (req.body ?? {}) as Record<string, unknown>
-      const args = c.args ? c.args(body, req.params as Record<string, string>) : {}
+      const args = c.args ? c.args(body, req.params as Record<string, string>, req.query as Record<string, unknown>) : {}
       const timeoutMs = (req.query as { timeoutMs?: number }).timeoutMs ?? ctx.commandTimeoutMs
       return (node: string) => callNode(ctx.supervisor, node, c.op, args, { timeoutMs }).then((v) => (c.map ? c.map(v) : v))
     }
