@@ -11,7 +11,7 @@ import { startIpmiSim, type IpmiSim } from '../../lab/sim.js'
 import { deliveredFrom, hostWritePaced, startConsoleLab, TestClient, untilDelivered, type ConsoleLab } from './lab.js'
 
 const TAIL = 16 * 1024
-const LINK_DELAY_MS = 150
+const LINK_DELAY_MS = 300
 
 describe('console replay', { timeout: 240_000 }, () => {
   let lab: ConsoleLab | undefined
@@ -20,7 +20,7 @@ describe('console replay', { timeout: 240_000 }, () => {
   before(async () => {
     if (!(ipmiSimAvailable() || process.env.CI)) return
     // r-demand's BMC answers through a link that delays every datagram towards us by
-    // 150 ms, so host output sent while it activates arrives after the activation began.
+    // LINK_DELAY_MS, so host output sent while it activates arrives after the activation began.
     slowSim = await startIpmiSim({ powerOn: true })
     proxy = await FaultProxy.start({ target: { host: slowSim.host, port: slowSim.port } })
     proxy.configure({ delayMs: LINK_DELAY_MS }, 'to-client')
