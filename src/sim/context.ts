@@ -53,7 +53,7 @@ export interface SimContext {
   coldReset(): void
 }
 
-export type SessionCloseReason = 'close-session' | 'idle-timeout' | 'setup-timeout' | 'handshake-failed' | 'cold-reset'
+export type SessionCloseReason = 'close-session' | 'idle-timeout' | 'setup-timeout' | 'handshake-failed' | 'cold-reset' | 'died'
 
 export interface CommandResult {
   cc: number

@@ -14,7 +14,7 @@ export interface SimFaults {
   dropRatio: number
   /** Every answer goes out this much later. */
   delayMs: number
-  /** Answer nothing at all (a hung BMC): inbound datagrams are swallowed. */
+  /** Answer nothing at all (a hung BMC): inbound datagrams and outbound ones (SOL output) are swallowed. */
   hang: boolean
   /** Every login fails at RAKP 2 as if the password had changed. */
   wrongCredentials: boolean
@@ -95,6 +95,11 @@ export class FaultGate {
     const lost = this.prng.chance(this.settings.dropRatio)
     const hold = this.prng.chance(this.settings.reorderRatio)
     const twice = this.prng.chance(this.settings.duplicateRatio)
+    if (this.settings.hang) {
+      // Unsolicited output (SOL) must stop too: a hung BMC sends nothing.
+      this.counters.swallowed++
+      return
+    }
     if (lost) {
       this.counters.droppedOut++
       return

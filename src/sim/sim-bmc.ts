@@ -35,7 +35,7 @@ import { USER_COMMANDS } from './user-commands.js'
 
 export type Reply = (datagram: Buffer) => void
 
-export type SimDropReason = 'malformed' | 'presession' | 'unknown_session' | 'integrity' | 'sequence' | 'payload' | 'rebooting' | 'internal'
+export type SimDropReason = 'malformed' | 'presession' | 'unknown_session' | 'integrity' | 'sequence' | 'payload' | 'rebooting' | 'dead' | 'internal'
 
 export interface SimBmcStats {
   received: number
@@ -83,7 +83,7 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
   readonly sessions: SessionTable
   readonly stats: SimBmcStats = {
     received: 0, sent: 0, duplicateRequests: 0, logins: 0, coldResets: 0, commands: {},
-    dropped: { malformed: 0, presession: 0, unknown_session: 0, integrity: 0, sequence: 0, payload: 0, rebooting: 0, internal: 0 },
+    dropped: { malformed: 0, presession: 0, unknown_session: 0, integrity: 0, sequence: 0, payload: 0, rebooting: 0, dead: 0, internal: 0 },
   }
   /** The last exception a handler threw (a simulator bug); tests assert it stays undefined. */
   lastInternalError: unknown
@@ -93,6 +93,7 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
   private readonly commands = new Map<number, SimCommand>()
   private readonly payloads = new Map<number, PayloadHandler>()
   private rebootUntilMs = -Infinity
+  private dead = false
 
   constructor(cfg: SimBmcConfig = {}, deps: SimBmcDeps = {}) {
     super()
@@ -182,6 +183,24 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
     this.rebootUntilMs = this.nowMs() + this.config.coldResetDowntimeMs
   }
 
+  /**
+   * Fault "die": the BMC stops (every session is gone, nothing is answered)
+   * until revive(). The UDP binding also closes its socket, so consoles see
+   * ICMP port unreachable, as with a BMC whose network stack went away.
+   */
+  die(): void {
+    this.dead = true
+    for (const s of this.sessions.clear()) this.emit('session:closed', s, 'died')
+  }
+
+  revive(): void {
+    this.dead = false
+  }
+
+  get isDead(): boolean {
+    return this.dead
+  }
+
   /** Clears fault timers; the BMC answers nothing afterwards that was still delayed. */
   dispose(): void {
     this.gate.dispose()
@@ -191,6 +210,7 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
   handleDatagram(datagram: Uint8Array, reply: Reply): void {
     this.stats.received++
     const now = this.nowMs()
+    if (this.dead) return this.drop('dead')
     if (now < this.rebootUntilMs) return this.drop('rebooting')
     if (!this.gate.admit()) return
     for (const s of this.sessions.sweep(now, this.config.idleTimeoutMs, this.config.setupTimeoutMs)) {
