@@ -24,7 +24,7 @@ export const GetDeviceIdHandler: SimCommand = {
     out[2] = d.firmwareMajor & 0x7f // b7 clear: device available
     out[3] = d.firmwareMinorBcd
     out[4] = 0x02 // IPMI 2.0, BCD
-    out[5] = 0x80 // additional device support: chassis device
+    out[5] = d.additionalDeviceSupport // b7 chassis; b3 FRU, b2 SEL, b1 SDR repository, b0 sensor device (with hardware)
     out.writeUIntLE(d.manufacturerId & 0x0fffff, 6, 3)
     out.writeUInt16LE(d.productId & 0xffff, 9)
     d.auxFirmwareRevision.copy(out, 11, 0, 4)

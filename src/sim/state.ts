@@ -56,6 +56,8 @@ export interface DeviceIdentity {
   manufacturerId: number
   productId: number
   auxFirmwareRevision: Buffer
+  /** Get Device ID byte 6 (Table 20-2): 80h chassis device; attachHardware adds sensor, SDR, SEL and FRU bits. */
+  additionalDeviceSupport: number
 }
 
 /**
@@ -173,6 +175,7 @@ export function defaultDevice(d: Partial<DeviceIdentity> = {}): DeviceIdentity {
     manufacturerId: d.manufacturerId ?? 0x0000,
     productId: d.productId ?? 0x0001,
     auxFirmwareRevision: d.auxFirmwareRevision ?? Buffer.alloc(4),
+    additionalDeviceSupport: d.additionalDeviceSupport ?? 0x80,
   }
 }
 
