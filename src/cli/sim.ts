@@ -1,21 +1,45 @@
 /**
- * `bmcvisor sim --count N [--base-port P] [--host 127.0.0.1]`: a fleet of
- * simulated BMCs (src/sim) on consecutive loopback ports, until SIGINT or
- * SIGTERM. Every BMC has user admin / password (administrator) and speaks
- * RMCP+ with cipher suites 3 and 17, so `bmcvisor ipmi` and ipmitool can
- * talk to it.
+ * `bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate B]
+ * [--fault INDEX[-LAST]:KIND[=VALUE]]...`: a fleet of simulated servers
+ * (src/sim startSimFleet) on consecutive loopback ports, until SIGINT or
+ * SIGTERM. Every BMC has user admin / password (administrator), speaks RMCP+
+ * with cipher suites 3 and 17, has a SOL console printing a boot log at the
+ * given rate while its host is powered on (hosts start off unless --power on:
+ * `bmcvisor ipmi ... power on` and watch it boot), sensors, FRU and SEL, so
+ * `bmcvisor ipmi`, ipmitool and FreeIPMI can talk to it.
  */
 import { parseArgs } from 'node:util'
-import { startFleet } from '../sim/udp-server.js'
+import { parseFaultSpec, SIM_FAULT_KINDS, startSimFleet, type SimFault } from '../sim/fleet.js'
 import { ServiceError, toWire } from '../errors.js'
 
-export const SIM_USAGE = 'usage: bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--json]'
+export const SIM_USAGE = [
+  'usage: bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate BYTES_PER_S] [--power off|on]',
+  '                    [--fault INDEX[-LAST]:KIND[=VALUE]]... [--sol-accumulate-ms MS] [--sol-threshold BYTES] [--json]',
+  `  fault kinds: ${SIM_FAULT_KINDS.filter((k) => k !== 'none').join(', ')} (drop=RATIO, delay=MS), e.g. --fault 3:drop=0.2 --fault 5-9:hang`,
+].join('\n')
+
+function int(v: string, field: string, min: number, max: number): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ServiceError('VALIDATION_FAILED', `--${field} must be an integer from ${min} to ${max}`, { details: { field } })
+  return n
+}
 
 export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, stopSignal?: AbortSignal): Promise<number> {
   try {
     const { values: o } = parseArgs({
       args: argv,
-      options: { count: { type: 'string', default: '1' }, 'base-port': { type: 'string', default: '16230' }, host: { type: 'string', default: '127.0.0.1' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        count: { type: 'string', default: '1' },
+        'base-port': { type: 'string', default: '16230' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'console-rate': { type: 'string', default: '256' },
+        power: { type: 'string', default: 'off' },
+        fault: { type: 'string', multiple: true },
+        'sol-accumulate-ms': { type: 'string' },
+        'sol-threshold': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     })
     if (o.help === true) {
@@ -30,14 +54,27 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
     if (!/^127\.\d+\.\d+\.\d+$/.test(o.host) && o.host !== '::1' && o.host !== 'localhost') {
       throw new ServiceError('VALIDATION_FAILED', '--host must be a loopback address', { details: { field: 'host' } })
     }
-    const fleet = await startFleet(count, { host: o.host, port: basePort })
-    const bmcs = fleet.servers.map((s, i) => ({ index: i, host: s.host, port: s.port, username: 'admin', password: 'password' }))
+    if (o.power !== 'on' && o.power !== 'off') throw new ServiceError('VALIDATION_FAILED', '--power must be on or off', { details: { field: 'power' } })
+    const consoleRate = int(o['console-rate'], 'console-rate', 0, 1_000_000)
+    const sol = {
+      ...(o['sol-accumulate-ms'] !== undefined ? { accumulateMs: int(o['sol-accumulate-ms'], 'sol-accumulate-ms', 5, 1275) } : {}),
+      ...(o['sol-threshold'] !== undefined ? { sendThreshold: int(o['sol-threshold'], 'sol-threshold', 1, 255) } : {}),
+    }
+    let faults: { index: number; fault: SimFault }[]
+    try {
+      faults = (o.fault ?? []).flatMap((f) => parseFaultSpec(f, count))
+    } catch (e) {
+      throw new ServiceError('VALIDATION_FAILED', (e as Error).message, { details: { field: 'fault' } })
+    }
+    const fleet = await startSimFleet({ count, host: o.host, basePort, consoleRate, powerOn: o.power === 'on', sol, faults })
+    const bmcs = fleet.bmcs.map((b) => ({ index: b.index, name: b.name, host: b.host, port: b.port, username: b.username, password: b.password }))
     if (o.json === true) io.stdout.write(JSON.stringify({ bmcs }) + '\n')
     else {
       const first = bmcs[0]!
       const last = bmcs[bmcs.length - 1]!
-      io.stdout.write(`${count} simulated BMC(s) on ${first.host} ports ${first.port}-${last.port} (user admin, password password)\n`)
-      io.stdout.write(`try: bmcvisor ipmi -H ${first.host} -p ${first.port} -U admin -P password mc info\n`)
+      io.stdout.write(`${count} simulated BMC(s) on ${first.host} ports ${first.port}-${last.port} (user admin, password password), consoles at ${consoleRate} B/s\n`)
+      io.stdout.write(`try: bmcvisor ipmi -H ${first.host} -p ${first.port} -U admin -P password sol activate\n`)
+      for (const f of faults) io.stdout.write(`fault: BMC ${f.index} ${f.fault.kind}${f.fault.value !== undefined ? `=${f.fault.value}` : ''}\n`)
     }
     await new Promise<void>((resolve) => {
       const stop = () => resolve()

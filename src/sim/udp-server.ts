@@ -15,6 +15,11 @@ export interface SimUdpServer {
   readonly bmc: SimBmc
   readonly host: string
   readonly port: number
+  /** Fault "die": the BMC drops every session and the socket closes (consoles get port unreachable). */
+  die(): Promise<void>
+  /** Binds the same port again; the BMC keeps its state (power, users, SEL) but no sessions. */
+  revive(): Promise<void>
+  readonly dead: boolean
   close(): Promise<void>
 }
 
@@ -25,34 +30,63 @@ export interface ListenOptions {
   port?: number
 }
 
-export async function listenUdp(bmc: SimBmc, opts: ListenOptions = {}): Promise<SimUdpServer> {
-  const host = opts.host ?? '127.0.0.1'
+async function bindSocket(bmc: SimBmc, host: string, port: number, isOpen: (s: dgram.Socket) => boolean): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
-  let closed = false
   socket.on('message', (msg, rinfo) => {
     bmc.handleDatagram(msg, (d) => {
-      if (!closed) socket.send(d, rinfo.port, rinfo.address)
+      if (isOpen(socket)) socket.send(d, rinfo.port, rinfo.address)
     })
   })
   // A send to a console that went away can raise ICMP errors; a BMC ignores them.
   socket.on('error', () => {})
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject)
-    socket.bind(opts.port ?? 0, host, () => {
+    socket.bind(port, host, () => {
       socket.off('error', reject)
       resolve()
     })
   })
+  return socket
+}
+
+function closeSocket(socket: dgram.Socket): Promise<void> {
+  return new Promise<void>((resolve) => socket.close(() => resolve()))
+}
+
+export async function listenUdp(bmc: SimBmc, opts: ListenOptions = {}): Promise<SimUdpServer> {
+  const host = opts.host ?? '127.0.0.1'
+  let closed = false
+  let current: dgram.Socket | undefined
+  // A socket's replies stop once it is closed or replaced (delayed answers of a dead BMC go nowhere).
+  const isOpen = (s: dgram.Socket) => !closed && s === current
+  current = await bindSocket(bmc, host, opts.port ?? 0, isOpen)
+  const port = current.address().port
   return {
     bmc,
     host,
-    port: socket.address().port,
-    close: () => new Promise<void>((resolve) => {
-      if (closed) return resolve()
+    port,
+    get dead() {
+      return bmc.isDead
+    },
+    async die() {
+      bmc.die()
+      const s = current
+      current = undefined
+      if (s !== undefined) await closeSocket(s)
+    },
+    async revive() {
+      if (closed || current !== undefined) return
+      current = await bindSocket(bmc, host, port, isOpen)
+      bmc.revive()
+    },
+    async close() {
+      if (closed) return
       closed = true
       bmc.dispose()
-      socket.close(() => resolve())
-    }),
+      const s = current
+      current = undefined
+      if (s !== undefined) await closeSocket(s)
+    },
   }
 }
 

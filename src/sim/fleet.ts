@@ -1,0 +1,189 @@
+/**
+ * A fleet of complete simulated servers on loopback, the demo's and the
+ * scale benchmark's BMCs: each is a SimBmc with SOL (a console host printing
+ * a boot log at a set rate), sensors, FRU and SEL, on its own UDP port, with
+ * per-BMC faults (loss, delay, hang, die, wrong credentials, SOL held by
+ * someone else). startSimFleet() returns what a client needs to reach each
+ * one: host, port, user, password, cipher suite.
+ * Owns every BMC, socket and the one Ticker they share (one timer for the
+ * whole fleet). udp-server.ts startFleet() stays the bare RMCP+ variant.
+ * Hazard: consecutive ports from basePort must all be free; a port already
+ * taken fails the start and closes what was opened.
+ */
+import { realClock, type SimClock } from './faults.js'
+import { attachHardware } from './hardware-commands.js'
+import type { SimHardware } from './hardware.js'
+import { SimBmc } from './sim-bmc.js'
+import { attachSol, type SimSol } from './sol.js'
+import type { SolLinkTiming } from './sol-link.js'
+import { Ticker } from './ticker.js'
+import { listenUdp, type SimUdpServer } from './udp-server.js'
+
+export const SIM_FAULT_KINDS = ['none', 'drop', 'delay', 'hang', 'die', 'wrong-credentials', 'sol-held'] as const
+export type SimFaultKind = (typeof SIM_FAULT_KINDS)[number]
+
+/** One fault for one BMC; `value` is the loss ratio (drop) or milliseconds (delay). 'none' clears all. */
+export interface SimFault {
+  kind: SimFaultKind
+  value?: number
+}
+
+export interface SimFleetOptions {
+  count: number
+  /** Loopback address to bind (default 127.0.0.1). */
+  host?: string
+  /** First port; BMC i listens on basePort + i. 0 (default) lets the kernel pick each port. */
+  basePort?: number
+  /** Console (boot log) bytes per second per BMC; default 256, 0 = quiet until typed at. */
+  consoleRate?: number
+  /** Host power at start (default on, so consoles print). */
+  powerOn?: boolean
+  username?: string
+  password?: string
+  /** SOL timing of every BMC (accumulate interval, send threshold, retries); see SolLinkTiming. */
+  sol?: Partial<SolLinkTiming>
+  /** Session slots per BMC (default 4). */
+  maxSessions?: number
+  /** Faults set at start, by BMC index. */
+  faults?: { index: number; fault: SimFault }[]
+  /** Shared tick for SOL and console output (default 25 ms). */
+  tickMs?: number
+  clock?: SimClock
+}
+
+/** What a client needs to reach one simulated BMC. */
+export interface SimFleetBmc {
+  index: number
+  /** The simulated host's name ("sim-0"), also its console prompt. */
+  name: string
+  host: string
+  port: number
+  username: string
+  password: string
+  /** Suites 3 and 17 both work; 17 is what a modern client should pick. */
+  cipherSuites: number[]
+}
+
+export interface SimFleetMember {
+  readonly bmc: SimBmc
+  readonly sol: SimSol
+  readonly hardware: SimHardware
+  readonly server: SimUdpServer
+}
+
+export interface SimFleetHandle {
+  readonly bmcs: readonly SimFleetBmc[]
+  readonly members: readonly SimFleetMember[]
+  /** Applies a fault to BMC `index` (die closes its socket; 'none' clears every fault and revives it). */
+  setFault(index: number, fault: SimFault): Promise<void>
+  /** Console bytes ACKed by consoles, fleet-wide (a progress measure for benchmarks). */
+  consoleBytesDelivered(): number
+  /** BMCs whose SOL instance is held by a console. */
+  activeConsoles(): number
+  close(): Promise<void>
+}
+
+function guidFor(i: number): Buffer {
+  const guid = Buffer.alloc(16)
+  guid.write('bmcvisor-sim', 'latin1')
+  guid.writeUInt32BE(i, 12)
+  return guid
+}
+
+export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHandle> {
+  const { count } = opts
+  if (!Number.isInteger(count) || count < 1) throw new RangeError('count must be a positive integer')
+  const host = opts.host ?? '127.0.0.1'
+  const username = opts.username ?? 'admin'
+  const password = opts.password ?? 'password'
+  const clock = opts.clock ?? realClock
+  const ticker = new Ticker(clock, opts.tickMs ?? 25)
+  const members: SimFleetMember[] = []
+  const close = async () => {
+    ticker.stop()
+    for (const m of members) m.sol.dispose()
+    await Promise.all(members.map((m) => m.server.close()))
+  }
+  try {
+    for (let i = 0; i < count; i++) {
+      const bmc = new SimBmc(
+        { seed: 1000 + i, guid: guidFor(i), powerOn: opts.powerOn ?? true, maxSessions: opts.maxSessions, users: [{ id: 2, name: username, password }] },
+        { clock },
+      )
+      const name = `sim-${i}`
+      const sol = attachSol(bmc, { host: { hostname: name, rateBytesPerSecond: opts.consoleRate ?? 256 }, timing: opts.sol, ticker })
+      const hardware = attachHardware(bmc, { index: i })
+      const port = opts.basePort === undefined || opts.basePort === 0 ? 0 : opts.basePort + i
+      const server = await listenUdp(bmc, { host, port })
+      sol.payloadPort = server.port
+      members.push({ bmc, sol, hardware, server })
+    }
+  } catch (e) {
+    await close()
+    throw e
+  }
+  const bmcs = members.map((m, index) => ({ index, name: `sim-${index}`, host, port: m.server.port, username, password, cipherSuites: [17, 3] }))
+  const handle: SimFleetHandle = {
+    bmcs,
+    members,
+    async setFault(index, fault) {
+      const m = members[index]
+      if (m === undefined) throw new RangeError(`no BMC ${index} in a fleet of ${members.length}`)
+      await applyFault(m, fault)
+    },
+    consoleBytesDelivered: () => members.reduce((n, m) => n + m.sol.linkStats().bytesAccepted, 0),
+    activeConsoles: () => members.filter((m) => m.sol.active).length,
+    close,
+  }
+  for (const f of opts.faults ?? []) await handle.setFault(f.index, f.fault)
+  return handle
+}
+
+async function applyFault(m: SimFleetMember, f: SimFault): Promise<void> {
+  switch (f.kind) {
+    case 'none':
+      m.bmc.setFaults({ dropRatio: 0, delayMs: 0, hang: false, wrongCredentials: false, duplicateRatio: 0, reorderRatio: 0 })
+      m.sol.holdByOther(false)
+      if (m.server.dead) await m.server.revive()
+      return
+    case 'drop': {
+      const ratio = f.value ?? 0.1
+      if (!(ratio >= 0 && ratio <= 1)) throw new RangeError('drop ratio must be 0..1')
+      m.bmc.setFaults({ dropRatio: ratio })
+      return
+    }
+    case 'delay': {
+      const ms = f.value ?? 200
+      if (!(ms >= 0 && ms <= 60_000)) throw new RangeError('delay must be 0..60000 ms')
+      m.bmc.setFaults({ delayMs: ms })
+      return
+    }
+    case 'hang':
+      m.bmc.setFaults({ hang: true })
+      return
+    case 'die':
+      await m.server.die()
+      return
+    case 'wrong-credentials':
+      m.bmc.setFaults({ wrongCredentials: true })
+      return
+    case 'sol-held':
+      m.sol.holdByOther(true)
+      return
+  }
+}
+
+/** Parses "INDEX:KIND[=VALUE]" or "FIRST-LAST:KIND[=VALUE]" (the CLI's --fault), e.g. "3:drop=0.2", "0-9:hang". */
+export function parseFaultSpec(spec: string, count: number): { index: number; fault: SimFault }[] {
+  const m = /^(\d+)(?:-(\d+))?:([a-z-]+)(?:=([0-9.]+))?$/.exec(spec.trim())
+  if (m === null) throw new RangeError(`fault "${spec}" is not INDEX[-LAST]:KIND[=VALUE]`)
+  const first = Number(m[1])
+  const last = m[2] === undefined ? first : Number(m[2])
+  const kind = m[3] as SimFaultKind
+  if (!SIM_FAULT_KINDS.includes(kind)) throw new RangeError(`fault kind "${m[3]}" is not one of ${SIM_FAULT_KINDS.join(', ')}`)
+  if (last < first || last >= count) throw new RangeError(`fault "${spec}" names BMCs outside 0..${count - 1}`)
+  const fault: SimFault = m[4] === undefined ? { kind } : { kind, value: Number(m[4]) }
+  const out: { index: number; fault: SimFault }[] = []
+  for (let i = first; i <= last; i++) out.push({ index: i, fault })
+  return out
+}
