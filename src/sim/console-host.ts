@@ -60,10 +60,11 @@ export class ConsoleHost {
     const last = this.lastTickMs ?? nowMs
     this.lastTickMs = nowMs
     if (this.rateBytesPerSecond === 0) return
-    this.carry += (Math.min(MAX_CATCH_UP_MS, Math.max(0, nowMs - last)) * this.rateBytesPerSecond) / 1000
-    const n = Math.floor(this.carry)
+    // The carry counts byte-milliseconds, so whole-millisecond ticks add up exactly.
+    this.carry += Math.min(MAX_CATCH_UP_MS, Math.max(0, nowMs - last)) * this.rateBytesPerSecond
+    const n = Math.floor(this.carry / 1000)
     if (n <= 0) return
-    this.carry -= n
+    this.carry -= n * 1000
     this.events.emit(this.take(n))
   }
 

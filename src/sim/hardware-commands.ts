@@ -53,7 +53,7 @@ export function hardwareCommands(hw: SimHardware): SimCommand[] {
     const found = findRecord(list, data.readUInt16LE(2))
     const offset = data[4]!
     const count = data[5]!
-    if ((offset !== 0 || count !== 0xff) && resv !== reservation) return fail(RESERVATION_CANCELLED)
+    if ((offset !== 0 || count !== 0xff) && (resv === 0 || resv !== reservation)) return fail(RESERVATION_CANCELLED) // 0 is never a reservation
     if (found === undefined) return fail(NOT_PRESENT)
     if (offset > found.rec.length) return fail(CC.ParameterOutOfRange)
     const slice = found.rec.subarray(offset, count === 0xff ? undefined : offset + count)

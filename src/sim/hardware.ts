@@ -187,6 +187,7 @@ export class SimHardware {
 
   clearSel(): void {
     this.sel = []
+    this.nextSelId = 1
     this.selLastEraseSeconds = this.seconds()
     // As most BMCs do, the erase itself is the first new entry.
     this.addSel({ sensorType: EVENT_LOGGING.type, sensorNumber: SimSensor.SelLogging, eventType: SPECIFIC, data: [EVENT_LOGGING.logCleared] })
