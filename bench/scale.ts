@@ -1,0 +1,234 @@
+// Scale benchmark: the whole service (startServer from dist/: store, one
+// worker per BMC, console sessions with logs, metrics, REST) against 100,
+// 500 and 1,000 simulated BMCs in a separate process (bench/scale-sim.ts),
+// every console open (logging "full", the default). Per size it measures:
+//  - RSS per BMC (service process RSS after all consoles connected and 5 s
+//    of settling, minus the RSS before start, divided by N);
+//  - time from start (a data directory already holding the N nodes) until
+//    every console is connected;
+//  - CPU of the service (and of the simulator) at idle and with every
+//    console printing RATE bytes/s, plus the console bytes that arrived;
+//  - fleet-wide power status through the range API (GET
+//    /api/v1/noderange/.../power) against FreeIPMI ipmipower --stat over the
+//    same BMCs (a fresh process and sessions each time, as ipmipower runs);
+//  - recovery after killing 10% of the workers at once (fault 'exit'): time
+//    until each victim's console is connected again.
+// Reproduce: npm run build && node --expose-gc --import tsx bench/scale.ts [--sizes 100,500,1000]
+import { fork, execFile, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import type { FromSim, ToSim } from './scale-sim.js'
+import type * as typeof MainModule from '../src/main.js'
+import type * as typeof StoreModule from '../src/store/sqlite.js'
+import type * as typeof LogModule from '../src/log.js'
+
+const dist = (p: string) => fileURLToPath(new URL(`../dist/src/${p}`, import.meta.url))
+const { startServer } = (await import(dist('main.js'))) as typeof MainModule
+const { openStore } = (await import(dist('store/sqlite.js'))) as typeof StoreModule
+const { createLogger } = (await import(dist('log.js'))) as typeof LogModule
+
+const { values: a } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100,500,1000' },
+    rate: { type: 'string', default: '1024' },
+    seconds: { type: 'string', default: '10' },
+    'base-port': { type: 'string', default: '21000' },
+    'accumulate-ms': { type: 'string', default: '200' },
+    threshold: { type: 'string', default: '255' },
+    'max-data': { type: 'string', default: '250' },
+    'tick-ms': { type: 'string', default: '25' },
+    'start-concurrency': { type: 'string', default: '8' },
+    'cipher-suite': { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
+  },
+})
+const sizes = a.sizes.split(',').map(Number)
+const RATE = Number(a.rate)
+const SECONDS = Number(a.seconds)
+const RUNS = Number(a.runs)
+const TOKEN = 'bench-admin-token-0123456789abcdef'
+const KEY = 'a'.repeat(64)
+const mb = (b: number) => (b / 1048576).toFixed(1)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const gc = () => (globalThis as { gc?: () => void }).gc?.()
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ')
+const pct = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN
+const log = (s: string) => process.stderr.write(`[scale ${new Date().toISOString().slice(11, 19)} load ${load()}] ${s}\n`)
+
+/** The simulator process: one request at a time over IPC. */
+function simProcess(): { ask(m: ToSim): Promise<FromSim>; child: ChildProcess } {
+  const child = fork(fileURLToPath(new URL('./scale-sim.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  let waiting: ((m: FromSim) => void) | undefined
+  child.on('message', (m: FromSim) => waiting?.(m))
+  return {
+    child,
+    ask: (m) => new Promise((resolve, reject) => {
+      waiting = (r) => (r.type === 'error' ? reject(new Error(r.message)) : resolve(r))
+      child.send(m)
+    }),
+  }
+}
+
+function cpuMeter(): () => number {
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  return () => {
+    const c = process.cpuUsage(c0)
+    return ((c.user + c.system) / 1000 / (performance.now() - t0)) * 100
+  }
+}
+
+async function simCpu(sim: ReturnType<typeof simProcess>, ms: number): Promise<{ pct: number; bytes: number; stats: Extract<FromSim, { type: 'stats' }> }> {
+  const s0 = (await sim.ask({ type: 'stats' })) as Extract<FromSim, { type: 'stats' }>
+  await sleep(ms)
+  const s1 = (await sim.ask({ type: 'stats' })) as Extract<FromSim, { type: 'stats' }>
+  return { pct: (s1.cpuMs / s1.wallMs) * 100, bytes: s1.bytesAccepted - s0.bytesAccepted, stats: s1 }
+}
+
+function ipmipower(bmcs: { host: string; port: number }[]): Promise<{ ms: number; on: number; lines: number }> {
+  const t = performance.now()
+  const h = bmcs.map((b) => `${b.host}:${b.port}`).join(',')
+  return new Promise((resolve) => {
+    execFile('ipmipower', ['-D', 'LAN_2_0', '-u', 'admin', '-p', 'password', '-h', h, '--stat', '-F', String(Math.min(1024, bmcs.length))], { maxBuffer: 1 << 24, timeout: 120_000 }, (_e, stdout) => {
+      const lines = stdout.trim().split('\n').filter((l) => l !== '')
+      resolve({ ms: performance.now() - t, on: lines.filter((l) => l.endsWith(': on')).length, lines: lines.length })
+    })
+  })
+}
+
+async function rangePower(url: string, expr: string, n: number): Promise<{ ms: number; ok: number }> {
+  const t = performance.now()
+  const res = await fetch(`${url}/api/v1/noderange/${encodeURIComponent(expr)}/power`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  const body = (await res.json()) as { results?: Record<string, { ok: boolean }> }
+  const ms = performance.now() - t
+  const ok = Object.values(body.results ?? {}).filter((r) => r.ok).length
+  if (ok !== n) log(`range power: ${ok}/${n} ok (HTTP ${res.status}) ${JSON.stringify(body).slice(0, 300)}`)
+  return { ms, ok }
+}
+
+const rows: string[] = []
+for (const n of sizes) {
+  log(`N=${n}: starting simulators`)
+  const sim = simProcess()
+  const ready = await sim.ask({ type: 'start', count: n, basePort: Number(a['base-port']), rate: 0, accumulateMs: Number(a['accumulate-ms']), sendThreshold: Number(a.threshold), maxSendData: Number(a['max-data']), tickMs: Number(a['tick-ms']) })
+  if (ready.type !== 'ready') throw new Error('simulator did not start')
+  const width = String(n - 1).length
+  const names = ready.bmcs.map((_, i) => `n${String(i).padStart(width, '0')}`)
+  const expr = `n[${'0'.padStart(width, '0')}-${String(n - 1)}]`
+  const dataDir = mkdtempSync(join(tmpdir(), 'bmcvisor-scale-'))
+  const store = openStore({ dataDir, secretKey: KEY })
+  ready.bmcs.forEach((b, i) => store.nodes.create({
+    name: names[i]!, groups: ['bench'],
+    bmc: { host: b.host, port: b.port, username: b.username, password: b.password, cipherSuite: Number(a['cipher-suite']), privilege: 'administrator' },
+    console: { method: 'ipmi', logging: 'full' },
+  }))
+  store.close()
+  await sleep(1000)
+  gc()
+  const rss0 = process.memoryUsage().rss
+  const connected = new Set<string>()
+  const t0 = performance.now()
+  const server = await startServer({
+    listen: '127.0.0.1:0', dataDir, secretKey: KEY, adminToken: TOKEN, enableFaultInjection: true,
+    logger: createLogger({ level: 'warn', destination: process.stderr }),
+    supervisor: { startConcurrency: Number(a['start-concurrency']), heartbeatMs: 2000, heartbeatTimeoutMs: 15_000, startTimeoutMs: 60_000 },
+  })
+  const sup = server.supervisor
+  let consoleBytes = 0
+  sup.on('console:data', (_node, d) => (consoleBytes += d.length))
+  sup.on('console:state', (node, m) => {
+    if (m.state === 'connected') connected.add(node)
+    else connected.delete(node)
+  })
+  let lastReport = 0
+  while (connected.size < n) {
+    if (performance.now() - t0 > 600_000) throw new Error(`only ${connected.size}/${n} consoles after 600 s`)
+    await sleep(100)
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now()
+      log(`N=${n}: ${connected.size} consoles connected after ${((lastReport - t0) / 1000).toFixed(1)} s`)
+    }
+  }
+  const tUp = (performance.now() - t0) / 1000
+  const loadUp = load()
+  log(`N=${n}: all consoles connected in ${tUp.toFixed(1)} s`)
+  await sleep(5000)
+  gc()
+  await sleep(500)
+  const rss = process.memoryUsage().rss - rss0
+  const simIdleStats = (await sim.ask({ type: 'stats' })) as Extract<FromSim, { type: 'stats' }>
+
+  // Idle: consoles open, nothing printing.
+  const idleCpu = cpuMeter()
+  const simIdle = await simCpu(sim, SECONDS * 1000)
+  const idle = idleCpu()
+  const loadIdle = load()
+
+  // Power status, fleet-wide: the range API (warm sessions) vs ipmipower (a process, new sessions).
+  await rangePower(server.url, expr, n)
+  const range: number[] = []
+  for (let i = 0; i < RUNS; i++) range.push((await rangePower(server.url, expr, n)).ms)
+  const ipp: number[] = []
+  let ippOn = 0
+  for (let i = 0; i < RUNS; i++) {
+    const r = await ipmipower(ready.bmcs)
+    ipp.push(r.ms)
+    ippOn = r.on
+  }
+  const loadPower = load()
+
+  // Streaming: every console prints RATE bytes/s.
+  await sim.ask({ type: 'rate', rate: RATE })
+  await sleep(3000)
+  const bytes0 = consoleBytes
+  const busyCpu = cpuMeter()
+  const tb = performance.now()
+  const simBusy = await simCpu(sim, SECONDS * 1000)
+  const busy = busyCpu()
+  const received = (consoleBytes - bytes0) / ((performance.now() - tb) / 1000)
+  const loadBusy = load()
+  const rangeBusy: number[] = []
+  for (let i = 0; i < RUNS; i++) rangeBusy.push((await rangePower(server.url, expr, n)).ms)
+
+  // Recovery: 10% of the workers exit at once; time until each console is connected again.
+  const victims = names.filter((_, i) => i % 10 === 0)
+  const back = new Map<string, number>()
+  const gone = new Set(victims)
+  const onState = (node: string, m: { state: string }) => {
+    if (gone.has(node) && m.state === 'connected' && !back.has(node)) back.set(node, performance.now())
+  }
+  const exited = new Set<string>()
+  const onExit = (node: string) => exited.add(node)
+  sup.on('console:state', onState)
+  sup.on('worker:exited', onExit)
+  const tk = performance.now()
+  for (const v of victims) sup.injectFault(v, 'exit')
+  while (back.size < victims.length && performance.now() - tk < 300_000) await sleep(50)
+  sup.off('console:state', onState)
+  sup.off('worker:exited', onExit)
+  const rec = victims.map((v) => (back.get(v) ?? NaN) - tk)
+  const othersDown = names.filter((x) => !gone.has(x) && !connected.has(x)).length
+  const loadRec = load()
+
+  rows.push([
+    `| ${n} | ${mb(rss / n)} (${mb(rss)} total) | ${tUp.toFixed(1)} [${loadUp}] | ${idle.toFixed(1)} / sim ${simIdle.pct.toFixed(1)} [${loadIdle}]`,
+    `| ${busy.toFixed(1)} / sim ${simBusy.pct.toFixed(1)}; ${(received / n).toFixed(0)} B/s per console [${loadBusy}]`,
+    `| ${pct(range, 0.5).toFixed(0)} (max ${Math.max(...range).toFixed(0)}); streaming ${pct(rangeBusy, 0.5).toFixed(0)} | ${pct(ipp, 0.5).toFixed(0)} (max ${Math.max(...ipp).toFixed(0)}; ${ippOn}/${n} on) [${loadPower}]`,
+    `| p50 ${(pct(rec, 0.5) / 1000).toFixed(1)}, max ${(Math.max(...rec) / 1000).toFixed(1)} (${exited.size}/${victims.length} exited, ${back.size} back; others down: ${othersDown}) [${loadRec}] |`,
+  ].join(' '))
+  log(rows.at(-1)!)
+  log(`N=${n}: sim idle RSS ${mb(simIdleStats.rssBytes)} MB, sessions ${simIdleStats.sessions}, sim retransmits ${simBusy.stats.retransmits}, given up ${simBusy.stats.givenUp}`)
+  await server.close()
+  await sim.ask({ type: 'stop' }).catch(() => undefined)
+  sim.child.kill()
+  rmSync(dataDir, { recursive: true, force: true })
+  gc()
+}
+
+console.log(`RATE=${RATE} B/s per console; SOL accumulate ${a['accumulate-ms']} ms, threshold ${a.threshold}; cipher suite ${a['cipher-suite']}; [load average 1/5/15 min]`)
+console.log('| BMCs | RSS per BMC, MB | all consoles connected, s | CPU idle, % of one core (service / sim) | CPU streaming, % (service / sim); console bytes received | range API power status, ms p50 | ipmipower --stat, ms p50 | recovery after killing 10% of workers, s |')
+console.log('|---|---|---|---|---|---|---|---|')
+console.log(rows.join('\n'))
