@@ -21,9 +21,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { FromSim, ToSim } from './scale-sim.js'
-import type * as typeof MainModule from '../src/main.js'
-import type * as typeof StoreModule from '../src/store/sqlite.js'
-import type * as typeof LogModule from '../src/log.js'
+import type * as MainModule from '../src/main.js'
+import type * as StoreModule from '../src/store/sqlite.js'
+import type * as LogModule from '../src/log.js'
 
 const dist = (p: string) => fileURLToPath(new URL(`../dist/src/${p}`, import.meta.url))
 const { startServer } = (await import(dist('main.js'))) as typeof MainModule
