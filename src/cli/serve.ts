@@ -12,9 +12,12 @@ import { reportError } from './errors-out.js'
 
 export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
                       [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
+                      [--sensor-metrics [--sensor-interval SECONDS]]
   --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
   --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
   --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
+  --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
+  --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
 environment: BMCVISOR_ADMIN_TOKEN (an admin token serve accepts), BMCVISOR_SECRET_KEY (instead of secret.key)`
 
 const OPTIONS = {
@@ -25,6 +28,8 @@ const OPTIONS = {
   protect: { type: 'string' },
   'enable-fault-injection': { type: 'boolean' },
   'log-level': { type: 'string' },
+  'sensor-metrics': { type: 'boolean' },
+  'sensor-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -56,6 +61,15 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     }
     const protect = (o.protect ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
     for (const p of protect) if (!(OPEN_KINDS as readonly string[]).includes(p)) throw new ServiceError('VALIDATION_FAILED', `--protect takes ${OPEN_KINDS.join(', ')}`, { details: { field: 'protect' } })
+    const sensorMetrics = o['sensor-metrics'] === true
+    let sensorIntervalS = 60
+    if (o['sensor-interval'] !== undefined) {
+      if (!sensorMetrics) throw new ServiceError('VALIDATION_FAILED', '--sensor-interval goes with --sensor-metrics', { details: { field: 'sensor-interval' } })
+      sensorIntervalS = Number(o['sensor-interval'])
+      if (!Number.isFinite(sensorIntervalS) || sensorIntervalS < 1 || sensorIntervalS > 86_400) {
+        throw new ServiceError('VALIDATION_FAILED', '--sensor-interval takes seconds from 1 to 86400', { details: { field: 'sensor-interval' } })
+      }
+    }
     const server = await startServer({
       listen: o.listen ?? io.env.BMCVISOR_LISTEN ?? DEFAULT_LISTEN,
       dataDir: o.data ?? io.env.BMCVISOR_DATA ?? DEFAULT_DATA,
@@ -63,6 +77,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       secretKey: io.env.BMCVISOR_SECRET_KEY,
       tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'] } : undefined,
       enableFaultInjection: o['enable-fault-injection'] === true,
+      ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
       open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {
         io.stderr.write(`bmcvisor: first start: created an admin token. It is shown only now; keep it (BMCVISOR_TOKEN):\n${token}\n`)

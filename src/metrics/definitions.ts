@@ -10,8 +10,8 @@
  * line why a label that looks useful is not there (gebn/bmc's habit).
  *
  * Cardinality per node, steady state: ~35 series (counters with known label
- * sets start at 0) plus 15 per command in use (histogram, counters) and two
- * per sensor when sensor polling is on.
+ * sets start at 0) plus 15 per command in use (histogram, counters) and four
+ * per sensor when sensor polling is on (bmcvisor_sensor_* and the ipmi_* pair).
  */
 
 /** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
@@ -82,6 +82,21 @@ export const METRICS = {
   // --- sensors (only when sensor polling is enabled) ---
   bmcvisor_sensor_value: { type: 'gauge', labels: [...N, 'sensor', 'type'], help: 'Sensor reading in its unit (as ipmi_exporter ipmi_sensor_value); no series without a numeric reading.' },
   bmcvisor_sensor_state: { type: 'gauge', labels: [...N, 'sensor', 'type'], help: 'Sensor health: 0 nominal, 1 warning, 2 critical or failed (as ipmi_exporter ipmi_sensor_state).' },
+  // --- sensors under ipmi_exporter's names (reference/node-stack.md §3.3), same polls, so its dashboards and alerts apply.
+  // Labels: `id` is the SDR sensor number (0-255) and `name` the SDR ID string (at most 16 bytes, IPMI v2.0 §43.1): both
+  // come from the BMC's SDR, bounded by it and by MAX_SENSORS_PER_NODE, never from API input; `type` is the SDR sensor type.
+  ipmi_temperature_celsius: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Temperature sensor reading in degrees Celsius (ipmi_exporter name); no series without a reading.' },
+  ipmi_temperature_state: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Temperature sensor health: 0 nominal, 1 warning, 2 critical (ipmi_exporter name).' },
+  ipmi_fan_speed_rpm: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Fan speed sensor reading in RPM (ipmi_exporter name); no series without a reading.' },
+  ipmi_fan_speed_state: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Fan speed sensor health: 0 nominal, 1 warning, 2 critical (ipmi_exporter name).' },
+  ipmi_voltage_volts: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Voltage sensor reading in volts (ipmi_exporter name); no series without a reading.' },
+  ipmi_voltage_state: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Voltage sensor health: 0 nominal, 1 warning, 2 critical (ipmi_exporter name).' },
+  ipmi_current_amperes: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Current sensor reading in amperes (ipmi_exporter name); no series without a reading.' },
+  ipmi_current_state: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Current sensor health: 0 nominal, 1 warning, 2 critical (ipmi_exporter name).' },
+  ipmi_power_watts: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Power sensor reading in watts (ipmi_exporter name); no series without a reading.' },
+  ipmi_power_state: { type: 'gauge', labels: [...N, 'id', 'name'], help: 'Power sensor health: 0 nominal, 1 warning, 2 critical (ipmi_exporter name).' },
+  ipmi_sensor_value: { type: 'gauge', labels: [...N, 'id', 'name', 'type'], help: 'Reading of any other sensor with a numeric value, in its own unit (ipmi_exporter name).' },
+  ipmi_sensor_state: { type: 'gauge', labels: [...N, 'id', 'name', 'type'], help: 'Health of any other sensor: 0 nominal, 1 warning, 2 critical (ipmi_exporter name).' },
 } as const satisfies Record<string, MetricDefinition>
 
 export type MetricName = keyof typeof METRICS
@@ -97,7 +112,7 @@ export const REJECTED_LABELS: Record<string, string> = {
   worker_thread_id: 'Changes on every restart: unbounded; restarts are counted instead.',
   cipher_suite: 'Configuration, not state: shown by the REST node view; it would double every session series for no alert.',
   sel_entry: 'SEL texts are free text from the BMC; the REST events endpoint serves them.',
-  sensor_number: 'Duplicates `sensor` (the SDR ID string, at most 16 bytes per IPMI v2.0 §43.1) and would split series when the SDR is renumbered.',
+  sensor_number: 'Duplicates `sensor` on bmcvisor_sensor_* and would split series when the SDR is renumbered; the ipmi_* families carry it as `id` only because ipmi_exporter does.',
   instance: 'Prometheus adds it from the scrape target; one bmcvisor serves many nodes, so `node` names the BMC.',
 }
 

@@ -18,6 +18,7 @@ import { isErrorCode } from '../errors.js'
 import {
   bounded, COMMANDS, CONNECTION_STATES, DIRECTIONS, FAILURE_REASONS, MAX_SENSORS_PER_NODE, RESTART_REASONS, WORKER_STATES,
 } from './definitions.js'
+import { ipmiSamples, IPMI_STATE, sdrLabel, type IpmiMetric, type IpmiSample } from './ipmi-sensors.js'
 import type { Metrics } from './metrics.js'
 import { Poller } from './poller.js'
 
@@ -66,6 +67,9 @@ export interface SensorLike {
   sensorType: string
   value: number | null
   health: string
+  /** SDR sensor number and unit: without a sensor number a reading gives no ipmi_* series. */
+  sensorNumber?: number
+  unit?: string | null
 }
 
 export interface WireOptions {
@@ -99,14 +103,13 @@ interface Track {
   handle: WorkerSampler | undefined
   elu: { idle: number; active: number } | undefined
   sensors: Map<string, { sensor: string; type: string }>
+  /** The ipmi_* series last set, by metric name and labels (without node). */
+  ipmi: Map<string, { metric: IpmiMetric; labels: Record<string, string> }>
 }
-
-const HEALTH_STATE: Record<string, number> = { ok: 0, warning: 1, critical: 2, failed: 2 }
 
 /** A sensor ID string as a label value: printable ASCII, at most 16 bytes (IPMI v2.0 §43.1). */
-function sensorLabel(s: string, max: number): string {
-  return s.replace(/[^\x20-\x7e]/g, '_').trim().slice(0, max) || 'unnamed'
-}
+const sensorLabel = sdrLabel
+const HEALTH_STATE = IPMI_STATE
 
 /** The `sensors` array of a sensors.list result, or nothing when the shape is not that. */
 function sensorList(v: unknown): SensorLike[] {
@@ -235,7 +238,7 @@ class SupervisorMetrics implements MetricsWiring {
   private track(node: string): Track {
     let t = this.nodes.get(node)
     if (t !== undefined) return t
-    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, handle: undefined, elu: undefined, sensors: new Map() }
+    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map() }
     this.nodes.set(node, t)
     // Known label sets start at 0, so increase() sees a node's first restart,
     // retransmit or console byte, and the fleet's rate() panels are never empty.
@@ -298,6 +301,14 @@ class SupervisorMetrics implements MetricsWiring {
       this.m.bmcvisor_sensor_state.remove({ node, ...labels })
       t.sensors.delete(key)
     }
+    if (keep === undefined) this.setIpmi(node, t, new Map())
+  }
+
+  /** Sets this poll's ipmi_* series and removes the ones of the previous poll it no longer has. */
+  private setIpmi(node: string, t: Track, next: Map<string, IpmiSample>): void {
+    for (const [k, s] of t.ipmi) if (!next.has(k)) this.m[s.metric].remove({ node, ...s.labels })
+    for (const s of next.values()) this.m[s.metric].set({ node, ...s.labels }, s.value)
+    t.ipmi = next
   }
 
   // --- polls ---
@@ -310,9 +321,18 @@ class SupervisorMetrics implements MetricsWiring {
 
   private async pollSensors(node: string): Promise<void> {
     const read = this.opts.sensors?.read
-    const readings = read !== undefined ? await read(node) : sensorList(await this.sup.run(node, 'sensors.list', {}, { timeoutMs: this.timeoutMs }))
+    let readings: readonly SensorLike[]
+    try {
+      readings = read !== undefined ? await read(node) : sensorList(await this.sup.run(node, 'sensors.list', {}, { timeoutMs: this.timeoutMs }))
+    } catch (e) {
+      // Readings unavailable: no series rather than stale ones (the command counters record the failure).
+      const t = this.nodes.get(node)
+      if (t !== undefined) this.clearSensors(node, t)
+      throw e
+    }
     const t = this.nodes.get(node)
     if (t === undefined || t.bmcUp !== true) return
+    const ipmi = new Map<string, IpmiSample>()
     const seen = new Set<string>()
     for (const r of readings) {
       if (seen.size >= MAX_SENSORS_PER_NODE) break
@@ -326,8 +346,14 @@ class SupervisorMetrics implements MetricsWiring {
       const state = HEALTH_STATE[r.health]
       if (state !== undefined) this.m.bmcvisor_sensor_state.set({ node, ...labels }, state)
       else this.m.bmcvisor_sensor_state.remove({ node, ...labels })
+      if (typeof r.sensorNumber !== 'number') continue
+      for (const x of ipmiSamples({ ...r, sensorNumber: r.sensorNumber })) {
+        const k = `${x.metric}\u0000${JSON.stringify(x.labels)}`
+        ipmi.set(k, x)
+      }
     }
     this.clearSensors(node, t, seen)
+    this.setIpmi(node, t, ipmi)
   }
 
   // --- scrape time: worker samples, console clients, and nodes that left the fleet ---

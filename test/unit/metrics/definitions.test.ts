@@ -36,7 +36,7 @@ describe('metric definitions', () => {
 
   it('follow the naming rules: prefix, _total on counters only, base units, help text, node label', () => {
     for (const [name, d] of Object.entries(METRICS)) {
-      assert.match(name, /^bmcvisor_[a-z_]+$/)
+      assert.match(name, /^(bmcvisor|ipmi)_[a-z_]+$/)
       assert.equal(name.endsWith('_total'), d.type === 'counter', name)
       assert.ok(!/_(ms|milliseconds|kb|mb)(_|$)/.test(name), `${name} uses a base unit`)
       assert.ok(d.help.length > 20 && d.help.endsWith('.'), `${name} has help text`)
