@@ -9,8 +9,9 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { startIpmiSim, type IpmiSim } from '../test/lab/sim.js'
 import { bmcConfig } from '../test/integration/supervisor/fleet.js'
+import type * as SupervisorTypes from '../src/supervisor/supervisor.js'
 
-type SupervisorModule = typeof import('../src/supervisor/supervisor.js')
+type SupervisorModule = typeof SupervisorTypes
 const dist = fileURLToPath(new URL('../dist/src/supervisor/supervisor.js', import.meta.url))
 const { Supervisor } = (await import(dist)) as SupervisorModule
 
