@@ -4,7 +4,7 @@
  * (src/sim startSimFleet) on consecutive loopback ports, until SIGINT or
  * SIGTERM. Every BMC has user admin / password (administrator), speaks RMCP+
  * with cipher suites 3 and 17, has a SOL console printing a boot log at the
- * given rate while its host is powered on (hosts start off unless --power on:
+ * given rate while its host is powered on (hosts start on; with --power off,
  * `bmcvisor ipmi ... power on` and watch it boot), sensors, FRU and SEL, so
  * `bmcvisor ipmi`, ipmitool and FreeIPMI can talk to it.
  */
@@ -13,7 +13,7 @@ import { parseFaultSpec, SIM_FAULT_KINDS, startSimFleet, type SimFault } from '.
 import { ServiceError, toWire } from '../errors.js'
 
 export const SIM_USAGE = [
-  'usage: bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate BYTES_PER_S] [--power off|on]',
+  'usage: bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate BYTES_PER_S] [--power on|off]',
   '                    [--fault INDEX[-LAST]:KIND[=VALUE]]... [--sol-accumulate-ms MS] [--sol-threshold BYTES] [--json]',
   `  fault kinds: ${SIM_FAULT_KINDS.filter((k) => k !== 'none').join(', ')} (drop=RATIO, delay=MS), e.g. --fault 3:drop=0.2 --fault 5-9:hang`,
 ].join('\n')
@@ -33,7 +33,7 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
         'base-port': { type: 'string', default: '16230' },
         host: { type: 'string', default: '127.0.0.1' },
         'console-rate': { type: 'string', default: '256' },
-        power: { type: 'string', default: 'off' },
+        power: { type: 'string', default: 'on' },
         fault: { type: 'string', multiple: true },
         'sol-accumulate-ms': { type: 'string' },
         'sol-threshold': { type: 'string' },

@@ -20,7 +20,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 describe('bmcvisor sim', () => {
   it('serves N BMCs that bmcvisor ipmi and ipmitool talk to, and stops on SIGTERM', async (t) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'sim', '--count', '3', '--base-port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'sim', '--count', '3', '--base-port', '0', '--power', 'off', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
     t.after(() => void child.kill('SIGKILL')) // a failed assertion must not leave the fleet running
     const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string]
     const { bmcs } = JSON.parse(line) as { bmcs: { host: string; port: number; username: string; password: string }[] }
