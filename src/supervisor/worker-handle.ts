@@ -52,6 +52,7 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
   private heartbeat: NodeJS.Timeout | undefined
   private startTimer: NodeJS.Timeout | undefined
   private lastPong = 0
+  private lastBeat = 0
   private pingSeq = 0
   heapUsedBytes = 0
 
@@ -116,6 +117,7 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
       if (this.startTimer) clearTimeout(this.startTimer)
       this.startTimer = undefined
       this.lastPong = performance.now()
+      this.lastBeat = this.lastPong
       this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs)
       this.emit('ready')
       return
@@ -128,10 +130,26 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
     this.emit('message', m)
   }
 
+  /**
+   * The deadline is judged by this thread's clock, so this thread's own lag
+   * must not count against the worker: when the beat itself ran a whole
+   * interval late, the main thread was stalled and the worker's pongs may be
+   * waiting in our queue, unread. The silence is then measured from now on
+   * (a hung worker is still found one deadline later). An overdue verdict is
+   * also given only after the messages already queued were read (timers run
+   * before the poll phase that delivers them), never from the timer alone.
+   */
   private beat(): void {
-    if (performance.now() - this.lastPong > this.opts.heartbeatTimeoutMs) {
-      this.kill('hang')
-      return
+    const now = performance.now()
+    const late = now - this.lastBeat - this.opts.heartbeatMs
+    this.lastBeat = now
+    if (late > this.opts.heartbeatMs) {
+      this.lastPong = Math.max(this.lastPong, now - this.opts.heartbeatMs)
+    }
+    if (now - this.lastPong > this.opts.heartbeatTimeoutMs) {
+      setImmediate(() => {
+        if (!this.exited && performance.now() - this.lastPong > this.opts.heartbeatTimeoutMs) this.kill('hang')
+      })
     }
     this.post({ type: 'ping', seq: ++this.pingSeq })
   }

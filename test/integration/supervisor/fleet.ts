@@ -37,7 +37,7 @@ export function bmcConfig(sim: { host: string; port: number }, over: Partial<Bmc
 export async function startFleet(n: number, opts: SupervisorOptions = {}, over: Partial<BmcConfig> = {}): Promise<Fleet> {
   const sims: IpmiSim[] = []
   for (let i = 0; i < n; i++) sims.push(await startIpmiSim({ powerOn: true }))
-  const sup = new Supervisor({ heartbeatMs: 250, heartbeatTimeoutMs: 1500, restart: { baseDelayMs: 50, maxDelayMs: 500, intensity: 50 }, startConcurrency: 4, ...opts })
+  const sup = new Supervisor({ heartbeatMs: 250, heartbeatTimeoutMs: 3000, restart: { baseDelayMs: 50, maxDelayMs: 500, intensity: 50 }, startConcurrency: 4, ...opts })
   const names = sims.map((_, i) => `n${String(i).padStart(2, '0')}`)
   const config = (i: number, o: Partial<BmcConfig> = {}) => bmcConfig(sims[i]!, { ...over, ...o })
   names.forEach((name, i) => sup.add(name, config(i)))

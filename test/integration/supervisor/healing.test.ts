@@ -69,12 +69,17 @@ describe('supervisor healing and reconfiguration', { timeout: 240_000 }, () => {
     const node = names[1]!
     await allConsolesConnected(sup, [node])
     const threadId = sup.status(node)[0]?.threadId
+    const exits: unknown[] = []
+    const onExit = (n: string, info: unknown) => { if (n === node) exits.push(info) }
+    sup.on('worker:exited', onExit as never)
+    t.after(() => sup.off('worker:exited', onExit as never))
     let last = 0
     for (let i = 0; i < 1000; i++) last = sup.update(node, config(1, { timing: { retransmitMs: 250 + (i % 7), backoffMs: 100, retries: 3, connectTimeoutMs: 3000 } }))
     await waitEvent(sup, 'console:state', (n, m) => n === node && (m as { generation: number; state: string }).generation === last && (m as { state: string }).state === 'connected', 60_000)
     const res = (await sup.run(node, 'worker.resources')) as Resources
     assert.equal(res.watchers, 1)
     assert.equal(sup.status().filter((s) => s.node === node).length, 1)
+    assert.deepEqual(exits, [], 'the worker never exited during the storm')
     assert.equal(sup.status(node)[0]?.threadId, threadId)
     assert.equal(await bmcSessions(sims[1]!), 1)
     assert.equal((res.resources.UDPWrap ?? 0), 1, JSON.stringify(res.resources))

@@ -44,6 +44,25 @@ describe('supervisor policy', { timeout: 120_000 }, () => {
     })
   }
 
+  it('a main thread stalled past the heartbeat deadline does not take healthy workers for hung', async () => {
+    const sup = new Supervisor({ workerFile: fixture('pong.ts'), heartbeatMs: 100, heartbeatTimeoutMs: 400, restart: { baseDelayMs: 20 } })
+    sups.push(sup)
+    const exits: string[] = []
+    sup.on('worker:exited', (n, info) => exits.push(`${n}:${info.reason}`))
+    for (const n of ['a', 'b', 'c']) sup.add(n, dummy)
+    while (sup.status().some((s) => s.state !== 'running')) await new Promise((r) => setTimeout(r, 20))
+    // Three stalls of 5x the deadline (a long synchronous task, GC, CPU starvation).
+    for (let i = 0; i < 3; i++) {
+      const until = performance.now() + 2000
+      while (performance.now() < until) {
+        // stall
+      }
+      await new Promise((r) => setTimeout(r, 300))
+    }
+    assert.deepEqual(exits, [])
+    assert.ok(sup.status().every((s) => s.state === 'running' && s.restarts === 0))
+  })
+
   it('a hung worker (busy loop) is detected within the heartbeat deadline and restarted', async (t) => {
     if (!requireIpmiSim(t)) return
     if (!ipmiSimAvailable() && !process.env.CI) return
