@@ -16,7 +16,7 @@ export type ToSim =
 export type FromSim =
   | { type: 'ready'; bmcs: { host: string; port: number; username: string; password: string }[] }
   | { type: 'ok' }
-  | { type: 'stats'; cpuMs: number; wallMs: number; rssBytes: number; bytesAccepted: number; activeConsoles: number; retransmits: number; givenUp: number; sessions: number }
+  | { type: 'stats'; cpuMs: number; wallMs: number; rssBytes: number; bytesAccepted: number; activeConsoles: number; retransmits: number; givenUp: number; sessions: number; received: number; sent: number }
   | { type: 'error'; message: string }
 
 let fleet: FleetModule.SimFleetHandle | undefined
@@ -46,7 +46,11 @@ process.on('message', (m: ToSim) => {
           let retransmits = 0
           let givenUp = 0
           let sessions = 0
+          let received = 0
+          let sent = 0
           for (const x of members) {
+            received += x.bmc.stats.received
+            sent += x.bmc.stats.sent
             const s = x.sol.linkStats()
             retransmits += s.retransmits
             givenUp += s.packetsGivenUp
@@ -54,7 +58,7 @@ process.on('message', (m: ToSim) => {
           }
           send({
             type: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, wallMs: now - lastWall, rssBytes: process.memoryUsage().rss,
-            bytesAccepted: fleet?.consoleBytesDelivered() ?? 0, activeConsoles: fleet?.activeConsoles() ?? 0, retransmits, givenUp, sessions,
+            bytesAccepted: fleet?.consoleBytesDelivered() ?? 0, activeConsoles: fleet?.activeConsoles() ?? 0, retransmits, givenUp, sessions, received, sent,
           })
           lastCpu = process.cpuUsage()
           lastWall = now

@@ -98,11 +98,12 @@ function cpuMeter(): () => { all: number; main: number } {
   }
 }
 
-async function simCpu(sim: ReturnType<typeof simProcess>, ms: number): Promise<{ pct: number; bytes: number; stats: Extract<FromSim, { type: 'stats' }> }> {
+async function simCpu(sim: ReturnType<typeof simProcess>, ms: number): Promise<{ pct: number; bytes: number; packetsPerSecond: number; stats: Extract<FromSim, { type: 'stats' }> }> {
   const s0 = (await sim.ask({ type: 'stats' })) as Extract<FromSim, { type: 'stats' }>
   await sleep(ms)
   const s1 = (await sim.ask({ type: 'stats' })) as Extract<FromSim, { type: 'stats' }>
-  return { pct: (s1.cpuMs / s1.wallMs) * 100, bytes: s1.bytesAccepted - s0.bytesAccepted, stats: s1 }
+  const packets = s1.received + s1.sent - s0.received - s0.sent
+  return { pct: (s1.cpuMs / s1.wallMs) * 100, bytes: s1.bytesAccepted - s0.bytesAccepted, packetsPerSecond: packets / (s1.wallMs / 1000), stats: s1 }
 }
 
 function ipmipower(bmcs: { host: string; port: number }[]): Promise<{ ms: number; on: number; lines: number }> {
@@ -157,6 +158,24 @@ for (const n of sizes) {
     },
   })
   const sup = server.supervisor
+  // Start timeline: workers running, sessions up, console failures (each one costs a reconnect backoff).
+  const running = new Set<string>()
+  const sessionsUp = new Set<string>()
+  const failures = new Map<string, number>()
+  let tRunning = NaN
+  let tSessions = NaN
+  sup.on('worker:state', (node, st) => {
+    if (st === 'running') running.add(node)
+    if (running.size === n && Number.isNaN(tRunning)) tRunning = (performance.now() - t0) / 1000
+  })
+  sup.on('session:state', (node, m) => {
+    if (m.state === 'connected') sessionsUp.add(node)
+    if (sessionsUp.size === n && Number.isNaN(tSessions)) tSessions = (performance.now() - t0) / 1000
+  })
+  sup.on('console:state', (_node, m) => {
+    if (m.state === 'error' || m.state === 'disconnected') failures.set(m.reason ?? m.state, (failures.get(m.reason ?? m.state) ?? 0) + 1)
+  })
+  for (const st of sup.status()) if (st.state === 'running') running.add(st.node) // started before we listened
   let consoleBytes = 0
   sup.on('console:data', (_node, d) => (consoleBytes += d.length))
   sup.on('console:state', (node, m) => {
@@ -174,7 +193,7 @@ for (const n of sizes) {
   }
   const tUp = (performance.now() - t0) / 1000
   const loadUp = load()
-  log(`N=${n}: all consoles connected in ${tUp.toFixed(1)} s`)
+  log(`N=${n}: all consoles connected in ${tUp.toFixed(1)} s; all workers running at ${tRunning.toFixed(1)} s, all sessions up at ${tSessions.toFixed(1)} s; console failures on the way: ${JSON.stringify(Object.fromEntries(failures))}`)
   await sleep(5000)
   gc()
   await sleep(500)
@@ -213,7 +232,11 @@ for (const n of sizes) {
   const rangeBusy: number[] = []
   for (let i = 0; i < RUNS; i++) rangeBusy.push((await rangePower(server.url, expr, n)).ms)
 
-  // Recovery: 10% of the workers exit at once; time until each console is connected again.
+  // Recovery, at idle again (at 1,000 consoles streaming saturates the machine and would measure that
+  // instead): 10% of the workers exit at once; time until each console is connected again.
+  const downBeforeRecovery = names.filter((x) => !connected.has(x)).length
+  await sim.ask({ type: 'rate', rate: 0 })
+  await sleep(3000)
   const victims = names.filter((_, i) => i % 10 === 0)
   const back = new Map<string, number>()
   const gone = new Set(victims)
@@ -231,16 +254,17 @@ for (const n of sizes) {
   sup.off('worker:exited', onExit)
   const rec = victims.map((v) => (back.get(v) ?? NaN) - tk)
   const othersDown = names.filter((x) => !gone.has(x) && !connected.has(x)).length
+  const downAfterStreaming = downBeforeRecovery
   const loadRec = load()
 
   rows.push([
     `| ${n} | ${mb(rss / n)} (${mb(rss)} total) | ${tUp.toFixed(1)} [${loadUp}] | ${idle.all.toFixed(1)} (main ${idle.main.toFixed(1)}) / sim ${simIdle.pct.toFixed(1)} [${loadIdle}]`,
     `| ${busy.all.toFixed(1)} (main ${busy.main.toFixed(1)}) / sim ${simBusy.pct.toFixed(1)}; ${(received / n).toFixed(0)} B/s per console [${loadBusy}]`,
     `| ${pct(range, 0.5).toFixed(0)} (max ${Math.max(...range).toFixed(0)}); streaming ${pct(rangeBusy, 0.5).toFixed(0)} | ${pct(ipp, 0.5).toFixed(0)} (max ${Math.max(...ipp).toFixed(0)}; ${ippOn}/${n} on) [${loadPower}]`,
-    `| p50 ${(pct(rec, 0.5) / 1000).toFixed(1)}, max ${(Math.max(...rec) / 1000).toFixed(1)} (${exited.size}/${victims.length} exited, ${back.size} back; others down: ${othersDown}) [${loadRec}] |`,
+    `| p50 ${(pct(rec, 0.5) / 1000).toFixed(1)}, max ${(Math.max(...rec) / 1000).toFixed(1)} (${exited.size}/${victims.length} exited, ${back.size} back; others down: ${othersDown}; down after streaming: ${downAfterStreaming}) [${loadRec}] |`,
   ].join(' '))
   log(rows.at(-1)!)
-  log(`N=${n}: sim idle RSS ${mb(simIdleStats.rssBytes)} MB, sessions ${simIdleStats.sessions}, sim retransmits ${simBusy.stats.retransmits}, given up ${simBusy.stats.givenUp}`)
+  log(`N=${n}: sim idle RSS ${mb(simIdleStats.rssBytes)} MB, sessions ${simIdleStats.sessions}; UDP packets/s at the sims idle ${simIdle.packetsPerSecond.toFixed(0)}, streaming ${simBusy.packetsPerSecond.toFixed(0)}; SOL retransmits ${simBusy.stats.retransmits}, given up ${simBusy.stats.givenUp}`)
   await server.close()
   await sim.ask({ type: 'stop' }).catch(() => undefined)
   sim.child.kill()
