@@ -51,6 +51,8 @@ export interface ServeOptions {
   metricsOptions?: WireOptions
   /** Called once with the first admin token of a fresh data directory. */
   onInitialToken?: (token: string) => void
+  /** Runs on the opened store before any worker starts (the demo registers its nodes here). */
+  prepareStore?: (store: OpenedStore) => void
 }
 
 export interface RunningServer {
@@ -98,6 +100,12 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   if (store.keySource === 'created') logger.info({ dataDir: store.dataDir }, 'created secret.key (mode 0600): back it up with the database')
   const first = initialAdminToken(store, o.adminToken)
   if (first !== undefined) o.onInitialToken?.(first)
+  try {
+    o.prepareStore?.(store)
+  } catch (e) {
+    store.close()
+    throw e
+  }
 
   const supervisor = new Supervisor(o.supervisor)
   // Metrics first, so that no supervisor event is missed (counters count from the first worker start).

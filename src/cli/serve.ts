@@ -8,16 +8,21 @@ import { parseArgs } from 'node:util'
 import { OPEN_KINDS, type OpenKind } from '../api/auth.js'
 import { ServiceError } from '../errors.js'
 import { DEFAULT_DATA, DEFAULT_LISTEN, startServer } from '../main.js'
+import type { OpenedStore } from '../store/sqlite.js'
 import { reportError } from './errors-out.js'
+import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
 
 export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
                       [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
-                      [--sensor-metrics [--sensor-interval SECONDS]]
+                      [--sensor-metrics [--sensor-interval SECONDS]] [--demo [--demo-size N] | --no-demo]
   --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
   --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
   --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
   --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
   --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
+  --demo     also run simulated BMCs in this process, registered as nodes demo01.. (group demo), and print
+             a token and three things to try (npm start does this); --demo-size N (default ${DEMO_DEFAULT_COUNT}, up to ${DEMO_MAX_COUNT})
+  --no-demo  overrides --demo (npm start -- --no-demo); so does BMCVISOR_DEMO=0
 environment: BMCVISOR_ADMIN_TOKEN (an admin token serve accepts), BMCVISOR_SECRET_KEY (instead of secret.key)`
 
 const OPTIONS = {
@@ -30,6 +35,9 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'sensor-metrics': { type: 'boolean' },
   'sensor-interval': { type: 'string' },
+  demo: { type: 'boolean' },
+  'demo-size': { type: 'string' },
+  'no-demo': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -70,6 +78,20 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
         throw new ServiceError('VALIDATION_FAILED', '--sensor-interval takes seconds from 1 to 86400', { details: { field: 'sensor-interval' } })
       }
     }
+    const demoOff = o['no-demo'] === true || ['0', 'off', 'false', 'no'].includes((io.env.BMCVISOR_DEMO ?? '').toLowerCase())
+    let demoSize: number | undefined
+    if (o.demo === true && !demoOff) {
+      demoSize = o['demo-size'] === undefined ? DEMO_DEFAULT_COUNT : Number(o['demo-size'])
+      if (!Number.isInteger(demoSize) || demoSize < 1 || demoSize > DEMO_MAX_COUNT) {
+        throw new ServiceError('VALIDATION_FAILED', `--demo-size must be an integer from 1 to ${DEMO_MAX_COUNT}`, { details: { field: 'demo-size' } })
+      }
+    } else if (o['demo-size'] !== undefined && !demoOff) {
+      throw new ServiceError('VALIDATION_FAILED', '--demo-size goes with --demo', { details: { field: 'demo-size' } })
+    }
+    // The simulated BMCs first: their ports go into the node records before any worker starts.
+    const demo: DemoFleet | undefined = demoSize === undefined ? undefined : await startDemoFleet(demoSize)
+    let registration: DemoRegistration | undefined
+    let initialToken: string | undefined
     const server = await startServer({
       listen: o.listen ?? io.env.BMCVISOR_LISTEN ?? DEFAULT_LISTEN,
       dataDir: o.data ?? io.env.BMCVISOR_DATA ?? DEFAULT_DATA,
@@ -80,11 +102,22 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
       open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {
-        io.stderr.write(`bmcvisor: first start: created an admin token. It is shown only now; keep it (BMCVISOR_TOKEN):\n${token}\n`)
+        initialToken = token
+        // The demo prints it in its banner.
+        if (demo === undefined) io.stderr.write(`bmcvisor: first start: created an admin token. It is shown only now; keep it (BMCVISOR_TOKEN):\n${token}\n`)
       },
+      ...(demo !== undefined ? { prepareStore: (store: OpenedStore) => void (registration = registerDemoNodes(store.nodes, demo)) } : {}),
       ...(o['log-level'] !== undefined ? { logger: (await import('../log.js')).createLogger({ level: o['log-level'] }) } : {}),
+    }).catch(async (e: unknown) => {
+      await demo?.close()
+      throw e
     })
     io.stderr.write(`bmcvisor: serving on ${server.url} (data ${server.store.dataDir})\n`)
+    if (demo !== undefined && registration !== undefined) {
+      const envToken = io.env.BMCVISOR_ADMIN_TOKEN
+      const token = envToken !== undefined && envToken !== '' ? undefined : demoToken(server.store, initialToken)
+      io.stdout.write(demoBanner({ url: server.url, token, fleet: demo, registration, dataDir: server.store.dataDir }))
+    }
     // SIGHUP: console logs let go of their files and create them anew (logrotate's postrotate).
     const onHup = () => {
       server.reopenLogs().then(() => server.logger.info('console logs reopened'), (err: unknown) => server.logger.error({ err }, 'reopening console logs failed'))
@@ -93,6 +126,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     const sig = await (io.stopSignal ?? signals()).finally(() => process.off('SIGHUP', onHup))
     server.logger.info({ signal: sig }, 'shutting down: closing BMC sessions')
     await server.close()
+    await demo?.close()
     return 0
   } catch (e) {
     return reportError(e, io.stderr)

@@ -46,6 +46,8 @@ export interface SimFleetOptions {
   maxSessions?: number
   /** Faults set at start, by BMC index. */
   faults?: { index: number; fault: SimFault }[]
+  /** The simulated hosts' names (console prompt, BMC listing); default sim-INDEX. */
+  hostname?: (index: number) => string
   /** Shared tick for SOL and console output (default 25 ms). */
   tickMs?: number
   clock?: SimClock
@@ -110,7 +112,7 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
         { seed: 1000 + i, guid: guidFor(i), powerOn: opts.powerOn ?? true, maxSessions: opts.maxSessions, users: [{ id: 2, name: username, password }] },
         { clock },
       )
-      const name = `sim-${i}`
+      const name = opts.hostname?.(i) ?? `sim-${i}`
       const sol = attachSol(bmc, { host: { hostname: name, rateBytesPerSecond: opts.consoleRate ?? 256 }, timing: opts.sol, ticker })
       const hardware = attachHardware(bmc, { index: i })
       const port = opts.basePort === undefined || opts.basePort === 0 ? 0 : opts.basePort + i
@@ -122,7 +124,7 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
     await close()
     throw e
   }
-  const bmcs = members.map((m, index) => ({ index, name: `sim-${index}`, host, port: m.server.port, username, password, cipherSuites: [17, 3] }))
+  const bmcs = members.map((m, index) => ({ index, name: opts.hostname?.(index) ?? `sim-${index}`, host, port: m.server.port, username, password, cipherSuites: [17, 3] }))
   const handle: SimFleetHandle = {
     bmcs,
     members,

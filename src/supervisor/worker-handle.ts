@@ -38,10 +38,17 @@ interface HandleEvents {
   exit: [info: ExitInfo]
 }
 
-/** The compiled entry when it exists (dist), else the TypeScript source (tsx in development and tests). */
+/**
+ * The worker's entry: in dist, the one-file bundle (scripts/bundle-worker.mjs:
+ * starts about 4x faster and is smaller than ~90 modules), else tsc's
+ * output; from source (tsx, in development and tests), the TypeScript file.
+ */
 export function defaultWorkerFile(): URL {
-  const js = new URL('../../workers/bmc-worker.js', import.meta.url)
-  return existsSync(js) ? js : new URL('../../workers/bmc-worker.ts', import.meta.url)
+  for (const name of ['bmc-worker.bundle.mjs', 'bmc-worker.js']) {
+    const file = new URL(`../../workers/${name}`, import.meta.url)
+    if (existsSync(file)) return file
+  }
+  return new URL('../../workers/bmc-worker.ts', import.meta.url)
 }
 
 export class WorkerHandle extends EventEmitter<HandleEvents> {

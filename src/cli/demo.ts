@@ -1,0 +1,134 @@
+/**
+ * The out-of-the-box demo, `bmcvisor serve --demo [N]` (what `npm start`
+ * runs): N simulated servers from src/sim in this process, on loopback ports
+ * the kernel picks, each with a SOL console printing a boot log, power,
+ * sensors, FRU and SEL. They are registered as nodes demo01..demoNN in group
+ * `demo` before any worker starts, so the service treats them exactly like
+ * real BMCs (one worker each, RMCP+ over UDP, consoles logged under --data).
+ *
+ * Re-running the demo on the same data directory updates those nodes (the
+ * ports change) and removes demo nodes beyond N; a node of the same name that
+ * is not in group `demo` is someone's real node and is left alone.
+ */
+import { startSimFleet, type SimFleetBmc, type SimFleetHandle } from '../sim/fleet.js'
+import type { OpenedStore } from '../store/sqlite.js'
+import type { NodeDoc, NodeRecord, NodeRepo } from '../store/types.js'
+
+export const DEMO_GROUP = 'demo'
+export const DEMO_DEFAULT_COUNT = 8
+export const DEMO_MAX_COUNT = 1000
+/** Console bytes per second of each demo host: a readable, scrolling boot log. */
+export const DEMO_CONSOLE_RATE = 256
+const DEMO_TOKEN_NAME = 'demo'
+
+export function demoNodeNames(count: number): string[] {
+  const width = Math.max(2, String(count).length)
+  return Array.from({ length: count }, (_, i) => `demo${String(i + 1).padStart(width, '0')}`)
+}
+
+export interface DemoFleet {
+  readonly nodes: readonly string[]
+  readonly bmcs: readonly SimFleetBmc[]
+  readonly sims: SimFleetHandle
+  close(): Promise<void>
+}
+
+export async function startDemoFleet(count: number, opts: { consoleRate?: number } = {}): Promise<DemoFleet> {
+  if (!Number.isInteger(count) || count < 1 || count > DEMO_MAX_COUNT) throw new RangeError(`demo size must be 1 to ${DEMO_MAX_COUNT}`)
+  const nodes = demoNodeNames(count)
+  const sims = await startSimFleet({ count, host: '127.0.0.1', basePort: 0, consoleRate: opts.consoleRate ?? DEMO_CONSOLE_RATE, hostname: (i) => nodes[i]! })
+  return { nodes, bmcs: sims.bmcs, sims, close: () => sims.close() }
+}
+
+export interface DemoRegistration {
+  created: string[]
+  updated: string[]
+  removed: string[]
+  /** Names taken by nodes outside group `demo`: not touched, and not part of the demo. */
+  skipped: string[]
+}
+
+function demoDoc(name: string, bmc: SimFleetBmc): NodeDoc {
+  return {
+    name,
+    groups: [DEMO_GROUP],
+    bmc: { host: bmc.host, port: bmc.port, username: bmc.username, password: bmc.password, cipherSuite: 17, privilege: 'administrator' },
+    console: { method: 'ipmi', logging: 'full' },
+  }
+}
+
+function sameBmc(a: NodeRecord, b: NodeDoc): boolean {
+  return a.bmc.host === b.bmc.host && a.bmc.port === b.bmc.port && a.bmc.username === b.bmc.username &&
+    a.bmc.password === b.bmc.password && a.bmc.cipherSuite === b.bmc.cipherSuite && a.bmc.kg === undefined &&
+    a.console.method === b.console.method
+}
+
+/** Creates or updates the demo's nodes and removes stale ones (group `demo` only). */
+export function registerDemoNodes(nodes: NodeRepo, fleet: Pick<DemoFleet, 'nodes' | 'bmcs'>): DemoRegistration {
+  const out: DemoRegistration = { created: [], updated: [], removed: [], skipped: [] }
+  const wanted = new Set(fleet.nodes)
+  fleet.nodes.forEach((name, i) => {
+    const doc = demoDoc(name, fleet.bmcs[i]!)
+    const existing = nodes.get(name)
+    if (existing === undefined) {
+      nodes.create(doc)
+      out.created.push(name)
+    } else if (!existing.groups.includes(DEMO_GROUP)) {
+      out.skipped.push(name)
+    } else if (!sameBmc(existing, doc)) {
+      // Keep what the operator changed (console logging, extra groups); the BMC address is the demo's.
+      nodes.replace({ ...doc, groups: existing.groups, console: { ...existing.console, method: 'ipmi' } })
+      out.updated.push(name)
+    }
+  })
+  for (const name of nodes.inGroup(DEMO_GROUP)) {
+    if (wanted.has(name)) continue
+    nodes.remove(name)
+    out.removed.push(name)
+  }
+  return out
+}
+
+/**
+ * A token to print in the demo's banner: the first-start admin token when
+ * there is one, else a fresh admin token named `demo` (earlier `demo` tokens
+ * are revoked, so restarts do not pile them up). Audited like `token create`.
+ */
+export function demoToken(store: OpenedStore, initial: string | undefined): string {
+  if (initial !== undefined) return initial
+  for (const t of store.tokens.list()) {
+    if (t.name !== DEMO_TOKEN_NAME) continue
+    store.tokens.revoke(t.id)
+    store.audit.append({ actor: 'serve --demo', tokenId: null, action: 'token.revoke', target: t.id, detail: null, outcome: 'ok' })
+  }
+  const { token, info } = store.tokens.create({ name: DEMO_TOKEN_NAME, role: 'admin' })
+  store.audit.append({ actor: 'serve --demo', tokenId: null, action: 'token.create', target: info.id, detail: { role: info.role, name: info.name }, outcome: 'ok' })
+  return token
+}
+
+/** The banner: where, which token, and three things to try. */
+export function demoBanner(o: { url: string; token: string | undefined; fleet: Pick<DemoFleet, 'nodes' | 'bmcs'>; registration: DemoRegistration; dataDir: string }): string {
+  const nodes = o.fleet.nodes.filter((n) => !o.registration.skipped.includes(n))
+  const first = nodes[0] ?? 'demo01'
+  const second = nodes[1] ?? first
+  const last = nodes[nodes.length - 1] ?? first
+  const ports = o.fleet.bmcs.map((b) => b.port)
+  const tokenLine = o.token === undefined ? '(the one in BMCVISOR_ADMIN_TOKEN)' : o.token
+  const lines = [
+    '',
+    `bmcvisor demo: ${nodes.length} simulated BMCs registered as nodes ${first}..${last} (group @${DEMO_GROUP}), consoles printing a boot log`,
+    `  URL    ${o.url}   (OpenAPI: ${o.url}/docs; data: ${o.dataDir})`,
+    `  token  ${tokenLine}   (admin)`,
+    `  BMCs   127.0.0.1 UDP ports ${Math.min(...ports)}-${Math.max(...ports)}, user admin, password password (ipmitool -I lanplus works too)`,
+    '',
+    'Three things to try, in another terminal of this directory:',
+    `  export BMCVISOR_URL=${o.url} BMCVISOR_TOKEN=${o.token ?? '$BMCVISOR_ADMIN_TOKEN'}`,
+    `  1. attach a console:  npx bmcvisor console ${first}          (type help at the prompt; Ctrl-E c . leaves)`,
+    `  2. power a node:      npx bmcvisor power ${second} off; npx bmcvisor power '@${DEMO_GROUP}' status`,
+    `  3. read the metrics:  curl -s ${o.url}/metrics | grep -E '^bmcvisor_(bmc_up|console_state)'`,
+    '',
+    `For real use, run without the demo: npx bmcvisor serve (or npm start -- --no-demo); npx bmcvisor node rm NAME removes a demo node.`,
+  ]
+  if (o.registration.skipped.length > 0) lines.push(`Not part of the demo (names taken by your own nodes): ${o.registration.skipped.join(', ')}`)
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,227 @@
+// The out-of-the-box demo (`serve --demo`, what `npm start` runs): simulated
+// BMCs registered as nodes, a banner with the URL, a working token and three
+// things to try, and each of the three really works (a console over the
+// WebSocket, power through REST, /metrics). Restarting on the same data
+// directory updates the nodes and issues a fresh token; --no-demo and
+// BMCVISOR_DEMO=0 turn the demo off; a real node with a demo name is left
+// alone. The last test builds dist/ and runs the service as `npm start`
+// does: workers load the one-file bundle.
+import { after, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { promisify } from 'node:util'
+import { serveCommand } from '../../src/cli/serve.js'
+import { demoNodeNames, registerDemoNodes } from '../../src/cli/demo.js'
+import { openStore } from '../../src/store/sqlite.js'
+import type * as WorkerHandleModule from '../../src/supervisor/worker-handle.js'
+import { TestClient } from '../integration/console/lab.js'
+
+const ROOT = new URL('../../', import.meta.url).pathname
+const dirs: string[] = []
+function dir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'bmcvisor-demo-'))
+  dirs.push(d)
+  return d
+}
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+/** A stream that remembers everything and wakes waiters on each write. */
+function sink(): Writable & { text: () => string; until: (re: RegExp, ms: number) => Promise<RegExpExecArray> } {
+  const parts: string[] = []
+  const waiters = new Set<() => void>()
+  const w = new Writable({
+    write(c: Buffer, _e, cb) {
+      parts.push(c.toString())
+      for (const f of [...waiters]) f()
+      cb()
+    },
+  }) as Writable & { text: () => string; until: (re: RegExp, ms: number) => Promise<RegExpExecArray> }
+  w.text = () => parts.join('')
+  w.until = (re, ms) => new Promise((resolve, reject) => {
+    const check = () => {
+      const m = re.exec(w.text())
+      if (m === null) return
+      clearTimeout(timer)
+      waiters.delete(check)
+      resolve(m)
+    }
+    const timer = setTimeout(() => {
+      waiters.delete(check)
+      reject(new Error(`not printed within ${ms} ms: ${re}; got:\n${w.text()}`))
+    }, ms)
+    waiters.add(check)
+    check()
+  })
+  return w
+}
+
+interface Running { out: ReturnType<typeof sink>; err: ReturnType<typeof sink>; stop(): Promise<number>; url: string; token: string }
+
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const out = sink()
+  const err = sink()
+  let stop!: () => void
+  const stopSignal = new Promise<string>((resolve) => (stop = () => resolve('SIGTERM')))
+  const done = serveCommand(['--listen', '127.0.0.1:0', '--log-level', 'warn', ...args], { stdout: out, stderr: err, env, stopSignal })
+  const served = await Promise.race([err.until(/serving on (http:\/\/127\.0\.0\.1:\d+)/, 30_000), done.then((code) => {
+    throw new Error(`serve ended with ${code}: ${err.text()}`)
+  })])
+  const banner = args.includes('--demo') && !args.includes('--no-demo') && env.BMCVISOR_DEMO !== '0'
+  const token = banner ? (await out.until(/token {2}(bmv_\S+)/, 10_000))[1]! : ''
+  return { out, err, url: served[1]!, token, stop: async () => (stop(), await done) }
+}
+
+async function api(r: Running, path: string, init: RequestInit = {}, token = r.token): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${r.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } })
+  const text = await res.text()
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) as unknown }
+}
+
+/** Polls until fn() is truthy; for state that only a request can see. */
+async function eventually<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = performance.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v !== undefined) return v
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+describe('demo', { timeout: 240_000 }, () => {
+  it('names demo nodes with a width that sorts', () => {
+    assert.deepEqual(demoNodeNames(3), ['demo01', 'demo02', 'demo03'])
+    assert.equal(demoNodeNames(100)[99], 'demo100')
+    assert.equal(demoNodeNames(100)[0], 'demo001')
+  })
+
+  it('serve --demo: banner, and the three things to try work', async () => {
+    const data = dir()
+    const r = await serve(['--demo', '--demo-size', '3', '--data', data])
+    try {
+      const banner = r.out.text()
+      assert.match(banner, /3 simulated BMCs registered as nodes demo01\.\.demo03/)
+      assert.ok(banner.includes(`URL    ${r.url}`), banner)
+      assert.match(banner, /npx bmcvisor console demo01/)
+      assert.match(banner, /npx bmcvisor power demo02 off/)
+      assert.match(banner, /\/metrics/)
+      assert.doesNotMatch(r.err.text(), /bmv_/, 'the token is shown once, in the banner')
+
+      // 1. a console: the simulated host's boot log arrives, and typing reaches it.
+      const ws = await TestClient.open(`${r.url.replace('http', 'ws')}/api/v1/nodes/demo01/console/ws?mode=rw`, r.token)
+      try {
+        await ws.until(() => ws.state() === 'connected', 30_000, 'console connected')
+        await ws.until(() => ws.bytes().includes('demo01'), 30_000, 'boot log naming the host')
+        ws.send('\rhelp\r')
+        await ws.until(() => ws.bytes().includes('commands: help echo'), 20_000, 'help answered by the host')
+      } finally {
+        ws.close()
+      }
+      // 2. power a node off, read it back.
+      assert.equal((await api(r, '/api/v1/nodes/demo02/power', { method: 'PUT', body: JSON.stringify({ state: 'off' }) })).status, 200)
+      const st = await api(r, '/api/v1/nodes/demo02/power')
+      assert.equal((st.body as { state: string }).state, 'off')
+      // 3. metrics: every demo node's BMC is up.
+      await eventually(async () => {
+        const text = await (await fetch(`${r.url}/metrics`)).text()
+        return ['demo01', 'demo02', 'demo03'].every((n) => text.includes(`bmcvisor_bmc_up{node="${n}"} 1`)) ? true : undefined
+      }, 30_000, 'bmcvisor_bmc_up for every demo node')
+      const nodes = await api(r, '/api/v1/nodes')
+      assert.deepEqual((nodes.body as { nodes: { name: string }[] }).nodes.map((n) => n.name), ['demo01', 'demo02', 'demo03'])
+    } finally {
+      assert.equal(await r.stop(), 0)
+    }
+
+    // Again on the same data directory, smaller: the nodes follow the new ports, demo03 goes, and a
+    // fresh token is printed (the first start's admin token stays valid: it was shown as the one to keep).
+    const r2 = await serve(['--demo', '--demo-size', '2', '--data', data])
+    try {
+      assert.notEqual(r2.token, r.token)
+      assert.equal((await api(r2, '/api/v1/nodes', {}, r.token)).status, 200)
+      const names = ((await api(r2, '/api/v1/nodes')).body as { nodes: { name: string }[] }).nodes.map((n) => n.name)
+      assert.deepEqual(names, ['demo01', 'demo02'])
+      await eventually(async () => {
+        const st = await api(r2, '/api/v1/nodes/demo02/power')
+        return st.status === 200 ? st : undefined
+      }, 30_000, 'demo02 answers on its new port')
+    } finally {
+      assert.equal(await r2.stop(), 0)
+    }
+
+    // A third start revokes the second one's token: restarts do not pile up demo tokens.
+    const r3 = await serve(['--demo', '--demo-size', '2', '--data', data])
+    try {
+      assert.equal((await api(r3, '/api/v1/nodes', {}, r2.token)).status, 401)
+      assert.equal((await api(r3, '/api/v1/nodes')).status, 200)
+    } finally {
+      assert.equal(await r3.stop(), 0)
+    }
+
+    // --no-demo (and BMCVISOR_DEMO=0): no simulators and no banner; the nodes stay, for the operator to remove.
+    for (const [args, env] of [[['--demo', '--no-demo'], {}], [['--demo'], { BMCVISOR_DEMO: '0' }]] as const) {
+      const r4 = await serve([...args, '--data', data], env)
+      try {
+        assert.doesNotMatch(r4.out.text(), /simulated BMCs/)
+      } finally {
+        assert.equal(await r4.stop(), 0)
+      }
+    }
+  })
+
+  it('leaves a real node that has a demo name alone', () => {
+    const data = dir()
+    const store = openStore({ dataDir: data })
+    try {
+      store.nodes.create({ name: 'demo02', groups: ['rack1'], bmc: { host: '127.0.0.1', port: 623, username: 'u', password: 'p', cipherSuite: 17, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' } })
+      const bmcs = [1, 2, 3].map((i) => ({ index: i, name: `x${i}`, host: '127.0.0.1', port: 40000 + i, username: 'admin', password: 'password', cipherSuites: [17, 3] }))
+      const reg = registerDemoNodes(store.nodes, { nodes: demoNodeNames(3), bmcs })
+      assert.deepEqual(reg, { created: ['demo01', 'demo03'], updated: [], removed: [], skipped: ['demo02'] })
+      assert.equal(store.nodes.get('demo02')?.bmc.port, 623)
+      assert.deepEqual(registerDemoNodes(store.nodes, { nodes: demoNodeNames(3), bmcs }), { created: [], updated: [], removed: [], skipped: ['demo02'] })
+    } finally {
+      store.close()
+    }
+  })
+
+  it('rejects a bad demo size with a stable code', async () => {
+    for (const args of [['--demo', '--demo-size', '0'], ['--demo', '--demo-size', 'x'], ['--demo-size', '3']]) {
+      const err = sink()
+      const code = await serveCommand([...args, '--data', dir()], { stdout: sink(), stderr: err, env: {}, stopSignal: Promise.resolve('x') })
+      assert.notEqual(code, 0)
+      assert.match(err.text(), /VALIDATION_FAILED: --demo-size/)
+    }
+  })
+
+  it('npm start: the built service with the demo, workers from the one-file bundle', async () => {
+    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
+    const built = (await import(join(ROOT, 'dist/src/supervisor/worker-handle.js'))) as typeof WorkerHandleModule
+    assert.match(built.defaultWorkerFile().pathname, /dist\/workers\/bmc-worker\.bundle\.mjs$/)
+    const data = dir()
+    const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--demo', '--demo-size', '2', '--data', data, '--listen', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const out = sink()
+    const err = sink()
+    child.stdout.pipe(out)
+    child.stderr.pipe(err)
+    try {
+      const url = (await err.until(/serving on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!
+      const token = (await out.until(/token {2}(bmv_\S+)/, 10_000))[1]!
+      const r = { url, token } as Running
+      const ws = await TestClient.open(`${url.replace('http', 'ws')}/api/v1/nodes/demo02/console/ws?mode=ro`, token)
+      try {
+        await ws.until(() => ws.bytes().includes('demo02'), 30_000, 'boot log from the built service')
+      } finally {
+        ws.close()
+      }
+      const workers = await api(r, '/api/v1/nodes/demo01/worker')
+      assert.equal(workers.status, 200, JSON.stringify(workers.body))
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      assert.equal(await exited, 0, err.text())
+    }
+  })
+})
