@@ -2,7 +2,7 @@
 // worker per BMC, console sessions with logs, metrics, REST) against 100,
 // 500 and 1,000 simulated BMCs in a separate process (bench/scale-sim.ts),
 // every console open (logging "full", the default). Per size it measures:
-//  - RSS per BMC (service process RSS after all consoles connected and 5 s
+//  - RSS per BMC (service process RSS after all consoles connected and --settle s
 //    of settling, minus the RSS before start, divided by N);
 //  - time from start (a data directory already holding the N nodes) until
 //    every console is connected;
@@ -43,6 +43,9 @@ const { values: a } = parseArgs({
     'start-concurrency': { type: 'string', default: '8' },
     'cipher-suite': { type: 'string', default: '3' },
     runs: { type: 'string', default: '5' },
+    // Seconds between "every console connected" and the idle measurements: a freshly started thread keeps
+    // V8 busy in the background (compilation, GC) for a while, which is start-up cost, not idle cost.
+    settle: { type: 'string', default: '20' },
     // Worker V8 limits; unset = the supervisor's defaults (old 64 MB, young 8 MB).
     'young-mb': { type: 'string' },
     'old-mb': { type: 'string' },
@@ -194,7 +197,7 @@ for (const n of sizes) {
   const tUp = (performance.now() - t0) / 1000
   const loadUp = load()
   log(`N=${n}: all consoles connected in ${tUp.toFixed(1)} s; all workers running at ${tRunning.toFixed(1)} s, all sessions up at ${tSessions.toFixed(1)} s; console failures on the way: ${JSON.stringify(Object.fromEntries(failures))}`)
-  await sleep(5000)
+  await sleep(Number(a.settle) * 1000)
   gc()
   await sleep(500)
   const rss = process.memoryUsage().rss - rss0
@@ -228,6 +231,7 @@ for (const n of sizes) {
   const simBusy = await simCpu(sim, SECONDS * 1000)
   const busy = busyCpu()
   const received = (consoleBytes - bytes0) / ((performance.now() - tb) / 1000)
+  const rssBusy = process.memoryUsage().rss - rss0
   const loadBusy = load()
   const rangeBusy: number[] = []
   for (let i = 0; i < RUNS; i++) rangeBusy.push((await rangePower(server.url, expr, n)).ms)
@@ -258,7 +262,7 @@ for (const n of sizes) {
   const loadRec = load()
 
   rows.push([
-    `| ${n} | ${mb(rss / n)} (${mb(rss)} total) | ${tUp.toFixed(1)} [${loadUp}] | ${idle.all.toFixed(1)} (main ${idle.main.toFixed(1)}) / sim ${simIdle.pct.toFixed(1)} [${loadIdle}]`,
+    `| ${n} | ${mb(rss / n)} idle, ${mb(rssBusy / n)} streaming (${mb(Math.max(rss, rssBusy))} total) | ${tUp.toFixed(1)} [${loadUp}] | ${idle.all.toFixed(1)} (main ${idle.main.toFixed(1)}) / sim ${simIdle.pct.toFixed(1)} [${loadIdle}]`,
     `| ${busy.all.toFixed(1)} (main ${busy.main.toFixed(1)}) / sim ${simBusy.pct.toFixed(1)}; ${(received / n).toFixed(0)} B/s per console [${loadBusy}]`,
     `| ${pct(range, 0.5).toFixed(0)} (max ${Math.max(...range).toFixed(0)}); streaming ${pct(rangeBusy, 0.5).toFixed(0)} | ${pct(ipp, 0.5).toFixed(0)} (max ${Math.max(...ipp).toFixed(0)}; ${ippOn}/${n} on) [${loadPower}]`,
     `| p50 ${(pct(rec, 0.5) / 1000).toFixed(1)}, max ${(Math.max(...rec) / 1000).toFixed(1)} (${exited.size}/${victims.length} exited, ${back.size} back; others down: ${othersDown}; down after streaming: ${downAfterStreaming}) [${loadRec}] |`,

@@ -197,7 +197,6 @@ export class BmcAgent {
   private consolePort: MessagePort | undefined
   private stats: WorkerStats = { ...ZERO_STATS }
   private lastSession = { retransmits: 0, dropped: 0 }
-  private readonly statsTimer: NodeJS.Timeout
   private reconfiguring: Promise<void> = Promise.resolve()
   /** Console demand from the main thread; undefined until told (then the config's consoleOnDemand decides). */
   private demand: boolean | undefined
@@ -206,10 +205,8 @@ export class BmcAgent {
   /** How many watcher loops are running: 0 or 1, checked by tests (lesson 2). */
   watchers = 0
 
-  constructor(readonly bmc: string, private readonly post: Post, statsIntervalMs = 1000) {
-    this.statsTimer = setInterval(() => this.flushStats(), statsIntervalMs)
-    this.statsTimer.unref()
-  }
+  /** Counters go out with each heartbeat answer (flushStats), so an idle thread wakes once per beat, not twice. */
+  constructor(readonly bmc: string, private readonly post: Post) {}
 
   handle(msg: ToWorker): void {
     switch (msg.type) {
@@ -265,7 +262,6 @@ export class BmcAgent {
   async stop(deadlineMs: number): Promise<void> {
     const link = this.link
     this.link = undefined
-    clearInterval(this.statsTimer)
     if (link) await Promise.race([link.cancel(), new Promise((r) => setTimeout(r, deadlineMs))])
     this.flushStats()
     this.post({ type: 'stopped', bmc: this.bmc })
@@ -399,7 +395,8 @@ export class BmcAgent {
     })
   }
 
-  private flushStats(): void {
+  /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping). */
+  flushStats(): void {
     const s = this.link?.client.currentSession
     if (s !== undefined) {
       const dropped = sumDropped(s.stats.dropped)

@@ -4,6 +4,7 @@
  * when `serve --enable-fault-injection` is on). Everything else lives in
  * bmc-agent.ts so it can be tested without a thread.
  */
+import { getHeapStatistics } from 'node:v8'
 import { parentPort, workerData } from 'node:worker_threads'
 import type { FromWorker, ToWorker } from '../src/bridge/messages.js'
 import { BmcAgent } from './bmc-agent.js'
@@ -49,7 +50,8 @@ function fault(kind: string): void {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'ping') {
-    post({ type: 'pong', seq: m.seq, heapUsedBytes: process.memoryUsage().heapUsed })
+    post({ type: 'pong', seq: m.seq, heapUsedBytes: getHeapStatistics().used_heap_size }) // this isolate's heap, without memoryUsage()'s read of /proc
+    agent.flushStats()
     return
   }
   if (m.type === 'fault') {
