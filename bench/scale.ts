@@ -161,6 +161,7 @@ for (const n of sizes) {
     },
   })
   const sup = server.supervisor
+  const startCpu = cpuMeter()
   // Start timeline: workers running, sessions up, console failures (each one costs a reconnect backoff).
   const running = new Set<string>()
   const sessionsUp = new Set<string>()
@@ -178,13 +179,18 @@ for (const n of sizes) {
   sup.on('console:state', (_node, m) => {
     if (m.state === 'error' || m.state === 'disconnected') failures.set(m.reason ?? m.state, (failures.get(m.reason ?? m.state) ?? 0) + 1)
   })
-  for (const st of sup.status()) if (st.state === 'running') running.add(st.node) // started before we listened
   let consoleBytes = 0
   sup.on('console:data', (_node, d) => (consoleBytes += d.length))
   sup.on('console:state', (node, m) => {
     if (m.state === 'connected') connected.add(node)
     else connected.delete(node)
   })
+  // Workers start while startServer() is still building the app: take what happened before we listened.
+  for (const st of sup.status()) {
+    if (st.state === 'running') running.add(st.node)
+    if (st.session?.state === 'connected') sessionsUp.add(st.node)
+    if (st.console?.state === 'connected') connected.add(st.node)
+  }
   let lastReport = 0
   while (connected.size < n) {
     if (performance.now() - t0 > 600_000) throw new Error(`only ${connected.size}/${n} consoles after 600 s`)
@@ -196,6 +202,8 @@ for (const n of sizes) {
   }
   const tUp = (performance.now() - t0) / 1000
   const loadUp = load()
+  const upCpu = startCpu()
+  log(`N=${n}: CPU from start until every console was connected: ${upCpu.all.toFixed(0)}% of one core (main thread ${upCpu.main.toFixed(0)}%) = ${((upCpu.all / 100) * tUp * 1000 / n).toFixed(0)} ms of CPU per BMC`)
   log(`N=${n}: all consoles connected in ${tUp.toFixed(1)} s; all workers running at ${tRunning.toFixed(1)} s, all sessions up at ${tSessions.toFixed(1)} s; console failures on the way: ${JSON.stringify(Object.fromEntries(failures))}`)
   await sleep(Number(a.settle) * 1000)
   gc()
@@ -240,23 +248,48 @@ for (const n of sizes) {
   // instead): 10% of the workers exit at once; time until each console is connected again.
   const downBeforeRecovery = names.filter((x) => !connected.has(x)).length
   await sim.ask({ type: 'rate', rate: 0 })
-  await sleep(3000)
+  // Consoles that could not keep up have a backlog in the simulated hosts: wait until it has drained
+  // (no console byte for 2 s), so that recovery is measured at idle, not during the drain.
+  const tDrain = performance.now()
+  for (let last = -1; last !== consoleBytes && performance.now() - tDrain < 300_000;) {
+    last = consoleBytes
+    await sleep(2000)
+  }
+  log(`N=${n}: console backlog drained ${((performance.now() - tDrain) / 1000).toFixed(1)} s after output stopped`)
   const victims = names.filter((_, i) => i % 10 === 0)
   const back = new Map<string, number>()
   const gone = new Set(victims)
-  const onState = (node: string, m: { state: string }) => {
-    if (gone.has(node) && m.state === 'connected' && !back.has(node)) back.set(node, performance.now())
+  // The victims' timeline: worker running again, session up, console failures on the way back.
+  const vRunning = new Map<string, number>()
+  const vSession = new Map<string, number>()
+  const vFailures = new Map<string, number>()
+  const onState = (node: string, m: { state: string; reason?: string }) => {
+    if (!gone.has(node)) return
+    if (m.state === 'connected' && !back.has(node)) back.set(node, performance.now())
+    if (m.state === 'error' || m.state === 'disconnected') vFailures.set(m.reason ?? m.state, (vFailures.get(m.reason ?? m.state) ?? 0) + 1)
+  }
+  const onWorker = (node: string, st: string) => {
+    if (gone.has(node) && st === 'running' && !vRunning.has(node)) vRunning.set(node, performance.now())
+  }
+  const onSession = (node: string, m: { state: string }) => {
+    if (gone.has(node) && m.state === 'connected' && !vSession.has(node)) vSession.set(node, performance.now())
   }
   const exited = new Set<string>()
   const onExit = (node: string) => exited.add(node)
   sup.on('console:state', onState)
+  sup.on('worker:state', onWorker)
+  sup.on('session:state', onSession)
   sup.on('worker:exited', onExit)
   const tk = performance.now()
   for (const v of victims) sup.injectFault(v, 'exit')
   while (back.size < victims.length && performance.now() - tk < 300_000) await sleep(50)
   sup.off('console:state', onState)
+  sup.off('worker:state', onWorker)
+  sup.off('session:state', onSession)
   sup.off('worker:exited', onExit)
   const rec = victims.map((v) => (back.get(v) ?? NaN) - tk)
+  const p50s = (m: Map<string, number>) => (pct(victims.map((v) => (m.get(v) ?? NaN) - tk), 0.5) / 1000).toFixed(1)
+  log(`N=${n}: recovery timeline p50: worker running ${p50s(vRunning)} s, session up ${p50s(vSession)} s, console ${p50s(back)} s; console failures on the way: ${JSON.stringify(Object.fromEntries(vFailures))}`)
   const othersDown = names.filter((x) => !gone.has(x) && !connected.has(x)).length
   const downAfterStreaming = downBeforeRecovery
   const loadRec = load()
