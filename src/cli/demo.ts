@@ -16,7 +16,8 @@ import type { NodeDoc, NodeRecord, NodeRepo } from '../store/types.js'
 
 export const DEMO_GROUP = 'demo'
 export const DEMO_DEFAULT_COUNT = 8
-export const DEMO_MAX_COUNT = 1000
+/** The simulators share the service's main thread: beyond this, run `bmcvisor sim` in its own process. */
+export const DEMO_MAX_COUNT = 200
 /** Console bytes per second of each demo host: a readable, scrolling boot log. */
 export const DEMO_CONSOLE_RATE = 256
 const DEMO_TOKEN_NAME = 'demo'
