@@ -49,7 +49,12 @@ export interface SolConsoleOptions {
   openTimeoutMs?: number
   /** A BMC that dies or stops answering is reported within this. Default 10 s. */
   livenessTimeoutMs?: number
-  /** Keepalive (Get Payload Instance Info) period while connected. Default 2 s. */
+  /**
+   * Keepalive (Get Payload Instance Info) period while connected. Default a third of the liveness
+   * timeout, at most 3 s: with the request's own deadline (liveness - interval - 2 s) a dead BMC is
+   * still reported 2 s inside the liveness timeout, and an idle thread wakes as seldom as that allows
+   * (every wake-up counts when there are a thousand of them: bench/RESULTS-scale.md).
+   */
   keepaliveIntervalMs?: number
   /** close() waits this long for queued input to reach the BMC. Default 2 s. */
   flushTimeoutMs?: number
@@ -85,7 +90,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       instance: opts.instance ?? 1,
       openTimeoutMs: opts.openTimeoutMs ?? 15_000,
       livenessTimeoutMs: liveness,
-      keepaliveIntervalMs: opts.keepaliveIntervalMs ?? Math.min(2000, liveness / 4),
+      keepaliveIntervalMs: opts.keepaliveIntervalMs ?? Math.min(3000, liveness / 3),
       flushTimeoutMs: opts.flushTimeoutMs ?? 2000,
       closeSessionOnClose: opts.closeSessionOnClose ?? false,
       tuning: { ackTimeoutMs: Math.max(1000, liveness - 2000), ...opts.tuning },

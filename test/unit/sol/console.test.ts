@@ -155,18 +155,21 @@ describe('SolConsole.open', () => {
 })
 
 describe('SolConsole liveness', () => {
-  test('keepalive every 2 s checks that SOL is still ours; another owner is sol_deactivated', async () => {
+  test('keepalive every 3 s (a third of the 10 s liveness) checks that SOL is still ours; another owner is sol_deactivated', async () => {
     let owner = OWN_ID
     const h = setup(bmc({ [INSTANCE_INFO]: () => instanceInfo(owner) }))
     await h.con.open()
-    h.clock.advance(2000)
+    h.clock.advance(2999)
+    await tick()
+    assert.notEqual(h.port.requests.at(-1)?.cmd, INSTANCE_INFO, 'not before the interval')
+    h.clock.advance(1)
     await tick()
     const ka = h.port.requests.at(-1)
     assert.equal(ka?.cmd, INSTANCE_INFO)
-    // The keepalive's own deadline plus its interval stay inside the 10 s liveness budget.
-    assert.ok((ka?.opts?.timeoutMs ?? Infinity) + 2000 < 10_000)
+    // The keepalive's own deadline plus its interval stay 2 s inside the 10 s liveness budget.
+    assert.ok((ka?.opts?.timeoutMs ?? Infinity) + 3000 <= 8000)
     owner = 0x77
-    h.clock.advance(2000)
+    h.clock.advance(3000)
     await tick()
     assert.deepEqual(h.states, ['connecting', 'connected', 'error'])
     assert.equal(h.errors[0]?.reason, 'sol_deactivated')
@@ -188,7 +191,7 @@ describe('SolConsole liveness', () => {
     const seen: string[] = []
     con.on('state', (s, e) => seen.push(e === undefined ? s : `${s}:${e.reason}`))
     await con.open()
-    clock.advance(2000)
+    clock.advance(3000)
     await tick()
     assert.deepEqual(seen, ['connecting', 'connected', 'error:unreachable'])
     assert.equal(first.lost?.code, 'BMC_UNREACHABLE')
@@ -200,7 +203,7 @@ describe('SolConsole liveness', () => {
     const h = setup(bmc({ [INSTANCE_INFO]: () => cc(0xc1) }))
     await h.con.open()
     for (let i = 0; i < 2; i++) {
-      h.clock.advance(2000)
+      h.clock.advance(3000)
       await tick()
     }
     assert.deepEqual(h.port.commands().slice(-2), ['06/4b', '06/1'])
