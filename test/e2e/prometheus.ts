@@ -4,37 +4,17 @@
 // process and the temp directory (stop() kills and removes both; the exit
 // hook kills it if the test process ends first).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { freePort } from '../lab/net.js'
-
-export function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    if (dir === '') return false
-    try {
-      accessSync(join(dir, cmd), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
-}
-
-function inCi(): boolean {
-  const ci = process.env.CI
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
-}
+import { requireTools } from '../lab/tools.js'
+export { onPath } from '../lab/tools.js'
 
 /** As requireIpmiSim: true when prometheus and promtool are installed; else skip, or throw under CI. */
 export function requirePrometheus(t: TestContext): boolean {
-  const missing = ['prometheus', 'promtool'].filter((c) => !onPath(c))
-  if (missing.length === 0) return true
-  const msg = `${missing.join(', ')} not on PATH (apt-get install prometheus)`
-  if (inCi()) throw new Error(`${msg}; CI is set, so this is a failure, not a skip`)
-  t.skip(msg)
-  return false
+  return requireTools(t, ['prometheus', 'promtool'], 'apt-get install prometheus')
 }
 
 export interface PromSample { metric: Record<string, string>; value: [number, string] }

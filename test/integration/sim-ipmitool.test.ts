@@ -9,7 +9,8 @@ import { listSel } from '../../src/bmc/sel.js'
 import { readSensors } from '../../src/bmc/sensors.js'
 import { IpmiClient } from '../../src/session/client.js'
 import { startSimFleet, type SimFleetHandle } from '../../src/sim/fleet.js'
-import { interactive, requireTools } from '../lab/interactive.js'
+import { interactive } from '../lab/interactive.js'
+import { requireTools } from '../lab/tools.js'
 import { ipmitool } from '../lab/tools.js'
 
 let fleet: SimFleetHandle | undefined
@@ -22,7 +23,7 @@ after(() => fleet?.close())
 for (const suite of [3, 17]) {
   describe(`ipmitool -I lanplus -C ${suite} against the simulator`, () => {
     it('mc info and chassis power status/off/on reach the simulated BMC', async (t) => {
-      if (!requireTools(t, 'ipmitool')) return
+      if (!requireTools(t, ['ipmitool'], 'apt-get install ipmitool')) return
       const f = await sims()
       const b = f.bmcs[0]!
       const opts = { cipherSuite: suite }
@@ -37,7 +38,7 @@ for (const suite of [3, 17]) {
     })
 
     it('sol activate: the boot log arrives, typed input is echoed by the host, ~. deactivates', async (t) => {
-      if (!requireTools(t, 'ipmitool')) return
+      if (!requireTools(t, ['ipmitool'], 'apt-get install ipmitool')) return
       const f = await sims()
       const b = f.bmcs[1]!
       const sol = f.members[1]!.sol
@@ -58,7 +59,7 @@ for (const suite of [3, 17]) {
 
 describe('ipmitool and SOL held by someone else', () => {
   it('sol activate reports the payload active on another session; sol deactivate frees it; activate then works', async (t) => {
-    if (!requireTools(t, 'ipmitool')) return
+    if (!requireTools(t, ['ipmitool'], 'apt-get install ipmitool')) return
     const f = await sims()
     const b = f.bmcs[2]!
     await f.setFault(2, { kind: 'sol-held' })
@@ -76,7 +77,7 @@ describe('ipmitool and SOL held by someone else', () => {
 
 describe('ipmitool and our client read the same hardware', () => {
   it('sdr list, sensor list, fru print and sel list agree with src/bmc over the same BMC', async (t) => {
-    if (!requireTools(t, 'ipmitool')) return
+    if (!requireTools(t, ['ipmitool'], 'apt-get install ipmitool')) return
     const f = await sims()
     const b = f.bmcs[0]!
     const c = new IpmiClient({ host: b.host, port: b.port }, { username: b.username, password: b.password, cipherSuite: 17 })

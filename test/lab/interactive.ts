@@ -3,29 +3,7 @@
 // a deadline (no fixed sleeps), type into it, wait for its exit. Kills the
 // process when the test ends, whatever happened.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
 import type { TestContext } from 'node:test'
-
-export function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    if (dir === '') return false
-    try {
-      accessSync(join(dir, cmd), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
-}
-
-/** Skips the test (returns false) when a tool is missing. */
-export function requireTools(t: TestContext, ...tools: string[]): boolean {
-  const missing = tools.filter((x) => !onPath(x))
-  if (missing.length === 0) return true
-  t.skip(`${missing.join(', ')} not installed`)
-  return false
-}
 
 export interface Interactive {
   readonly child: ChildProcessWithoutNullStreams

@@ -15,7 +15,7 @@ export const LAB_USERS = {
 
 export const LAB_TOOLS = ['ipmi_sim', 'sdrcomp', 'ipmitool'] as const
 
-function onPath(cmd: string): boolean {
+export function onPath(cmd: string): boolean {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue
     try {
@@ -37,7 +37,7 @@ export function ipmiSimAvailable(): boolean {
   return missingLabTools().length === 0
 }
 
-function inCi(): boolean {
+export function inCi(): boolean {
   const ci = process.env.CI
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
 }
@@ -47,13 +47,18 @@ function inCi(): boolean {
  * Otherwise, under CI it throws (a CI run must not pass by skipping), and
  * elsewhere it marks the test skipped and returns false: `if (!requireIpmiSim(t)) return`.
  */
-export function requireIpmiSim(t: TestContext): boolean {
-  const missing = missingLabTools()
+/** True when every tool is on PATH; else skips the test, or throws under CI (a missing tool is a failure there). */
+export function requireTools(t: TestContext, tools: readonly string[], install: string): boolean {
+  const missing = tools.filter((x) => !onPath(x))
   if (missing.length === 0) return true
-  const msg = `ipmi_sim lab unavailable: ${missing.join(', ')} not on PATH (apt-get install openipmi ipmitool)`
+  const msg = `${missing.join(', ')} not on PATH (${install})`
   if (inCi()) throw new Error(`${msg}; CI is set, so this is a failure, not a skip`)
   t.skip(msg)
   return false
+}
+
+export function requireIpmiSim(t: TestContext): boolean {
+  return requireTools(t, LAB_TOOLS, 'ipmi_sim lab unavailable: apt-get install openipmi ipmitool')
 }
 
 export interface IpmitoolOptions {
