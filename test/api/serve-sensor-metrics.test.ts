@@ -5,23 +5,11 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { SERVE_USAGE, serveCommand } from '../../src/cli/serve.js'
+import { sink } from '../lab/sink.js'
 
 const dirs: string[] = []
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
-
-function sink(): Writable & { text: () => string } {
-  const parts: string[] = []
-  const w = new Writable({
-    write(c: Buffer, _e, cb) {
-      parts.push(c.toString())
-      cb()
-    },
-  }) as Writable & { text: () => string }
-  w.text = () => parts.join('')
-  return w
-}
 
 describe('serve --sensor-metrics', () => {
   it('is in the usage', () => {

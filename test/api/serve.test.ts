@@ -9,11 +9,11 @@ import { request as httpsRequest } from 'node:https'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { createLogger } from '../../src/log.js'
 import { parseListen, startServer } from '../../src/main.js'
 import { serveCommand } from '../../src/cli/serve.js'
 import { tokenCommand } from '../../src/cli/token.js'
+import { sink } from '../lab/sink.js'
 
 const dirs: string[] = []
 function dir(): string {
@@ -22,18 +22,6 @@ function dir(): string {
   return d
 }
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
-
-function sink(): Writable & { text: () => string } {
-  const parts: string[] = []
-  const w = new Writable({
-    write(c: Buffer, _e, cb) {
-      parts.push(c.toString())
-      cb()
-    },
-  }) as Writable & { text: () => string }
-  w.text = () => parts.join('')
-  return w
-}
 
 const quiet = () => createLogger({ destination: sink() })
 

@@ -12,13 +12,13 @@ import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { promisify } from 'node:util'
 import { serveCommand } from '../../src/cli/serve.js'
 import { demoNodeNames, registerDemoNodes } from '../../src/cli/demo.js'
 import { openStore } from '../../src/store/sqlite.js'
 import type * as WorkerHandleModule from '../../src/supervisor/worker-handle.js'
 import { TestClient } from '../integration/console/lab.js'
+import { sink, type Sink } from '../lab/sink.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname
 const dirs: string[] = []
@@ -29,37 +29,7 @@ function dir(): string {
 }
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
-/** A stream that remembers everything and wakes waiters on each write. */
-function sink(): Writable & { text: () => string; until: (re: RegExp, ms: number) => Promise<RegExpExecArray> } {
-  const parts: string[] = []
-  const waiters = new Set<() => void>()
-  const w = new Writable({
-    write(c: Buffer, _e, cb) {
-      parts.push(c.toString())
-      for (const f of [...waiters]) f()
-      cb()
-    },
-  }) as Writable & { text: () => string; until: (re: RegExp, ms: number) => Promise<RegExpExecArray> }
-  w.text = () => parts.join('')
-  w.until = (re, ms) => new Promise((resolve, reject) => {
-    const check = () => {
-      const m = re.exec(w.text())
-      if (m === null) return
-      clearTimeout(timer)
-      waiters.delete(check)
-      resolve(m)
-    }
-    const timer = setTimeout(() => {
-      waiters.delete(check)
-      reject(new Error(`not printed within ${ms} ms: ${re}; got:\n${w.text()}`))
-    }, ms)
-    waiters.add(check)
-    check()
-  })
-  return w
-}
-
-interface Running { out: ReturnType<typeof sink>; err: ReturnType<typeof sink>; stop(): Promise<number>; url: string; token: string }
+interface Running { out: Sink; err: Sink; stop(): Promise<number>; url: string; token: string }
 
 async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
   const out = sink()

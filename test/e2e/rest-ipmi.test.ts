@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../../src/main.js'
 import { nodeCommand } from '../../src/cli/node.js'
 import { powerCommand } from '../../src/cli/power.js'
 import { ipmiSimAvailable, ipmitool, requireIpmiSim, startIpmiSim, waitUntil, type IpmiSim } from '../lab/sim.js'
+import { sink } from '../lab/sink.js'
 
 const ADMIN = 'e2e-admin-token-0123456789'
 const ALICE_PASSWORD = 'Al1ce-pw-e2e'
@@ -27,13 +28,6 @@ function capture(lines: string[]): Writable {
       cb()
     },
   })
-}
-
-function sink(): NodeJS.WritableStream & { text: () => string } {
-  const parts: string[] = []
-  const w = capture(parts) as Writable & { text: () => string }
-  w.text = () => parts.join('')
-  return w
 }
 
 describe('REST end to end with ipmi_sim', { skip: !ipmiSimAvailable() && process.env.CI === undefined ? 'ipmi_sim lab unavailable' : false }, () => {
