@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   // Service
   WORKER_UNAVAILABLE: { status: 503, retryable: true, doc: "The node's worker is restarting or parked." },
   STORE_KEY_MISMATCH: { status: 500, retryable: false, doc: 'The secret key (secret.key or BMCVISOR_SECRET_KEY) does not open the credentials in this database; the service refuses to start.' },
+  CONFIG_INVALID: { status: 400, retryable: false, doc: 'The configuration file (serve --config, BMCVISOR_CONFIG) is invalid: the message names the file, the line and the key.' },
+  IMPORT_INVALID: { status: 400, retryable: false, doc: 'A node import file (conserver.cf, a confluent export, CSV) has an entry bmcvisor cannot use: the message names the file and the line.' },
   INTERNAL: { status: 500, retryable: false, doc: 'An unexpected error inside bmcvisor; the log has the stack.' },
 } as const satisfies Record<string, ErrorSpec>
 

@@ -29,8 +29,53 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:access_token|token)=)[^&#]*/gi, '$1[redacted]')
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
+
+/** Fields every line has, left out of the readable form (time and level lead it, msg follows). */
+const PRETTY_OMITTED = new Set(['time', 'level', 'msg', 'pid', 'hostname', 'service'])
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
+
+function prettyValue(v: unknown): string {
+  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)
+  return JSON.stringify(v) ?? String(v)
+}
+
+/** One pino JSON line as `HH:MM:SS.mmm LEVEL message key=value ...` (an error's stack on the lines below). */
+export function prettyLine(json: string): string {
+  let o: Record<string, unknown>
+  try {
+    o = JSON.parse(json) as Record<string, unknown>
+  } catch {
+    return json.endsWith('\n') ? json : json + '\n'
+  }
+  const time = typeof o.time === 'number' ? new Date(o.time).toISOString().slice(11, 23) : ''
+  const level = (typeof o.level === 'number' ? LEVEL_NAMES[o.level] : undefined) ?? String(o.level)
+  const fields: string[] = []
+  let stack = ''
+  for (const [k, v] of Object.entries(o)) {
+    if (PRETTY_OMITTED.has(k)) continue
+    if (k === 'err' && v !== null && typeof v === 'object') {
+      const e = v as { message?: unknown; stack?: unknown }
+      fields.push(`err=${prettyValue(e.message)}`)
+      if (typeof e.stack === 'string') stack = '\n' + e.stack.split('\n').map((l) => `    ${l}`).join('\n')
+      continue
+    }
+    fields.push(`${k}=${prettyValue(v)}`)
+  }
+  return `${time} ${level.padEnd(5)} ${typeof o.msg === 'string' ? o.msg : ''}${fields.length > 0 ? ' ' + fields.join(' ') : ''}${stack}\n`
+}
+
+/** A pino destination that writes readable lines to `out`. */
+export function prettyDestination(out: { write(s: string): unknown }): DestinationStream {
+  return { write: (line: string) => void out.write(prettyLine(line)) }
+}
+
 export interface CreateLoggerOptions {
   level?: string
+  /** auto (default): pretty when stdout is a terminal, else JSON. */
+  format?: LogFormat
   /** Where lines go (tests capture them); default stdout. */
   destination?: DestinationStream
   base?: Record<string, unknown>
@@ -52,5 +97,7 @@ export function createLogger(opts: CreateLoggerOptions = {}): Logger {
       err: pino.stdSerializers.err,
     },
   }
+  const pretty = opts.format === 'pretty' || ((opts.format ?? 'auto') === 'auto' && opts.destination === undefined && process.stdout.isTTY === true)
+  if (pretty) return pino(options, prettyDestination(opts.destination ?? process.stdout))
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination)
 }

@@ -11,6 +11,7 @@ commands:
   ipmi     talk to one BMC directly (bmcvisor ipmi --help)
   sim      run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])
   serve    run the service: REST API and one worker per BMC (bmcvisor serve --help)
+  config   check a serve configuration file, or print an example (bmcvisor config check FILE)
   token    create, list or revoke API tokens in the data directory (works without a server)
   node     add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)
   power    power status or control for a noderange on a running server
@@ -26,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded on demand: `bmcvisor ipmi` should not pay for fastify and SQLite at start.
     case 'serve':
       return (await import('./serve.js')).serveCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'config':
+      return (await import('./config.js')).configCommand(rest, { stdout: process.stdout, stderr: process.stderr })
     case 'token':
       return (await import('./token.js')).tokenCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'node':

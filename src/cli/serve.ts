@@ -1,45 +1,25 @@
 /**
- * `bmcvisor serve`: starts the service (src/main.ts) on embedded defaults
- * (127.0.0.1:8623, ./data) and runs until SIGINT/SIGTERM, then closes every
- * BMC session before exiting. The first start of a fresh data directory
- * prints an admin token once (unless BMCVISOR_ADMIN_TOKEN is set).
+ * `bmcvisor serve`: starts the service (src/main.ts) and runs until
+ * SIGINT/SIGTERM, then closes every BMC session before exiting. Options come
+ * from flags, the environment and a YAML file (--config or BMCVISOR_CONFIG),
+ * all defined once in serve-options.ts. The first start of a fresh data
+ * directory prints an admin token once (unless BMCVISOR_ADMIN_TOKEN is set).
+ * Under systemd (NOTIFY_SOCKET) it reports READY=1 once the store is open and
+ * the API listens, and STOPPING=1 when it begins to shut down.
  */
 import { parseArgs } from 'node:util'
 import { OPEN_KINDS, type OpenKind } from '../api/auth.js'
+import { errorAt, loadConfigFile, resolveOptions } from '../config.js'
 import { ServiceError } from '../errors.js'
-import { DEFAULT_DATA, DEFAULT_LISTEN, startServer } from '../main.js'
+import { createLogger } from '../log.js'
+import { startServer } from '../main.js'
 import type { OpenedStore } from '../store/sqlite.js'
 import { reportError } from './errors-out.js'
-import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
+import { demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
+import { CONFIG_ENV, SERVE_ARGS, SERVE_OPTIONS, SERVE_USAGE, type ServeValues } from './serve-options.js'
+import { systemdNotifier } from './systemd.js'
 
-export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
-                      [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
-                      [--sensor-metrics [--sensor-interval SECONDS]] [--demo [--demo-size N] | --no-demo]
-  --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
-  --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
-  --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
-  --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
-  --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
-  --demo     also run simulated BMCs in this process, registered as nodes demo01.. (group demo), and print
-             a token and three things to try (npm start does this); --demo-size N (default ${DEMO_DEFAULT_COUNT}, up to ${DEMO_MAX_COUNT})
-  --no-demo  overrides --demo (npm start -- --no-demo); so does BMCVISOR_DEMO=0
-environment: BMCVISOR_ADMIN_TOKEN (an admin token serve accepts), BMCVISOR_SECRET_KEY (instead of secret.key)`
-
-const OPTIONS = {
-  listen: { type: 'string' },
-  data: { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  protect: { type: 'string' },
-  'enable-fault-injection': { type: 'boolean' },
-  'log-level': { type: 'string' },
-  'sensor-metrics': { type: 'boolean' },
-  'sensor-interval': { type: 'string' },
-  demo: { type: 'boolean' },
-  'demo-size': { type: 'string' },
-  'no-demo': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const
+export { SERVE_USAGE } from './serve-options.js'
 
 export interface ServeIo {
   stdout: NodeJS.WritableStream
@@ -56,58 +36,57 @@ function signals(): Promise<NodeJS.Signals> {
   })
 }
 
+/** The serve options of a command line, environment and configuration file; undefined for --help. */
+export function serveValues(argv: string[], env: NodeJS.ProcessEnv): ServeValues | undefined {
+  const { values: o, positionals } = parseArgs({ args: argv, options: SERVE_ARGS, allowPositionals: true, strict: true })
+  if (o.help === true) return undefined
+  if (positionals.length > 0) throw new ServiceError('VALIDATION_FAILED', `unexpected argument ${positionals[0]}`, { details: { field: 'argv' } })
+  const configFile = o.config ?? (env[CONFIG_ENV] === '' ? undefined : env[CONFIG_ENV])
+  const file = configFile === undefined ? undefined : loadConfigFile(SERVE_OPTIONS, configFile)
+  const resolved = resolveOptions(SERVE_OPTIONS, { flags: o, env, file })
+  checkServeValues(resolved.values, resolved.sources)
+  return resolved.values
+}
+
+/** The rules between options. */
+export function checkServeValues(v: ServeValues, sources: ReturnType<typeof resolveOptions<typeof SERVE_OPTIONS>>['sources']): void {
+  if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) {
+    const [set, missing] = v['tls-cert'] !== undefined ? (['tls-cert', 'tls-key'] as const) : (['tls-key', 'tls-cert'] as const)
+    const source = sources[set]
+    throw errorAt(SERVE_OPTIONS, set, source, `goes with ${source.from === 'file' ? SERVE_OPTIONS[missing].key : `--${missing}`}`)
+  }
+}
+
 export async function serveCommand(argv: string[], io: ServeIo): Promise<number> {
   try {
-    const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
-    if (o.help === true) {
+    const v = serveValues(argv, io.env)
+    if (v === undefined) {
       io.stdout.write(SERVE_USAGE + '\n')
       return 0
     }
-    if (positionals.length > 0) throw new ServiceError('VALIDATION_FAILED', `unexpected argument ${positionals[0]}`, { details: { field: 'argv' } })
-    if ((o['tls-cert'] === undefined) !== (o['tls-key'] === undefined)) {
-      throw new ServiceError('VALIDATION_FAILED', '--tls-cert and --tls-key go together', { details: { field: 'tls-cert' } })
-    }
-    const protect = (o.protect ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
-    for (const p of protect) if (!(OPEN_KINDS as readonly string[]).includes(p)) throw new ServiceError('VALIDATION_FAILED', `--protect takes ${OPEN_KINDS.join(', ')}`, { details: { field: 'protect' } })
-    const sensorMetrics = o['sensor-metrics'] === true
-    let sensorIntervalS = 60
-    if (o['sensor-interval'] !== undefined) {
-      if (!sensorMetrics) throw new ServiceError('VALIDATION_FAILED', '--sensor-interval goes with --sensor-metrics', { details: { field: 'sensor-interval' } })
-      sensorIntervalS = Number(o['sensor-interval'])
-      if (!Number.isFinite(sensorIntervalS) || sensorIntervalS < 1 || sensorIntervalS > 86_400) {
-        throw new ServiceError('VALIDATION_FAILED', '--sensor-interval takes seconds from 1 to 86400', { details: { field: 'sensor-interval' } })
-      }
-    }
-    const demoOff = o['no-demo'] === true || ['0', 'off', 'false', 'no'].includes((io.env.BMCVISOR_DEMO ?? '').toLowerCase())
-    let demoSize: number | undefined
-    if (o.demo === true && !demoOff) {
-      demoSize = o['demo-size'] === undefined ? DEMO_DEFAULT_COUNT : Number(o['demo-size'])
-      if (!Number.isInteger(demoSize) || demoSize < 1 || demoSize > DEMO_MAX_COUNT) {
-        throw new ServiceError('VALIDATION_FAILED', `--demo-size must be an integer from 1 to ${DEMO_MAX_COUNT}`, { details: { field: 'demo-size' } })
-      }
-    } else if (o['demo-size'] !== undefined && !demoOff) {
-      throw new ServiceError('VALIDATION_FAILED', '--demo-size goes with --demo', { details: { field: 'demo-size' } })
-    }
+    const logger = createLogger({ level: v['log-level'], format: v['log-format'] })
+    const notifier = systemdNotifier(io.env, logger)
     // The simulated BMCs first: their ports go into the node records before any worker starts.
-    const demo: DemoFleet | undefined = demoSize === undefined ? undefined : await startDemoFleet(demoSize)
+    const demo: DemoFleet | undefined = v.demo ? await startDemoFleet(v['demo-size']) : undefined
     let registration: DemoRegistration | undefined
     let initialToken: string | undefined
+    const tls = v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'] } : undefined
     const server = await startServer({
-      listen: o.listen ?? io.env.BMCVISOR_LISTEN ?? DEFAULT_LISTEN,
-      dataDir: o.data ?? io.env.BMCVISOR_DATA ?? DEFAULT_DATA,
+      listen: v.listen,
+      dataDir: v.data,
       adminToken: io.env.BMCVISOR_ADMIN_TOKEN,
       secretKey: io.env.BMCVISOR_SECRET_KEY,
-      tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'] } : undefined,
-      enableFaultInjection: o['enable-fault-injection'] === true,
-      ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
-      open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
+      tls,
+      logger,
+      enableFaultInjection: v['enable-fault-injection'],
+      ...(v['sensor-metrics'] ? { metricsOptions: { sensors: { intervalMs: v['sensor-interval'] * 1000 } } } : {}),
+      open: OPEN_KINDS.filter((k) => !v.protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {
         initialToken = token
         // The demo prints it in its banner.
         if (demo === undefined) io.stderr.write(`bmcvisor: first start: created an admin token. It is shown only now; keep it (BMCVISOR_TOKEN):\n${token}\n`)
       },
       ...(demo !== undefined ? { prepareStore: (store: OpenedStore) => void (registration = registerDemoNodes(store.nodes, demo)) } : {}),
-      ...(o['log-level'] !== undefined ? { logger: (await import('../log.js')).createLogger({ level: o['log-level'] }) } : {}),
     }).catch(async (e: unknown) => {
       await demo?.close()
       throw e
@@ -118,6 +97,8 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       const token = envToken !== undefined && envToken !== '' ? undefined : demoToken(server.store, initialToken)
       io.stdout.write(demoBanner({ url: server.url, token, fleet: demo, registration, dataDir: server.store.dataDir }))
     }
+    // startServer resolved: the store is open and the API listens.
+    await notifier?.ready(`serving on ${server.url}, ${server.supervisor.nodes.length} nodes`)
     // SIGHUP: console logs let go of their files and create them anew (logrotate's postrotate).
     const onHup = () => {
       server.reopenLogs().then(() => server.logger.info('console logs reopened'), (err: unknown) => server.logger.error({ err }, 'reopening console logs failed'))
@@ -125,6 +106,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     process.on('SIGHUP', onHup)
     const sig = await (io.stopSignal ?? signals()).finally(() => process.off('SIGHUP', onHup))
     server.logger.info({ signal: sig }, 'shutting down: closing BMC sessions')
+    await notifier?.stopping()
     await server.close()
     await demo?.close()
     return 0

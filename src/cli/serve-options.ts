@@ -1,0 +1,58 @@
+/**
+ * Every `bmcvisor serve` option, once: flag, configuration file key, type,
+ * default, environment variable, validation and help. parseArgs, the usage
+ * text, the YAML validation, `bmcvisor config example` and the table in
+ * docs/config.md derive from SERVE_OPTIONS (src/config.ts); adding an option
+ * is one entry here plus its use in serve.ts.
+ */
+import { OPEN_KINDS } from '../api/auth.js'
+import { argsOptions, usageLines, type OptionTable, type Values } from '../config.js'
+import { DEFAULT_DATA, DEFAULT_LISTEN, parseListen } from '../main.js'
+import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT } from './demo.js'
+import { LOG_FORMATS, LOG_LEVELS } from '../log.js'
+
+const SENSOR_INTERVAL_MAX_S = 86_400
+
+function listenProblem(v: string): string | undefined {
+  try {
+    parseListen(v)
+    return undefined
+  } catch {
+    return `must be HOST:PORT (for example ${DEFAULT_LISTEN} or [::1]:8623)`
+  }
+}
+
+export const SERVE_OPTIONS = {
+  listen: { type: 'string', key: 'listen', metavar: 'HOST:PORT', default: DEFAULT_LISTEN, example: '[::1]:9623', env: 'BMCVISOR_LISTEN', check: listenProblem, help: 'address of the REST API; loopback unless told otherwise' },
+  data: { type: 'string', key: 'data', metavar: 'DIR', default: DEFAULT_DATA, example: '/var/lib/bmcvisor', env: 'BMCVISOR_DATA', help: 'data directory: bmcvisor.db, secret.key, consoles/' },
+  'tls-cert': { type: 'string', key: 'tls.cert', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/cert.pem', help: 'serve HTTPS with this certificate (PEM; goes with --tls-key)' },
+  'tls-key': { type: 'string', key: 'tls.key', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/key.pem', help: 'private key of --tls-cert (PEM)' },
+  protect: { type: 'list', key: 'protect', metavar: 'LIST', choices: OPEN_KINDS, default: [], example: OPEN_KINDS, help: 'require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)' },
+  'enable-fault-injection': { type: 'boolean', key: 'fault-injection', default: false, example: true, help: 'let admins crash or hang workers (POST /api/v1/nodes/{node}/worker/fault): chaos drills' },
+  'log-level': { type: 'choice', key: 'log.level', metavar: 'LEVEL', choices: LOG_LEVELS, default: 'info', example: 'debug', env: 'BMCVISOR_LOG_LEVEL', help: 'least severe level logged' },
+  'log-format': { type: 'choice', key: 'log.format', metavar: 'FORMAT', choices: LOG_FORMATS, default: 'auto', example: 'json', env: 'BMCVISOR_LOG_FORMAT', help: 'auto: readable lines on a terminal, JSON lines otherwise (journald, files, pipes)' },
+  'sensor-metrics': { type: 'boolean', key: 'sensors.metrics', default: false, example: true, help: "poll every node's sensors into /metrics under ipmi_exporter's names" },
+  'sensor-interval': { type: 'integer', key: 'sensors.interval', metavar: 'SECONDS', min: 1, max: SENSOR_INTERVAL_MAX_S, default: 60, example: 30, requires: 'sensor-metrics', help: "seconds between a node's sensor polls" },
+  demo: { type: 'boolean', key: 'demo.enabled', negatable: true, envOffWins: true, default: false, example: true, env: 'BMCVISOR_DEMO', help: 'also run simulated BMCs in this process as nodes demo01.. (group demo); --no-demo or BMCVISOR_DEMO=0 wins over --demo' },
+  'demo-size': { type: 'integer', key: 'demo.size', metavar: 'N', min: 1, max: DEMO_MAX_COUNT, default: DEMO_DEFAULT_COUNT, example: 3, requires: 'demo', help: 'number of simulated BMCs of --demo' },
+} as const satisfies OptionTable
+
+export type ServeValues = Values<typeof SERVE_OPTIONS>
+
+/** parseArgs options of serve: the table's, plus --config and --help. */
+export const SERVE_ARGS = {
+  ...argsOptions(SERVE_OPTIONS),
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const CONFIG_ENV = 'BMCVISOR_CONFIG'
+
+export const SERVE_USAGE = [
+  'usage: bmcvisor serve [--config FILE] [OPTION]...',
+  `  --config FILE  a YAML file with any of the options below (env ${CONFIG_ENV}); flags and environment win over it`,
+  ...usageLines(SERVE_OPTIONS),
+  'environment: BMCVISOR_ADMIN_TOKEN (an admin token serve accepts), BMCVISOR_SECRET_KEY (instead of secret.key)',
+  'signals: SIGHUP reopens console log files (logrotate); SIGINT or SIGTERM close every BMC session and exit',
+  'files: bmcvisor config check FILE validates a file; bmcvisor config example prints one with every default',
+].join('\n')
