@@ -42,7 +42,7 @@ function prettyValue(v: unknown): string {
   return JSON.stringify(v) ?? String(v)
 }
 
-/** One pino JSON line as `HH:MM:SS.mmm LEVEL message key=value ...` (an error's stack on the lines below). */
+/** One pino JSON line as `HH:MM:SS.mmm (UTC) LEVEL message key=value ...` (an error's stack on the lines below). */
 export function prettyLine(json: string): string {
   let o: Record<string, unknown>
   try {
