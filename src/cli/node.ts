@@ -4,16 +4,16 @@
  * (--password-env VAR, or -E for IPMI_PASSWORD) or -P, never echoed back.
  * `set` takes KEY=VALUE pairs and sends them as one JSON merge patch
  * (`bmc.port=624 groups=rack1,rack2 bmc.kg=` where an empty value removes).
- * `import FILE` reads YAML or JSON (a list of nodes, or { nodes: [...] })
- * and creates each node, or patches it when it exists.
+ * `import [--from yaml|conserver|confluent|csv] FILE` shows what it would
+ * create or change (src/cli/import/); `--apply` writes it.
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { parse as parseYaml } from 'yaml'
-import { ServiceError, toWire } from '../errors.js'
+import { ServiceError } from '../errors.js'
 import type { NodeView } from '../api/schemas.js'
 import { clientFromEnv, seg, type ApiClient } from './client.js'
 import { reportError } from './errors-out.js'
+import { applyPlan, describePlan, planImport, readImport } from './import/plan.js'
+import { IMPORT_FORMATS, type ImportFormat } from './import/types.js'
 
 export const NODE_USAGE = `usage: bmcvisor node add NAME --host HOST [--port P] --user USER (--password-env VAR | -E | -P PASS)
                         [--kg-hex HEX] [--cipher N] [--priv administrator|operator|user] [--group G]...
@@ -23,7 +23,10 @@ export const NODE_USAGE = `usage: bmcvisor node add NAME --host HOST [--port P] 
        bmcvisor node set NAME KEY=VALUE... [--password-env VAR]   (keys: bmc.host bmc.port bmc.username bmc.kg bmc.cipherSuite
                         bmc.privilege console.method console.command console.connectedPattern console.logging groups; empty value removes)
        bmcvisor node rm NAME
-       bmcvisor node import FILE   (YAML or JSON: a list of nodes or { nodes: [...] })`
+       bmcvisor node import [--from ${IMPORT_FORMATS.join('|')}] FILE [--apply] [--password-env VAR] [--set-passwords]
+                        (default yaml: YAML or JSON, a list of nodes or { nodes: [...] }; conserver: conserver.cf;
+                        confluent: nodeattrib output or JSON; csv: a header line of columns. Shows what would change;
+                        --apply writes it; --password-env gives entries without a password one)`
 
 const OPTIONS = {
   host: { type: 'string' },
@@ -41,6 +44,9 @@ const OPTIONS = {
   'connected-pattern': { type: 'string' },
   logging: { type: 'string' },
   json: { type: 'boolean' },
+  from: { type: 'string' },
+  apply: { type: 'boolean' },
+  'set-passwords': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -132,43 +138,14 @@ function show(n: NodeView): string {
   ].join('\n')
 }
 
-/** Nodes from a YAML or JSON file. */
-export function readNodesFile(file: string): Record<string, unknown>[] {
-  const text = readFileSync(file, 'utf8')
-  let doc: unknown
-  try {
-    doc = parseYaml(text) as unknown // YAML 1.2 is a superset of JSON
-  } catch (e) {
-    throw invalid(`${file} is neither YAML nor JSON: ${(e as Error).message.split('\n')[0]}`, 'file')
-  }
-  const list = Array.isArray(doc) ? doc : (doc as { nodes?: unknown } | null)?.nodes
-  if (!Array.isArray(list)) throw invalid(`${file} must hold a list of nodes or { nodes: [...] }`, 'file')
-  return list.map((n, i) => {
-    if (n === null || typeof n !== 'object' || typeof (n as { name?: unknown }).name !== 'string') throw invalid(`entry ${i} of ${file} has no name`, 'file')
-    return n as Record<string, unknown>
-  })
-}
-
-async function importNodes(c: ApiClient, file: string, io: NodeIo): Promise<number> {
-  let failed = 0
-  for (const n of readNodesFile(file)) {
-    const name = n.name as string
-    try {
-      // An existing node takes the entry as a merge patch, so a file may carry only what changes.
-      const exists = await c.request('GET', `/nodes/${seg(name)}`).then(() => true, (e: unknown) => {
-        if (toWire(e).code === 'NODE_NOT_FOUND') return false
-        throw e
-      })
-      if (exists) await c.request('PATCH', `/nodes/${seg(name)}`, n)
-      else await c.request('POST', '/nodes', n)
-      io.stdout.write(`${name}: ${exists ? 'updated' : 'created'}\n`)
-    } catch (e) {
-      failed++
-      const w = toWire(e)
-      io.stdout.write(`${name}: ${w.code}: ${w.message}\n`)
-    }
-  }
-  return failed === 0 ? 0 : 1
+async function importNodes(c: ApiClient, file: string, o: Opts, io: NodeIo): Promise<number> {
+  const from = o.from ?? 'yaml'
+  if (!(IMPORT_FORMATS as readonly string[]).includes(from)) throw invalid(`--from takes ${IMPORT_FORMATS.join(', ')}`, 'from')
+  const imported = readImport(from as ImportFormat, file)
+  const steps = await planImport(c, imported, { defaultPassword: password(o, io.env), setPasswords: o['set-passwords'] === true })
+  io.stdout.write(describePlan(steps, imported.notes, o.apply === true))
+  if (o.apply !== true) return 0
+  return (await applyPlan(c, steps, io.stdout)) === 0 ? 0 : 1
 }
 
 export async function nodeCommand(argv: string[], io: NodeIo, client?: ApiClient): Promise<number> {
@@ -213,7 +190,7 @@ export async function nodeCommand(argv: string[], io: NodeIo, client?: ApiClient
         io.stdout.write(`${name}: removed\n`)
         return 0
       case 'import':
-        return await importNodes(c, needName(), io)
+        return await importNodes(c, needName(), o, io)
       default:
         throw invalid(`unknown node command ${sub}`, 'command')
     }

@@ -21,7 +21,7 @@ describe('log formats', () => {
     log.warn({ node: 'n1', count: 3, note: 'two words', token: 'bmv_secret' }, 'retrying')
     log.error({ err: new Error('boom') }, 'failed')
     const [first, second, ...stack] = out.text().split('\n')
-    assert.match(first!, /^\d\d:\d\d:\d\d\.\d{3} WARN  retrying node=n1 count=3 note="two words" token=\[redacted\]$/)
+    assert.match(first!, /^\d\d:\d\d:\d\d\.\d{3} WARN {2}retrying node=n1 count=3 note="two words" token=\[redacted\]$/)
     assert.match(second!, /^\d\d:\d\d:\d\d\.\d{3} ERROR failed err=boom$/)
     assert.match(stack[0]!, /^ {4}Error: boom$/)
     assert.doesNotMatch(out.text(), /bmv_secret|pid=|hostname=/)
