@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { LineCounter, isMap, isNode, isScalar, parseDocument, stringify, type Node as YamlNode } from 'yaml'
+import { assertNever } from './bridge/messages.js'
 import { ServiceError } from './errors.js'
 
 interface Common {
@@ -95,6 +96,8 @@ function coerce(spec: OptionSpec, raw: unknown, text: boolean): Coerced {
       for (const item of items) if (typeof item !== 'string' || !spec.choices.includes(item)) return { ok: false, problem: `must be ${want}, not ${describe(item)}` }
       return { ok: true, value: [...new Set(items as string[])] }
     }
+    default:
+      return assertNever(spec)
   }
 }
 
@@ -240,6 +243,7 @@ export function errorAt(table: OptionTable, flag: string, source: Source, proble
     case 'env': return new ServiceError('VALIDATION_FAILED', `${source.name} ${problem}`, { details: { field: source.name } })
     case 'flag':
     case 'default': return flagError(flag, problem)
+    default: return assertNever(source)
   }
 }
 

@@ -32,83 +32,109 @@ function lines(file: string, depth: number, from: string | undefined): Line[] {
   })
 }
 
-/** Every block of a conserver.cf (with its includes), in order. */
-export function parseConserver(file: string): Block[] {
-  const src = lines(file, 0, undefined)
-  const text = src.map((l) => l.text).join('\n')
-  const lineAt: number[] = []
-  src.forEach((l, i) => { for (let k = 0; k <= l.text.length; k++) lineAt.push(i) })
-  let pos = 0
-  const at = (p: number) => src[lineAt[Math.min(p, lineAt.length - 1)]!]!.at
-  const skipSpace = () => {
+/** Reads conserver.cf text: words, values, tokens, with the `file:line` of any position. */
+class Scanner {
+  pos = 0
+  private readonly text: string
+  private readonly lineAt: number[] = []
+
+  constructor(private readonly src: Line[]) {
+    this.text = src.map((l) => l.text).join('\n')
+    src.forEach((l, i) => { for (let k = 0; k <= l.text.length; k++) this.lineAt.push(i) })
+  }
+
+  get char(): string | undefined {
+    return this.text[this.pos]
+  }
+
+  at(p = this.pos): string {
+    return this.src[this.lineAt[Math.min(p, this.lineAt.length - 1)]!]!.at
+  }
+
+  /** Whitespace and comments. */
+  skipSpace(): void {
     for (;;) {
-      while (pos < text.length && /\s/.test(text[pos]!)) pos++
-      if (text[pos] !== '#') return
-      while (pos < text.length && text[pos] !== '\n') pos++
+      while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++
+      if (this.text[this.pos] !== '#') return
+      while (this.pos < this.text.length && this.text[this.pos] !== '\n') this.pos++
     }
   }
-  /** A word (stops at whitespace) or a value (keeps inner whitespace), up to an unquoted token. */
-  const read = (mode: 'word' | 'value'): string => {
+
+  /** A word (ends at whitespace) or a value (keeps inner whitespace), up to an unquoted token. */
+  read(mode: 'word' | 'value'): string {
     let out = ''
-    let keep = 0 // length of `out` that is quoted or inner, and so survives the final trim
-    while (pos < text.length) {
-      const c = text[pos]!
+    let keep = 0 // the length of `out` that is quoted or inner, and so survives the final trim
+    while (this.pos < this.text.length) {
+      const c = this.text[this.pos]!
       if (TOKENS.has(c) || c === '#') break
       if (/\s/.test(c)) {
         if (mode === 'word' && out !== '') break
         if (out !== '') out += c
-        pos++
+        this.pos++
         continue
       }
       if (c === '\\') {
-        out += text[pos + 1] ?? ''
-        pos += 2
+        out += this.text[this.pos + 1] ?? ''
+        this.pos += 2
       } else if (c === '"') {
-        const start = pos
-        pos++
-        while (pos < text.length && text[pos] !== '"') {
-          if (text[pos] === '\\' && text[pos + 1] === '"') pos++
-          out += text[pos]!
-          pos++
-        }
-        if (pos >= text.length) throw importError(at(start), 'unterminated "')
-        pos++
+        out += this.quoted()
       } else {
         out += c
-        pos++
+        this.pos++
       }
       keep = out.length
     }
     return out.slice(0, keep)
   }
-  const expect = (token: string, what: string) => {
-    skipSpace()
-    if (text[pos] !== token) throw importError(at(pos), `expected "${token}" ${what}, found ${pos >= text.length ? 'the end of the file' : JSON.stringify(text[pos])}`)
-    pos++
-  }
-  const blocks: Block[] = []
-  for (skipSpace(); pos < text.length; skipSpace()) {
-    const start = pos
-    const type = read('word')
-    if (type === '') throw importError(at(pos), `expected a block type, found ${JSON.stringify(text[pos])}`)
-    skipSpace()
-    const name = read('value')
-    expect('{', `after ${type} ${JSON.stringify(name)}`)
-    const block: Block = { type, name, at: at(start), items: [] }
-    for (skipSpace(); text[pos] !== '}'; skipSpace()) {
-      if (pos >= text.length) throw importError(block.at, `block ${type} ${JSON.stringify(name)} is not closed with "}"`)
-      const itemAt = at(pos)
-      const keyword = read('word')
-      if (keyword === '') throw importError(itemAt, `expected a keyword, found ${JSON.stringify(text[pos])}`)
-      skipSpace()
-      const value = read('value')
-      skipSpace()
-      if (text[pos] === ';') pos++
-      else if (text[pos] !== '}') throw importError(itemAt, `expected ";" after ${keyword}`)
-      block.items.push({ keyword: keyword.toLowerCase(), value, at: itemAt })
+
+  /** A "..." string: everything literal but \". */
+  private quoted(): string {
+    const start = this.pos++
+    let out = ''
+    while (this.pos < this.text.length && this.text[this.pos] !== '"') {
+      if (this.text[this.pos] === '\\' && this.text[this.pos + 1] === '"') this.pos++
+      out += this.text[this.pos++]!
     }
-    pos++
-    blocks.push(block)
+    if (this.pos >= this.text.length) throw importError(this.at(start), 'unterminated "')
+    this.pos++
+    return out
   }
+
+  expect(token: string, what: string): void {
+    this.skipSpace()
+    if (this.char !== token) throw importError(this.at(), `expected "${token}" ${what}, found ${this.char === undefined ? 'the end of the file' : JSON.stringify(this.char)}`)
+    this.pos++
+  }
+}
+
+function parseBlock(s: Scanner): Block {
+  const start = s.pos
+  const type = s.read('word')
+  if (type === '') throw importError(s.at(), `expected a block type, found ${JSON.stringify(s.char)}`)
+  s.skipSpace()
+  const name = s.read('value')
+  s.expect('{', `after ${type} ${JSON.stringify(name)}`)
+  const block: Block = { type, name, at: s.at(start), items: [] }
+  for (s.skipSpace(); s.char !== '}'; s.skipSpace()) {
+    if (s.char === undefined) throw importError(block.at, `block ${type} ${JSON.stringify(name)} is not closed with "}"`)
+    const at = s.at()
+    const keyword = s.read('word')
+    if (keyword === '') throw importError(at, `expected a keyword, found ${JSON.stringify(s.char)}`)
+    s.skipSpace()
+    const value = s.read('value')
+    s.skipSpace()
+    if (s.char === ';') s.pos++
+    else if (s.char !== '}') throw importError(at, `expected ";" after ${keyword}`)
+    block.items.push({ keyword: keyword.toLowerCase(), value, at })
+  }
+  s.pos++
+  return block
+}
+
+/** Every block of a conserver.cf (with its includes), in order. */
+export function parseConserver(file: string): Block[] {
+  const s = new Scanner(lines(file, 0, undefined))
+  const blocks: Block[] = []
+  for (s.skipSpace(); s.char !== undefined; s.skipSpace()) blocks.push(parseBlock(s))
   return blocks
 }

@@ -8,6 +8,7 @@
  * printed. Importing the same file again plans no change.
  */
 import type { NodeView } from '../../api/schemas.js'
+import { assertNever } from '../../bridge/messages.js'
 import { toWire } from '../../errors.js'
 import { seg, type ApiClient } from '../client.js'
 import { importConfluent } from './confluent.js'
@@ -26,6 +27,7 @@ export function readImport(format: ImportFormat, file: string): Imported {
     case 'conserver': return importConserver(file)
     case 'confluent': return importConfluent(file)
     case 'csv': return importCsv(file)
+    default: return assertNever(format)
   }
 }
 
