@@ -13,7 +13,6 @@
  */
 import { readFileSync } from 'node:fs'
 import { LineCounter, isMap, isNode, isScalar, parseDocument, stringify, type Node as YamlNode } from 'yaml'
-import { assertNever } from './bridge/messages.js'
 import { ServiceError } from './errors.js'
 
 interface Common {
@@ -57,6 +56,11 @@ export interface Resolved<T extends OptionTable> {
   sources: Record<keyof T, Source>
 }
 
+/** The end of a switch over a union (config may import only errors, so not bridge's assertNever). */
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`)
+}
+
 const TRUE_WORDS = ['1', 'true', 'yes', 'on']
 const FALSE_WORDS = ['0', 'false', 'no', 'off']
 
@@ -97,7 +101,7 @@ function coerce(spec: OptionSpec, raw: unknown, text: boolean): Coerced {
       return { ok: true, value: [...new Set(items as string[])] }
     }
     default:
-      return assertNever(spec)
+      return unreachable(spec)
   }
 }
 
@@ -243,7 +247,7 @@ export function errorAt(table: OptionTable, flag: string, source: Source, proble
     case 'env': return new ServiceError('VALIDATION_FAILED', `${source.name} ${problem}`, { details: { field: source.name } })
     case 'flag':
     case 'default': return flagError(flag, problem)
-    default: return assertNever(source)
+    default: return unreachable(source)
   }
 }
 
