@@ -120,7 +120,7 @@ describe('serve configuration file', () => {
   it('documents every option with its default in docs/config.md and the usage text', () => {
     const doc = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8')
     const between = /<!-- options:begin -->\n([\s\S]*?)\n<!-- options:end -->/.exec(doc)?.[1]
-    assert.equal(between, markdownTable(SERVE_OPTIONS), 'docs/config.md is out of date: paste markdownTable(SERVE_OPTIONS)')
+    assert.equal(between, markdownTable(SERVE_OPTIONS), `docs/config.md is out of date: put this between its markers:\n${markdownTable(SERVE_OPTIONS)}`)
     for (const flag of Object.keys(SERVE_OPTIONS)) assert.match(SERVE_USAGE, new RegExp(`--${flag}\\b`))
   })
 })
