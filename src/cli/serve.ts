@@ -12,7 +12,7 @@ import { OPEN_KINDS, type OpenKind } from '../api/auth.js'
 import { errorAt, loadConfigFile, resolveOptions } from '../config.js'
 import { ServiceError } from '../errors.js'
 import { createLogger } from '../log.js'
-import { startServer } from '../main.js'
+import { startServer, type RunningServer, type ServeOptions } from '../main.js'
 import type { OpenedStore } from '../store/sqlite.js'
 import { reportError } from './errors-out.js'
 import { demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
@@ -57,6 +57,29 @@ export function checkServeValues(v: ServeValues, sources: ReturnType<typeof reso
   }
 }
 
+/** What startServer takes from the options and the environment. */
+function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOptions {
+  return {
+    listen: v.listen,
+    dataDir: v.data,
+    adminToken: env.BMCVISOR_ADMIN_TOKEN,
+    secretKey: env.BMCVISOR_SECRET_KEY,
+    tls: v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'] } : undefined,
+    enableFaultInjection: v['enable-fault-injection'],
+    ...(v['sensor-metrics'] ? { metricsOptions: { sensors: { intervalMs: v['sensor-interval'] * 1000 } } } : {}),
+    open: OPEN_KINDS.filter((k) => !v.protect.includes(k)) as OpenKind[],
+  }
+}
+
+/** Runs until a stop signal; meanwhile SIGHUP makes console logs let go of their files and create them anew (logrotate). */
+async function untilStopped(server: RunningServer, stopSignal: Promise<unknown> | undefined): Promise<unknown> {
+  const onHup = () => {
+    server.reopenLogs().then(() => server.logger.info('console logs reopened'), (err: unknown) => server.logger.error({ err }, 'reopening console logs failed'))
+  }
+  process.on('SIGHUP', onHup)
+  return (stopSignal ?? signals()).finally(() => process.off('SIGHUP', onHup))
+}
+
 export async function serveCommand(argv: string[], io: ServeIo): Promise<number> {
   try {
     const v = serveValues(argv, io.env)
@@ -70,17 +93,9 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     const demo: DemoFleet | undefined = v.demo ? await startDemoFleet(v['demo-size']) : undefined
     let registration: DemoRegistration | undefined
     let initialToken: string | undefined
-    const tls = v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'] } : undefined
     const server = await startServer({
-      listen: v.listen,
-      dataDir: v.data,
-      adminToken: io.env.BMCVISOR_ADMIN_TOKEN,
-      secretKey: io.env.BMCVISOR_SECRET_KEY,
-      tls,
+      ...serverOptions(v, io.env),
       logger,
-      enableFaultInjection: v['enable-fault-injection'],
-      ...(v['sensor-metrics'] ? { metricsOptions: { sensors: { intervalMs: v['sensor-interval'] * 1000 } } } : {}),
-      open: OPEN_KINDS.filter((k) => !v.protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {
         initialToken = token
         // The demo prints it in its banner.
@@ -99,12 +114,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     }
     // startServer resolved: the store is open and the API listens.
     await notifier?.ready(`serving on ${server.url}, ${server.supervisor.nodes.length} nodes`)
-    // SIGHUP: console logs let go of their files and create them anew (logrotate's postrotate).
-    const onHup = () => {
-      server.reopenLogs().then(() => server.logger.info('console logs reopened'), (err: unknown) => server.logger.error({ err }, 'reopening console logs failed'))
-    }
-    process.on('SIGHUP', onHup)
-    const sig = await (io.stopSignal ?? signals()).finally(() => process.off('SIGHUP', onHup))
+    const sig = await untilStopped(server, io.stopSignal)
     server.logger.info({ signal: sig }, 'shutting down: closing BMC sessions')
     await notifier?.stopping()
     await server.close()
