@@ -97,6 +97,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const logger = o.logger ?? createLogger()
   const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey })
   if (store.keyWarning !== undefined) logger.warn(store.keyWarning)
+  for (const w of store.modeWarnings) logger.warn(`data directory entry not made private: ${w}`)
   if (store.keySource === 'created') logger.info({ dataDir: store.dataDir }, 'created secret.key (mode 0600): back it up with the database')
   const first = initialAdminToken(store, o.adminToken)
   if (first !== undefined) o.onInitialToken?.(first)
