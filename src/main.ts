@@ -36,6 +36,8 @@ export interface ServeOptions {
   secretKey?: string | undefined
   tls?: { certFile: string; keyFile: string } | undefined
   enableFaultInjection?: boolean
+  /** `serve --allow-exec-consoles` (default false): exec consoles run their commands, as the service user. */
+  allowExecConsoles?: boolean
   /** Kinds reachable without a token (default health, metrics, docs). */
   open?: readonly OpenKind[]
   logger?: Logger
@@ -125,13 +127,14 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   })
   const unsubscribeConsoles = consoles.subscribe(supervisor)
   const consoleSync = syncConsoles(store.nodes, consoles, logger)
-  const sync = syncNodes(store.nodes, supervisor, logger, o.bmcDefaults)
+  const sync = syncNodes(store.nodes, supervisor, logger, { ...o.bmcDefaults, allowExecConsole: o.allowExecConsoles ?? false })
   let app: ApiInstance | undefined
   try {
     app = await buildApp({
       supervisor, store, logger, https,
       adminToken: o.adminToken,
       enableFaultInjection: o.enableFaultInjection ?? false,
+      allowExecConsoles: o.allowExecConsoles ?? false,
       ...(o.open !== undefined ? { open: o.open } : {}),
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
       plugins: [consolePlugin(consoles) as ApiPlugin, ...(o.plugins ?? [])],

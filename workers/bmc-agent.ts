@@ -50,6 +50,8 @@ class Link {
   readonly sdr = new SdrCache()
   /** The exec console's own loop, when the node's console is a command (independent of the session). */
   readonly exec: ExecKeeper | undefined
+  /** An exec console on a service that does not allow them: it runs nothing and says so. */
+  readonly execDisabled: boolean
   cancelled = false
   lastSessionState: string | undefined
   lastConsoleState: string | undefined
@@ -65,7 +67,8 @@ class Link {
   constructor(readonly agent: BmcAgent, readonly generation: number, readonly config: BmcConfig) {
     this.client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config))
     this.client.on('session', (session) => agent.sessionOpened(this, session.stats))
-    if (config.console && config.consoleMethod === 'exec') {
+    this.execDisabled = config.console && config.consoleMethod === 'exec' && config.allowExecConsole !== true
+    if (config.console && config.consoleMethod === 'exec' && !this.execDisabled) {
       const exec = config.consoleExec ?? { command: [] }
       this.exec = new ExecKeeper(exec, execEnvironment(agent.bmc, config), {
         wanted: () => !this.cancelled && agent.consoleWanted(config),
@@ -84,6 +87,11 @@ class Link {
   /** The watcher: keeps session (and console) up until cancelled. */
   async run(): Promise<void> {
     this.exec?.start()
+    if (this.execDisabled) {
+      const err = new ServiceError('EXEC_CONSOLES_DISABLED', 'exec consoles are turned off on this server (serve --allow-exec-consoles); the command was not run',
+        { details: { reason: 'exec_disabled' } })
+      this.agent.consoleState(this, 'error', err, false)
+    }
     while (!this.cancelled) {
       try {
         if (this.client.currentSession === undefined) {

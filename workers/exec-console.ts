@@ -15,12 +15,14 @@
  * Hazards: the command runs in its own process group, killed as a group
  * (SIGTERM, then SIGKILL); a command that survives the service's SIGKILL is
  * orphaned, so commands should end on stdin EOF (ssh does). The service's
- * own environment (tokens) is not passed on: only a safe subset plus the
- * node's credentials.
+ * own environment (tokens) is not passed on: only a safe subset, and the
+ * node's credentials only under the names the node chose (execEnvironment).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import type { BmcConfig, ExecConsoleConfig } from '../src/bridge/messages.js'
+import {
+  assertNever, CREDENTIAL_ENV_FIELDS, EXEC_PASSED_ENV, type BmcConfig, type CredentialEnvField, type ExecConsoleConfig, type ExecServiceEnvName,
+} from '../src/bridge/messages.js'
 import { ServiceError } from '../src/errors.js'
 
 export type ExecConsoleState = 'connecting' | 'connected' | 'error' | 'closed'
@@ -30,23 +32,39 @@ export interface ExecConsoleEvents {
   data: [chunk: Buffer]
 }
 
-const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'SSH_AUTH_SOCK']
 const PATTERN_WINDOW = 4096
 const KILL_GRACE_MS = 2000
 
-/** The command's environment: a safe subset of ours, the node's credentials, then the node's own extras. */
+/**
+ * The command's environment: a safe subset of ours, who the console is for
+ * (node, BMC host and port), and only those credentials the node names in
+ * `console.env`, under the names it chose. Nothing else: a command that
+ * prints its environment must not put the BMC password in the log unless
+ * the node asked for it.
+ */
 export function execEnvironment(node: string, config: BmcConfig, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const k of PASSED_ENV) if (base[k] !== undefined) env[k] = base[k]
-  env.TERM = 'xterm'
-  env.BMCVISOR_NODE = node
-  env.BMCVISOR_BMC_HOST = config.host
-  env.BMCVISOR_BMC_PORT = String(config.port)
-  env.BMCVISOR_BMC_USER = config.credentials.username
-  env.BMCVISOR_BMC_PASSWORD = config.credentials.password
-  env.IPMI_PASSWORD = config.credentials.password // `ipmitool -E` reads it
-  if (config.credentials.kgHex !== undefined) env.BMCVISOR_BMC_KG = config.credentials.kgHex
-  return { ...env, ...config.consoleExec?.env }
+  for (const k of EXEC_PASSED_ENV) if (base[k] !== undefined) env[k] = base[k]
+  const service: Record<ExecServiceEnvName, string> = {
+    TERM: 'xterm', BMCVISOR_NODE: node, BMCVISOR_BMC_HOST: config.host, BMCVISOR_BMC_PORT: String(config.port),
+  }
+  Object.assign(env, service)
+  const named = config.consoleExec?.credentialEnv ?? {}
+  for (const field of CREDENTIAL_ENV_FIELDS) {
+    const name = named[field]
+    const value = credentialValue(config, field)
+    if (name !== undefined && value !== undefined) env[name] = value
+  }
+  return env
+}
+
+function credentialValue(config: BmcConfig, field: CredentialEnvField): string | undefined {
+  switch (field) {
+    case 'username': return config.credentials.username
+    case 'password': return config.credentials.password
+    case 'kg': return config.credentials.kgHex
+    default: return assertNever(field)
+  }
 }
 
 /** One run of the console command. */

@@ -13,11 +13,13 @@ import { reportError } from './errors-out.js'
 import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
 
 export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
-                      [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
+                      [--protect health,metrics,docs] [--enable-fault-injection] [--allow-exec-consoles] [--log-level LEVEL]
                       [--sensor-metrics [--sensor-interval SECONDS]] [--demo [--demo-size N] | --no-demo]
   --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
   --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
   --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
+  --allow-exec-consoles  run nodes' exec consoles (console.method exec): an admin can then run any command as
+             the service user; off by default (such consoles report exec_disabled), see docs/security.md
   --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
   --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
   --demo     also run simulated BMCs in this process, registered as nodes demo01.. (group demo), and print
@@ -32,6 +34,7 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   protect: { type: 'string' },
   'enable-fault-injection': { type: 'boolean' },
+  'allow-exec-consoles': { type: 'boolean' },
   'log-level': { type: 'string' },
   'sensor-metrics': { type: 'boolean' },
   'sensor-interval': { type: 'string' },
@@ -99,6 +102,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       secretKey: io.env.BMCVISOR_SECRET_KEY,
       tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'] } : undefined,
       enableFaultInjection: o['enable-fault-injection'] === true,
+      allowExecConsoles: o['allow-exec-consoles'] === true,
       ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
       open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {

@@ -4,7 +4,7 @@
  * transport (WebSocket) implements, and the JSON control messages.
  * Imports only the bridge: src/console may import bridge, errors, log.
  */
-import type { ConsoleControl, FailureReason, SessionStateName } from '../bridge/messages.js'
+import type { ConsoleControl, CredentialEnv, FailureReason, SessionStateName } from '../bridge/messages.js'
 import type { WireError } from '../errors.js'
 
 /** confluent's states (lesson 5): `connected` only once the console really is. */
@@ -35,6 +35,8 @@ export interface NodeConsoleConfig {
   command?: string | string[] | undefined
   /** exec: a regular expression printed once really connected. */
   connectedPattern?: string | undefined
+  /** exec: the variables that carry the node's credentials to the command (none unless named). */
+  env?: CredentialEnv | undefined
   logging?: LoggingMode | undefined
 }
 

@@ -24,7 +24,7 @@ export const CONNECTION_STATES = ['connecting', 'connected', 'disconnected', 'er
 export const FAILURE_REASONS = [
   'unreachable', 'bad_credentials', 'sol_busy', 'sol_disabled', 'sol_limit_reached', 'sol_encryption_mismatch',
   'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed', 'exited', 'misconfigured',
-  'other',
+  'exec_disabled', 'other',
 ] as const
 /** Operations a worker runs (bridge OpName) plus `other`. */
 export const COMMANDS = [
