@@ -46,7 +46,7 @@ export interface ServeOptions {
   commandTimeoutMs?: number
   /** Extra /api/v1 plugins (the console plugin is always there) and the /metrics plugin. */
   plugins?: ApiPlugin[]
-  /** Console replay size, client backlog limit, log flush/rotation/retention. */
+  /** Console replay size, client backlog limit, input limit (also the workers'), log flush/rotation/retention. */
   consoles?: Omit<ConsoleManagerOptions, 'dataDir' | 'onError'>
   metrics?: ApiPlugin
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
@@ -126,8 +126,13 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     onError: (node, err) => logger.error({ err, node }, 'console log write failed'),
   })
   const unsubscribeConsoles = consoles.subscribe(supervisor)
+  consoles.on('console:input-dropped', (node, bytes) => wiring.inputDropped(node, bytes))
   const consoleSync = syncConsoles(store.nodes, consoles, logger)
-  const sync = syncNodes(store.nodes, supervisor, logger, { ...o.bmcDefaults, allowExecConsole: o.allowExecConsoles ?? false })
+  const sync = syncNodes(store.nodes, supervisor, logger, {
+    ...o.bmcDefaults,
+    allowExecConsole: o.allowExecConsoles ?? false,
+    ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
+  })
   let app: ApiInstance | undefined
   try {
     app = await buildApp({

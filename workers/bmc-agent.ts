@@ -12,8 +12,8 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  BRIDGE_VERSION, failureReason, isFailureReason, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
-  type SessionStateName, type ToWorker, type WorkerStats,
+  BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, failureReason, isFailureReason, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
+  type ConsoleToWorker, type SessionStateName, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import { IpmiClient } from '../src/session/client.js'
@@ -25,6 +25,7 @@ import { DEFAULT_RECONNECT, reconnectDelayMs } from '../src/bridge/reconnect.js'
 import { BMC_OPS } from './ops.js'
 import { SdrCache } from '../src/bmc/sdr.js'
 import { ExecKeeper, execEnvironment } from './exec-console.js'
+import { InputGate, type InputSink } from './console-input.js'
 
 export type Post = (msg: FromWorker) => void
 
@@ -75,8 +76,30 @@ class Link {
         delayMs: (failures) => this.delayMs(failures),
         data: (chunk) => agent.consoleData(this, chunk),
         state: (state, err) => agent.consoleState(this, state, err, false),
+        progress: (backlog) => agent.inputProgress(this, backlog),
       })
     }
+  }
+
+  /** Where console input goes now: the exec command or the SOL console. */
+  inputSink(): InputSink | undefined {
+    if (this.exec !== undefined) return this.exec.sink()
+    const con = this.console
+    if (con === undefined) return undefined
+    return {
+      get accepting() {
+        return con.state === 'connected'
+      },
+      get backlog() {
+        return con.bufferedBytes
+      },
+      write: (data) => void con.write(data),
+    }
+  }
+
+  sendBreak(): void {
+    if (this.exec !== undefined) return this.exec.sendBreak()
+    if (this.console?.state === 'connected') this.console.sendBreak()
   }
 
   /** SOL is this link's console and the main thread wants it open now. */
@@ -168,9 +191,15 @@ class Link {
   }
 
   private async openConsole(): Promise<void> {
-    const con = SolConsole.forClient(this.client, { livenessTimeoutMs: this.config.consoleLivenessMs ?? 10_000 })
+    const limit = inputLimit(this.config)
+    // write() says "full" at half the input limit, so its 'drain' (at a quarter) is the gate's progress.
+    const con = SolConsole.forClient(this.client, {
+      livenessTimeoutMs: this.config.consoleLivenessMs ?? 10_000,
+      tuning: { highWaterMark: Math.ceil(limit / 2), maxBufferedBytes: limit },
+    })
     this.console = con
     con.on('data', (chunk) => this.agent.consoleData(this, chunk))
+    con.on('drain', () => this.agent.inputProgress(this, con.bufferedBytes))
     con.on('state', (state, err) => this.agent.consoleState(this, state, err))
     await con.open({ force: this.config.consoleForce ?? true })
   }
@@ -200,9 +229,15 @@ class Link {
   }
 }
 
+function inputLimit(c: BmcConfig): number {
+  return c.consoleInputLimitBytes ?? DEFAULT_CONSOLE_INPUT_LIMIT_BYTES
+}
+
 export class BmcAgent {
   private link: Link | undefined
   private consolePort: MessagePort | undefined
+  /** The bound on console input (console-input.ts); its answers go back on the console port. */
+  private input = new InputGate(DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, (m) => this.consolePort?.postMessage(m))
   private stats: WorkerStats = { ...ZERO_STATS }
   private lastSession = { retransmits: 0, dropped: 0 }
   private reconfiguring: Promise<void> = Promise.resolve()
@@ -238,6 +273,10 @@ export class BmcAgent {
 
   configure(generation: number, config: BmcConfig, consolePort?: MessagePort): void {
     if (consolePort !== undefined) this.attachPort(consolePort)
+    if (inputLimit(config) !== this.input.limit) {
+      this.input.progress(0) // what the old console held goes with it
+      this.input = new InputGate(inputLimit(config), (m) => this.consolePort?.postMessage(m))
+    }
     const old = this.link
     const link = new Link(this, generation, config)
     this.link = link
@@ -371,6 +410,8 @@ export class BmcAgent {
     if (link.lastConsoleState === key) return
     link.lastConsoleState = key
     this.post({ type: 'console', bmc: this.bmc, generation: link.generation, state: mapped, reason, error: err ? toWire(err) : undefined })
+    // A console that is not connected holds no input for the host any more.
+    if (mapped !== 'connected') this.input.progress(0)
     if (state === 'error' && fromSol) link.consoleFailed?.(reason ?? 'protocol', err ? toWire(err) : undefined)
   }
 
@@ -385,22 +426,23 @@ export class BmcAgent {
   private attachPort(port: MessagePort): void {
     this.consolePort?.close()
     this.consolePort = port
-    port.on('message', (m: Uint8Array | { type: 'break' }) => {
-      if (this.link?.exec !== undefined) {
-        this.stats.solBytesOut += this.link.exec.input(m)
+    port.on('message', (m: ConsoleToWorker) => {
+      if (m instanceof Uint8Array) {
+        // Counted only as far as the console took it; the rest is answered as dropped.
+        this.stats.solBytesOut += this.input.offer(this.link?.inputSink(), m)
         return
       }
-      const con = this.link?.console
-      if (con === undefined || con.state !== 'connected') return
       try {
-        if (m instanceof Uint8Array) {
-          con.write(m)
-          this.stats.solBytesOut += m.length
-        } else if (m.type === 'break') con.sendBreak()
+        if (m.type === 'break') this.link?.sendBreak()
       } catch {
-        // Input while the console is going down is lost by design; the state event says why.
+        // A break while the console is going down is lost; the state event says why.
       }
     })
+  }
+
+  /** The link's console passed input on (exec write done, SOL drain). */
+  inputProgress(link: Link, backlog: number): void {
+    if (link === this.link) this.input.progress(backlog)
   }
 
   /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping). */

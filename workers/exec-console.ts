@@ -24,12 +24,15 @@ import {
   assertNever, CREDENTIAL_ENV_FIELDS, EXEC_PASSED_ENV, type BmcConfig, type CredentialEnvField, type ExecConsoleConfig, type ExecServiceEnvName,
 } from '../src/bridge/messages.js'
 import { ServiceError } from '../src/errors.js'
+import type { InputSink } from './console-input.js'
 
 export type ExecConsoleState = 'connecting' | 'connected' | 'error' | 'closed'
 
 export interface ExecConsoleEvents {
   state: [state: ExecConsoleState, error?: ServiceError]
   data: [chunk: Buffer]
+  /** Some input reached the command's stdin pipe: what is still buffered toward it. */
+  progress: [backlog: number]
 }
 
 const PATTERN_WINDOW = 4096
@@ -148,7 +151,14 @@ export class ExecConsole extends EventEmitter<ExecConsoleEvents> {
   }
 
   write(data: Uint8Array): void {
-    if (this._state === 'connected' || this._state === 'connecting') this.child?.stdin?.write(data)
+    const stdin = this.child?.stdin
+    if (stdin == null || (this._state !== 'connected' && this._state !== 'connecting')) return
+    stdin.write(data, () => this.emit('progress', stdin.writableLength))
+  }
+
+  /** Input bytes written and not yet taken by the command's stdin pipe (a command that does not read keeps them here). */
+  get backlog(): number {
+    return this.child?.stdin?.writableLength ?? 0
   }
 
   sendBreak(): void {
@@ -224,6 +234,8 @@ export interface ExecKeeperHooks {
   delayMs(failures: number): number
   data(chunk: Buffer): void
   state(state: ExecConsoleState, err?: ServiceError): void
+  /** Input reached the command (console-input.ts InputGate.progress). */
+  progress?(backlog: number): void
 }
 
 /**
@@ -249,15 +261,23 @@ export class ExecKeeper {
     return this.current?.state ?? 'idle'
   }
 
-  input(m: Uint8Array | { type: 'break' }): number {
+  /** Where input goes: the running command, while it is connected. */
+  sink(): InputSink | undefined {
     const con = this.current
-    if (con === undefined || con.state !== 'connected') return 0
-    if (m instanceof Uint8Array) {
-      con.write(m)
-      return m.length
+    if (con === undefined) return undefined
+    return {
+      get accepting() {
+        return con.state === 'connected'
+      },
+      get backlog() {
+        return con.backlog
+      },
+      write: (data) => con.write(data),
     }
-    con.sendBreak()
-    return 0
+  }
+
+  sendBreak(): void {
+    if (this.current?.state === 'connected') this.current.sendBreak()
   }
 
   /** The main thread's demand changed: start now, or end the running command. */
@@ -301,6 +321,9 @@ export class ExecKeeper {
       })
       con.on('state', (s, e) => {
         if (this.current === con) this.hooks.state(s, e)
+      })
+      con.on('progress', (backlog) => {
+        if (this.current === con) this.hooks.progress?.(backlog)
       })
       let connected = false
       try {

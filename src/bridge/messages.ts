@@ -43,6 +43,8 @@ export interface BmcConfig {
    * an exec console runs nothing and reports `exec_disabled`.
    */
   allowExecConsole?: boolean | undefined
+  /** Input bytes the console may hold (default DEFAULT_CONSOLE_INPUT_LIMIT_BYTES); more is dropped and reported. */
+  consoleInputLimitBytes?: number | undefined
   /**
    * The console opens only while the main thread asks for it (`console-control`
    * with `demand`): logging modes `interactive` and `none`. Default false: always open.
@@ -151,9 +153,37 @@ export type FromWorker =
   | { type: 'stats'; bmc: string; delta: WorkerStats }
   | { type: 'stopped'; bmc: string }
 
-/** Console traffic on the MessagePort: bytes as Uint8Array both ways, control as objects. */
-export type ConsoleToMain = Uint8Array
+/**
+ * Console traffic on the MessagePort: bytes as Uint8Array both ways, control
+ * as objects. Every input Uint8Array is answered, in order, by exactly one
+ * ConsoleInputResult: what the console took and what it dropped (never a
+ * silent drop), and its input backlog then. A result with a backlog at or
+ * above half the limit is followed by a ConsoleInputDrain once it is below.
+ */
+export type ConsoleToMain = Uint8Array | ConsoleInputResult | ConsoleInputDrain
 export type ConsoleToWorker = Uint8Array | { type: 'break' }
+
+/** Why console input was not written: the console's input buffer is full, it is not connected, or the node's worker is down. */
+export const INPUT_DROP_REASONS = ['buffer_full', 'not_connected', 'worker_unavailable'] as const
+export type InputDropReason = (typeof INPUT_DROP_REASONS)[number]
+
+/** Input bytes a console may hold that it has not passed on to the host yet (exec: its stdin; SOL: the send queue), per console. */
+export const DEFAULT_CONSOLE_INPUT_LIMIT_BYTES = 64 * 1024
+
+export interface ConsoleInputResult {
+  type: 'input'
+  /** Bytes the console took (they reach the host unless the console ends first). */
+  written: number
+  dropped: number
+  reason?: InputDropReason | undefined
+  /** Input bytes the console holds after this one. */
+  backlog: number
+}
+
+export interface ConsoleInputDrain {
+  type: 'input-drain'
+  backlog: number
+}
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`)

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { OPEN_KINDS, type OpenKind } from '../api/auth.js'
+import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import { DEFAULT_DATA, DEFAULT_LISTEN, startServer } from '../main.js'
 import type { OpenedStore } from '../store/sqlite.js'
@@ -13,19 +14,25 @@ import { reportError } from './errors-out.js'
 import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
 
 export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
-                      [--protect health,metrics,docs] [--enable-fault-injection] [--allow-exec-consoles] [--log-level LEVEL]
+                      [--protect health,metrics,docs] [--enable-fault-injection] [--allow-exec-consoles] [--console-input-limit BYTES] [--log-level LEVEL]
                       [--sensor-metrics [--sensor-interval SECONDS]] [--demo [--demo-size N] | --no-demo]
   --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
   --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
   --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
   --allow-exec-consoles  run nodes' exec consoles (console.method exec): an admin can then run any command as
              the service user; off by default (such consoles report exec_disabled), see docs/security.md
+  --console-input-limit  input bytes a console may hold on its way to the host (default ${DEFAULT_CONSOLE_INPUT_LIMIT_BYTES});
+             past half of it the typing client is held back, past all of it its input is dropped and it is told
   --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
   --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
   --demo     also run simulated BMCs in this process, registered as nodes demo01.. (group demo), and print
              a token and three things to try (npm start does this); --demo-size N (default ${DEMO_DEFAULT_COUNT}, up to ${DEMO_MAX_COUNT})
   --no-demo  overrides --demo (npm start -- --no-demo); so does BMCVISOR_DEMO=0
 environment: BMCVISOR_ADMIN_TOKEN (an admin token serve accepts), BMCVISOR_SECRET_KEY (instead of secret.key)`
+
+/** A console input limit below one line of typing, or above what a worker should hold (its heap is 64 MB). */
+const MIN_CONSOLE_INPUT_LIMIT = 1024
+const MAX_CONSOLE_INPUT_LIMIT = 16 * 1024 * 1024
 
 const OPTIONS = {
   listen: { type: 'string' },
@@ -35,6 +42,7 @@ const OPTIONS = {
   protect: { type: 'string' },
   'enable-fault-injection': { type: 'boolean' },
   'allow-exec-consoles': { type: 'boolean' },
+  'console-input-limit': { type: 'string' },
   'log-level': { type: 'string' },
   'sensor-metrics': { type: 'boolean' },
   'sensor-interval': { type: 'string' },
@@ -81,6 +89,13 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
         throw new ServiceError('VALIDATION_FAILED', '--sensor-interval takes seconds from 1 to 86400', { details: { field: 'sensor-interval' } })
       }
     }
+    let inputLimit: number | undefined
+    if (o['console-input-limit'] !== undefined) {
+      inputLimit = Number(o['console-input-limit'])
+      if (!Number.isInteger(inputLimit) || inputLimit < MIN_CONSOLE_INPUT_LIMIT || inputLimit > MAX_CONSOLE_INPUT_LIMIT) {
+        throw new ServiceError('VALIDATION_FAILED', `--console-input-limit takes bytes from ${MIN_CONSOLE_INPUT_LIMIT} to ${MAX_CONSOLE_INPUT_LIMIT}`, { details: { field: 'console-input-limit' } })
+      }
+    }
     const demoOff = o['no-demo'] === true || ['0', 'off', 'false', 'no'].includes((io.env.BMCVISOR_DEMO ?? '').toLowerCase())
     let demoSize: number | undefined
     if (o.demo === true && !demoOff) {
@@ -103,6 +118,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'] } : undefined,
       enableFaultInjection: o['enable-fault-injection'] === true,
       allowExecConsoles: o['allow-exec-consoles'] === true,
+      ...(inputLimit !== undefined ? { consoles: { inputLimitBytes: inputLimit } } : {}),
       ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
       open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {

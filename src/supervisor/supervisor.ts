@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
 import { BRIDGE_VERSION } from '../bridge/messages.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
@@ -81,6 +81,8 @@ export interface SupervisorEvents {
   'session:state': [node: string, msg: Extract<FromWorker, { type: 'session' }>]
   'console:state': [node: string, msg: Extract<FromWorker, { type: 'console' }>]
   'console:data': [node: string, data: Uint8Array]
+  /** What the worker did with console input (one result per input message, in order) and drains. */
+  'console:input': [node: string, report: ConsoleInputResult | ConsoleInputDrain]
   'command:done': [node: string, msg: Extract<FromWorker, { type: 'command-done' }>]
   stats: [node: string, delta: WorkerStats]
   escalate: [crashing: number, total: number]
@@ -291,7 +293,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const { port1, port2 } = new MessageChannel()
       child.consolePort?.close()
       child.consolePort = port1
-      port1.on('message', (data: Uint8Array) => this.emit('console:data', child.node, data))
+      port1.on('message', (m: ConsoleToMain) => {
+        if (m instanceof Uint8Array) this.emit('console:data', child.node, m)
+        else this.emit('console:input', child.node, m)
+      })
       handle.post({ type: 'configure', v: BRIDGE_VERSION, bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
       this.setState(child, 'running')
       for (const w of [...child.readyWaiters]) w()
