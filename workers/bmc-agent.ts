@@ -61,6 +61,8 @@ class Link {
   /** Set while the watcher waits: wakes it to (re)open the SOL console without backoff. */
   consoleWake: (() => void) | undefined
   private retryNow = false
+  /** The last login failed on credentials: the next waits for the supervisor's per-BMC grant, not for our own backoff. */
+  private credentialFailed = false
   private timer: NodeJS.Timeout | undefined
   private wake: (() => void) | undefined
   private failures = 0
@@ -118,6 +120,8 @@ class Link {
     while (!this.cancelled) {
       try {
         if (this.client.currentSession === undefined) {
+          if (this.credentialFailed) await this.agent.loginPermit(this)
+          if (this.cancelled) return
           this.agent.sessionState(this, 'connecting')
           // A wanted console is connecting as soon as its session is (lesson 5: announced when really attempted).
           if (this.wantsSol()) this.agent.consoleState(this, 'connecting')
@@ -142,10 +146,11 @@ class Link {
         if (this.cancelled) return
         const w = toWire(e)
         const reason = (w.details?.reason !== undefined && isFailureReason(w.details.reason)) ? w.details.reason : failureReason(w.code)
+        this.credentialFailed = reason === 'bad_credentials'
         this.agent.sessionState(this, 'error', reason, w)
         if (this.wantsSol()) this.agent.consoleState(this, 'error', { ...w, details: { ...w.details, reason } })
       }
-      if (this.retryNow) {
+      if (this.retryNow || this.credentialFailed) {
         this.retryNow = false
         continue
       }
@@ -222,6 +227,7 @@ class Link {
 
   async cancel(): Promise<void> {
     this.cancelled = true
+    this.agent.loginGranted(this)
     this.nudge()
     await this.exec?.cancel()
     await this.console?.close()
@@ -245,6 +251,7 @@ export class BmcAgent {
   private demand: boolean | undefined
   /** Nodes in the fleet, for the reconnect policy (console-control). */
   fleetSize = 1
+  private permit: { link: Link; resolve: () => void } | undefined
   /** How many watcher loops are running: 0 or 1, checked by tests (lesson 2). */
   watchers = 0
 
@@ -264,6 +271,9 @@ export class BmcAgent {
         return
       case 'console-control':
         this.consoleControl(msg)
+        return
+      case 'login-grant':
+        if (this.link !== undefined) this.loginGranted(this.link)
         return
       case 'ping':
       case 'fault':
@@ -290,6 +300,22 @@ export class BmcAgent {
         this.watchers--
       })
     })
+  }
+
+  /** Waits for the supervisor's login-grant (per-BMC back-off after a credential failure). */
+  loginPermit(link: Link): Promise<void> {
+    return new Promise((resolve) => {
+      this.permit = { link, resolve }
+      this.post({ type: 'login-wait', bmc: this.bmc, generation: link.generation })
+    })
+  }
+
+  /** The grant came (or the link is cancelled): its login may go ahead. */
+  loginGranted(link: Link): void {
+    const p = this.permit
+    if (p === undefined || p.link !== link) return
+    this.permit = undefined
+    p.resolve()
   }
 
   consoleWanted(config: BmcConfig): boolean {

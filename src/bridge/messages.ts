@@ -118,6 +118,8 @@ export type ToWorker =
   | { type: 'ping'; seq: number }
   | { type: 'stop'; bmc: string; deadlineMs: number }
   | { type: 'fault'; bmc: string; kind: FaultKind }
+  /** The supervisor's answer to login-wait: log in now (supervisor/login-gate.ts). */
+  | { type: 'login-grant'; bmc: string }
   | ConsoleControl
 
 /**
@@ -152,6 +154,8 @@ export type FromWorker =
   | { type: 'command-done'; bmc: string; op: OpName; ok: boolean; code?: string | undefined; durationMs: number }
   | { type: 'stats'; bmc: string; delta: WorkerStats }
   | { type: 'stopped'; bmc: string }
+  /** The last login failed on credentials: the worker logs in again only after login-grant (per-BMC back-off). */
+  | { type: 'login-wait'; bmc: string; generation: number }
 
 /**
  * Console traffic on the MessagePort: bytes as Uint8Array both ways, control
