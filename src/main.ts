@@ -110,6 +110,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     throw e
   }
 
+  const execNodes = store.nodes.list().filter((n) => n.console.method === 'exec').length
+  if (o.allowExecConsoles === true) logger.warn({ execNodes }, 'exec consoles are on (--allow-exec-consoles): admin tokens can run commands as the service user')
+  else if (execNodes > 0) logger.warn({ execNodes }, 'nodes with exec consoles run nothing (exec_disabled) unless serve --allow-exec-consoles')
   const supervisor = new Supervisor(o.supervisor)
   // Metrics first, so that no supervisor event is missed (counters count from the first worker start).
   const metrics = createMetrics()
