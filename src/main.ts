@@ -15,7 +15,7 @@ import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
-import { ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
+import { CONSOLE_LOG_DIR, ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
@@ -97,7 +97,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   }
   const https = o.tls === undefined ? undefined : { cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }
   const logger = o.logger ?? createLogger()
-  const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey })
+  const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey, privateTrees: [CONSOLE_LOG_DIR] })
   if (store.keyWarning !== undefined) logger.warn(store.keyWarning)
   for (const w of store.modeWarnings) logger.warn(`data directory entry not made private: ${w}`)
   if (store.keySource === 'created') logger.info({ dataDir: store.dataDir }, 'created secret.key (mode 0600): back it up with the database')

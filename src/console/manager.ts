@@ -68,6 +68,9 @@ export interface ConsoleTotals {
   unroutedBytes: number
 }
 
+/** Where console logs live under the data directory. */
+export const CONSOLE_LOG_DIR = 'consoles'
+
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const FLEET_DEBOUNCE_MS = 1000
 
@@ -87,7 +90,7 @@ export class ConsoleManager extends EventEmitter<ConsoleManagerEvents> {
 
   /** Directory of the console logs, if any. */
   get logDir(): string | undefined {
-    return this.o.dataDir === undefined ? undefined : join(this.o.dataDir, 'consoles')
+    return this.o.dataDir === undefined ? undefined : join(this.o.dataDir, CONSOLE_LOG_DIR)
   }
 
   has(node: string): boolean {

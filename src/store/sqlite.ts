@@ -9,10 +9,10 @@ import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { ServiceError } from '../errors.js'
 import { SqliteAuditRepo } from './audit.js'
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenTree } from './file-modes.js'
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDataDir } from './file-modes.js'
 import { migrate } from './migrations.js'
 import { SqliteNodeRepo } from './nodes.js'
-import { loadKey, SecretBox, type LoadedKey } from './secret-box.js'
+import { KEY_FILE, loadKey, SecretBox, type LoadedKey } from './secret-box.js'
 import { SqliteTokenRepo } from './tokens.js'
 import type { Store } from './types.js'
 
@@ -22,6 +22,8 @@ export interface OpenStoreOptions {
   dataDir: string
   /** BMCVISOR_SECRET_KEY (64 hex digits or base64); default: `<dataDir>/secret.key`. */
   secretKey?: string | undefined
+  /** Directories under dataDir that hold the service's files (console logs): made private with everything in them. */
+  privateTrees?: readonly string[] | undefined
 }
 
 export interface OpenedStore extends Store {
@@ -42,7 +44,7 @@ export function openStore(opts: OpenStoreOptions): OpenedStore {
   try {
     db.pragma('journal_mode = WAL')
     // After the WAL files exist; whatever was there before (a loose umask, an old version) is tightened too.
-    const modeWarnings = tightenTree(opts.dataDir)
+    const modeWarnings = tightenDataDir(opts.dataDir, { files: [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, KEY_FILE], trees: opts.privateTrees ?? [] })
     db.pragma('synchronous = NORMAL') // WAL: a commit survives a crash of the process; only a power loss may drop the last ones
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')

@@ -1,8 +1,8 @@
 // File modes under the data directory (src/store/file-modes.ts): a directory
 // that existed with loose modes (0755 directories, 0644 files: the database,
 // its WAL files, secret.key, console logs and rotated logs) is tightened to
-// 0700/0600 when the store opens; what the service creates later is private
-// too, under a permissive umask.
+// 0700/0600 when the store opens, and nothing else in it is touched; what
+// the service creates later is private too, under a permissive umask.
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { openStore } from '../../../src/store/sqlite.js'
-import { ConsoleLog } from '../../../src/console/index.js'
+import { CONSOLE_LOG_DIR, ConsoleLog } from '../../../src/console/index.js'
 
 const dirs: string[] = []
 function dir(): string {
@@ -50,6 +50,13 @@ describe('data directory file modes', () => {
     const looseFiles = ['bmcvisor.db', 'bmcvisor.db-wal', 'bmcvisor.db-shm', 'secret.key', 'consoles/n1.log', 'consoles/n1.jnl', 'consoles/n1.log.20260101T000000Z', 'consoles/old/n2.log']
     for (const f of looseDirs) chmodSync(join(d, f), 0o755)
     for (const f of looseFiles) chmodSync(join(d, f), 0o644)
+    // Not the service's: a data directory pointed at a shared place must not chmod the user's files.
+    mkdirSync(join(d, 'notes'))
+    writeFileSync(join(d, 'notes', 'todo.txt'), 'mine')
+    writeFileSync(join(d, 'README.txt'), 'mine')
+    chmodSync(join(d, 'notes'), 0o755)
+    chmodSync(join(d, 'notes', 'todo.txt'), 0o644)
+    chmodSync(join(d, 'README.txt'), 0o644)
     const outside = join(dir(), 'elsewhere.txt')
     writeFileSync(outside, 'not ours')
     chmodSync(outside, 0o644)
@@ -57,12 +64,13 @@ describe('data directory file modes', () => {
     assert.equal(modeOf(join(d, 'consoles')), 0o755)
     assert.equal(modeOf(join(d, 'bmcvisor.db')), 0o644)
 
-    const s = openStore({ dataDir: d })
+    const s = openStore({ dataDir: d, privateTrees: [CONSOLE_LOG_DIR] })
     try {
       assert.deepEqual(s.modeWarnings, [])
       for (const f of looseDirs) assert.equal(modeOf(join(d, f)).toString(8), '700', `${f || '.'}`)
       for (const f of looseFiles) assert.equal(modeOf(join(d, f)).toString(8), '600', f)
       assert.equal(modeOf(outside), 0o644, 'a symbolic link is not followed')
+      for (const f of ['notes', 'notes/todo.txt', 'README.txt']) assert.equal(modeOf(join(d, f)).toString(8), f === 'notes' ? '755' : '644', `${f} is not the service's`)
     } finally {
       s.close()
     }
