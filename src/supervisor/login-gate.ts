@@ -57,7 +57,8 @@ export class LoginGate {
   /** Grants given so far (tests and status). */
   granted = 0
 
-  constructor(private readonly grant: (node: string) => void, o: LoginGateOptions = {}) {
+  /** `grant` tells the node's worker to log in; false when it cannot be told (the worker is going away). */
+  constructor(private readonly grant: (node: string) => boolean, o: LoginGateOptions = {}) {
     this.policy = o.policy ?? DEFAULT_LOGIN_BACKOFF
     this.now = o.now ?? (() => performance.now())
     this.random = o.random ?? Math.random
@@ -133,8 +134,8 @@ export class LoginGate {
       return
     }
     b.waiting.shift()
+    if (!this.grant(next)) return this.pump(address, b) // its worker is gone: the next one's turn
     b.running = next
     this.granted++
-    this.grant(next)
   }
 }

@@ -115,7 +115,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       callGraceMs: opts.callGraceMs ?? 2000,
       workerFile: opts.workerFile,
     }
-    this.logins = new LoginGate((node) => void this.children.get(node)?.handle?.post({ type: 'login-grant', bmc: node }), { policy: opts.loginBackoff })
+    this.logins = new LoginGate((node) => this.children.get(node)?.handle?.post({ type: 'login-grant', bmc: node }) ?? false, { policy: opts.loginBackoff })
   }
 
   get nodes(): string[] {

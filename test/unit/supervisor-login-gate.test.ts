@@ -13,7 +13,12 @@ function rig() {
   const timers: { at: number; fn: () => void; id: number }[] = []
   let nextId = 1
   const grants: string[] = []
-  const gate = new LoginGate((n) => grants.push(n), {
+  const unreachable = new Set<string>()
+  const gate = new LoginGate((n) => {
+    if (unreachable.has(n)) return false
+    grants.push(n)
+    return true
+  }, {
     policy: { initialMs: 1000, maxMs: 8000 },
     now: () => now,
     random: () => 0.999999, // the whole base delay: the numbers below are exact
@@ -36,7 +41,7 @@ function rig() {
       due.fn()
     }
   }
-  return { gate, grants, advance }
+  return { gate, grants, advance, unreachable }
 }
 
 const A = bmcAddress('BMC-1.example', 623)
@@ -103,6 +108,17 @@ describe('LoginGate', () => {
     assert.deepEqual(grants, ['bad', 'fixed'])
     advance(1)
     assert.deepEqual(grants, ['bad', 'fixed', 'bad'], 'back to the first step')
+  })
+
+  it('a node whose worker cannot be told is skipped, and does not hold the address', () => {
+    const { gate, grants, advance, unreachable } = rig()
+    unreachable.add('gone')
+    gate.outcome('gone', A, 'bad_credentials')
+    gate.request('gone', A)
+    gate.request('next', A)
+    advance(1000)
+    assert.deepEqual(grants, ['next'])
+    assert.equal(gate.granted, 1)
   })
 
   it('a running login that ends otherwise (unreachable) frees the slot without counting', () => {
