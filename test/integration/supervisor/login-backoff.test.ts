@@ -73,3 +73,43 @@ describe('login back-off per BMC', { timeout: 120_000 }, () => {
     assert.ok(sup.logins.failures('127.0.0.1:' + String(fleet.bmcs[1]!.port)) >= 3, 'the K_G failures are counted against their BMC')
   })
 })
+
+describe('login back-off per BMC: the grants', { timeout: 120_000 }, () => {
+  let fleet: SimFleetHandle
+  let sup: Supervisor
+  const events: { node: string; state: string }[] = []
+
+  before(async () => {
+    fleet = await startSimFleet({ count: 1, consoleRate: 0, maxSessions: 4 })
+    sup = new Supervisor({ heartbeatMs: 250, heartbeatTimeoutMs: 3000, loginBackoff: { initialMs: 200, maxMs: 400 } })
+    sup.on('session:state', (node, m) => events.push({ node, state: m.state === 'error' ? `error:${m.reason ?? ''}` : m.state }))
+    const b = fleet.bmcs[0]!
+    const at = (password: string) => bmcConfig(b, { console: false, cipherSuite: 17, credentials: { username: b.username, password } })
+    sup.add('good', at(b.password))
+    sup.add('bad1', at('wrong-password'))
+    sup.add('bad2', at('wrong-password'))
+  })
+  after(async () => {
+    await sup?.shutdown(3000)
+    await fleet?.close()
+  })
+
+  it('wrong-password nodes log in again only when granted, one at a time per BMC; the healthy one is never held', async () => {
+    if (sup.logins.granted < 6) await waitEvent(sup, 'session:state', () => sup.logins.granted >= 6, 60_000)
+    const bad = events.filter((e) => e.node !== 'good')
+    const attempts = bad.filter((e) => e.state === 'connecting').length
+    // The first login of each is its own; every later one was granted (the last grant may still be running).
+    assert.ok(attempts === 2 + sup.logins.granted || attempts === 1 + sup.logins.granted, `${attempts} logins, ${sup.logins.granted} grants`)
+    // One at a time: after the first two, every login starts only after the one before it failed.
+    const bothFailed = bad.findIndex((_, i) => bad.slice(0, i + 1).filter((x) => x.state.startsWith('error')).length === 2)
+    const later = bad.slice(bothFailed + 1)
+    assert.ok(later.length >= 10)
+    let open = 0
+    for (const e of later) {
+      open += e.state === 'connecting' ? 1 : -1
+      assert.ok(open <= 1, `two logins of one BMC at once: ${JSON.stringify(later)}`)
+    }
+    assert.deepEqual(await sup.run('good', 'power.status', {}, { timeoutMs: 10_000 }), { state: 'on' })
+    assert.equal(events.filter((e) => e.node === 'good' && e.state === 'connecting').length, 1, 'the healthy node logged in once, at once')
+  })
+})
