@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   SOL_DISABLED: { status: 409, retryable: false, doc: 'Serial-over-LAN is disabled on the BMC (completion code 0x81).' },
   SOL_REFUSED: { status: 502, retryable: false, doc: 'The BMC refused to activate Serial-over-LAN for another reason (limit, encryption).' },
   // Service
+  EXEC_CONSOLES_DISABLED: { status: 409, retryable: false, doc: 'Exec consoles (a command the service runs) are turned off on this server; `serve --allow-exec-consoles` turns them on.' },
   WORKER_UNAVAILABLE: { status: 503, retryable: true, doc: "The node's worker is restarting or parked." },
   STORE_KEY_MISMATCH: { status: 500, retryable: false, doc: 'The secret key (secret.key or BMCVISOR_SECRET_KEY) does not open the credentials in this database; the service refuses to start.' },
   CONFIG_INVALID: { status: 400, retryable: false, doc: 'The configuration file (serve --config, BMCVISOR_CONFIG) is invalid: the message names the file, the line and the key.' },

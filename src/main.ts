@@ -15,7 +15,7 @@ import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
-import { ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
+import { CONSOLE_LOG_DIR, ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
@@ -36,6 +36,8 @@ export interface ServeOptions {
   secretKey?: string | undefined
   tls?: { certFile: string; keyFile: string } | undefined
   enableFaultInjection?: boolean
+  /** `serve --allow-exec-consoles` (default false): exec consoles run their commands, as the service user. */
+  allowExecConsoles?: boolean
   /** Kinds reachable without a token (default health, metrics, docs). */
   open?: readonly OpenKind[]
   logger?: Logger
@@ -44,7 +46,7 @@ export interface ServeOptions {
   commandTimeoutMs?: number
   /** Extra /api/v1 plugins (the console plugin is always there) and the /metrics plugin. */
   plugins?: ApiPlugin[]
-  /** Console replay size, client backlog limit, log flush/rotation/retention. */
+  /** Console replay size, client backlog limit, input limit (also the workers'), log flush/rotation/retention. */
   consoles?: Omit<ConsoleManagerOptions, 'dataDir' | 'onError'>
   metrics?: ApiPlugin
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
@@ -95,8 +97,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   }
   const https = o.tls === undefined ? undefined : { cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }
   const logger = o.logger ?? createLogger()
-  const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey })
+  const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey, privateTrees: [CONSOLE_LOG_DIR] })
   if (store.keyWarning !== undefined) logger.warn(store.keyWarning)
+  for (const w of store.modeWarnings) logger.warn(`data directory entry not made private: ${w}`)
   if (store.keySource === 'created') logger.info({ dataDir: store.dataDir }, 'created secret.key (mode 0600): back it up with the database')
   const first = initialAdminToken(store, o.adminToken)
   if (first !== undefined) o.onInitialToken?.(first)
@@ -107,6 +110,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     throw e
   }
 
+  const execNodes = store.nodes.list().filter((n) => n.console.method === 'exec').length
+  if (o.allowExecConsoles === true) logger.warn({ execNodes }, 'exec consoles are on (--allow-exec-consoles): admin tokens can run commands as the service user')
+  else if (execNodes > 0) logger.warn({ execNodes }, 'nodes with exec consoles run nothing (exec_disabled) unless serve --allow-exec-consoles')
   const supervisor = new Supervisor(o.supervisor)
   // Metrics first, so that no supervisor event is missed (counters count from the first worker start).
   const metrics = createMetrics()
@@ -123,14 +129,20 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     onError: (node, err) => logger.error({ err, node }, 'console log write failed'),
   })
   const unsubscribeConsoles = consoles.subscribe(supervisor)
+  consoles.on('console:input-dropped', (node, bytes) => wiring.inputDropped(node, bytes))
   const consoleSync = syncConsoles(store.nodes, consoles, logger)
-  const sync = syncNodes(store.nodes, supervisor, logger, o.bmcDefaults)
+  const sync = syncNodes(store.nodes, supervisor, logger, {
+    ...o.bmcDefaults,
+    allowExecConsole: o.allowExecConsoles ?? false,
+    ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
+  })
   let app: ApiInstance | undefined
   try {
     app = await buildApp({
       supervisor, store, logger, https,
       adminToken: o.adminToken,
       enableFaultInjection: o.enableFaultInjection ?? false,
+      allowExecConsoles: o.allowExecConsoles ?? false,
       ...(o.open !== undefined ? { open: o.open } : {}),
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
       plugins: [consolePlugin(consoles) as ApiPlugin, ...(o.plugins ?? [])],

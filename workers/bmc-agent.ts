@@ -12,189 +12,25 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  BRIDGE_VERSION, failureReason, isFailureReason, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
-  type SessionStateName, type ToWorker, type WorkerStats,
+  BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, failureReason, isFailureReason, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
+  type ConsoleToWorker, type SessionStateName, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
-import { IpmiClient } from '../src/session/client.js'
-import type { SessionConfig } from '../src/session/config.js'
 import type { RequestOptions } from '../src/session/request-table.js'
 import type { IpmiCommand } from '../src/ipmi/command.js'
-import { SolConsole } from '../src/sol/console.js'
-import { DEFAULT_RECONNECT, reconnectDelayMs } from '../src/bridge/reconnect.js'
 import { BMC_OPS } from './ops.js'
-import { SdrCache } from '../src/bmc/sdr.js'
-import { ExecKeeper, execEnvironment } from './exec-console.js'
+import { InputGate } from './console-input.js'
+import { inputLimit, Link } from './link.js'
 
 export type Post = (msg: FromWorker) => void
 
 const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0 }
 
-function sessionConfig(c: BmcConfig): SessionConfig {
-  return {
-    username: c.credentials.username,
-    password: c.credentials.password,
-    kg: c.credentials.kgHex ? Buffer.from(c.credentials.kgHex, 'hex') : undefined,
-    cipherSuite: c.cipherSuite,
-    allowInsecureSuite0: c.allowInsecureSuite0,
-    privilege: c.privilege,
-    timing: c.timing,
-  }
-}
-
-/** One generation of configuration: a client, maybe a console, and its watcher loop. */
-class Link {
-  readonly client: IpmiClient
-  console: SolConsole | undefined
-  /** The BMC's SDR cache, shared by sensor, health, inventory and event ops of this configuration. */
-  readonly sdr = new SdrCache()
-  /** The exec console's own loop, when the node's console is a command (independent of the session). */
-  readonly exec: ExecKeeper | undefined
-  cancelled = false
-  lastSessionState: string | undefined
-  lastConsoleState: string | undefined
-  /** Set while the watcher waits: called when the console fails. */
-  consoleFailed: ((reason: FailureReason, error?: ReturnType<typeof toWire>) => void) | undefined
-  /** Set while the watcher waits: wakes it to (re)open the SOL console without backoff. */
-  consoleWake: (() => void) | undefined
-  private retryNow = false
-  private timer: NodeJS.Timeout | undefined
-  private wake: (() => void) | undefined
-  private failures = 0
-
-  constructor(readonly agent: BmcAgent, readonly generation: number, readonly config: BmcConfig) {
-    this.client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config))
-    this.client.on('session', (session) => agent.sessionOpened(this, session.stats))
-    if (config.console && config.consoleMethod === 'exec') {
-      const exec = config.consoleExec ?? { command: [] }
-      this.exec = new ExecKeeper(exec, execEnvironment(agent.bmc, config), {
-        wanted: () => !this.cancelled && agent.consoleWanted(config),
-        delayMs: (failures) => this.delayMs(failures),
-        data: (chunk) => agent.consoleData(this, chunk),
-        state: (state, err) => agent.consoleState(this, state, err, false),
-      })
-    }
-  }
-
-  /** SOL is this link's console and the main thread wants it open now. */
-  wantsSol(): boolean {
-    return this.config.console && (this.config.consoleMethod ?? 'ipmi') === 'ipmi' && this.agent.consoleWanted(this.config)
-  }
-
-  /** The watcher: keeps session (and console) up until cancelled. */
-  async run(): Promise<void> {
-    this.exec?.start()
-    while (!this.cancelled) {
-      try {
-        if (this.client.currentSession === undefined) {
-          this.agent.sessionState(this, 'connecting')
-          // A wanted console is connecting as soon as its session is (lesson 5: announced when really attempted).
-          if (this.wantsSol()) this.agent.consoleState(this, 'connecting')
-          await this.client.connect()
-          if (this.cancelled) return
-        }
-        this.agent.sessionState(this, 'connected')
-        const lost = this.agent.watchSession(this)
-        try {
-          // A console that fails to open has said why in its own event; the session stays.
-          const consoleUp = !this.wantsSol() || (this.console?.state === 'connected') || await this.openConsole().then(() => true, () => false)
-          if (consoleUp) {
-            this.failures = 0
-            const why = await lost.promise
-            if (this.cancelled) return
-            if (this.client.currentSession === undefined) this.agent.sessionState(this, 'disconnected', why.reason, why.error)
-          }
-        } finally {
-          lost.dispose()
-        }
-      } catch (e) {
-        if (this.cancelled) return
-        const w = toWire(e)
-        const reason = (w.details?.reason !== undefined && isFailureReason(w.details.reason)) ? w.details.reason : failureReason(w.code)
-        this.agent.sessionState(this, 'error', reason, w)
-        if (this.wantsSol()) this.agent.consoleState(this, 'error', { ...w, details: { ...w.details, reason } })
-      }
-      if (this.retryNow) {
-        this.retryNow = false
-        continue
-      }
-      await this.backoff()
-    }
-  }
-
-  /** The main thread's demand changed (on-demand logging modes). */
-  demandChanged(): void {
-    if (this.exec !== undefined) return this.exec.demandChanged()
-    if (this.wantsSol()) {
-      this.retryNow = true
-      this.consoleWake?.()
-      this.nudge()
-    } else if (this.console !== undefined && (this.console.state === 'connected' || this.console.state === 'connecting')) {
-      void this.console.close()
-    }
-  }
-
-  /** Ends a connected console and opens it again at once; an unconnected one retries now. */
-  reopenConsole(): void {
-    if (this.exec !== undefined) return this.exec.reopen()
-    const con = this.console
-    if (con !== undefined && con.state === 'connected') {
-      void con.close().then(() => {
-        if (this.cancelled) return
-        this.retryNow = true
-        this.consoleWake?.()
-      })
-    }
-    this.nudge()
-  }
-
-  /** Skip the wait before the next console attempt (a client attached). */
-  retryConsoleNow(): void {
-    if (this.exec !== undefined) this.exec.nudge()
-    else this.nudge()
-  }
-
-  delayMs(failures: number): number {
-    const policy = this.config.reconnect ?? DEFAULT_RECONNECT
-    return reconnectDelayMs(failures, policy, this.agent.fleetSize, Math.random())
-  }
-
-  private async openConsole(): Promise<void> {
-    const con = SolConsole.forClient(this.client, { livenessTimeoutMs: this.config.consoleLivenessMs ?? 10_000 })
-    this.console = con
-    con.on('data', (chunk) => this.agent.consoleData(this, chunk))
-    con.on('state', (state, err) => this.agent.consoleState(this, state, err))
-    await con.open({ force: this.config.consoleForce ?? true })
-  }
-
-  private backoff(): Promise<void> {
-    const ms = this.delayMs(this.failures++)
-    return new Promise((resolve) => {
-      this.wake = resolve
-      this.timer = setTimeout(resolve, ms)
-    })
-  }
-
-  /** Skip the current backoff wait (console reopen, a caller wants it now). */
-  nudge(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-    this.failures = 0
-    this.wake?.()
-  }
-
-  async cancel(): Promise<void> {
-    this.cancelled = true
-    this.nudge()
-    await this.exec?.cancel()
-    await this.console?.close()
-    await this.client.close()
-  }
-}
-
 export class BmcAgent {
   private link: Link | undefined
   private consolePort: MessagePort | undefined
+  /** The bound on console input (console-input.ts); its answers go back on the console port. */
+  private input = new InputGate(DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, (m) => this.consolePort?.postMessage(m))
   private stats: WorkerStats = { ...ZERO_STATS }
   private lastSession = { retransmits: 0, dropped: 0 }
   private reconfiguring: Promise<void> = Promise.resolve()
@@ -202,6 +38,7 @@ export class BmcAgent {
   private demand: boolean | undefined
   /** Nodes in the fleet, for the reconnect policy (console-control). */
   fleetSize = 1
+  private permit: { link: Link; resolve: () => void } | undefined
   /** How many watcher loops are running: 0 or 1, checked by tests (lesson 2). */
   watchers = 0
 
@@ -222,6 +59,9 @@ export class BmcAgent {
       case 'console-control':
         this.consoleControl(msg)
         return
+      case 'login-grant':
+        if (this.link !== undefined) this.loginGranted(this.link)
+        return
       case 'ping':
       case 'fault':
         return // the thread entry answers these
@@ -230,6 +70,10 @@ export class BmcAgent {
 
   configure(generation: number, config: BmcConfig, consolePort?: MessagePort): void {
     if (consolePort !== undefined) this.attachPort(consolePort)
+    if (inputLimit(config) !== this.input.limit) {
+      this.input.progress(0) // what the old console held goes with it
+      this.input = new InputGate(inputLimit(config), (m) => this.consolePort?.postMessage(m))
+    }
     const old = this.link
     const link = new Link(this, generation, config)
     this.link = link
@@ -243,6 +87,22 @@ export class BmcAgent {
         this.watchers--
       })
     })
+  }
+
+  /** Waits for the supervisor's login-grant (per-BMC back-off after a credential failure). */
+  loginPermit(link: Link): Promise<void> {
+    return new Promise((resolve) => {
+      this.permit = { link, resolve }
+      this.post({ type: 'login-wait', bmc: this.bmc, generation: link.generation })
+    })
+  }
+
+  /** The grant came (or the link is cancelled): its login may go ahead. */
+  loginGranted(link: Link): void {
+    const p = this.permit
+    if (p === undefined || p.link !== link) return
+    this.permit = undefined
+    p.resolve()
   }
 
   consoleWanted(config: BmcConfig): boolean {
@@ -363,6 +223,8 @@ export class BmcAgent {
     if (link.lastConsoleState === key) return
     link.lastConsoleState = key
     this.post({ type: 'console', bmc: this.bmc, generation: link.generation, state: mapped, reason, error: err ? toWire(err) : undefined })
+    // A console that is not connected holds no input for the host any more.
+    if (mapped !== 'connected') this.input.progress(0)
     if (state === 'error' && fromSol) link.consoleFailed?.(reason ?? 'protocol', err ? toWire(err) : undefined)
   }
 
@@ -377,22 +239,23 @@ export class BmcAgent {
   private attachPort(port: MessagePort): void {
     this.consolePort?.close()
     this.consolePort = port
-    port.on('message', (m: Uint8Array | { type: 'break' }) => {
-      if (this.link?.exec !== undefined) {
-        this.stats.solBytesOut += this.link.exec.input(m)
+    port.on('message', (m: ConsoleToWorker) => {
+      if (m instanceof Uint8Array) {
+        // Counted only as far as the console took it; the rest is answered as dropped.
+        this.stats.solBytesOut += this.input.offer(this.link?.inputSink(), m)
         return
       }
-      const con = this.link?.console
-      if (con === undefined || con.state !== 'connected') return
       try {
-        if (m instanceof Uint8Array) {
-          con.write(m)
-          this.stats.solBytesOut += m.length
-        } else if (m.type === 'break') con.sendBreak()
+        if (m.type === 'break') this.link?.sendBreak()
       } catch {
-        // Input while the console is going down is lost by design; the state event says why.
+        // A break while the console is going down is lost; the state event says why.
       }
     })
+  }
+
+  /** The link's console passed input on (exec write done, SOL drain). */
+  inputProgress(link: Link, backlog: number): void {
+    if (link === this.link) this.input.progress(backlog)
   }
 
   /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping). */

@@ -15,38 +15,59 @@
  * Hazards: the command runs in its own process group, killed as a group
  * (SIGTERM, then SIGKILL); a command that survives the service's SIGKILL is
  * orphaned, so commands should end on stdin EOF (ssh does). The service's
- * own environment (tokens) is not passed on: only a safe subset plus the
- * node's credentials.
+ * own environment (tokens) is not passed on: only a safe subset, and the
+ * node's credentials only under the names the node chose (execEnvironment).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import type { BmcConfig, ExecConsoleConfig } from '../src/bridge/messages.js'
+import {
+  assertNever, CREDENTIAL_ENV_FIELDS, EXEC_PASSED_ENV, type BmcConfig, type CredentialEnvField, type ExecConsoleConfig, type ExecServiceEnvName,
+} from '../src/bridge/messages.js'
 import { ServiceError } from '../src/errors.js'
+import type { InputSink } from './console-input.js'
 
 export type ExecConsoleState = 'connecting' | 'connected' | 'error' | 'closed'
 
 export interface ExecConsoleEvents {
   state: [state: ExecConsoleState, error?: ServiceError]
   data: [chunk: Buffer]
+  /** Some input reached the command's stdin pipe: what is still buffered toward it. */
+  progress: [backlog: number]
 }
 
-const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'SSH_AUTH_SOCK']
 const PATTERN_WINDOW = 4096
 const KILL_GRACE_MS = 2000
 
-/** The command's environment: a safe subset of ours, the node's credentials, then the node's own extras. */
+/**
+ * The command's environment: a safe subset of ours, who the console is for
+ * (node, BMC host and port), and only those credentials the node names in
+ * `console.env`, under the names it chose. Nothing else: a command that
+ * prints its environment must not put the BMC password in the log unless
+ * the node asked for it.
+ */
 export function execEnvironment(node: string, config: BmcConfig, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {}
-  for (const k of PASSED_ENV) if (base[k] !== undefined) env[k] = base[k]
-  env.TERM = 'xterm'
-  env.BMCVISOR_NODE = node
-  env.BMCVISOR_BMC_HOST = config.host
-  env.BMCVISOR_BMC_PORT = String(config.port)
-  env.BMCVISOR_BMC_USER = config.credentials.username
-  env.BMCVISOR_BMC_PASSWORD = config.credentials.password
-  env.IPMI_PASSWORD = config.credentials.password // `ipmitool -E` reads it
-  if (config.credentials.kgHex !== undefined) env.BMCVISOR_BMC_KG = config.credentials.kgHex
-  return { ...env, ...config.consoleExec?.env }
+  for (const k of EXEC_PASSED_ENV) if (base[k] !== undefined) env[k] = base[k]
+  const service: Record<ExecServiceEnvName, string> = {
+    TERM: 'xterm', BMCVISOR_NODE: node, BMCVISOR_BMC_HOST: config.host, BMCVISOR_BMC_PORT: String(config.port),
+  }
+  Object.assign(env, service)
+  const named = config.consoleExec?.credentialEnv ?? {}
+  for (const field of CREDENTIAL_ENV_FIELDS) {
+    const name = named[field]
+    const value = credentialValue(config, field)
+    if (name !== undefined && value !== undefined) env[name] = value
+  }
+  return env
+}
+
+function credentialValue(config: BmcConfig, field: CredentialEnvField): string | undefined {
+  switch (field) {
+    case 'username': return config.credentials.username
+    case 'password': return config.credentials.password
+    case 'kg': return config.credentials.kgHex
+    default: return assertNever(field)
+  }
 }
 
 /** One run of the console command. */
@@ -130,7 +151,14 @@ export class ExecConsole extends EventEmitter<ExecConsoleEvents> {
   }
 
   write(data: Uint8Array): void {
-    if (this._state === 'connected' || this._state === 'connecting') this.child?.stdin?.write(data)
+    const stdin = this.child?.stdin
+    if (stdin == null || (this._state !== 'connected' && this._state !== 'connecting')) return
+    stdin.write(data, () => this.emit('progress', stdin.writableLength))
+  }
+
+  /** Input bytes written and not yet taken by the command's stdin pipe (a command that does not read keeps them here). */
+  get backlog(): number {
+    return this.child?.stdin?.writableLength ?? 0
   }
 
   sendBreak(): void {
@@ -206,6 +234,8 @@ export interface ExecKeeperHooks {
   delayMs(failures: number): number
   data(chunk: Buffer): void
   state(state: ExecConsoleState, err?: ServiceError): void
+  /** Input reached the command (console-input.ts InputGate.progress). */
+  progress?(backlog: number): void
 }
 
 /**
@@ -231,15 +261,23 @@ export class ExecKeeper {
     return this.current?.state ?? 'idle'
   }
 
-  input(m: Uint8Array | { type: 'break' }): number {
+  /** Where input goes: the running command, while it is connected. */
+  sink(): InputSink | undefined {
     const con = this.current
-    if (con === undefined || con.state !== 'connected') return 0
-    if (m instanceof Uint8Array) {
-      con.write(m)
-      return m.length
+    if (con === undefined) return undefined
+    return {
+      get accepting() {
+        return con.state === 'connected'
+      },
+      get backlog() {
+        return con.backlog
+      },
+      write: (data) => con.write(data),
     }
-    con.sendBreak()
-    return 0
+  }
+
+  sendBreak(): void {
+    if (this.current?.state === 'connected') this.current.sendBreak()
   }
 
   /** The main thread's demand changed: start now, or end the running command. */
@@ -283,6 +321,9 @@ export class ExecKeeper {
       })
       con.on('state', (s, e) => {
         if (this.current === con) this.hooks.state(s, e)
+      })
+      con.on('progress', (backlog) => {
+        if (this.current === con) this.hooks.progress?.(backlog)
       })
       let connected = false
       try {

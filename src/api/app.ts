@@ -86,6 +86,8 @@ export interface ApiContext {
   commandTimeoutMs: number
   maxTimeoutMs: number
   enableFaultInjection: boolean
+  /** `serve --allow-exec-consoles`: nodes may have exec consoles (routes/nodes.ts refuses them otherwise). */
+  allowExecConsoles: boolean
 }
 
 export interface BuildAppOptions {
@@ -101,6 +103,7 @@ export interface BuildAppOptions {
   /** Kinds reachable without a token; default all of health, metrics, docs. */
   open?: readonly OpenKind[]
   enableFaultInjection?: boolean
+  allowExecConsoles?: boolean
   /** Default per-node timeout (10 s) and the most a request may ask for (120 s). */
   commandTimeoutMs?: number
   maxTimeoutMs?: number
@@ -127,6 +130,7 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
     maxTimeoutMs: o.maxTimeoutMs ?? 120_000,
     enableFaultInjection: o.enableFaultInjection ?? false,
+    allowExecConsoles: o.allowExecConsoles ?? false,
   }
   const serverOptions: FastifyServerOptions = {
     loggerInstance: o.logger,

@@ -8,7 +8,7 @@ import { bmcConsoleFields } from '../console/index.js'
 import type { NodeRecord } from '../store/types.js'
 
 /** Fields that come from the service's configuration, not from the node (timing, reconnect backoff). */
-export type BmcDefaults = Pick<BmcConfig, 'timing' | 'reconnect' | 'consoleLivenessMs' | 'consoleForce'>
+export type BmcDefaults = Pick<BmcConfig, 'timing' | 'reconnect' | 'consoleLivenessMs' | 'consoleForce' | 'allowExecConsole' | 'consoleInputLimitBytes'>
 
 export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {}): BmcConfig {
   return {

@@ -5,7 +5,8 @@
  * an extra field cannot slip out), the merge patch, and the error envelope.
  * Route-local bodies live beside their routes.
  */
-import { Type, type Static, type TSchema } from 'typebox'
+import { Type, type Static, type TOptional, type TSchema } from 'typebox'
+import { CREDENTIAL_ENV_FIELDS, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'
 export const NodeName = Type.String({ pattern: NAME_PATTERN, description: 'Node name: letters, digits, ".", "_", "-"; 1 to 63 characters.' })
@@ -26,6 +27,17 @@ const ConsoleLogging = Type.Enum(['full', 'memory', 'interactive', 'none'])
 const Command = Type.String({ minLength: 1, maxLength: 4096 })
 const Pattern = Type.String({ minLength: 1, maxLength: 1024, description: 'A regular expression; its first match in exec console output means connected.' })
 const Groups = Type.Array(GroupName, { maxItems: 64, uniqueItems: true })
+const EnvName = Type.String({ pattern: CREDENTIAL_ENV_NAME_PATTERN, description: 'An environment variable name (letters, digits, "_"; not starting with a digit; at most 64).' })
+
+/** `console.env`: one optional variable name per credential (CREDENTIAL_ENV_FIELDS); `value` is the schema of a name. */
+function credentialEnvSchema<T extends TSchema>(value: T) {
+  const fields = Object.fromEntries(CREDENTIAL_ENV_FIELDS.map((f) => [f, Type.Optional(value)])) as Record<CredentialEnvField, TOptional<T>>
+  return Type.Object(fields, {
+    additionalProperties: false,
+    description: 'exec only: the environment variables that carry the BMC username, password and K_G (hex) to the command; a credential not named is not passed.',
+  })
+}
+const ConsoleEnv = credentialEnvSchema(EnvName)
 
 export const NODE_DEFAULTS = { port: 623, cipherSuite: 3, privilege: 'administrator', console: { method: 'ipmi', logging: 'full' } } as const
 
@@ -45,6 +57,7 @@ export const NodeCreate = Type.Object({
     method: Type.Optional(ConsoleMethod),
     command: Type.Optional(Command),
     connectedPattern: Type.Optional(Pattern),
+    env: Type.Optional(ConsoleEnv),
     logging: Type.Optional(ConsoleLogging),
   }, { additionalProperties: false })),
   groups: Type.Optional(Groups),
@@ -58,7 +71,7 @@ export const NodeDocSchema = Type.Object({
     host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: CipherSuite, privilege: Privilege,
   }, { additionalProperties: false }),
   console: Type.Object({
-    method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), logging: ConsoleLogging,
+    method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), env: Type.Optional(ConsoleEnv), logging: ConsoleLogging,
   }, { additionalProperties: false }),
   groups: Groups,
 }, { additionalProperties: false })
@@ -79,6 +92,7 @@ export const NodePatch = Type.Object({
     method: Type.Optional(ConsoleMethod),
     command: Type.Optional(Type.Union([Command, Type.Null()])),
     connectedPattern: Type.Optional(Type.Union([Pattern, Type.Null()])),
+    env: Type.Optional(Type.Union([credentialEnvSchema(Type.Union([EnvName, Type.Null()])), Type.Null()])),
     logging: Type.Optional(ConsoleLogging),
   }, { additionalProperties: false })),
   groups: Type.Optional(Groups),
@@ -100,6 +114,7 @@ export const NodeView = Type.Object({
     method: Type.String(),
     command: Type.Optional(Type.String()),
     connectedPattern: Type.Optional(Type.String()),
+    env: Type.Optional(credentialEnvSchema(Type.String())),
     logging: Type.String(),
   }, { additionalProperties: false }),
   groups: Type.Array(Type.String()),

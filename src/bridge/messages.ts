@@ -39,6 +39,13 @@ export interface BmcConfig {
   consoleMethod?: 'ipmi' | 'exec' | undefined
   consoleExec?: ExecConsoleConfig | undefined
   /**
+   * The service runs exec consoles (`serve --allow-exec-consoles`). Without it
+   * an exec console runs nothing and reports `exec_disabled`.
+   */
+  allowExecConsole?: boolean | undefined
+  /** Input bytes the console may hold (default DEFAULT_CONSOLE_INPUT_LIMIT_BYTES); more is dropped and reported. */
+  consoleInputLimitBytes?: number | undefined
+  /**
    * The console opens only while the main thread asks for it (`console-control`
    * with `demand`): logging modes `interactive` and `none`. Default false: always open.
    */
@@ -55,8 +62,28 @@ export interface ExecConsoleConfig {
   connectTimeoutMs?: number | undefined
   /** Bytes (latin1) written to the command for a BREAK; without it a break does nothing. */
   breakSequence?: string | undefined
-  /** Extra environment for the command (the node's credentials are added as BMCVISOR_BMC_*). */
-  env?: Record<string, string> | undefined
+  /**
+   * Which environment variables carry which of the node's credentials (the
+   * node's `console.env`); a credential not named here never reaches the command.
+   */
+  credentialEnv?: CredentialEnv | undefined
+}
+
+/** The credentials a node may hand to its exec console command, each under a variable name it chooses. */
+export const CREDENTIAL_ENV_FIELDS = ['username', 'password', 'kg'] as const
+export type CredentialEnvField = (typeof CREDENTIAL_ENV_FIELDS)[number]
+export type CredentialEnv = Partial<Record<CredentialEnvField, string>>
+
+/** What every exec console command gets from the service's own environment (nothing else of it: no tokens). */
+export const EXEC_PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'SSH_AUTH_SOCK'] as const
+/** What the service sets for every exec console command: who it is for, none of it secret. */
+export const EXEC_SERVICE_ENV = ['TERM', 'BMCVISOR_NODE', 'BMCVISOR_BMC_HOST', 'BMCVISOR_BMC_PORT'] as const
+export type ExecServiceEnvName = (typeof EXEC_SERVICE_ENV)[number]
+/** A credential's variable name: a portable shell name that does not replace one of the two lists above. */
+export const CREDENTIAL_ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$'
+
+export function reservedExecEnvName(name: string): boolean {
+  return (EXEC_PASSED_ENV as readonly string[]).includes(name) || (EXEC_SERVICE_ENV as readonly string[]).includes(name)
 }
 
 /** Operations a worker runs for callers. Values are structured-cloneable. */
@@ -76,6 +103,8 @@ export const FAILURE_REASONS = [
   'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed',
   // exec consoles: the command ended (details carry exitCode/signal), or it could not be started
   'exited', 'misconfigured',
+  // an exec console on a service that does not allow them (serve --allow-exec-consoles)
+  'exec_disabled',
 ] as const
 export type FailureReason = (typeof FAILURE_REASONS)[number]
 
@@ -89,6 +118,8 @@ export type ToWorker =
   | { type: 'ping'; seq: number }
   | { type: 'stop'; bmc: string; deadlineMs: number }
   | { type: 'fault'; bmc: string; kind: FaultKind }
+  /** The supervisor's answer to login-wait: log in now (supervisor/login-gate.ts). */
+  | { type: 'login-grant'; bmc: string }
   | ConsoleControl
 
 /**
@@ -123,10 +154,40 @@ export type FromWorker =
   | { type: 'command-done'; bmc: string; op: OpName; ok: boolean; code?: string | undefined; durationMs: number }
   | { type: 'stats'; bmc: string; delta: WorkerStats }
   | { type: 'stopped'; bmc: string }
+  /** The last login failed on credentials: the worker logs in again only after login-grant (per-BMC back-off). */
+  | { type: 'login-wait'; bmc: string; generation: number }
 
-/** Console traffic on the MessagePort: bytes as Uint8Array both ways, control as objects. */
-export type ConsoleToMain = Uint8Array
+/**
+ * Console traffic on the MessagePort: bytes as Uint8Array both ways, control
+ * as objects. Every input Uint8Array is answered, in order, by exactly one
+ * ConsoleInputResult: what the console took and what it dropped (never a
+ * silent drop), and its input backlog then. A result with a backlog at or
+ * above half the limit is followed by a ConsoleInputDrain once it is below.
+ */
+export type ConsoleToMain = Uint8Array | ConsoleInputResult | ConsoleInputDrain
 export type ConsoleToWorker = Uint8Array | { type: 'break' }
+
+/** Why console input was not written: the console's input buffer is full, it is not connected, or the node's worker is down. */
+export const INPUT_DROP_REASONS = ['buffer_full', 'not_connected', 'worker_unavailable'] as const
+export type InputDropReason = (typeof INPUT_DROP_REASONS)[number]
+
+/** Input bytes a console may hold that it has not passed on to the host yet (exec: its stdin; SOL: the send queue), per console. */
+export const DEFAULT_CONSOLE_INPUT_LIMIT_BYTES = 64 * 1024
+
+export interface ConsoleInputResult {
+  type: 'input'
+  /** Bytes the console took (they reach the host unless the console ends first). */
+  written: number
+  dropped: number
+  reason?: InputDropReason | undefined
+  /** Input bytes the console holds after this one. */
+  backlog: number
+}
+
+export interface ConsoleInputDrain {
+  type: 'input-drain'
+  backlog: number
+}
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`)

@@ -109,6 +109,13 @@ export function statusLine(node: string, m: ServerMessage, me: number | undefine
       return '[dropped: this terminal fell too far behind the console]'
     case 'hello':
       return me === undefined ? `[attached to ${node} (${m.mode === 'rw' ? 'read-write wanted' : 'read-only'}); Ctrl-E c ? for help]` : undefined
+    case 'input-dropped':
+      return `[input dropped: ${m.bytes} bytes did not reach the console (${m.reason})]`
+    default: {
+      // Every message type is handled (the compiler checks); one from a newer server gets no line.
+      const newer: never = m
+      return newer
+    }
   }
 }
 

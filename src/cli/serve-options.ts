@@ -6,12 +6,16 @@
  * is one entry here plus its use in serve.ts.
  */
 import { OPEN_KINDS } from '../api/auth.js'
+import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES } from '../bridge/messages.js'
 import { argsOptions, usageLines, type OptionTable, type Values } from '../config.js'
 import { DEFAULT_DATA, DEFAULT_LISTEN, parseListen } from '../main.js'
 import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT } from './demo.js'
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js'
 
 const SENSOR_INTERVAL_MAX_S = 86_400
+/** A console input limit below one line of typing, or above what a worker should hold (its heap is 64 MB). */
+const MIN_CONSOLE_INPUT_LIMIT = 1024
+const MAX_CONSOLE_INPUT_LIMIT = 16 * 1024 * 1024
 
 function listenProblem(v: string): string | undefined {
   try {
@@ -29,6 +33,8 @@ export const SERVE_OPTIONS = {
   'tls-key': { type: 'string', key: 'tls.key', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/key.pem', help: 'private key of --tls-cert (PEM)' },
   protect: { type: 'list', key: 'protect', metavar: 'LIST', choices: OPEN_KINDS, default: [], example: OPEN_KINDS, help: 'require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)' },
   'enable-fault-injection': { type: 'boolean', key: 'fault-injection', default: false, example: true, help: 'let admins crash or hang workers (POST /api/v1/nodes/{node}/worker/fault): chaos drills' },
+  'allow-exec-consoles': { type: 'boolean', key: 'consoles.allow-exec', default: false, example: true, help: "run nodes' exec consoles (console.method exec): an admin can then run any command as the service user; off, they report exec_disabled (docs/security.md)" },
+  'console-input-limit': { type: 'integer', key: 'consoles.input-limit', metavar: 'BYTES', min: MIN_CONSOLE_INPUT_LIMIT, max: MAX_CONSOLE_INPUT_LIMIT, default: DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, example: 131072, help: 'input bytes a console may hold on its way to the host; past half the typing client is held back, past all of it its input is dropped and it is told' },
   'log-level': { type: 'choice', key: 'log.level', metavar: 'LEVEL', choices: LOG_LEVELS, default: 'info', example: 'debug', env: 'BMCVISOR_LOG_LEVEL', help: 'least severe level logged' },
   'log-format': { type: 'choice', key: 'log.format', metavar: 'FORMAT', choices: LOG_FORMATS, default: 'auto', example: 'json', env: 'BMCVISOR_LOG_FORMAT', help: 'auto: readable lines on a terminal, JSON lines otherwise (journald, files, pipes)' },
   'sensor-metrics': { type: 'boolean', key: 'sensors.metrics', default: false, example: true, help: "poll every node's sensors into /metrics under ipmi_exporter's names" },

@@ -66,6 +66,8 @@ function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOptions {
     secretKey: env.BMCVISOR_SECRET_KEY,
     tls: v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'] } : undefined,
     enableFaultInjection: v['enable-fault-injection'],
+    allowExecConsoles: v['allow-exec-consoles'],
+    consoles: { inputLimitBytes: v['console-input-limit'] },
     ...(v['sensor-metrics'] ? { metricsOptions: { sensors: { intervalMs: v['sensor-interval'] * 1000 } } } : {}),
     open: OPEN_KINDS.filter((k) => !v.protect.includes(k)) as OpenKind[],
   }

@@ -16,6 +16,7 @@ export function bmcConsoleFields(c: NodeConsoleConfig): BmcConsoleFields {
     out.consoleExec = {
       command: c.command ?? [],
       ...(c.connectedPattern !== undefined && c.connectedPattern !== '' ? { connectedPattern: c.connectedPattern } : {}),
+      ...(c.env !== undefined ? { credentialEnv: { ...c.env } } : {}),
     }
   }
   return out

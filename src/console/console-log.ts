@@ -52,6 +52,9 @@ export type JournalEvent =
 type Record_ = { kind: 'data'; time: number; rel: number; length: number } | { kind: 'event'; time: number; rel: number; event: JournalEvent }
 
 const BURST_MS = 1000
+/** Console logs hold whatever the hosts printed: private to the service user, like the rest of the data directory (src/store/file-modes.ts). */
+const LOG_FILE_MODE = 0o600
+const LOG_DIR_MODE = 0o700
 const FLUSH_AT_BYTES = 256 * 1024
 
 export class ConsoleLog {
@@ -89,7 +92,7 @@ export class ConsoleLog {
     }
     this.clock = opts.clock ?? systemConsoleClock
     this.onError = opts.onError ?? (() => undefined)
-    mkdirSync(opts.dir, { recursive: true })
+    mkdirSync(opts.dir, { recursive: true, mode: LOG_DIR_MODE })
     this.logPath = join(opts.dir, `${opts.node}.log`)
     this.journalPath = join(opts.dir, `${opts.node}.jnl`)
     try {
@@ -193,9 +196,9 @@ export class ConsoleLog {
 
   private async ensureOpen(): Promise<void> {
     if (this.log !== undefined && this.jnl !== undefined) return
-    const log = await open(this.logPath, 'a', 0o640)
+    const log = await open(this.logPath, 'a', LOG_FILE_MODE)
     try {
-      this.jnl = await open(this.journalPath, 'a', 0o640)
+      this.jnl = await open(this.journalPath, 'a', LOG_FILE_MODE)
     } catch (e) {
       await log.close()
       throw e

@@ -1,4 +1,4 @@
-export { ConsoleManager, type ConsoleManagerEvents, type ConsoleManagerOptions, type ConsoleEventSource, type ConsoleTotals } from './manager.js'
+export { CONSOLE_LOG_DIR, ConsoleManager, type ConsoleManagerEvents, type ConsoleManagerOptions, type ConsoleEventSource, type ConsoleTotals } from './manager.js'
 export { ConsoleSession } from './session.js'
 export { ConsoleLog, type ConsoleLogOptions, type JournalEvent } from './console-log.js'
 export { ReplayBuffer } from './replay-buffer.js'

@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
+import type { ConsoleInputDrain, ConsoleInputResult, InputDropReason } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import { ConsoleLog, type ConsoleLogOptions } from './console-log.js'
 import { ConsoleSession } from './session.js'
@@ -27,6 +28,9 @@ export interface ConsoleManagerOptions {
   replayBytes?: number
   /** A client with more queued than this is told and dropped (default 1 MiB). */
   maxClientBufferBytes?: number
+  /** Console input limit and back-pressure pause (ConsoleSessionOptions); the worker gets the same limit (BmcConfig.consoleInputLimitBytes). */
+  inputLimitBytes?: number | undefined
+  inputPauseMaxMs?: number | undefined
   log?: Omit<ConsoleLogOptions, 'dir' | 'node' | 'clock' | 'onError'>
   clock?: ConsoleClock
   /** Log write failures and the like; never thrown. */
@@ -37,15 +41,19 @@ export interface ConsoleManagerEvents {
   'console:state': [node: string, state: ConsoleState, reason: ConsoleReason | undefined]
   'console:clients': [node: string, count: number]
   'console:dropped': [node: string, client: number, why: 'slow']
+  /** Console input that did not reach the console (the metric bmcvisor_console_input_dropped_bytes_total). */
+  'console:input-dropped': [node: string, bytes: number, reason: InputDropReason]
   'console:removed': [node: string]
 }
 
 /** The supervisor's events that feed consoles; Supervisor satisfies it. */
 export interface ConsoleEventSource {
   on(event: 'console:data', listener: (node: string, data: Uint8Array) => void): unknown
+  on(event: 'console:input', listener: (node: string, report: ConsoleInputResult | ConsoleInputDrain) => void): unknown
   on(event: 'console:state', listener: (node: string, msg: WorkerConsoleState) => void): unknown
   on(event: 'worker:state', listener: (node: string, state: string) => void): unknown
   off(event: 'console:data', listener: (node: string, data: Uint8Array) => void): unknown
+  off(event: 'console:input', listener: (node: string, report: ConsoleInputResult | ConsoleInputDrain) => void): unknown
   off(event: 'console:state', listener: (node: string, msg: WorkerConsoleState) => void): unknown
   off(event: 'worker:state', listener: (node: string, state: string) => void): unknown
 }
@@ -59,6 +67,9 @@ export interface ConsoleTotals {
   /** Console bytes for nodes this manager does not know (dropped). */
   unroutedBytes: number
 }
+
+/** Where console logs live under the data directory. */
+export const CONSOLE_LOG_DIR = 'consoles'
 
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const FLEET_DEBOUNCE_MS = 1000
@@ -79,7 +90,7 @@ export class ConsoleManager extends EventEmitter<ConsoleManagerEvents> {
 
   /** Directory of the console logs, if any. */
   get logDir(): string | undefined {
-    return this.o.dataDir === undefined ? undefined : join(this.o.dataDir, 'consoles')
+    return this.o.dataDir === undefined ? undefined : join(this.o.dataDir, CONSOLE_LOG_DIR)
   }
 
   has(node: string): boolean {
@@ -110,12 +121,15 @@ export class ConsoleManager extends EventEmitter<ConsoleManagerEvents> {
       openLog: dir === undefined ? undefined : () => new ConsoleLog({ ...this.o.log, dir, node, clock: this.clock, onError: (e) => this.o.onError?.(node, e) }),
       replayBytes: this.o.replayBytes,
       maxClientBufferBytes: this.o.maxClientBufferBytes,
+      inputLimitBytes: this.o.inputLimitBytes,
+      inputPauseMaxMs: this.o.inputPauseMaxMs,
       fleetSize: () => Math.max(1, this.sessions.size),
       clock: this.clock,
     })
     session.on('state', (state, reason) => this.emit('console:state', node, state, reason))
     session.on('clients', (count) => this.emit('console:clients', node, count))
     session.on('dropped', (client, why) => this.emit('console:dropped', node, client, why))
+    session.on('input-dropped', (bytes, reason) => this.emit('console:input-dropped', node, bytes, reason))
     this.sessions.set(node, session)
     this.fleetChanged()
     return session
@@ -189,13 +203,16 @@ export class ConsoleManager extends EventEmitter<ConsoleManagerEvents> {
   /** Feeds this manager from the supervisor's events; returns the unsubscribe. */
   subscribe(source: ConsoleEventSource): () => void {
     const data = (node: string, d: Uint8Array) => this.handleData(node, d)
+    const input = (node: string, r: ConsoleInputResult | ConsoleInputDrain) => this.sessions.get(node)?.handleInput(r)
     const state = (node: string, m: WorkerConsoleState) => this.handleState(node, m)
     const worker = (node: string, st: string) => this.handleWorkerState(node, st)
     source.on('console:data', data)
+    source.on('console:input', input)
     source.on('console:state', state)
     source.on('worker:state', worker)
     return () => {
       source.off('console:data', data)
+      source.off('console:input', input)
       source.off('console:state', state)
       source.off('worker:state', worker)
     }

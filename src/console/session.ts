@@ -13,36 +13,22 @@
  * Invariants: bytes are buffered and logged whether or not any client exists
  * (lesson 7); a client is added and sent its replay in one turn, so it sees
  * no gap and no byte twice; a client whose transport queues more than
- * maxClientBufferBytes is told and dropped, never waited for.
+ * maxClientBufferBytes is told and dropped, never waited for. Input toward
+ * the console is bounded (input-flow.ts): held back, or dropped and told.
  */
 import { EventEmitter } from 'node:events'
+import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type ConsoleInputDrain, type ConsoleInputResult } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
+import { InputFlow } from './input-flow.js'
 import type { ConsoleLog } from './console-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
 import {
-  isOnDemand, SLOW_CLIENT_CLOSE_CODE, systemConsoleClock, type AttachOptions, type ClientInfo, type ConsoleClientHandle, type ConsoleSessionEvents, type ClientSink, type ConsoleClock, type ConsolePort,
+  isOnDemand, SLOW_CLIENT_CLOSE_CODE, systemConsoleClock, type AttachOptions, type ClientInfo, type ConsoleClientHandle, type ConsoleSessionEvents, type ConsoleSessionOptions, type ClientSink, type ConsoleClock, type ConsolePort,
   type ConsoleReason, type ConsoleState, type ConsoleStatus, type HolderInfo, type LoggingMode, type NodeConsoleConfig, type ServerMessage,
   type WorkerConsoleState,
 } from './types.js'
 
-export interface ConsoleSessionOptions {
-  node: string
-  config: NodeConsoleConfig
-  port: ConsolePort
-  /** Opens the node's log (modes full and interactive); undefined: no disk log. */
-  openLog?: (() => ConsoleLog) | undefined
-  replayBytes?: number
-  maxClientBufferBytes?: number
-  /** Nodes in the fleet, for the reconnect policy. */
-  fleetSize?: () => number
-  clock?: ConsoleClock
-  /**
-   * Runs the fan-out of what arrived in one event-loop turn (default
-   * setImmediate: all console messages already queued become one frame per
-   * client). Tests pass `(fn) => fn()` for synchronous delivery.
-   */
-  defer?: (fn: () => void) => void
-}
+const INPUT_PAUSE_MAX_MS = 30_000
 
 interface Client extends ClientInfo {
   sink: ClientSink
@@ -73,8 +59,10 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private pendingOut: Uint8Array[] = []
   private outScheduled = false
   private readonly defer: (fn: () => void) => void
+  private readonly inputFlow: InputFlow
   bytesIn = 0
   bytesOut = 0
+  inputDroppedBytes = 0
 
   constructor(o: ConsoleSessionOptions) {
     super()
@@ -87,6 +75,18 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.fleetSize = o.fleetSize ?? (() => 1)
     this.buffer = new ReplayBuffer(o.replayBytes ?? 64 * 1024)
     this.defer = o.defer ?? ((fn) => setImmediate(fn))
+    this.inputFlow = new InputFlow({
+      limit: o.inputLimitBytes ?? DEFAULT_CONSOLE_INPUT_LIMIT_BYTES,
+      pauseMaxMs: o.inputPauseMaxMs ?? INPUT_PAUSE_MAX_MS,
+      clock: this.clock,
+      post: (data) => this.port.consoleInput(this.node, data),
+      sinkOf: (id) => this.clients.get(id)?.sink,
+      dropped: (bytes, reason) => {
+        this.inputDroppedBytes += bytes
+        this.emit('input-dropped', bytes, reason)
+      },
+      written: (bytes) => (this.bytesOut += bytes),
+    })
     this.since = this.clock.now()
     this.applyLogging()
   }
@@ -155,7 +155,13 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     }
   }
 
+  /** The worker's answer to console input (bridge ConsoleInputResult), or a drain. */
+  handleInput(report: ConsoleInputResult | ConsoleInputDrain): void {
+    this.inputFlow.answer(report)
+  }
+
   handleWorkerState(state: string): void {
+    if (state !== 'running') this.inputFlow.workerGone()
     this.workerRunning = state === 'running'
     if (this.workerRunning) {
       // A new worker knows nothing of us: tell it the demand and the fleet size again.
@@ -210,6 +216,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   detach(id: number, why?: string): void {
     const c = this.clients.get(id)
     if (c === undefined) return
+    this.inputFlow.release(id)
     this.clients.delete(id)
     this.log?.event({ type: 'detach', client: id, user: c.user, why })
     if (this.holder?.client === id) {
@@ -234,7 +241,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       }
       return
     }
-    if (this._state === 'connected' && this.port.consoleInput(this.node, data)) this.bytesOut += data.length
+    this.inputFlow.send(id, data, this._state === 'connected')
   }
 
   sendBreak(id: number): void {
@@ -259,7 +266,10 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     c.mode = 'rw'
     this.holder = { client: id, user: c.user }
     this.log?.event({ type: 'takeover', client: id, user: c.user, from: from?.client ?? null })
-    if (from !== undefined) this.clients.get(from.client)?.sink.control({ type: 'notice', message: `${c.user} took read-write over; you are read-only now` })
+    if (from !== undefined) {
+      this.inputFlow.release(from.client)
+      this.clients.get(from.client)?.sink.control({ type: 'notice', message: `${c.user} took read-write over; you are read-only now` })
+    }
     this.broadcastHolder()
   }
 
@@ -267,6 +277,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const c = this.clients.get(id)
     if (c === undefined) return
     c.mode = 'ro'
+    this.inputFlow.release(id)
     if (this.holder?.client !== id) return
     this.holder = undefined
     this.broadcastHolder()
@@ -293,6 +304,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       holder: h === undefined ? null : { ...h },
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      inputDroppedBytes: this.inputDroppedBytes,
       lastDataAt: this.buffer.lastAt === undefined ? null : new Date(this.buffer.lastAt).toISOString(),
       replayBytes: this.buffer.size,
       since: new Date(this.since).toISOString(),
@@ -356,6 +368,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.reason = reason
     this.message = message
     this.since = this.clock.now()
+    if (state !== 'connected') this.inputFlow.consoleDown()
     if (state === 'connected') {
       this.lastFailure = undefined
       this.log?.event({ type: 'connect' })

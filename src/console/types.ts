@@ -4,8 +4,9 @@
  * transport (WebSocket) implements, and the JSON control messages.
  * Imports only the bridge: src/console may import bridge, errors, log.
  */
-import type { ConsoleControl, FailureReason, SessionStateName } from '../bridge/messages.js'
+import type { ConsoleControl, CredentialEnv, FailureReason, InputDropReason, SessionStateName } from '../bridge/messages.js'
 import type { WireError } from '../errors.js'
+import type { ConsoleLog } from './console-log.js'
 
 /** confluent's states (lesson 5): `connected` only once the console really is. */
 export type ConsoleState = 'unconnected' | 'connecting' | 'connected'
@@ -35,6 +36,8 @@ export interface NodeConsoleConfig {
   command?: string | string[] | undefined
   /** exec: a regular expression printed once really connected. */
   connectedPattern?: string | undefined
+  /** exec: the variables that carry the node's credentials to the command (none unless named). */
+  env?: CredentialEnv | undefined
   logging?: LoggingMode | undefined
 }
 
@@ -63,6 +66,13 @@ export interface ClientSink {
   control(msg: ServerMessage): void
   readonly bufferedBytes: number
   close(code: number, reason: string): void
+  /**
+   * Back-pressure: stop reading this client's input until resumeInput()
+   * (a WebSocket stops reading its socket, so TCP holds the client back).
+   * A transport without it is never paused; its excess input is dropped and told.
+   */
+  pauseInput?(): void
+  resumeInput?(): void
 }
 
 export type ClientMode = 'rw' | 'ro'
@@ -93,6 +103,8 @@ export type ServerMessage =
   | { type: 'error'; code: string; message: string }
   /** The client fell too far behind and is dropped. */
   | { type: 'dropped'; reason: 'slow'; bufferedBytes: number }
+  /** Input of this client that did not reach the console, and why (never dropped without this). */
+  | { type: 'input-dropped'; bytes: number; reason: InputDropReason }
 
 /** Client -> server JSON text frames (input bytes travel as binary frames). */
 export type ClientMessage = { type: 'break' } | { type: 'takeover' } | { type: 'release' } | { type: 'reopen' }
@@ -109,7 +121,9 @@ export interface ConsoleStatus {
   clients: ClientInfo[]
   holder: HolderInfo | null
   bytesIn: number
+  /** Input bytes the console took (written toward the host); what it did not take is in inputDroppedBytes. */
   bytesOut: number
+  inputDroppedBytes: number
   /** Wall-clock time of the last byte from the console, ISO, or null. */
   lastDataAt: string | null
   replayBytes: number
@@ -129,6 +143,7 @@ export interface ConsoleSessionEvents {
   state: [state: ConsoleState, reason: ConsoleReason | undefined]
   clients: [count: number]
   dropped: [client: number, why: 'slow']
+  'input-dropped': [bytes: number, reason: InputDropReason]
 }
 
 /** What a transport holds for one attached client. */
@@ -160,4 +175,28 @@ export const systemConsoleClock: ConsoleClock = {
     return t
   },
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+}
+
+/** A ConsoleSession's configuration (the manager builds it per node). */
+export interface ConsoleSessionOptions {
+  node: string
+  config: NodeConsoleConfig
+  port: ConsolePort
+  /** Opens the node's log (modes full and interactive); undefined: no disk log. */
+  openLog?: (() => ConsoleLog) | undefined
+  replayBytes?: number
+  maxClientBufferBytes?: number
+  /** Input bytes in flight toward the console or held by it (default DEFAULT_CONSOLE_INPUT_LIMIT_BYTES; the worker's own bound). */
+  inputLimitBytes?: number | undefined
+  /** A client held back for back-pressure is read again after this long at most (default 30 s); excess input is then dropped. */
+  inputPauseMaxMs?: number | undefined
+  /** Nodes in the fleet, for the reconnect policy. */
+  fleetSize?: () => number
+  clock?: ConsoleClock
+  /**
+   * Runs the fan-out of what arrived in one event-loop turn (default
+   * setImmediate: all console messages already queued become one frame per
+   * client). Tests pass `(fn) => fn()` for synchronous delivery.
+   */
+  defer?: (fn: () => void) => void
 }

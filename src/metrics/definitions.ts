@@ -24,7 +24,7 @@ export const CONNECTION_STATES = ['connecting', 'connected', 'disconnected', 'er
 export const FAILURE_REASONS = [
   'unreachable', 'bad_credentials', 'sol_busy', 'sol_disabled', 'sol_limit_reached', 'sol_encryption_mismatch',
   'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed', 'exited', 'misconfigured',
-  'other',
+  'exec_disabled', 'other',
 ] as const
 /** Operations a worker runs (bridge OpName) plus `other`. */
 export const COMMANDS = [
@@ -75,6 +75,7 @@ export const METRICS = {
   bmcvisor_console_failures_total: { type: 'counter', labels: [...N, 'reason'], help: 'Console activations that failed or consoles that were lost, by reason.' },
   bmcvisor_console_clients: { type: 'gauge', labels: N, help: 'Clients attached to the node\'s console (terminal and browser sessions).' },
   bmcvisor_console_bytes_total: { type: 'counter', labels: [...N, 'direction'], help: 'Console bytes moved between bmcvisor and the host: in = host output read from the BMC, out = input written to the host.' },
+  bmcvisor_console_input_dropped_bytes_total: { type: 'counter', labels: N, help: 'Console input that did not reach the host (input buffer full, console not connected, worker down); the client that typed it was told.' },
   // --- commands ---
   bmcvisor_commands_total: { type: 'counter', labels: [...N, 'command', 'outcome'], help: 'Operations run on the BMC by its worker (REST, CLI and the power poller), by outcome.' },
   bmcvisor_command_errors_total: { type: 'counter', labels: [...N, 'command', 'code'], help: 'Failed operations by stable error code (docs/errors.md).' },

@@ -92,6 +92,8 @@ export interface WireOptions {
 export interface MetricsWiring {
   /** Polls started so far (power, sensors). */
   polls(): { power: number; sensors: number }
+  /** Console input that was dropped (the ConsoleManager's 'console:input-dropped'). */
+  inputDropped(node: string, bytes: number): void
   close(): void
 }
 
@@ -163,6 +165,10 @@ class SupervisorMetrics implements MetricsWiring {
 
   polls(): { power: number; sensors: number } {
     return { power: this.power?.started ?? 0, sensors: this.sensorPoller?.started ?? 0 }
+  }
+
+  inputDropped(node: string, bytes: number): void {
+    if (bytes > 0 && this.nodes.has(node)) this.m.bmcvisor_console_input_dropped_bytes_total.inc({ node }, bytes)
   }
 
   close(): void {
@@ -247,6 +253,7 @@ class SupervisorMetrics implements MetricsWiring {
     this.m.bmcvisor_ipmi_packets_dropped_total.inc({ node }, 0)
     this.m.bmcvisor_stale_events_total.inc({ node }, 0)
     for (const direction of DIRECTIONS) this.m.bmcvisor_console_bytes_total.inc({ node, direction }, 0)
+    this.m.bmcvisor_console_input_dropped_bytes_total.inc({ node }, 0)
     this.setBmcUp(node, t, false)
     this.power?.add(node)
     this.sensorPoller?.add(node)

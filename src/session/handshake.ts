@@ -48,6 +48,9 @@ export interface LoginResult {
   maxPrivilege: number
 }
 
+/** RAKP 3 status that abandons a handshake whose RAKP 2 code did not check out: "invalid integrity check value" (Table 13-15). */
+const RAKP3_ABORT_STATUS = 0x0f
+
 /** Status codes meaning "not this algorithm": try the next cipher suite. */
 export const ALGORITHM_REFUSED = new Set([0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11])
 /** Status codes meaning "not at this role": retry at a lower privilege. */
@@ -111,7 +114,10 @@ async function attemptLogin(link: HandshakeLink, p: LoginParams, auth: number, i
     auth, remoteConsoleSessionId, managedSystemSessionId, consoleRandom, bmcRandom: r2.bmcRandom, bmcGuid: r2.bmcGuid, role, username: p.username,
   }
   if (!codesEqual(rakp2AuthCode(inputs, p.password), r2.authCode)) {
-    // The BMC hashed with a different key than ours: the password is wrong.
+    // The BMC hashed with a different key than ours: the password is wrong. RAKP 3 with an error
+    // status (and no code) tells the BMC to drop the half-open session now instead of holding its
+    // slot until the setup timeout (IPMI v2.0 §13.22): a wrong password must not fill the table.
+    link.sendSetup(PayloadType.Rakp3, encodeRakp3({ messageTag: tag, status: RAKP3_ABORT_STATUS, managedSystemSessionId, authCode: Buffer.alloc(0) }))
     throw new IpmiError('BMC_AUTH_FAILED', 'BMC rejected the credentials (RAKP 2 check failed: wrong password)', { details: { stage: 'RAKP Message 2' } })
   }
   const sik = sessionIntegrityKey(inputs, p.kg ?? p.password)

@@ -100,6 +100,6 @@ export function loadKey(dataDir: string, envKey?: string): LoadedKey {
   }
   const mode = statSync(file).mode & 0o777
   const loaded: LoadedKey = { key: parseKey(text, KEY_FILE), source: 'file' }
-  if ((mode & 0o077) !== 0) loaded.warning = `${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`
+  if ((mode & 0o077) !== 0) loaded.warning = `${file} was readable by others (mode ${mode.toString(8)}); the store set it to 0600, but whoever read it can unseal the stored BMC credentials`
   return loaded
 }

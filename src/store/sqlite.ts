@@ -5,13 +5,14 @@
  * key is the one the database was sealed with (STORE_KEY_MISMATCH if not).
  */
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { ServiceError } from '../errors.js'
 import { SqliteAuditRepo } from './audit.js'
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDataDir } from './file-modes.js'
 import { migrate } from './migrations.js'
 import { SqliteNodeRepo } from './nodes.js'
-import { loadKey, SecretBox, type LoadedKey } from './secret-box.js'
+import { KEY_FILE, loadKey, SecretBox, type LoadedKey } from './secret-box.js'
 import { SqliteTokenRepo } from './tokens.js'
 import type { Store } from './types.js'
 
@@ -21,21 +22,29 @@ export interface OpenStoreOptions {
   dataDir: string
   /** BMCVISOR_SECRET_KEY (64 hex digits or base64); default: `<dataDir>/secret.key`. */
   secretKey?: string | undefined
+  /** Directories under dataDir that hold the service's files (console logs): made private with everything in them. */
+  privateTrees?: readonly string[] | undefined
 }
 
 export interface OpenedStore extends Store {
   readonly dataDir: string
   readonly keySource: LoadedKey['source']
   readonly keyWarning: string | undefined
+  /** Entries under the data directory whose mode could not be tightened (file-modes.ts). */
+  readonly modeWarnings: string[]
 }
 
 export function openStore(opts: OpenStoreOptions): OpenedStore {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
+  mkdirSync(opts.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE })
   const loaded = loadKey(opts.dataDir, opts.secretKey)
   const box = new SecretBox(loaded.key)
+  // Created private before SQLite sees it: its -wal and -shm files take the database file's mode.
+  closeSync(openSync(join(opts.dataDir, DB_FILE), 'a', PRIVATE_FILE_MODE))
   const db = new Database(join(opts.dataDir, DB_FILE))
   try {
     db.pragma('journal_mode = WAL')
+    // After the WAL files exist; whatever was there before (a loose umask, an old version) is tightened too.
+    const modeWarnings = tightenDataDir(opts.dataDir, { files: [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, KEY_FILE], trees: opts.privateTrees ?? [] })
     db.pragma('synchronous = NORMAL') // WAL: a commit survives a crash of the process; only a power loss may drop the last ones
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
@@ -59,6 +68,7 @@ export function openStore(opts: OpenStoreOptions): OpenedStore {
       dataDir: opts.dataDir,
       keySource: loaded.source,
       keyWarning: loaded.warning,
+      modeWarnings,
       nodes,
       tokens,
       audit,

@@ -33,6 +33,8 @@ export interface NodeConsole {
   command?: string | undefined
   /** exec consoles: a regular expression whose first match means "connected". */
   connectedPattern?: string | undefined
+  /** exec consoles: environment variable names for the BMC credentials the command may see (none unless named). */
+  env?: { username?: string; password?: string; kg?: string } | undefined
   logging: ConsoleLogging
 }
 

@@ -17,8 +17,10 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
 import { BRIDGE_VERSION } from '../bridge/messages.js'
+import type { ReconnectPolicy } from '../bridge/reconnect.js'
+import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
 
@@ -36,6 +38,8 @@ export interface SupervisorOptions {
   /** Grace on top of a call's own timeout before the supervisor gives up on the worker. */
   callGraceMs?: number
   workerFile?: URL
+  /** Per-BMC back-off of logins that failed on credentials (login-gate.ts; default 15 s doubling to 10 min). */
+  loginBackoff?: ReconnectPolicy | undefined
 }
 
 export interface ChildStatus {
@@ -81,6 +85,8 @@ export interface SupervisorEvents {
   'session:state': [node: string, msg: Extract<FromWorker, { type: 'session' }>]
   'console:state': [node: string, msg: Extract<FromWorker, { type: 'console' }>]
   'console:data': [node: string, data: Uint8Array]
+  /** What the worker did with console input (one result per input message, in order) and drains. */
+  'console:input': [node: string, report: ConsoleInputResult | ConsoleInputDrain]
   'command:done': [node: string, msg: Extract<FromWorker, { type: 'command-done' }>]
   stats: [node: string, delta: WorkerStats]
   escalate: [crashing: number, total: number]
@@ -93,7 +99,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private nextCallId = 1
   private shuttingDown = false
   private readonly spec: RestartSpec
-  private readonly o: Required<Omit<SupervisorOptions, 'restart' | 'workerFile'>> & { workerFile: URL | undefined }
+  private readonly o: Required<Omit<SupervisorOptions, 'restart' | 'workerFile' | 'loginBackoff'>> & { workerFile: URL | undefined }
+  /** Logins after a credential failure, one per BMC address at a time, with that address's back-off. */
+  readonly logins: LoginGate
 
   constructor(opts: SupervisorOptions = {}) {
     super()
@@ -107,6 +115,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       callGraceMs: opts.callGraceMs ?? 2000,
       workerFile: opts.workerFile,
     }
+    this.logins = new LoginGate((node) => this.children.get(node)?.handle?.post({ type: 'login-grant', bmc: node }) ?? false, { policy: opts.loginBackoff })
   }
 
   get nodes(): string[] {
@@ -136,6 +145,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const child = this.require(node)
     child.config = config
     child.generation++
+    this.logins.forget(node) // new credentials are tried at once
     if (child.state === 'running') child.handle?.post({ type: 'configure', v: BRIDGE_VERSION, bmc: node, generation: child.generation, config })
     // Any other state: the next start sends the newest configuration.
     return child.generation
@@ -146,6 +156,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const child = this.require(node)
     await this.stopChild(child, deadlineMs)
     this.children.delete(node)
+    this.logins.forget(node)
   }
 
   /** Runs an operation on a node's worker; a typed error for that node only, never a hang. */
@@ -218,6 +229,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async shutdown(deadlineMs = 5000): Promise<void> {
     this.shuttingDown = true
     this.startQueue.length = 0
+    this.logins.close()
     await Promise.all([...this.children.values()].map((c) => this.stopChild(c, deadlineMs)))
   }
 
@@ -291,7 +303,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const { port1, port2 } = new MessageChannel()
       child.consolePort?.close()
       child.consolePort = port1
-      port1.on('message', (data: Uint8Array) => this.emit('console:data', child.node, data))
+      port1.on('message', (m: ConsoleToMain) => {
+        if (m instanceof Uint8Array) this.emit('console:data', child.node, m)
+        else this.emit('console:input', child.node, m)
+      })
       handle.post({ type: 'configure', v: BRIDGE_VERSION, bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
       this.setState(child, 'running')
       for (const w of [...child.readyWaiters]) w()
@@ -318,7 +333,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'session':
         if (m.generation !== child.generation) return
         child.session = { state: m.state, reason: m.reason }
+        if (m.state !== 'connecting') {
+          this.logins.outcome(child.node, bmcAddress(child.config.host, child.config.port), m.state === 'connected' ? 'ok' : m.reason === 'bad_credentials' ? 'bad_credentials' : 'other')
+        }
         this.emit('session:state', child.node, m)
+        return
+      case 'login-wait':
+        if (m.generation === child.generation) this.logins.request(child.node, bmcAddress(child.config.host, child.config.port))
         return
       case 'console':
         if (m.generation !== child.generation) return
@@ -348,6 +369,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.lastExit = info
     child.session = null
     child.console = null
+    this.logins.forget(child.node)
     for (const [id, p] of child.pending) {
       clearTimeout(p.timer)
       p.reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${child.node} ended (${info.reason}) while running the call`, { details: { node: child.node, reason: info.reason } }))

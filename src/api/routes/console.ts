@@ -7,8 +7,10 @@
  *        ?mode=rw|ro&replay=1 (replay defaults to 1)
  * On the socket, console bytes are binary frames both ways; control is JSON
  * text frames: the server sends hello, state, clients, holder, replay (then
- * one binary frame), notice, error, dropped; a client sends break, takeover,
- * release, reopen. The ConsoleSession does the arbitration; this file only
+ * one binary frame), notice, error, dropped, input-dropped; a client sends
+ * break, takeover, release, reopen. Back-pressure on input: the session may
+ * pause reading a socket (pauseInput); the heartbeat does not end a paused
+ * client for the pongs it cannot read meanwhile. The ConsoleSession does the arbitration; this file only
  * adapts a `ws` socket to a ClientSink and checks roles.
  * Hazards: a socket's sends never block (ws queues), so bufferedAmount is
  * the client's backlog that ConsoleSession watches; a ping every 25 s ends
@@ -51,6 +53,7 @@ const Status = Type.Object({
   holder: Type.Union([Type.Object({ client: Type.Integer(), user: Type.String() }), Type.Null()]),
   bytesIn: Type.Integer(),
   bytesOut: Type.Integer(),
+  inputDroppedBytes: Type.Integer(),
   lastDataAt: Type.Union([Type.String(), Type.Null()]),
   replayBytes: Type.Integer(),
   since: Type.String(),
@@ -110,8 +113,9 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
     const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
     const replay = request.query.replay !== '0' && request.query.replay !== 'false'
     let handle: ConsoleClientHandle
+    const sink = wsSink(socket, o.closeGraceMs ?? 30_000)
     try {
-      handle = consoles.attach(node, wsSink(socket, o.closeGraceMs ?? 30_000), { mode, replay, user: p.name, canWrite })
+      handle = consoles.attach(node, sink, { mode, replay, user: p.name, canWrite })
     } catch (e) {
       socket.close(1011, (e as Error).message.slice(0, 120))
       return
@@ -119,7 +123,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
     audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
     let alive = true
     const ping = setInterval(() => {
-      if (!alive) return socket.terminate()
+      if (!alive && !sink.paused) return socket.terminate()
       alive = false
       socket.ping()
     }, heartbeatMs)
@@ -168,8 +172,20 @@ function send(socket: WebSocket, m: ServerMessage): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m))
 }
 
-function wsSink(socket: WebSocket, closeGraceMs: number): ClientSink {
+function wsSink(socket: WebSocket, closeGraceMs: number): ClientSink & { readonly paused: boolean } {
+  let paused = false
   return {
+    get paused() {
+      return paused
+    },
+    pauseInput: () => {
+      paused = true
+      socket.pause()
+    },
+    resumeInput: () => {
+      paused = false
+      socket.resume()
+    },
     data: (bytes) => {
       if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: true })
     },

@@ -6,6 +6,7 @@
  */
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { CREDENTIAL_ENV_FIELDS, reservedExecEnvName } from '../../bridge/messages.js'
 import { ServiceError } from '../../errors.js'
 import type { NodeDoc, NodeRecord } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
@@ -25,6 +26,7 @@ export function toView(n: NodeRecord): NodeViewT {
       method: n.console.method,
       ...(n.console.command !== undefined ? { command: n.console.command } : {}),
       ...(n.console.connectedPattern !== undefined ? { connectedPattern: n.console.connectedPattern } : {}),
+      ...(n.console.env !== undefined ? { env: { ...n.console.env } } : {}),
       logging: n.console.logging,
     },
     groups: n.groups,
@@ -49,6 +51,7 @@ export function checkNode(doc: unknown): NodeDoc {
   if (Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
   if (Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
   if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
+  checkConsoleEnv(n.console)
   if (n.console.connectedPattern !== undefined) {
     try {
       new RegExp(n.console.connectedPattern)
@@ -57,6 +60,36 @@ export function checkNode(doc: unknown): NodeDoc {
     }
   }
   return n
+}
+
+/** `console.env`: exec only, names that do not replace what every command gets, one credential per name. */
+function checkConsoleEnv(c: NodeDoc['console']): void {
+  if (c.env === undefined) return
+  if (c.method !== 'exec') throw invalid('body.console.env', 'body.console.env is for exec consoles only')
+  const seen = new Set<string>()
+  for (const field of CREDENTIAL_ENV_FIELDS) {
+    const name = c.env[field]
+    if (name === undefined) continue
+    const at = `body.console.env.${field}`
+    if (reservedExecEnvName(name)) throw invalid(at, `${at}: ${name} is set by the service for every exec console; choose another name`)
+    if (seen.has(name)) throw invalid(at, `${at}: ${name} already carries another credential`)
+    seen.add(name)
+  }
+}
+
+/**
+ * While exec consoles are off, no node gets a new exec console or a changed
+ * command (a stored one keeps reporting exec_disabled; switching it to ipmi,
+ * and changing its other fields, stays possible).
+ */
+function checkExecAllowed(allowed: boolean, next: NodeDoc, prev?: NodeDoc): void {
+  if (allowed || next.console.method !== 'exec') return
+  const p = prev?.console
+  const same = p !== undefined && p.method === 'exec' && p.command === next.console.command && p.connectedPattern === next.console.connectedPattern
+    && JSON.stringify(p.env ?? {}) === JSON.stringify(next.console.env ?? {})
+  if (same) return
+  throw new ServiceError('EXEC_CONSOLES_DISABLED', 'exec consoles are turned off on this server: start it with serve --allow-exec-consoles to run console commands',
+    { details: { field: 'body.console.method' } })
 }
 
 export function withDefaults(c: NodeCreate): NodeDoc {
@@ -75,6 +108,7 @@ export function withDefaults(c: NodeCreate): NodeDoc {
       method: c.console?.method ?? NODE_DEFAULTS.console.method,
       ...(c.console?.command !== undefined ? { command: c.console.command } : {}),
       ...(c.console?.connectedPattern !== undefined ? { connectedPattern: c.console.connectedPattern } : {}),
+      ...(c.console?.env !== undefined ? { env: { ...c.console.env } } : {}),
       logging: c.console?.logging ?? NODE_DEFAULTS.console.logging,
     },
     groups: c.groups ?? [],
@@ -116,6 +150,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     schema: { summary: 'Add a node', tags: ['nodes'], body: NodeCreate, response: withErrors({ 201: NodeView }) },
   }, async (req, reply) => {
     const doc = checkNode(withDefaults(req.body))
+    checkExecAllowed(ctx.allowExecConsoles, doc)
     const rec = nodes.create(doc)
     audit(req, 'node.create', { target: rec.name, outcome: 'ok', change: req.body })
     return reply.code(201).send(toView(rec))
@@ -137,7 +172,9 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     if (req.body.name !== undefined && req.body.name !== cur.name) throw invalid('body.name', 'a node cannot be renamed (remove it and add it again)')
     const merged = mergePatch(docOf(cur), req.body) as NodeDoc
     if (typeof merged.bmc?.kg === 'string') merged.bmc.kg = merged.bmc.kg.toLowerCase()
-    const rec = nodes.replace(checkNode(merged), cur.revision)
+    const next = checkNode(merged)
+    checkExecAllowed(ctx.allowExecConsoles, next, docOf(cur))
+    const rec = nodes.replace(next, cur.revision)
     audit(req, 'node.update', { target: rec.name, outcome: 'ok', ...changeDetail(req.body) })
     return toView(rec)
   })

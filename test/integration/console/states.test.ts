@@ -4,6 +4,9 @@
 // connected-pattern never appears, and whose pattern appears.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { freePort, ipmiSimAvailable, requireIpmiSim } from '../../lab/sim.js'
 import type { ServerMessage } from '../../../src/console/index.js'
 import { startConsoleLab, TestClient, type ConsoleLab } from './lab.js'
@@ -13,18 +16,24 @@ const states = (c: TestClient): StateMsg[] => c.messages.filter((m): m is StateM
 
 describe('console states', { timeout: 240_000 }, () => {
   let lab: ConsoleLab | undefined
+  let marker = ''
   before(async () => {
     if (!(ipmiSimAvailable() || process.env.CI)) return
     const dead = { host: '127.0.0.1', port: await freePort('udp') } // exec nodes: no BMC answers, which does not matter to their console
+    marker = join(mkdtempSync(join(tmpdir(), 'bmcvisor-exec-off-')), 'ran')
+    const allowed = { allowExecConsole: true } // serve --allow-exec-consoles
     lab = await startConsoleLab([
       { name: 'b1' },
-      { name: 'e-exit', bmc: dead, console: { method: 'exec', command: 'echo "hello from e-exit"; read line; echo "got $line"; exit 3' } },
-      { name: 'e-never', bmc: dead, console: { method: 'exec', command: 'echo "waiting for the host"; exec sleep 60', connectedPattern: 'Connected to \\w+' }, over: { consoleExec: { command: 'echo "waiting for the host"; exec sleep 60', connectedPattern: 'Connected to \\w+', connectTimeoutMs: 1500 } } },
-      { name: 'e-pattern', bmc: dead, console: { method: 'exec', command: 'echo booting; sleep 0.5; echo "Connected to host"; exec cat', connectedPattern: 'Connected to \\w+', logging: 'interactive' } },
+      { name: 'e-exit', bmc: dead, console: { method: 'exec', command: 'echo "hello from e-exit"; read line; echo "got $line"; exit 3' }, over: allowed },
+      { name: 'e-never', bmc: dead, console: { method: 'exec', command: 'echo "waiting for the host"; exec sleep 60', connectedPattern: 'Connected to \\w+' }, over: { ...allowed, consoleExec: { command: 'echo "waiting for the host"; exec sleep 60', connectedPattern: 'Connected to \\w+', connectTimeoutMs: 1500 } } },
+      { name: 'e-pattern', bmc: dead, console: { method: 'exec', command: 'echo booting; sleep 0.5; echo "Connected to host"; exec cat', connectedPattern: 'Connected to \\w+', logging: 'interactive' }, over: allowed },
+      // The service does not allow exec consoles: the command must never run.
+      { name: 'e-off', bmc: dead, console: { method: 'exec', command: `touch ${marker}; exec cat` } },
     ])
   })
   after(async () => {
     await lab?.stop()
+    if (marker !== '') rmSync(dirname(marker), { recursive: true, force: true })
   })
 
   it('BMC down: connecting and then unconnected with the reason; BMC back: connected by itself', async (t) => {
@@ -100,6 +109,19 @@ describe('console states', { timeout: 240_000 }, () => {
     assert.match(out(), /booting\n(?:[^]*)Connected to host/)
     c.send('typed into cat\n')
     await c.until(() => out().includes('typed into cat\n'), 10_000, 'echo from the command')
+    c.close()
+  })
+
+  it('exec consoles off (no --allow-exec-consoles): unconnected with reason exec_disabled, and the command never runs', async (t) => {
+    if (!requireIpmiSim(t) || lab === undefined) return
+    const c = await TestClient.open(lab.wsUrl('e-off', 'replay=0'), lab.tokens.operator)
+    await c.until(() => states(c).some((m) => m.state === 'unconnected' && m.reason === 'exec_disabled'), 20_000, 'exec_disabled')
+    assert.match(states(c).find((m) => m.reason === 'exec_disabled')!.message ?? '', /--allow-exec-consoles/)
+    // A retry (reopen) does not run it either; the worker answers it like any reopen.
+    await lab.consoles.reopen('e-off')
+    assert.equal(lab.consoles.status('e-off').reason, 'exec_disabled')
+    assert.equal(states(c).some((m) => m.state === 'connected' || m.state === 'connecting'), false)
+    assert.equal(existsSync(marker), false, 'the command was not started')
     c.close()
   })
 })

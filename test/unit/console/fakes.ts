@@ -56,6 +56,16 @@ export class FakeSink implements ClientSink {
   bufferedBytes = 0
   /** When set, every data() adds to bufferedBytes (a client that stopped reading). */
   stalled = false
+  /** Input back-pressure: true between pauseInput() and resumeInput(). */
+  paused = false
+  pauses = 0
+  pauseInput(): void {
+    this.paused = true
+    this.pauses++
+  }
+  resumeInput(): void {
+    this.paused = false
+  }
   data(b: Uint8Array): void {
     this.bytes.push(Uint8Array.prototype.slice.call(b))
     if (this.stalled) this.bufferedBytes += b.length

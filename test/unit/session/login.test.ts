@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { GetDeviceId } from '../../../src/ipmi/commands/get-device-id.js'
 import { decodeResponse } from '../../../src/ipmi/command.js'
 import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType, sessionFormat } from '../../../src/ipmi/packet.js'
-import { drive, driveToError, rig, watchUnhandled } from './harness.js'
+import { clientRig, drive, driveToError, rig, watchUnhandled } from './harness.js'
 
 watchUnhandled()
 
@@ -91,6 +91,16 @@ describe('credentials', () => {
     assert.match(err.message, /password/)
     assert.equal(bmc.activeSessions().length, 0)
     assert.equal(session.state, 'closed')
+  })
+
+  it('wrong password: the half-open session is abandoned with RAKP 3, so the BMC frees its slot at once', async () => {
+    const { clock, session, bmc } = rig({ session: { password: 'wrong' }, bmc: { maxSessions: 1 } })
+    await driveToError(clock, session.connect())
+    assert.equal(bmc.sessions.size, 0, 'no handshake left holding a slot until the setup timeout')
+    // The one slot is free: the right password gets in without waiting for the BMC to expire anything.
+    const { client } = clientRig({ on: { bmc, clock } })
+    await drive(clock, client.connect())
+    assert.equal(bmc.activeSessions().length, 1)
   })
 
   it('the "wrong credentials" fault rejects a correct password the same way', async () => {

@@ -62,15 +62,31 @@ describe('ExecConsole', () => {
     assert.deepEqual(r.states, ['connecting', 'error:misconfigured'])
   })
 
-  it('passes the credentials, not the service environment', () => {
-    const env = execEnvironment('n1', { ...CONFIG, consoleExec: { command: 'x', env: { EXTRA: '1' } } }, { PATH: '/bin', BMCVISOR_ADMIN_TOKEN: 'tok', HOME: '/root' })
-    assert.equal(env.BMCVISOR_BMC_PASSWORD, 's3cret')
-    assert.equal(env.IPMI_PASSWORD, 's3cret')
-    assert.equal(env.BMCVISOR_BMC_USER, 'admin')
-    assert.equal(env.BMCVISOR_NODE, 'n1')
-    assert.equal(env.EXTRA, '1')
-    assert.equal(env.PATH, '/bin')
-    assert.equal(env.BMCVISOR_ADMIN_TOKEN, undefined)
+  it('passes who the console is for, and no credential unless the node names a variable for it', () => {
+    const base = { PATH: '/bin', BMCVISOR_ADMIN_TOKEN: 'tok', HOME: '/root' }
+    const withKg: BmcConfig = { ...CONFIG, credentials: { ...CONFIG.credentials, kgHex: 'abcd' } }
+    const none = execEnvironment('n1', { ...withKg, consoleExec: { command: 'x' } }, base)
+    assert.deepEqual(none, { PATH: '/bin', HOME: '/root', TERM: 'xterm', BMCVISOR_NODE: 'n1', BMCVISOR_BMC_HOST: '127.0.0.1', BMCVISOR_BMC_PORT: '623' })
+    const named = execEnvironment('n1', { ...withKg, consoleExec: { command: 'x', credentialEnv: { password: 'IPMI_PASSWORD', username: 'IPMI_USER' } } }, base)
+    assert.equal(named.IPMI_PASSWORD, 's3cret')
+    assert.equal(named.IPMI_USER, 'admin')
+    assert.equal(Object.values(named).filter((v) => v === 'abcd').length, 0, 'K_G was not named: not passed')
+    assert.equal(named.BMCVISOR_ADMIN_TOKEN, undefined)
+  })
+
+  it('a command that prints its environment shows no BMC password unless the node asked for it', async () => {
+    const config: BmcConfig = { ...CONFIG, consoleExec: { command: 'env' } }
+    const plain = new ExecConsole({ command: 'env' }, execEnvironment('n1', config, { PATH: process.env.PATH ?? '' }))
+    const r = record(plain)
+    await plain.open()
+    await plain.ended
+    assert.match(r.out(), /BMCVISOR_NODE=n1/)
+    assert.doesNotMatch(r.out(), /s3cret/)
+    const asked = new ExecConsole({ command: 'env' }, execEnvironment('n1', { ...config, consoleExec: { command: 'env', credentialEnv: { password: 'MY_PW' } } }, { PATH: process.env.PATH ?? '' }))
+    const r2 = record(asked)
+    await asked.open()
+    await asked.ended
+    assert.match(r2.out(), /^MY_PW=s3cret$/m)
   })
 })
 
