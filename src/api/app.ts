@@ -41,6 +41,7 @@ import type { Role, Store } from '../store/types.js'
 import { makeAuditSink, makeAuthHook, OPEN_KINDS, type AuditSink, type OpenKind, type Principal } from './auth.js'
 import { envelope, errorHandler, notFoundHandler } from './error-handler.js'
 import type { SupervisorPort } from './ports.js'
+import { MAX_EXPR_PARAM_BYTES } from './noderange.js'
 import { adminRoutes } from './routes/admin.js'
 import { commandRoutes } from './routes/commands.js'
 import { healthRoutes } from './routes/health.js'
@@ -133,6 +134,8 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     // One line per request from the onResponse hook below (URL redacted, caller named) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimit ?? 1 << 20,
+    // A noderange is a URL parameter: fastify's default (100 characters) would cut it long before its own limit.
+    routerOptions: { maxParamLength: MAX_EXPR_PARAM_BYTES },
     frameworkErrors: (err, _req, res) => {
       const reply = res as unknown as FastifyReply
       void reply.code(400).type('application/json').send(envelope('VALIDATION_FAILED', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid' : 'the request is not valid', { field: 'url' }))

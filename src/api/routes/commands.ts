@@ -17,7 +17,7 @@ import type { Role } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
 import { callNode, fanOut, type NodeResult } from '../fanout.js'
-import { expandNoderange } from '../noderange.js'
+import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
 import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from './hardware-schemas.js'
 import { BMC_USER_VALUE, BOOT_DEVICES, BootBody, bootValue, IdentifyBody, identifyArgs, MC_INFO_VALUE, POWER_STATES, PowerBody, UserBody, userArgs } from './command-schemas.js'
 import { ErrorBody, NodeName, withErrors } from '../schemas.js'
@@ -138,7 +138,7 @@ export async function commandRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext
       config: { role: c.role },
       schema: {
         summary: `${c.summary} (a noderange; Accept: application/x-ndjson streams one line per node)`, tags: ['commands'],
-        params: params({ expr: Type.String({ minLength: 1, maxLength: 4096 }) }), querystring,
+        params: params({ expr: Type.String({ minLength: 1, maxLength: MAX_EXPR_CHARS }) }), querystring,
         ...(c.body ? { body: c.body } : {}),
         response: withErrors({ 200: Type.Object({ results: Type.Record(Type.String(), Result) }) }),
       },
