@@ -17,7 +17,8 @@
  *   `config: { open: 'health' | 'metrics' | 'docs' }` can be reached without
  *   a token, and only while that kind is open (`open` option, default all).
  * - The token is `Authorization: Bearer TOKEN`; for WebSocket upgrades
- *   (`Upgrade: websocket`) also `?access_token=TOKEN`.
+ *   (`Upgrade: websocket`) on a route with `config: { queryToken: true }`
+ *   also `?access_token=TOKEN` (auth.ts requestToken is the one reader).
  * - `request.principal` ({ tokenId, role, name }) is set on every route that
  *   required a token; on an open route reached without one it is null.
  * - `audit(request, action, { target, outcome, ...detail })` (exported from
@@ -60,6 +61,8 @@ declare module 'fastify' {
     role?: Role
     /** Reachable without a token while this kind is open. */
     open?: OpenKind
+    /** A WebSocket upgrade here may carry its token as `?access_token=` (the console socket only). */
+    queryToken?: boolean
   }
   interface FastifyInstance {
     bmcvisorAudit: AuditSink

@@ -6,8 +6,9 @@
  *   1. A route marked `config.open` ('health' | 'metrics' | 'docs') whose
  *      kind is open by configuration: allowed without a token.
  *   2. Otherwise a bearer token is required (`Authorization: Bearer ...`;
- *      for WebSocket upgrades also `?access_token=`): UNAUTHORIZED if
- *      absent or unknown.
+ *      for upgrades on a route with `config.queryToken` also the raw
+ *      `?access_token=`; see requestToken): UNAUTHORIZED if absent, unknown,
+ *      revoked or expired.
  *   3. The route's `config.role` must be at or below the token's role;
  *      a route without one is admin-only (deny by default); a closed open
  *      route and an unknown URL need any valid token. Else FORBIDDEN.
@@ -49,20 +50,42 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest()
 }
 
-/** The token a request carries, if any. */
+/** The one query parameter that may carry a token, spelled exactly so in the raw URL. */
+export const QUERY_TOKEN_PARAM = 'access_token'
+
+/** The token in the raw query string under exactly QUERY_TOKEN_PARAM (a percent-encoded spelling of the name does not count). */
+function rawQueryToken(url: string): string | undefined {
+  const q = url.indexOf('?')
+  if (q < 0) return undefined
+  const prefix = `${QUERY_TOKEN_PARAM}=`
+  for (const part of url.slice(q + 1).split('#')[0]!.split('&')) {
+    if (!part.startsWith(prefix)) continue
+    try {
+      const t = decodeURIComponent(part.slice(prefix.length))
+      return t === '' ? undefined : t
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * The ONE place that reads a credential from a request: `Authorization:
+ * Bearer TOKEN`, or, only on a route that declares `config.queryToken`
+ * (the console WebSocket) and only for a WebSocket upgrade, the raw query
+ * parameter QUERY_TOKEN_PARAM (browsers cannot set headers on a WebSocket).
+ */
 export function requestToken(request: FastifyRequest): string | undefined {
   const h = request.headers.authorization
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
     return m?.[1]
   }
-  // Browsers cannot set headers on a WebSocket: accept the token in the query for upgrades only.
-  if (typeof request.headers.upgrade === 'string' && request.headers.upgrade.toLowerCase() === 'websocket') {
-    const q = request.query as Record<string, unknown> | undefined
-    const t = q?.access_token
-    if (typeof t === 'string' && t !== '') return t
-  }
-  return undefined
+  const config = request.routeOptions.config as { queryToken?: boolean } | undefined
+  if (request.is404 || config?.queryToken !== true) return undefined
+  if (typeof request.headers.upgrade !== 'string' || request.headers.upgrade.toLowerCase() !== 'websocket') return undefined
+  return rawQueryToken(request.raw.url ?? '')
 }
 
 export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {

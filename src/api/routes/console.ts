@@ -93,7 +93,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
 
   app.get<{ Params: NodeParams; Querystring: WsQueryT }>('/nodes/:node/console/ws', {
     websocket: true,
-    config: { role: 'viewer' },
+    config: { role: 'viewer', queryToken: true },
     schema: { summary: 'Attach to a console (WebSocket): binary frames for bytes, JSON text frames for control', tags: ['console'], params: Params, querystring: WsQuery },
     // Refused before the upgrade, as plain HTTP errors.
     preValidation: async (request) => {
