@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, retryable: false, doc: 'No such route or resource (a token, a group); a missing node is NODE_NOT_FOUND.' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, doc: 'The request body is larger than the server accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, doc: 'The request body has a content type the route does not accept (send application/json).' },
+  RATE_LIMITED: { status: 429, retryable: true, doc: 'This token sent too many expensive requests (ranges, sensors, inventory, events, console reopen); retry after the Retry-After header\'s seconds.' },
+  TOO_MANY_CONNECTIONS: { status: 429, retryable: true, doc: 'This token already holds as many WebSocket connections as the server allows; close one first.' },
   // BMC outcomes
   BMC_UNREACHABLE: { status: 504, retryable: true, doc: 'The BMC did not answer within the deadline (down, hung, wrong address, or packets lost).' },
   BMC_AUTH_FAILED: { status: 502, retryable: false, doc: 'The BMC rejected the credentials: wrong password (RAKP 2 check) or unknown user.' },
@@ -42,6 +44,8 @@ export const ERROR_CODES = {
   SOL_REFUSED: { status: 502, retryable: false, doc: 'The BMC refused to activate Serial-over-LAN for another reason (limit, encryption).' },
   // Service
   WORKER_UNAVAILABLE: { status: 503, retryable: true, doc: "The node's worker is restarting or parked." },
+  SHUTTING_DOWN: { status: 503, retryable: true, doc: 'The server is shutting down and takes no new requests; retry after it restarts.' },
+  CONFIG_INVALID: { status: 500, retryable: false, doc: 'The configuration names a file that cannot be read or used (a TLS certificate or key); details name the setting and the file; the service refuses to start.' },
   STORE_KEY_MISMATCH: { status: 500, retryable: false, doc: 'The secret key (secret.key or BMCVISOR_SECRET_KEY) does not open the credentials in this database; the service refuses to start.' },
   INTERNAL: { status: 500, retryable: false, doc: 'An unexpected error inside bmcvisor; the log has the stack.' },
 } as const satisfies Record<string, ErrorSpec>

@@ -31,7 +31,7 @@
  *   'node:removed' (src/store/types.ts); node-sync.ts turns them into
  *   Supervisor.add/update/remove through toBmcConfig (node-config.ts).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerOptions as HttpServerOptions, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyPluginAsync, type FastifyServerOptions, type RawServerDefault } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -41,6 +41,7 @@ import { redactUrl } from '../log.js'
 import type { Role, Store } from '../store/types.js'
 import { makeAuditSink, makeAuthHook, OPEN_KINDS, type AuditSink, type OpenKind, type Principal } from './auth.js'
 import { envelope, errorHandler, notFoundHandler } from './error-handler.js'
+import { checkTimeouts, closeAfterResponse, CONNECTION_TIMEOUT_MARGIN_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, httpGuard, nodeServerOptions, type HttpTimeouts } from './http-guard.js'
 import type { SupervisorPort } from './ports.js'
 import { MAX_EXPR_PARAM_BYTES } from './noderange.js'
 import { adminRoutes } from './routes/admin.js'
@@ -108,8 +109,11 @@ export interface BuildAppOptions {
   /** Default per-node timeout (10 s) and the most a request may ask for (120 s). */
   commandTimeoutMs?: number
   maxTimeoutMs?: number
-  https?: { key: string | Buffer; cert: string | Buffer } | undefined
+  /** TLS: key and cert, plus any other tls.createServer options (minVersion, ciphers). */
+  https?: ({ key: string | Buffer; cert: string | Buffer } & Record<string, unknown>) | undefined
   bodyLimit?: number
+  /** Header, request and idle-socket timeouts (http-guard.ts; defaults there). */
+  timeouts?: Partial<HttpTimeouts>
 }
 
 /** Marks every route registered inside `plugin` as open of `kind` (unless it declares a role). */
@@ -132,19 +136,32 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     maxTimeoutMs: o.maxTimeoutMs ?? 120_000,
     enableFaultInjection: o.enableFaultInjection ?? false,
   }
-  const serverOptions: FastifyServerOptions = {
+  const timeouts: HttpTimeouts = {
+    headersTimeoutMs: o.timeouts?.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: o.timeouts?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: o.timeouts?.connectionTimeoutMs ?? ctx.maxTimeoutMs + CONNECTION_TIMEOUT_MARGIN_MS,
+  }
+  checkTimeouts(timeouts)
+  const guard = httpGuard()
+  const serverOptions: FastifyServerOptions & { http: HttpServerOptions } = {
     loggerInstance: o.logger,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    http: nodeServerOptions(timeouts),
+    // Late requests during shutdown go through our hooks and get SHUTTING_DOWN in our envelope.
+    return503OnClosing: false,
     // One line per request from the onResponse hook below (URL redacted, caller named) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimit ?? 1 << 20,
     // A noderange is a URL parameter: fastify's default (100 characters) would cut it long before its own limit.
     routerOptions: { maxParamLength: MAX_EXPR_PARAM_BYTES },
-    frameworkErrors: (err, _req, res) => {
+    frameworkErrors: (err, req, res) => {
       const reply = res as unknown as FastifyReply
+      closeAfterResponse(req.raw, reply.raw)
       void reply.code(400).type('application/json').send(envelope('VALIDATION_FAILED', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid' : 'the request is not valid', { field: 'url' }))
     },
   }
-  const options = o.https === undefined ? serverOptions : { ...serverOptions, https: o.https }
+  const options = o.https === undefined ? serverOptions : { ...serverOptions, https: { ...nodeServerOptions(timeouts), ...o.https } }
   const app = Fastify(options as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>() as unknown as ApiInstance
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   app.decorateRequest('principal', null as unknown as Principal)
@@ -163,6 +180,9 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
 
   const open = new Set(o.open ?? OPEN_KINDS)
+  app.addHook('onRequest', guard.onRequest)
+  app.addHook('onSend', guard.onSend)
+  app.addHook('preClose', guard.preClose)
   app.addHook('onRequest', makeAuthHook({ tokens: o.store.tokens, adminToken: o.adminToken, open }))
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({

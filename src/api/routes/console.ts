@@ -57,6 +57,9 @@ const Status = Type.Object({
   log: Type.Union([Type.Object({ path: Type.String(), bytes: Type.Integer() }), Type.Null()]),
 })
 
+/** The close a client gets when the server shuts down (docs/console.md). */
+export const SHUTDOWN_CLOSE = { code: 1001, reason: 'server shutting down' } as const
+
 interface NodeParams { node: string }
 interface WsQueryT { mode?: 'rw' | 'ro'; replay?: '0' | '1' | 'true' | 'false' }
 
@@ -69,7 +72,14 @@ function principalOf(request: FastifyRequest): Principal {
 export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOptions): Promise<void> {
   const { consoles } = o
   const heartbeatMs = o.heartbeatMs ?? 25_000
-  await app.register(websocket, { options: { maxPayload: o.maxPayloadBytes ?? 64 * 1024 } })
+  await app.register(websocket, {
+    options: { maxPayload: o.maxPayloadBytes ?? 64 * 1024 },
+    // Shutdown: every client is told why (1001 going away) instead of a bare close (1005).
+    preClose: function (this: FastifyInstance, done: () => void) {
+      for (const client of this.websocketServer.clients) client.close(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason)
+      done()
+    },
+  })
 
   app.get<{ Params: NodeParams }>('/nodes/:node/console', {
     config: { role: 'viewer' },
@@ -181,7 +191,8 @@ function wsSink(socket: WebSocket, closeGraceMs: number): ClientSink {
       socket.close(code, reason)
       // A client that stopped reading may still read its backlog, the notice and the
       // close frame (nothing more is queued for it); one that never does is cut off.
-      setTimeout(() => socket.terminate(), closeGraceMs).unref()
+      const cut = setTimeout(() => socket.terminate(), closeGraceMs).unref()
+      socket.once('close', () => clearTimeout(cut))
     },
   }
 }
