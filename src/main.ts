@@ -9,12 +9,12 @@
  * taking requests, stop syncing, close every BMC session (bounded), close
  * the store.
  */
-import { readFileSync } from 'node:fs'
 import { buildApp, type ApiInstance, type ApiPlugin, type OpenKind } from './api/app.js'
 import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
+import { tlsServerOptions, type TlsFiles } from './api/tls.js'
 import { ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
@@ -34,7 +34,8 @@ export interface ServeOptions {
   adminToken?: string | undefined
   /** BMCVISOR_SECRET_KEY. */
   secretKey?: string | undefined
-  tls?: { certFile: string; keyFile: string } | undefined
+  /** HTTPS: certificate and key files (checked at start), optional cipher list (default api/tls.ts DEFAULT_TLS_CIPHERS). */
+  tls?: TlsFiles | undefined
   enableFaultInjection?: boolean
   /** Kinds reachable without a token (default health, metrics, docs). */
   open?: readonly OpenKind[]
@@ -93,7 +94,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   if (o.adminToken !== undefined && o.adminToken !== '' && o.adminToken.length < MIN_ENV_TOKEN_CHARS) {
     throw new ServiceError('VALIDATION_FAILED', `BMCVISOR_ADMIN_TOKEN must be at least ${MIN_ENV_TOKEN_CHARS} characters`, { details: { field: 'BMCVISOR_ADMIN_TOKEN' } })
   }
-  const https = o.tls === undefined ? undefined : { cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }
+  const https = o.tls === undefined ? undefined : tlsServerOptions(o.tls)
   const logger = o.logger ?? createLogger()
   const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey })
   if (store.keyWarning !== undefined) logger.warn(store.keyWarning)

@@ -12,11 +12,12 @@ import type { OpenedStore } from '../store/sqlite.js'
 import { reportError } from './errors-out.js'
 import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
 
-export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE]
+export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE [--tls-ciphers LIST]]
                       [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
                       [--sensor-metrics [--sensor-interval SECONDS]] [--demo [--demo-size N] | --no-demo]
   --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
   --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
+  --tls-ciphers  OpenSSL cipher list (default: TLS 1.3 suites and ECDHE with AES-GCM or ChaCha20-Poly1305; TLS 1.2+)
   --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
   --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
   --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
@@ -30,6 +31,7 @@ const OPTIONS = {
   data: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  'tls-ciphers': { type: 'string' },
   protect: { type: 'string' },
   'enable-fault-injection': { type: 'boolean' },
   'log-level': { type: 'string' },
@@ -67,6 +69,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     if ((o['tls-cert'] === undefined) !== (o['tls-key'] === undefined)) {
       throw new ServiceError('VALIDATION_FAILED', '--tls-cert and --tls-key go together', { details: { field: 'tls-cert' } })
     }
+    if (o['tls-ciphers'] !== undefined && o['tls-cert'] === undefined) throw new ServiceError('VALIDATION_FAILED', '--tls-ciphers goes with --tls-cert and --tls-key', { details: { field: 'tls-ciphers' } })
     const protect = (o.protect ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
     for (const p of protect) if (!(OPEN_KINDS as readonly string[]).includes(p)) throw new ServiceError('VALIDATION_FAILED', `--protect takes ${OPEN_KINDS.join(', ')}`, { details: { field: 'protect' } })
     const sensorMetrics = o['sensor-metrics'] === true
@@ -97,7 +100,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       dataDir: o.data ?? io.env.BMCVISOR_DATA ?? DEFAULT_DATA,
       adminToken: io.env.BMCVISOR_ADMIN_TOKEN,
       secretKey: io.env.BMCVISOR_SECRET_KEY,
-      tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'] } : undefined,
+      tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'], ciphers: o['tls-ciphers'] } : undefined,
       enableFaultInjection: o['enable-fault-injection'] === true,
       ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
       open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
