@@ -19,6 +19,7 @@ import { ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
+import { DEFAULT_AUDIT_RETENTION_DAYS, keepAudit, MAX_AUDIT_RETENTION_DAYS } from './store/audit.js'
 import { openStore, type OpenedStore } from './store/sqlite.js'
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js'
 
@@ -50,6 +51,8 @@ export interface ServeOptions {
   metrics?: ApiPlugin
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
   metricsOptions?: WireOptions
+  /** Audit rows older than this many days are pruned at start and daily (default 365). */
+  auditRetentionDays?: number
   /** Called once with the first admin token of a fresh data directory. */
   onInitialToken?: (token: string) => void
   /** Runs on the opened store before any worker starts (the demo registers its nodes here). */
@@ -94,6 +97,10 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   if (o.adminToken !== undefined && o.adminToken !== '' && o.adminToken.length < MIN_ENV_TOKEN_CHARS) {
     throw new ServiceError('VALIDATION_FAILED', `BMCVISOR_ADMIN_TOKEN must be at least ${MIN_ENV_TOKEN_CHARS} characters`, { details: { field: 'BMCVISOR_ADMIN_TOKEN' } })
   }
+  const retentionDays = o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS
+  if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > MAX_AUDIT_RETENTION_DAYS) {
+    throw new ServiceError('VALIDATION_FAILED', `the audit retention is a whole number of days from 1 to ${MAX_AUDIT_RETENTION_DAYS}`, { details: { field: 'audit-retention-days' } })
+  }
   const https = o.tls === undefined ? undefined : tlsServerOptions(o.tls)
   const logger = o.logger ?? createLogger()
   const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey })
@@ -108,6 +115,10 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     throw e
   }
 
+  const retention = keepAudit(store.audit, retentionDays, {
+    pruned: (removed, before) => logger.info({ removed, before }, 'audit log pruned'),
+    failed: (err) => logger.error({ err }, 'audit log pruning failed'),
+  })
   const supervisor = new Supervisor(o.supervisor)
   // Metrics first, so that no supervisor event is missed (counters count from the first worker start).
   const metrics = createMetrics()
@@ -146,6 +157,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     await supervisor.shutdown(3000)
     unsubscribeConsoles()
     await consoles.close()
+    retention.stop()
     store.close()
     throw e
   }
@@ -169,6 +181,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         unsubscribeConsoles()
         await consoles.close()
         wiring.close()
+        retention.stop()
         store.close()
       })()
       return closing

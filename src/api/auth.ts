@@ -16,7 +16,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ServiceError } from '../errors.js'
+import { ServiceError, toWire } from '../errors.js'
 import type { Logger } from '../log.js'
 import { scrub } from '../store/audit.js'
 import type { AuditRepo, Role, TokenRepo } from '../store/types.js'
@@ -106,15 +106,26 @@ export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: F
     request.principal = principal
     const need: Role = request.is404 || open !== undefined ? 'viewer' : config.role ?? 'admin'
     if (!roleAllows(principal.role, need)) {
+      audit(request, 'access', { target: request.routeOptions.url ?? null, method: request.method, need, outcome: DENIED })
       throw new ServiceError('FORBIDDEN', `this needs the ${need} role; the token has ${principal.role}`, { details: { need, have: principal.role } })
     }
   }
 }
 
+/** The audit outcome of a refusal: the caller was known but not allowed (role, limits, revoked). */
+export const DENIED = 'denied'
+const DENIED_CODES: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'TOO_MANY_CONNECTIONS'])
+
+/** What an audit row says for a failure: `denied` for a refusal, else the error code. */
+export function auditOutcome(e: unknown): string {
+  const code = toWire(e).code
+  return DENIED_CODES.has(code) ? DENIED : code
+}
+
 export interface AuditDetail {
   /** What was acted on: a node, a range expression, a token id. */
   target?: string | null
-  /** ok, or an error code; for ranges a summary such as "4 ok, 1 failed". */
+  /** ok, denied (refused), or an error code; for ranges a summary such as "4 ok, 1 failed". */
   outcome?: string | null
   [key: string]: unknown
 }

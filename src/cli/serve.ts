@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { OPEN_KINDS, type OpenKind } from '../api/auth.js'
 import { ServiceError } from '../errors.js'
 import { DEFAULT_DATA, DEFAULT_LISTEN, startServer } from '../main.js'
+import { DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS } from '../store/audit.js'
 import type { OpenedStore } from '../store/sqlite.js'
 import { reportError } from './errors-out.js'
 import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
@@ -15,12 +16,14 @@ import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemo
 export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE [--tls-ciphers LIST]]
                       [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
                       [--sensor-metrics [--sensor-interval SECONDS]] [--demo [--demo-size N] | --no-demo]
+                      [--audit-retention-days N]
   --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
   --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
   --tls-ciphers  OpenSSL cipher list (default: TLS 1.3 suites and ECDHE with AES-GCM or ChaCha20-Poly1305; TLS 1.2+)
   --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
   --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
   --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
+  --audit-retention-days  audit rows older than N days are deleted at start and daily (default ${DEFAULT_AUDIT_RETENTION_DAYS})
   --demo     also run simulated BMCs in this process, registered as nodes demo01.. (group demo), and print
              a token and three things to try (npm start does this); --demo-size N (default ${DEMO_DEFAULT_COUNT}, up to ${DEMO_MAX_COUNT})
   --no-demo  overrides --demo (npm start -- --no-demo); so does BMCVISOR_DEMO=0
@@ -40,6 +43,7 @@ const OPTIONS = {
   demo: { type: 'boolean' },
   'demo-size': { type: 'string' },
   'no-demo': { type: 'boolean' },
+  'audit-retention-days': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -81,6 +85,8 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
         throw new ServiceError('VALIDATION_FAILED', '--sensor-interval takes seconds from 1 to 86400', { details: { field: 'sensor-interval' } })
       }
     }
+    const retention = o['audit-retention-days']
+    if (retention !== undefined && !/^\d{1,5}$/.test(retention)) throw new ServiceError('VALIDATION_FAILED', `--audit-retention-days takes whole days from 1 to ${MAX_AUDIT_RETENTION_DAYS}`, { details: { field: 'audit-retention-days' } })
     const demoOff = o['no-demo'] === true || ['0', 'off', 'false', 'no'].includes((io.env.BMCVISOR_DEMO ?? '').toLowerCase())
     let demoSize: number | undefined
     if (o.demo === true && !demoOff) {
@@ -102,6 +108,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       secretKey: io.env.BMCVISOR_SECRET_KEY,
       tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'], ciphers: o['tls-ciphers'] } : undefined,
       enableFaultInjection: o['enable-fault-injection'] === true,
+      ...(retention !== undefined ? { auditRetentionDays: Number(retention) } : {}),
       ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
       open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {

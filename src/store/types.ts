@@ -109,6 +109,8 @@ export type AuditInput = Omit<AuditEntry, 'id' | 'at'> & { at?: string }
 
 export interface AuditRepo {
   append(e: AuditInput): number
+  /** Deletes the rows written before `before` (ISO time); returns how many. */
+  prune(before: string): number
   /** Newest first. */
   list(opts?: { limit?: number; beforeId?: number; target?: string }): AuditEntry[]
 }

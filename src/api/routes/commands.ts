@@ -12,10 +12,10 @@ import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type TSchema } from 'typebox'
 import type { OpName } from '../../bridge/messages.js'
-import { ServiceError, toWire } from '../../errors.js'
+import { ServiceError } from '../../errors.js'
 import type { Role } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
-import { audit } from '../auth.js'
+import { audit, auditOutcome } from '../auth.js'
 import { callNode, fanOut, type NodeResult } from '../fanout.js'
 import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
 import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from './hardware-schemas.js'
@@ -122,7 +122,7 @@ export async function commandRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext
           audit(req, c.action, { target: node, outcome: 'ok', ...auditDetail(req) })
           return value
         } catch (e) {
-          audit(req, c.action, { target: node, outcome: toWire(e).code, ...auditDetail(req) })
+          audit(req, c.action, { target: node, outcome: auditOutcome(e), ...auditDetail(req) })
           throw e
         }
       },

@@ -18,9 +18,9 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { RawData, WebSocket } from 'ws'
-import { ServiceError } from '../../errors.js'
+import { ServiceError, toWire } from '../../errors.js'
 import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, ServerMessage } from '../../console/index.js'
-import { audit, roleAllows, type Principal } from '../auth.js'
+import { audit, auditOutcome, DENIED, roleAllows, type Principal } from '../auth.js'
 
 export interface ConsoleRoutesOptions {
   consoles: ConsoleManager
@@ -95,7 +95,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
       await consoles.reopen(node)
       audit(request, 'console.reopen', { target: node, outcome: 'ok' })
     } catch (e) {
-      audit(request, 'console.reopen', { target: node, outcome: (e as { code?: string }).code ?? 'INTERNAL' })
+      audit(request, 'console.reopen', { target: node, outcome: auditOutcome(e) })
       throw e
     }
     return reply.code(202).send({ reopened: true })
@@ -110,6 +110,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
       consoles.get(request.params.node)
       const p = principalOf(request)
       if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
+        audit(request, 'console.attach', { target: request.params.node, mode: 'rw', outcome: DENIED })
         throw new ServiceError('FORBIDDEN', `read-write needs the operator role; the token has ${p.role}`, { details: { need: 'operator', have: p.role } })
       }
     },
@@ -123,6 +124,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
     try {
       handle = consoles.attach(node, wsSink(socket, o.closeGraceMs ?? 30_000), { mode, replay, user: p.name, canWrite })
     } catch (e) {
+      audit(request, 'console.attach', { target: node, mode, outcome: auditOutcome(e) })
       socket.close(1011, (e as Error).message.slice(0, 120))
       return
     }
@@ -160,14 +162,24 @@ function onControl(request: FastifyRequest, node: string, handle: ConsoleClientH
     case 'break':
       return handle.sendBreak()
     case 'takeover':
+      if (!roleAllows(principalOf(request).role, 'operator')) {
+        audit(request, 'console.takeover', { target: node, outcome: DENIED })
+        return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'read-write needs the operator role' })
+      }
       handle.takeover()
       return audit(request, 'console.takeover', { target: node, outcome: 'ok' })
     case 'release':
       return handle.release()
     case 'reopen':
-      if (!roleAllows(principalOf(request).role, 'operator')) return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'reopen needs the operator role' })
-      audit(request, 'console.reopen', { target: node, outcome: 'ok' })
-      handle.reopen().catch((e: { code?: string; message?: string }) => send(socket, { type: 'error', code: e.code ?? 'INTERNAL', message: e.message ?? 'reopen failed' }))
+      if (!roleAllows(principalOf(request).role, 'operator')) {
+        audit(request, 'console.reopen', { target: node, outcome: DENIED })
+        return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'reopen needs the operator role' })
+      }
+      handle.reopen().then(() => audit(request, 'console.reopen', { target: node, outcome: 'ok' }), (e: unknown) => {
+        audit(request, 'console.reopen', { target: node, outcome: auditOutcome(e) })
+        const w = toWire(e)
+        send(socket, { type: 'error', code: w.code, message: w.message })
+      })
       return
     default:
       return send(socket, { type: 'error', code: 'VALIDATION_FAILED', message: 'unknown control message; one of break, takeover, release, reopen' })
