@@ -41,6 +41,8 @@ import { redactUrl } from '../log.js'
 import type { Role, Store } from '../store/types.js'
 import { makeAuditSink, makeAuthHook, OPEN_KINDS, type AuditSink, type OpenKind, type Principal } from './auth.js'
 import { envelope, errorHandler, notFoundHandler } from './error-handler.js'
+import { ConnectionRegistry } from './connections.js'
+import { DEFAULT_EXPENSIVE_RATE, TokenBuckets, type RateLimit } from './rate-limit.js'
 import { checkTimeouts, closeAfterResponse, CONNECTION_TIMEOUT_MARGIN_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, httpGuard, nodeServerOptions, type HttpTimeouts } from './http-guard.js'
 import type { SupervisorPort } from './ports.js'
 import { MAX_EXPR_PARAM_BYTES } from './noderange.js'
@@ -64,9 +66,15 @@ declare module 'fastify' {
     open?: OpenKind
     /** A WebSocket upgrade here may carry its token as `?access_token=` (the console socket only). */
     queryToken?: boolean
+    /** Counted against the token's bucket of expensive requests (rate-limit.ts). */
+    expensive?: boolean
   }
   interface FastifyInstance {
     bmcvisorAudit: AuditSink
+    /** Live connections per token: limits, and ending them on revoke, expiry or a lower role. */
+    bmcvisorConnections: ConnectionRegistry
+    /** The per-token bucket of expensive requests. */
+    bmcvisorRates: TokenBuckets
     /** Every route with its access declaration, as registered (tests check the permission matrix against it). */
     bmcvisorRoutes: RouteAccess[]
   }
@@ -114,6 +122,16 @@ export interface BuildAppOptions {
   bodyLimit?: number
   /** Header, request and idle-socket timeouts (http-guard.ts; defaults there). */
   timeouts?: Partial<HttpTimeouts>
+  limits?: ApiLimits
+}
+
+export interface ApiLimits {
+  /** WebSocket connections one token may hold (default DEFAULT_CONNECTIONS_PER_TOKEN). */
+  connectionsPerToken?: number
+  /** How often live tokens are re-read from the store, for changes made by another process (default DEFAULT_TOKEN_RECHECK_MS; 0 off). */
+  tokenRecheckMs?: number
+  /** Expensive requests per token (default DEFAULT_EXPENSIVE_RATE). */
+  expensive?: RateLimit
 }
 
 /** Marks every route registered inside `plugin` as open of `kind` (unless it declares a role). */
@@ -166,6 +184,15 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   app.decorateRequest('principal', null as unknown as Principal)
   app.decorate('bmcvisorAudit', makeAuditSink(o.store.audit, o.logger))
+  const connections = new ConnectionRegistry({
+    tokens: o.store.tokens,
+    ...(o.limits?.connectionsPerToken !== undefined ? { maxPerToken: o.limits.connectionsPerToken } : {}),
+    ...(o.limits?.tokenRecheckMs !== undefined ? { recheckMs: o.limits.tokenRecheckMs } : {}),
+  })
+  app.decorate('bmcvisorConnections', connections)
+  app.addHook('onClose', async () => connections.close())
+  const rates = new TokenBuckets(o.limits?.expensive ?? DEFAULT_EXPENSIVE_RATE)
+  app.decorate('bmcvisorRates', rates)
   const routes: RouteAccess[] = []
   app.decorate('bmcvisorRoutes', routes)
   app.addHook('onRoute', (r) => {
@@ -184,6 +211,10 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.addHook('onSend', guard.onSend)
   app.addHook('preClose', guard.preClose)
   app.addHook('onRequest', makeAuthHook({ tokens: o.store.tokens, adminToken: o.adminToken, open }))
+  app.addHook('onRequest', async (request) => {
+    const p = request.principal as Principal | null
+    if (p !== null && (request.routeOptions.config as { expensive?: boolean }).expensive === true) rates.take(p.tokenId)
+  })
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({
       method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,

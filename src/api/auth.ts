@@ -24,12 +24,17 @@ import type { AuditRepo, Role, TokenRepo } from '../store/types.js'
 export type OpenKind = 'health' | 'metrics' | 'docs'
 export const OPEN_KINDS: readonly OpenKind[] = ['health', 'metrics', 'docs']
 
+/** The token id of BMCVISOR_ADMIN_TOKEN, which is never stored. */
+export const ENV_TOKEN_ID = 'env'
+
 export interface Principal {
-  /** Token id ('env' for BMCVISOR_ADMIN_TOKEN). */
+  /** Token id (ENV_TOKEN_ID for BMCVISOR_ADMIN_TOKEN). */
   tokenId: string
   role: Role
   /** The token's name, as the audit log shows it. */
   name: string
+  /** When the token stops working (ISO), or null. */
+  expiresAt: string | null
 }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 }
@@ -91,9 +96,9 @@ export function requestToken(request: FastifyRequest): string | undefined {
 export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const envHash = o.adminToken !== undefined && o.adminToken !== '' ? sha256(o.adminToken) : undefined
   const identify = (token: string): Principal | undefined => {
-    if (envHash !== undefined && timingSafeEqual(sha256(token), envHash)) return { tokenId: 'env', role: 'admin', name: 'BMCVISOR_ADMIN_TOKEN' }
+    if (envHash !== undefined && timingSafeEqual(sha256(token), envHash)) return { tokenId: ENV_TOKEN_ID, role: 'admin', name: 'BMCVISOR_ADMIN_TOKEN', expiresAt: null }
     const info = o.tokens.verify(token)
-    return info === undefined ? undefined : { tokenId: info.id, role: info.role, name: info.name }
+    return info === undefined ? undefined : { tokenId: info.id, role: info.role, name: info.name, expiresAt: info.expiresAt }
   }
   return async (request) => {
     const config = request.routeOptions.config as { role?: Role; open?: OpenKind }
@@ -102,7 +107,7 @@ export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: F
     const token = requestToken(request)
     if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN)')
     const principal = identify(token)
-    if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown or revoked)')
+    if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)')
     request.principal = principal
     const need: Role = request.is404 || open !== undefined ? 'viewer' : config.role ?? 'admin'
     if (!roleAllows(principal.role, need)) {

@@ -26,6 +26,7 @@ const EXPECTED: Record<string, Expect> = {
   'POST /api/v1/nodes/:node/worker/fault': 'admin',
   'POST /api/v1/tokens': 'admin',
   'GET /api/v1/tokens': 'admin',
+  'PATCH /api/v1/tokens/:id': 'admin',
   'DELETE /api/v1/tokens/:id': 'admin',
   'GET /api/v1/audit': 'admin',
 }

@@ -21,6 +21,7 @@ import type { RawData, WebSocket } from 'ws'
 import { ServiceError, toWire } from '../../errors.js'
 import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, ServerMessage } from '../../console/index.js'
 import { audit, auditOutcome, DENIED, roleAllows, type Principal } from '../auth.js'
+import { TOKEN_CLOSE, type ConnectionLease } from '../connections.js'
 
 export interface ConsoleRoutesOptions {
   consoles: ConsoleManager
@@ -57,6 +58,9 @@ const Status = Type.Object({
   log: Type.Union([Type.Object({ path: Type.String(), bytes: Type.Integer() }), Type.Null()]),
 })
 
+/** Each socket's slot among its token's connections, from preValidation to the handler. */
+const leases = new WeakMap<FastifyRequest, ConnectionLease>()
+
 /** The close a client gets when the server shuts down (docs/console.md). */
 export const SHUTDOWN_CLOSE = { code: 1001, reason: 'server shutting down' } as const
 
@@ -87,7 +91,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
   }, async (request) => consoles.status(request.params.node))
 
   app.post<{ Params: NodeParams }>('/nodes/:node/console/reopen', {
-    config: { role: 'operator' },
+    config: { role: 'operator', expensive: true },
     schema: { summary: 'Close and reopen a connected console; an unconnected one retries now', tags: ['console'], params: Params, response: { 202: Type.Object({ reopened: Type.Boolean() }) } },
   }, async (request, reply) => {
     const node = request.params.node
@@ -113,22 +117,34 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
         audit(request, 'console.attach', { target: request.params.node, mode: 'rw', outcome: DENIED })
         throw new ServiceError('FORBIDDEN', `read-write needs the operator role; the token has ${p.role}`, { details: { need: 'operator', have: p.role } })
       }
+      // Last: a slot of the token's connections, held until the socket closes (TOO_MANY_CONNECTIONS when none is left).
+      const raw = request.raw.socket
+      const lease = request.server.bmcvisorConnections.open(p, roleAllows(p.role, 'operator') ? 'operator' : 'viewer', () => raw.destroy())
+      leases.set(request, lease)
+      raw.once('close', () => lease.release())
     },
   }, (socket, request) => {
     const node = request.params.node
     const p = principalOf(request)
+    const lease = leases.get(request)!
     const canWrite = roleAllows(p.role, 'operator')
     const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
     const replay = request.query.replay !== '0' && request.query.replay !== 'false'
+    const sink = wsSink(socket, o.closeGraceMs ?? 30_000)
     let handle: ConsoleClientHandle
     try {
-      handle = consoles.attach(node, wsSink(socket, o.closeGraceMs ?? 30_000), { mode, replay, user: p.name, canWrite })
+      handle = consoles.attach(node, sink, { mode, replay, user: p.name, canWrite })
     } catch (e) {
       audit(request, 'console.attach', { target: node, mode, outcome: auditOutcome(e) })
       socket.close(1011, (e as Error).message.slice(0, 120))
       return
     }
     audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
+    // Revoked, expired or lowered: out of the console at once, then told why.
+    lease.onEnd((why) => {
+      handle.detach(why)
+      sink.close(TOKEN_CLOSE[why].code, TOKEN_CLOSE[why].reason)
+    })
     let alive = true
     const ping = setInterval(() => {
       if (!alive) return socket.terminate()
@@ -138,6 +154,8 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
     ping.unref()
     socket.on('pong', () => (alive = true))
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      // Frames still in flight when the token lost this connection do nothing.
+      if (!lease.live) return
       alive = true
       if (isBinary) return handle.input(toBytes(data))
       onControl(request, node, handle, socket, toBytes(data).toString())
@@ -174,6 +192,12 @@ function onControl(request: FastifyRequest, node: string, handle: ConsoleClientH
       if (!roleAllows(principalOf(request).role, 'operator')) {
         audit(request, 'console.reopen', { target: node, outcome: DENIED })
         return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'reopen needs the operator role' })
+      }
+      try {
+        request.server.bmcvisorRates.take(principalOf(request).tokenId)
+      } catch (e) {
+        audit(request, 'console.reopen', { target: node, outcome: auditOutcome(e) })
+        return send(socket, { type: 'error', code: toWire(e).code, message: toWire(e).message })
       }
       handle.reopen().then(() => audit(request, 'console.reopen', { target: node, outcome: 'ok' }), (e: unknown) => {
         audit(request, 'console.reopen', { target: node, outcome: auditOutcome(e) })
