@@ -1,5 +1,5 @@
 // Hostile-client lab: the real API (buildApp, fake supervisor, console
-// plugin over a ConsoleManager with one console, n1) listening on a free
+// plugin over a ConsoleManager with one connected console, n1) listening on a free
 // loopback port, and raw TCP clients that send exactly the bytes a test
 // wants (partial headers, aborted bodies, refused upgrades), plus counters
 // for the process's descriptors, timers and connections.
@@ -15,19 +15,24 @@ import { testApi, type TestApi } from './helpers.js'
 
 export interface SocketLab extends TestApi {
   consoles: ConsoleManager
+  /** What the consoles told the (fake) supervisor: input, reopens. */
+  consolePort: FakePort
   port: number
   base: string
   wsUrl(query?: string, node?: string): string
 }
 
 export async function startSocketLab(over: Partial<BuildAppOptions> = {}, consoleOptions: Omit<ConsoleRoutesOptions, 'consoles'> = {}): Promise<SocketLab> {
-  const consoles = new ConsoleManager(new FakePort())
+  const consolePort = new FakePort()
+  const consoles = new ConsoleManager(consolePort)
   consoles.add('n1', { logging: 'memory' })
+  // As if its worker had connected the console: input from the holder reaches the port.
+  consoles.handleState('n1', { state: 'connected' })
   const t = await testApi({ plugins: [consolePlugin(consoles, consoleOptions) as ApiPlugin], ...over })
   const base = await t.app.listen({ host: LOOPBACK, port: 0 })
   const port = Number(new URL(base).port)
   return {
-    ...t, consoles, port, base,
+    ...t, consoles, consolePort, port, base,
     wsUrl: (query = '', node = 'n1') => `ws://${LOOPBACK}:${port}/api/v1/nodes/${node}/console/ws${query === '' ? '' : `?${query}`}`,
     async close() {
       await t.close()
