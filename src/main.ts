@@ -9,7 +9,8 @@
  * taking requests, stop syncing, close every BMC session (bounded), close
  * the store.
  */
-import { buildApp, type ApiInstance, type ApiPlugin, type OpenKind } from './api/app.js'
+import { buildApp, type ApiInstance, type ApiLimits, type ApiPlugin, type OpenKind } from './api/app.js'
+import type { HttpTimeouts } from './api/http-guard.js'
 import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
@@ -51,6 +52,10 @@ export interface ServeOptions {
   metrics?: ApiPlugin
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
   metricsOptions?: WireOptions
+  /** Connections per token, token recheck period, expensive-request rate (api/app.ts ApiLimits; defaults there). */
+  limits?: ApiLimits
+  /** Header, request and idle-socket timeouts (api/http-guard.ts; defaults there). */
+  timeouts?: Partial<HttpTimeouts>
   /** Audit rows older than this many days are pruned at start and daily (default 365). */
   auditRetentionDays?: number
   /** Called once with the first admin token of a fresh data directory. */
@@ -145,6 +150,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       enableFaultInjection: o.enableFaultInjection ?? false,
       ...(o.open !== undefined ? { open: o.open } : {}),
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
+      ...(o.limits !== undefined ? { limits: o.limits } : {}),
+      ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
       plugins: [consolePlugin(consoles) as ApiPlugin, ...(o.plugins ?? [])],
       metrics: o.metrics ?? metricsRoute(metrics.registry),
     })

@@ -7,7 +7,10 @@
 import { parseArgs } from 'node:util'
 import { OPEN_KINDS, type OpenKind } from '../api/auth.js'
 import { ServiceError } from '../errors.js'
-import { DEFAULT_DATA, DEFAULT_LISTEN, startServer } from '../main.js'
+import { DEFAULT_CONNECTIONS_PER_TOKEN, DEFAULT_TOKEN_RECHECK_MS } from '../api/connections.js'
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../api/http-guard.js'
+import { DEFAULT_EXPENSIVE_RATE } from '../api/rate-limit.js'
+import { DEFAULT_DATA, DEFAULT_LISTEN, startServer, type ServeOptions } from '../main.js'
 import { DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS } from '../store/audit.js'
 import type { OpenedStore } from '../store/sqlite.js'
 import { reportError } from './errors-out.js'
@@ -16,18 +19,53 @@ import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT, demoBanner, demoToken, registerDemo
 export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data DIR] [--tls-cert FILE --tls-key FILE [--tls-ciphers LIST]]
                       [--protect health,metrics,docs] [--enable-fault-injection] [--log-level LEVEL]
                       [--sensor-metrics [--sensor-interval SECONDS]] [--demo [--demo-size N] | --no-demo]
-                      [--audit-retention-days N]
+                      [--audit-retention-days N] [--ws-per-token N] [--rate-per-token N --rate-burst N]
+                      [--headers-timeout SECONDS] [--request-timeout SECONDS] [--token-recheck SECONDS]
   --listen   default ${DEFAULT_LISTEN} (env BMCVISOR_LISTEN); loopback unless told otherwise
   --data     default ${DEFAULT_DATA} (env BMCVISOR_DATA): bmcvisor.db, secret.key
   --tls-ciphers  OpenSSL cipher list (default: TLS 1.3 suites and ECDHE with AES-GCM or ChaCha20-Poly1305; TLS 1.2+)
   --protect  require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)
   --sensor-metrics   poll every node's sensors (worker op sensors.list) into /metrics under ipmi_exporter's names
   --sensor-interval  seconds between a node's sensor polls (default 60, at least 1)
+  --ws-per-token     console WebSockets one token may hold (default ${DEFAULT_CONNECTIONS_PER_TOKEN})
+  --rate-per-token   expensive requests (ranges, sensors, health, inventory, events, console reopen) per second
+                     per token (default ${DEFAULT_EXPENSIVE_RATE.perSecond}); --rate-burst how many at once (default ${DEFAULT_EXPENSIVE_RATE.burst})
+  --headers-timeout  seconds a client has to send its request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS / 1000});
+  --request-timeout  ... and its whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})
+  --token-recheck    seconds between re-reads of the tokens live connections hold, to see another process's
+                     revoke or role change (default ${DEFAULT_TOKEN_RECHECK_MS / 1000}; this server's own changes act at once)
   --audit-retention-days  audit rows older than N days are deleted at start and daily (default ${DEFAULT_AUDIT_RETENTION_DAYS})
   --demo     also run simulated BMCs in this process, registered as nodes demo01.. (group demo), and print
              a token and three things to try (npm start does this); --demo-size N (default ${DEMO_DEFAULT_COUNT}, up to ${DEMO_MAX_COUNT})
   --no-demo  overrides --demo (npm start -- --no-demo); so does BMCVISOR_DEMO=0
 environment: BMCVISOR_ADMIN_TOKEN (an admin token serve accepts), BMCVISOR_SECRET_KEY (instead of secret.key)`
+
+/** The numeric limits and timeouts: bounds, and where each goes in ServeOptions. */
+const LIMIT_OPTIONS = {
+  'ws-per-token': { min: 1, max: 100_000, integer: true, set: (o: LimitServeOptions, v: number) => void ((o.limits ??= {}).connectionsPerToken = v) },
+  'rate-per-token': { min: 0.001, max: 1_000_000, integer: false, set: (o: LimitServeOptions, v: number) => void ((o.limits ??= {}).expensive = { ...DEFAULT_EXPENSIVE_RATE, ...o.limits.expensive, perSecond: v }) },
+  'rate-burst': { min: 1, max: 1_000_000, integer: true, set: (o: LimitServeOptions, v: number) => void ((o.limits ??= {}).expensive = { ...DEFAULT_EXPENSIVE_RATE, ...o.limits.expensive, burst: v }) },
+  'headers-timeout': { min: 0.1, max: 3600, integer: false, set: (o: LimitServeOptions, v: number) => void ((o.timeouts ??= {}).headersTimeoutMs = Math.round(v * 1000)) },
+  'request-timeout': { min: 0.1, max: 3600, integer: false, set: (o: LimitServeOptions, v: number) => void ((o.timeouts ??= {}).requestTimeoutMs = Math.round(v * 1000)) },
+  'token-recheck': { min: 0, max: 3600, integer: false, set: (o: LimitServeOptions, v: number) => void ((o.limits ??= {}).tokenRecheckMs = Math.round(v * 1000)) },
+} as const
+
+type LimitServeOptions = Pick<ServeOptions, 'limits' | 'timeouts'>
+
+/** The limit options given on the command line, checked, as ServeOptions fields. */
+export function limitOptions(values: Partial<Record<keyof typeof LIMIT_OPTIONS, string>>): LimitServeOptions {
+  const out: LimitServeOptions = {}
+  for (const [name, spec] of Object.entries(LIMIT_OPTIONS)) {
+    const raw = values[name as keyof typeof LIMIT_OPTIONS]
+    if (raw === undefined) continue
+    const v = Number(raw)
+    if (raw.trim() === '' || !Number.isFinite(v) || v < spec.min || v > spec.max || (spec.integer && !Number.isInteger(v))) {
+      throw new ServiceError('VALIDATION_FAILED', `--${name} takes ${spec.integer ? 'a whole number' : 'a number'} from ${spec.min} to ${spec.max}`, { details: { field: name } })
+    }
+    spec.set(out, v)
+  }
+  return out
+}
 
 const OPTIONS = {
   listen: { type: 'string' },
@@ -44,6 +82,7 @@ const OPTIONS = {
   'demo-size': { type: 'string' },
   'no-demo': { type: 'boolean' },
   'audit-retention-days': { type: 'string' },
+  ...Object.fromEntries(Object.keys(LIMIT_OPTIONS).map((k) => [k, { type: 'string' }])) as Record<keyof typeof LIMIT_OPTIONS, { type: 'string' }>,
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -85,6 +124,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
         throw new ServiceError('VALIDATION_FAILED', '--sensor-interval takes seconds from 1 to 86400', { details: { field: 'sensor-interval' } })
       }
     }
+    const limits = limitOptions(o)
     const retention = o['audit-retention-days']
     if (retention !== undefined && !/^\d{1,5}$/.test(retention)) throw new ServiceError('VALIDATION_FAILED', `--audit-retention-days takes whole days from 1 to ${MAX_AUDIT_RETENTION_DAYS}`, { details: { field: 'audit-retention-days' } })
     const demoOff = o['no-demo'] === true || ['0', 'off', 'false', 'no'].includes((io.env.BMCVISOR_DEMO ?? '').toLowerCase())
@@ -109,6 +149,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       tls: o['tls-cert'] !== undefined && o['tls-key'] !== undefined ? { certFile: o['tls-cert'], keyFile: o['tls-key'], ciphers: o['tls-ciphers'] } : undefined,
       enableFaultInjection: o['enable-fault-injection'] === true,
       ...(retention !== undefined ? { auditRetentionDays: Number(retention) } : {}),
+      ...limits,
       ...(sensorMetrics ? { metricsOptions: { sensors: { intervalMs: Math.round(sensorIntervalS * 1000) } } } : {}),
       open: OPEN_KINDS.filter((k) => !protect.includes(k)) as OpenKind[],
       onInitialToken: (token) => {
