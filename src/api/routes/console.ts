@@ -121,7 +121,9 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
       const raw = request.raw.socket
       const lease = request.server.bmcvisorConnections.open(p, roleAllows(p.role, 'operator') ? 'operator' : 'viewer', () => raw.destroy())
       leases.set(request, lease)
-      raw.once('close', () => lease.release())
+      // An upgrade socket already destroyed may have emitted its 'close' before this listener: release now.
+      if (raw.destroyed) lease.release()
+      else raw.once('close', () => lease.release())
     },
   }, (socket, request) => {
     const node = request.params.node
