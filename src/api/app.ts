@@ -176,6 +176,8 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     frameworkErrors: (err, req, res) => {
       const reply = res as unknown as FastifyReply
       closeAfterResponse(req.raw, reply.raw)
+      // Refused before any route: like every such refusal, the connection closes (http-guard.ts).
+      void reply.header('connection', 'close')
       void reply.code(400).type('application/json').send(envelope('VALIDATION_FAILED', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid' : 'the request is not valid', { field: 'url' }))
     },
   }
@@ -209,6 +211,7 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   const open = new Set(o.open ?? OPEN_KINDS)
   app.addHook('onRequest', guard.onRequest)
   app.addHook('onSend', guard.onSend)
+  app.addHook('preHandler', guard.preHandler)
   app.addHook('preClose', guard.preClose)
   app.addHook('onRequest', makeAuthHook({ tokens: o.store.tokens, adminToken: o.adminToken, open }))
   app.addHook('onRequest', async (request) => {

@@ -9,8 +9,9 @@
  *   itself, or the descriptor stays open for good. closeAfterResponse()
  *   does that when the refusal has been written; a WebSocket that really
  *   upgrades hijacks its reply, so its response never finishes here.
- * - A refusal to a client without a valid token asks for `Connection: close`,
- *   so an anonymous client holds no keep-alive socket.
+ * - An error answered before the route's handler ran (no or bad token, a
+ *   role too low, a framework error: bad URL, JSON, size; a limit) asks for
+ *   `Connection: close`, so a refused client holds no keep-alive socket.
  * - Shutdown: once closing, every request is answered SHUTTING_DOWN in our
  *   envelope (fastify's own 503 body is turned off).
  */
@@ -68,6 +69,8 @@ export function closeAfterResponse(req: IncomingMessage, res: ServerResponse): v
 export interface HttpGuard {
   /** Root onRequest hook, registered before authentication. */
   onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void>
+  /** Root preHandler hook: the request passed parsing, validation and access checks, and reaches its handler. */
+  preHandler(request: FastifyRequest): Promise<void>
   /** Root onSend hook. */
   onSend(request: FastifyRequest, reply: FastifyReply): Promise<void>
   /** Root preClose hook: from now on, requests are SHUTTING_DOWN. */
@@ -76,14 +79,17 @@ export interface HttpGuard {
 
 export function httpGuard(): HttpGuard {
   let closing = false
+  const handled = new WeakSet<FastifyRequest>()
   return {
     async onRequest(request, reply) {
       closeAfterResponse(request.raw, reply.raw)
       if (closing) throw new ServiceError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or after the restart')
     },
+    async preHandler(request) {
+      handled.add(request)
+    },
     async onSend(request, reply) {
-      const anonymous = (request as { principal?: unknown }).principal == null
-      if (reply.statusCode >= 400 && anonymous && !reply.raw.headersSent) void reply.header('connection', 'close')
+      if (reply.statusCode >= 400 && !handled.has(request) && !reply.raw.headersSent) void reply.header('connection', 'close')
     },
     async preClose() {
       closing = true

@@ -20,22 +20,26 @@ describe('descriptors under hostile clients', () => {
     const lab = await startSocketLab({ timeouts: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS } })
     const { port, tokens } = lab
     const ws = '/api/v1/nodes/n1/console/ws'
-    /** Each: the request and the status it must get (undefined: none, the server just closes). */
-    const cases: [string, string, number | undefined][] = [
-      ['upgrade, no token', upgradeRequest(ws), 401],
-      ['upgrade, bad token', upgradeRequest(`${ws}?access_token=bmv_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`), 401],
-      ['upgrade, misspelt query token', upgradeRequest(`${ws}?access%5Ftoken=${tokens.viewer}`), 401],
-      ['upgrade, viewer asks read-write', upgradeRequest(`${ws}?mode=rw`, { authorization: `Bearer ${tokens.viewer}` }), 403],
-      ['upgrade, unknown node', upgradeRequest('/api/v1/nodes/nope/console/ws', { authorization: `Bearer ${tokens.viewer}` }), 404],
-      ['upgrade, unknown route', upgradeRequest('/nothing/here'), 401],
-      ['upgrade on a plain route', upgradeRequest('/healthz'), 200],
-      ['upgrade on an API route with a token', upgradeRequest('/api/v1/nodes', { authorization: `Bearer ${tokens.viewer}` }), 200],
-      ['upgrade, bad URL', upgradeRequest('/api/v1/nodes/%zz/console/ws'), 400],
-      ['plain, no token', plainRequest('GET', '/api/v1/nodes'), 401],
-      ['plain, bad URL', plainRequest('GET', '/api/v1/nodes/%zz'), 400],
-      ['plain, malformed', 'GET / HTTP/1.1\r\nHost x\r\n\r\n', 400],
-      ['plain, bad JSON', plainRequest('POST', '/api/v1/nodes', { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', 'content-length': '5' }, '{"a":'), 400],
-      ['aborted body', plainRequest('POST', '/api/v1/nodes', { 'content-type': 'application/json', 'content-length': '1000' }, '{"name":'), undefined],
+    /**
+     * Each: the request, the status it must get (undefined: none, the server just closes), and whether the
+     * reply asks to close the connection (every upgrade, every refusal before a handler).
+     */
+    const cases: [string, string, number | undefined, boolean][] = [
+      ['upgrade, no token', upgradeRequest(ws), 401, true],
+      ['upgrade, bad token', upgradeRequest(`${ws}?access_token=bmv_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`), 401, true],
+      ['upgrade, misspelt query token', upgradeRequest(`${ws}?access%5Ftoken=${tokens.viewer}`), 401, true],
+      ['upgrade, viewer asks read-write', upgradeRequest(`${ws}?mode=rw`, { authorization: `Bearer ${tokens.viewer}` }), 403, true],
+      ['upgrade, unknown node', upgradeRequest('/api/v1/nodes/nope/console/ws', { authorization: `Bearer ${tokens.viewer}` }), 404, true],
+      ['upgrade, unknown route', upgradeRequest('/nothing/here'), 401, true],
+      ['upgrade on a plain route', upgradeRequest('/healthz'), 200, true],
+      ['upgrade on an API route with a token', upgradeRequest('/api/v1/nodes', { authorization: `Bearer ${tokens.viewer}` }), 200, true],
+      ['upgrade, bad URL', upgradeRequest('/api/v1/nodes/%zz/console/ws'), 400, true],
+      ['plain, no token', plainRequest('GET', '/api/v1/nodes'), 401, true],
+      ['plain, bad URL', plainRequest('GET', '/api/v1/nodes/%zz'), 400, true],
+      ['plain, malformed', 'GET / HTTP/1.1\r\nHost x\r\n\r\n', 400, false],
+      ['plain, unknown node (answered by the handler)', plainRequest('GET', '/api/v1/nodes/nope', { authorization: `Bearer ${tokens.viewer}` }), 404, false],
+      ['plain, bad JSON', plainRequest('POST', '/api/v1/nodes', { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', 'content-length': '5' }, '{"a":'), 400, true],
+      ['aborted body', plainRequest('POST', '/api/v1/nodes', { 'content-type': 'application/json', 'content-length': '1000' }, '{"name":'), undefined, false],
     ]
     // Warm up every path once (lazy module loads, the first log line) before the baseline.
     for (const [, bytes] of cases) await rawExchange(port, bytes)
@@ -48,11 +52,12 @@ describe('descriptors under hostile clients', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const batch: Promise<void>[] = []
       for (let i = 0; i < BATCH; i++) {
-        const [what, bytes, status] = cases[(round * BATCH + i) % cases.length]!
+        const [what, bytes, status, closes] = cases[(round * BATCH + i) % cases.length]!
         batch.push(rawExchange(port, bytes).then((r) => {
           if (status === undefined) return
           assert.equal(r.status, status, `${what}: ${r.head}`)
-          if (bytes.includes('Upgrade: websocket')) assert.match(r.head, /\r\nconnection: close/i, what)
+          if (closes) assert.match(r.head, /\r\nconnection: close/i, what)
+          else assert.doesNotMatch(r.head, /\r\nconnection: close/i, what)
         }))
       }
       await Promise.all(batch)
