@@ -25,6 +25,11 @@
  *   here) writes one audit row (who, what, when) and one log line; keys
  *   named like secrets are censored. Call it for every change, command and
  *   console attach.
+ * - `config: { expensive: true }` counts a route against the token's bucket
+ *   (rate-limit.ts); `app.bmcvisorConnections` is the registry of live
+ *   connections per token (connections.ts) that long-lived routes join.
+ * - http-guard.ts: header/request timeouts, refused upgrades closing their
+ *   sockets, SHUTTING_DOWN once closing.
  * - Throw ServiceError (src/errors.ts) for failures; the error handler turns
  *   any error into `{ error: { code, message, details? } }` with its status.
  * - Store changes: `store.nodes` emits 'node:added' | 'node:updated' |

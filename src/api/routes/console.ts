@@ -110,65 +110,80 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
     config: { role: 'viewer', queryToken: true },
     schema: { summary: 'Attach to a console (WebSocket): binary frames for bytes, JSON text frames for control', tags: ['console'], params: Params, querystring: WsQuery },
     // Refused before the upgrade, as plain HTTP errors.
-    preValidation: async (request) => {
-      consoles.get(request.params.node)
-      const p = principalOf(request)
-      if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
-        audit(request, 'console.attach', { target: request.params.node, mode: 'rw', outcome: DENIED })
-        throw new ServiceError('FORBIDDEN', `read-write needs the operator role; the token has ${p.role}`, { details: { need: 'operator', have: p.role } })
-      }
-      // Last: a slot of the token's connections, held until the socket closes (TOO_MANY_CONNECTIONS when none is left).
-      const raw = request.raw.socket
-      const lease = request.server.bmcvisorConnections.open(p, roleAllows(p.role, 'operator') ? 'operator' : 'viewer', () => raw.destroy())
-      leases.set(request, lease)
-      // An upgrade socket already destroyed may have emitted its 'close' before this listener: release now.
-      if (raw.destroyed) lease.release()
-      else raw.once('close', () => lease.release())
-    },
-  }, (socket, request) => {
-    const node = request.params.node
-    const p = principalOf(request)
-    const lease = leases.get(request)!
-    const canWrite = roleAllows(p.role, 'operator')
-    const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
-    const replay = request.query.replay !== '0' && request.query.replay !== 'false'
-    const sink = wsSink(socket, o.closeGraceMs ?? 30_000)
-    let handle: ConsoleClientHandle
-    try {
-      handle = consoles.attach(node, sink, { mode, replay, user: p.name, canWrite })
-    } catch (e) {
-      audit(request, 'console.attach', { target: node, mode, outcome: auditOutcome(e) })
-      socket.close(1011, (e as Error).message.slice(0, 120))
-      return
-    }
-    audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
-    // Revoked, expired or lowered: out of the console at once, then told why.
-    lease.onEnd((why) => {
-      handle.detach(why)
-      sink.close(TOKEN_CLOSE[why].code, TOKEN_CLOSE[why].reason)
-    })
-    let alive = true
-    const ping = setInterval(() => {
-      if (!alive) return socket.terminate()
-      alive = false
-      socket.ping()
-    }, heartbeatMs)
-    ping.unref()
-    socket.on('pong', () => (alive = true))
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      // Frames still in flight when the token lost this connection do nothing.
-      if (!lease.live) return
-      alive = true
-      if (isBinary) return handle.input(toBytes(data))
-      onControl(request, node, handle, socket, toBytes(data).toString())
-    })
-    const done = () => {
-      clearInterval(ping)
-      handle.detach()
-    }
-    socket.on('close', done)
-    socket.on('error', done)
+    preValidation: async (request) => admit(request, consoles),
+  }, (socket, request) => serveSocket(socket, request, consoles, { heartbeatMs, closeGraceMs: o.closeGraceMs ?? 30_000 }))
+}
+
+type WsRequest = FastifyRequest<{ Params: NodeParams; Querystring: WsQueryT }>
+
+/** Before the upgrade: the node exists, the role allows the mode, and the token has a connection slot left. */
+function admit(request: WsRequest, consoles: ConsoleManager): void {
+  consoles.get(request.params.node)
+  const p = principalOf(request)
+  const target = request.params.node
+  if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
+    audit(request, 'console.attach', { target, mode: 'rw', outcome: DENIED })
+    throw new ServiceError('FORBIDDEN', `read-write needs the operator role; the token has ${p.role}`, { details: { need: 'operator', have: p.role } })
+  }
+  // Last: a slot of the token's connections, held until the socket closes (TOO_MANY_CONNECTIONS when none is left).
+  const raw = request.raw.socket
+  let lease: ConnectionLease
+  try {
+    lease = request.server.bmcvisorConnections.open(p, roleAllows(p.role, 'operator') ? 'operator' : 'viewer', () => raw.destroy())
+  } catch (e) {
+    audit(request, 'console.attach', { target, mode: request.query.mode ?? null, outcome: auditOutcome(e) })
+    throw e
+  }
+  leases.set(request, lease)
+  // An upgrade socket already destroyed may have emitted its 'close' before this listener: release now.
+  if (raw.destroyed) lease.release()
+  else raw.once('close', () => lease.release())
+}
+
+/** After the upgrade: attach the socket to the console, keep it alive, end it when its token loses it. */
+function serveSocket(socket: WebSocket, request: WsRequest, consoles: ConsoleManager, o: { heartbeatMs: number; closeGraceMs: number }): void {
+  const node = request.params.node
+  const p = principalOf(request)
+  const lease = leases.get(request)!
+  const canWrite = roleAllows(p.role, 'operator')
+  const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
+  const replay = request.query.replay !== '0' && request.query.replay !== 'false'
+  const sink = wsSink(socket, o.closeGraceMs)
+  let handle: ConsoleClientHandle
+  try {
+    handle = consoles.attach(node, sink, { mode, replay, user: p.name, canWrite })
+  } catch (e) {
+    audit(request, 'console.attach', { target: node, mode, outcome: auditOutcome(e) })
+    socket.close(1011, (e as Error).message.slice(0, 120))
+    return
+  }
+  audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
+  // Revoked, expired or lowered: out of the console at once, then told why.
+  lease.onEnd((why) => {
+    handle.detach(why)
+    sink.close(TOKEN_CLOSE[why].code, TOKEN_CLOSE[why].reason)
   })
+  let alive = true
+  const ping = setInterval(() => {
+    if (!alive) return socket.terminate()
+    alive = false
+    socket.ping()
+  }, o.heartbeatMs)
+  ping.unref()
+  socket.on('pong', () => (alive = true))
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    // Frames still in flight when the token lost this connection do nothing.
+    if (!lease.live) return
+    alive = true
+    if (isBinary) return handle.input(toBytes(data))
+    onControl(request, node, handle, socket, toBytes(data).toString())
+  })
+  const done = () => {
+    clearInterval(ping)
+    handle.detach()
+  }
+  socket.on('close', done)
+  socket.on('error', done)
 }
 
 function onControl(request: FastifyRequest, node: string, handle: ConsoleClientHandle, socket: WebSocket, text: string): void {
