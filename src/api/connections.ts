@@ -99,10 +99,10 @@ export class ConnectionRegistry {
     if (entry !== undefined && entry.leases.size >= this.maxPerToken) {
       throw new ServiceError('TOO_MANY_CONNECTIONS', `this token already holds ${entry.leases.size} connections (at most ${this.maxPerToken})`, { details: { limit: this.maxPerToken } })
     }
+    const fresh = entry === undefined
     if (entry === undefined) {
       entry = { leases: new Set(), expiresAt: p.expiresAt === null ? null : Date.parse(p.expiresAt), timer: undefined }
       this.byToken.set(p.tokenId, entry)
-      this.armExpiry(p.tokenId, entry)
     }
     const leases = entry.leases
     const lease: Lease = {
@@ -115,6 +115,8 @@ export class ConnectionRegistry {
     }
     leases.add(lease)
     this.armRecheck()
+    // After the lease is in: a token that expired since it was verified ends it at once.
+    if (fresh) this.armExpiry(p.tokenId, entry)
     return lease
   }
 

@@ -134,6 +134,7 @@ function admit(request: WsRequest, consoles: ConsoleManager): void {
     audit(request, 'console.attach', { target, mode: request.query.mode ?? null, outcome: auditOutcome(e) })
     throw e
   }
+  if (!lease.live) throw new ServiceError('UNAUTHORIZED', 'the token expired')
   leases.set(request, lease)
   // An upgrade socket already destroyed may have emitted its 'close' before this listener: release now.
   if (raw.destroyed) lease.release()
