@@ -16,7 +16,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ServiceError, toWire } from '../errors.js'
+import { httpStatus, ServiceError, toWire } from '../errors.js'
 import type { Logger } from '../log.js'
 import { scrub } from '../store/audit.js'
 import type { AuditRepo, Role, TokenRepo } from '../store/types.js'
@@ -119,12 +119,13 @@ export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: F
 
 /** The audit outcome of a refusal: the caller was known but not allowed (role, limits, revoked). */
 export const DENIED = 'denied'
-const DENIED_CODES: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'TOO_MANY_CONNECTIONS'])
+/** Statuses that mean bmcvisor refused rather than failed: 401, 403, 429 (the registry gives each code's). */
+const REFUSAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 429])
 
 /** What an audit row says for a failure: `denied` for a refusal, else the error code. */
 export function auditOutcome(e: unknown): string {
   const code = toWire(e).code
-  return DENIED_CODES.has(code) ? DENIED : code
+  return REFUSAL_STATUSES.has(httpStatus(code)) ? DENIED : code
 }
 
 export interface AuditDetail {
