@@ -4,12 +4,11 @@
 // connection registry and the console's clients back at their baseline.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
 import fc from 'fast-check'
 import type WebSocket from 'ws'
 import { TOKEN_CLOSE } from '../../src/api/connections.js'
-import { LOOPBACK, waitUntil } from '../lab/net.js'
-import { activeTimers, closed, openFds, openSocket, rawExchange, startSocketLab, upgradeRequest, type SocketLab } from './socket-lab.js'
+import { waitUntil } from '../lab/net.js'
+import { activeTimers, closed, openFds, openSocket, rawExchange, sendAndDrop, startSocketLab, upgradeRequest, type SocketLab } from './socket-lab.js'
 
 const PER_TOKEN = 3
 const TOKENS = 3
@@ -33,18 +32,6 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 )
 
 interface Held { ws: WebSocket; token: number; end: Promise<{ code: number; reason: string }> }
-
-/** Writes an upgrade request (whole or cut short) and destroys the socket without waiting for any answer. */
-function abortHandshake(port: number, bytes: string): Promise<void> {
-  return new Promise((resolve) => {
-    const s = connect(port, LOOPBACK, () => {
-      s.write(bytes)
-      s.destroy()
-    })
-    s.on('error', () => undefined)
-    s.on('close', () => resolve())
-  })
-}
 
 describe('hostile sequences (property)', () => {
   let lab: SocketLab
@@ -94,7 +81,7 @@ describe('hostile sequences (property)', () => {
           }
           case 'abortHandshake': {
             const full = upgradeRequest('/api/v1/nodes/n1/console/ws?mode=ro', { authorization: `Bearer ${tokens[a.token]!.token}` })
-            await abortHandshake(lab.port, a.complete ? full : full.slice(0, full.length - 20))
+            await sendAndDrop(lab.port, a.complete ? full : full.slice(0, full.length - 20))
             break
           }
           case 'drop':

@@ -1,13 +1,13 @@
 // Hostile clients on a real loopback socket: thousands of refused upgrades
 // (no token, bad token, forbidden role, unknown route, Upgrade on a plain
-// route, bad URL), refused and malformed plain requests, aborted bodies,
+// route, bad URL), refused and malformed plain requests, aborted requests,
 // slowloris headers and stalled bodies cut by the timeouts. The process's
 // open descriptors come back to where they were, during the run and after
 // shutdown.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { waitUntil } from '../lab/net.js'
-import { openFds, openSocket, plainRequest, rawExchange, startSocketLab, untilServerCloses, upgradeRequest } from './socket-lab.js'
+import { openFds, openSocket, plainRequest, rawExchange, sendAndDrop, startSocketLab, untilServerCloses, upgradeRequest } from './socket-lab.js'
 
 const ROUNDS = 150
 const BATCH = 40
@@ -39,7 +39,7 @@ describe('descriptors under hostile clients', () => {
       ['plain, malformed', 'GET / HTTP/1.1\r\nHost x\r\n\r\n', 400, false],
       ['plain, unknown node (answered by the handler)', plainRequest('GET', '/api/v1/nodes/nope', { authorization: `Bearer ${tokens.viewer}` }), 404, false],
       ['plain, bad JSON', plainRequest('POST', '/api/v1/nodes', { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', 'content-length': '5' }, '{"a":'), 400, true],
-      ['aborted body', plainRequest('POST', '/api/v1/nodes', { 'content-type': 'application/json', 'content-length': '1000' }, '{"name":'), undefined, false],
+      ['stalled body, no token', plainRequest('POST', '/api/v1/nodes', { 'content-type': 'application/json', 'content-length': '1000' }, '{"name":'), 401, true],
     ]
     // Warm up every path once (lazy module loads, the first log line) before the baseline.
     for (const [, bytes] of cases) await rawExchange(port, bytes)
@@ -64,6 +64,15 @@ describe('descriptors under hostile clients', () => {
       sent += BATCH
     }
     assert.ok(sent >= 5000, `only ${sent} requests`)
+    // Clients that abort: mid-headers, mid-body, right after a complete upgrade request.
+    const admin = { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', 'content-length': '100' }
+    for (let i = 0; i < 10; i++) {
+      await Promise.all([
+        ...Array.from({ length: 20 }, () => sendAndDrop(port, 'GET /api/v1/nodes HTTP/1.1\r\nHost: x\r\nAuthor')),
+        ...Array.from({ length: 20 }, () => sendAndDrop(port, plainRequest('POST', '/api/v1/nodes', admin, '{"name":"half'))),
+        ...Array.from({ length: 20 }, () => sendAndDrop(port, upgradeRequest(ws, { authorization: `Bearer ${tokens.viewer}` }))),
+      ])
+    }
     // Slow clients: headers never finished, a body that stalls, an upgrade that stalls in its headers.
     await Promise.all([
       ...Array.from({ length: 50 }, () => untilServerCloses(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ')),

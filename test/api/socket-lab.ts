@@ -88,6 +88,18 @@ export function rawExchange(port: number, bytes: string, o: { keep?: (s: Socket)
   })
 }
 
+/** Connects, writes `bytes` and destroys the socket at once, without waiting for any answer (a client that aborts). */
+export function sendAndDrop(port: number, bytes: string): Promise<void> {
+  return new Promise((resolve) => {
+    const s = connect(port, LOOPBACK, () => {
+      s.write(bytes)
+      s.destroy()
+    })
+    s.on('error', () => undefined)
+    s.on('close', () => resolve())
+  })
+}
+
 /** Connects and writes `bytes`, and resolves when the server closes the socket (a timeout cutting a slow client). */
 export function untilServerCloses(port: number, bytes: string): Promise<void> {
   return new Promise((resolve, reject) => {
