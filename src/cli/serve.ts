@@ -30,7 +30,7 @@ export const SERVE_USAGE = `usage: bmcvisor serve [--listen HOST:PORT] [--data D
   --ws-per-token     console WebSockets one token may hold (default ${DEFAULT_CONNECTIONS_PER_TOKEN})
   --rate-per-token   expensive requests (ranges, sensors, health, inventory, events, console reopen) per second
                      per token (default ${DEFAULT_EXPENSIVE_RATE.perSecond}); --rate-burst how many at once (default ${DEFAULT_EXPENSIVE_RATE.burst})
-  --headers-timeout  seconds a client has to send its request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS / 1000});
+  --headers-timeout  seconds a client has to send its request headers (default ${DEFAULT_HEADERS_TIMEOUT_MS / 1000})
   --request-timeout  ... and its whole request (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})
   --token-recheck    seconds between re-reads of the tokens live connections hold, to see another process's
                      revoke or role change (default ${DEFAULT_TOKEN_RECHECK_MS / 1000}; this server's own changes act at once)

@@ -108,8 +108,8 @@ describe('revocation, role changes and expiry', () => {
   })
 })
 
-describe('token create --expires', () => {
-  it('prints a token that expires, and lists the expiry', async () => {
+describe('token create --expires, token set', () => {
+  it('prints a token that expires, lists the expiry, and changes the role', async () => {
     const lab = await startSocketLab()
     try {
       const out = sink()
@@ -124,6 +124,9 @@ describe('token create --expires', () => {
       const list = sink()
       tokenCommand(['list', '--data', lab.dataDir], { stdout: list, stderr: sink(), env: {} })
       assert.match(list.text(), new RegExp(`expires ${info.expiresAt.slice(0, 10)}`))
+      assert.equal(tokenCommand(['set', info.id, '--role', 'operator', '--data', lab.dataDir], { stdout: sink(), stderr: sink(), env: {} }), 0)
+      assert.equal(lab.store.tokens.verify(token)?.role, 'operator')
+      assert.notEqual(tokenCommand(['set', 'deadbeef', '--role', 'operator', '--data', lab.dataDir], { stdout: sink(), stderr: sink(), env: {} }), 0)
     } finally {
       await lab.close()
     }
