@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CONNECTION_TIMEOUT_MARGIN_MS } from '../../src/api/http-guard.js'
 import { limitOptions, serveCommand } from '../../src/cli/serve.js'
 import { createLogger } from '../../src/log.js'
 import { startServer } from '../../src/main.js'
@@ -32,11 +33,13 @@ describe('serve limit options', () => {
     }
   })
 
-  it('startServer hands the timeouts to the HTTP server', async () => {
+  it('startServer hands the timeouts to the HTTP server, the idle timeout derived from the longest command', async () => {
     const s = await startServer({ listen: '127.0.0.1:0', dataDir: join(dir, 'data'), logger: createLogger({ destination: sink() }), timeouts: { headersTimeoutMs: 1500, requestTimeoutMs: 20_000 }, limits: { connectionsPerToken: 4 } })
     try {
       assert.equal(s.app.server.headersTimeout, 1500)
       assert.equal(s.app.server.requestTimeout, 20_000)
+      // A silent socket lives as long as the longest command may take (120 s) plus the margin.
+      assert.equal(s.app.server.timeout, 120_000 + CONNECTION_TIMEOUT_MARGIN_MS)
     } finally {
       await s.close()
     }
