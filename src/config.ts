@@ -34,9 +34,11 @@ export interface BooleanSpec extends Common {
   envOffWins?: boolean
 }
 export interface IntegerSpec extends Common { type: 'integer'; default: number; example: number; min: number; max: number }
+/** A number that may have a fraction (seconds, rates). */
+export interface NumberSpec extends Common { type: 'number'; default: number; example: number; min: number; max: number }
 export interface ChoiceSpec<C extends string = string> extends Common { type: 'choice'; default: C; example: C; choices: readonly C[] }
 export interface ListSpec<C extends string = string> extends Common { type: 'list'; default: readonly C[]; example: readonly C[]; choices: readonly C[] }
-export type OptionSpec = StringSpec | BooleanSpec | IntegerSpec | ChoiceSpec | ListSpec
+export type OptionSpec = StringSpec | BooleanSpec | IntegerSpec | NumberSpec | ChoiceSpec | ListSpec
 /** Flag name (without --) -> spec. */
 export type OptionTable = Record<string, OptionSpec>
 
@@ -44,6 +46,7 @@ export type ValueOf<S> = S extends { type: 'string'; default: string } ? string
   : S extends { type: 'string' } ? string | undefined
   : S extends { type: 'boolean' } ? boolean
   : S extends { type: 'integer' } ? number
+  : S extends { type: 'number' } ? number
   : S extends { type: 'choice'; choices: readonly (infer C)[] } ? C
   : S extends { type: 'list'; choices: readonly (infer C)[] } ? C[]
   : never
@@ -88,6 +91,11 @@ function coerce(spec: OptionSpec, raw: unknown, text: boolean): Coerced {
     case 'integer': {
       const n = text && typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
       if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) return bad(`an integer from ${spec.min} to ${spec.max}`)
+      return { ok: true, value: n }
+    }
+    case 'number': {
+      const n = text && typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < spec.min || n > spec.max) return bad(`a number from ${spec.min} to ${spec.max}`)
       return { ok: true, value: n }
     }
     case 'choice':
@@ -278,7 +286,7 @@ export function usageLines(table: OptionTable): string[] {
 /** The documentation table (docs/config.md holds it between markers; a test compares). */
 export function markdownTable(table: OptionTable): string {
   const code = (s: string) => `\`${s}\``
-  const type = (s: OptionSpec) => s.type === 'integer' ? `integer ${s.min}-${s.max}` : s.type === 'choice' ? s.choices.join(' \\| ') : s.type === 'list' ? `list of ${s.choices.join(', ')}` : s.type
+  const type = (s: OptionSpec) => s.type === 'integer' || s.type === 'number' ? `${s.type} ${s.min}-${s.max}` : s.type === 'choice' ? s.choices.join(' \\| ') : s.type === 'list' ? `list of ${s.choices.join(', ')}` : s.type
   const rows = Object.entries(table).map(([flag, s]) =>
     `| ${code(s.key)} | ${code(`--${flag}`)}${s.type === 'boolean' && s.negatable === true ? `, ${code(`--no-${flag}`)}` : ''} | ${s.env !== undefined ? code(s.env) : ''} | ${type(s)} | ${s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? '' : code(showValue(s.default))} | ${s.help} |`)
   return ['| key | flag | environment | type | default | meaning |', '|---|---|---|---|---|---|', ...rows].join('\n')

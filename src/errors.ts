@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, retryable: false, doc: 'No such route or resource (a token, a group); a missing node is NODE_NOT_FOUND.' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, doc: 'The request body is larger than the server accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, doc: 'The request body has a content type the route does not accept (send application/json).' },
+  RATE_LIMITED: { status: 429, retryable: true, doc: 'This token sent too many expensive requests (ranges, sensors, inventory, events, console reopen); retry after the Retry-After header\'s seconds.' },
+  TOO_MANY_CONNECTIONS: { status: 429, retryable: true, doc: 'This token already holds as many WebSocket connections as the server allows; close one first.' },
   // BMC outcomes
   BMC_UNREACHABLE: { status: 504, retryable: true, doc: 'The BMC did not answer within the deadline (down, hung, wrong address, or packets lost).' },
   BMC_AUTH_FAILED: { status: 502, retryable: false, doc: 'The BMC rejected the credentials: wrong password (RAKP 2 check) or unknown user.' },
@@ -43,8 +45,9 @@ export const ERROR_CODES = {
   // Service
   EXEC_CONSOLES_DISABLED: { status: 409, retryable: false, doc: 'Exec consoles (a command the service runs) are turned off on this server; `serve --allow-exec-consoles` turns them on.' },
   WORKER_UNAVAILABLE: { status: 503, retryable: true, doc: "The node's worker is restarting or parked." },
+  SHUTTING_DOWN: { status: 503, retryable: true, doc: 'The server is shutting down and takes no new requests; retry after it restarts.' },
   STORE_KEY_MISMATCH: { status: 500, retryable: false, doc: 'The secret key (secret.key or BMCVISOR_SECRET_KEY) does not open the credentials in this database; the service refuses to start.' },
-  CONFIG_INVALID: { status: 400, retryable: false, doc: 'The configuration file (serve --config, BMCVISOR_CONFIG) is invalid: the message names the file, the line and the key.' },
+  CONFIG_INVALID: { status: 400, retryable: false, doc: 'The configuration is invalid and the service refuses to start: the configuration file (serve --config, BMCVISOR_CONFIG; the message names the file, the line and the key), or a file it names that cannot be read or used (a TLS certificate or key; details name the setting and the file).' },
   IMPORT_INVALID: { status: 400, retryable: false, doc: 'A node import file (conserver.cf, a confluent export, CSV) has an entry bmcvisor cannot use: the message names the file and the line.' },
   INTERNAL: { status: 500, retryable: false, doc: 'An unexpected error inside bmcvisor; the log has the stack.' },
 } as const satisfies Record<string, ErrorSpec>

@@ -4,7 +4,7 @@
  *
  * Owns the redaction rules: BMC passwords and keys (K_G), API tokens and
  * Authorization headers are censored wherever they sit in the paths below,
- * and `access_token` query parameters are cut out of logged URLs. Redaction
+ * and `access_token` query parameters (any spelling) are cut out of logged URLs. Redaction
  * is a second line of defence: code must not log secrets in the first place.
  */
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
@@ -24,9 +24,32 @@ export const REDACT_PATHS: string[] = [
   'headers.authorization',
 ]
 
-/** A URL with any access_token (or token) query parameter replaced. */
+/** Query parameter names whose values are never logged, compared after percent-decoding and case-folding. */
+const SECRET_PARAMS = new Set(['access_token', 'token'])
+
+function decodedName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase()
+  } catch {
+    return raw.toLowerCase()
+  }
+}
+
+/**
+ * A URL with the value of every secret query parameter replaced, whatever
+ * spelling of its name (`access_token`, `ACCESS_TOKEN`, `access%5Ftoken`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:access_token|token)=)[^&#]*/gi, '$1[redacted]')
+  const q = url.indexOf('?')
+  if (q < 0) return url
+  const hash = url.indexOf('#', q)
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash)
+  const parts = query.split('&').map((part) => {
+    const eq = part.indexOf('=')
+    const name = eq < 0 ? part : part.slice(0, eq)
+    return SECRET_PARAMS.has(decodedName(name)) ? `${name}=[redacted]` : part
+  })
+  return url.slice(0, q + 1) + parts.join('&') + (hash < 0 ? '' : url.slice(hash))
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

@@ -9,16 +9,18 @@
  * taking requests, stop syncing, close every BMC session (bounded), close
  * the store.
  */
-import { readFileSync } from 'node:fs'
-import { buildApp, type ApiInstance, type ApiPlugin, type OpenKind } from './api/app.js'
+import { buildApp, type ApiInstance, type ApiLimits, type ApiPlugin, type OpenKind } from './api/app.js'
+import type { HttpTimeouts } from './api/http-guard.js'
 import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
+import { tlsServerOptions, type TlsFiles } from './api/tls.js'
 import { CONSOLE_LOG_DIR, ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
+import { DEFAULT_AUDIT_RETENTION_DAYS, keepAudit, MAX_AUDIT_RETENTION_DAYS } from './store/audit.js'
 import { openStore, type OpenedStore } from './store/sqlite.js'
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js'
 
@@ -34,7 +36,8 @@ export interface ServeOptions {
   adminToken?: string | undefined
   /** BMCVISOR_SECRET_KEY. */
   secretKey?: string | undefined
-  tls?: { certFile: string; keyFile: string } | undefined
+  /** HTTPS: certificate and key files (checked at start), optional cipher list (default api/tls.ts DEFAULT_TLS_CIPHERS). */
+  tls?: TlsFiles | undefined
   enableFaultInjection?: boolean
   /** `serve --allow-exec-consoles` (default false): exec consoles run their commands, as the service user. */
   allowExecConsoles?: boolean
@@ -51,6 +54,12 @@ export interface ServeOptions {
   metrics?: ApiPlugin
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
   metricsOptions?: WireOptions
+  /** Connections per token, token recheck period, expensive-request rate (api/app.ts ApiLimits; defaults there). */
+  limits?: ApiLimits
+  /** Header, request and idle-socket timeouts (api/http-guard.ts; defaults there). */
+  timeouts?: Partial<HttpTimeouts>
+  /** Audit rows older than this many days are pruned at start and daily (default 365). */
+  auditRetentionDays?: number
   /** Called once with the first admin token of a fresh data directory. */
   onInitialToken?: (token: string) => void
   /** Runs on the opened store before any worker starts (the demo registers its nodes here). */
@@ -95,7 +104,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   if (o.adminToken !== undefined && o.adminToken !== '' && o.adminToken.length < MIN_ENV_TOKEN_CHARS) {
     throw new ServiceError('VALIDATION_FAILED', `BMCVISOR_ADMIN_TOKEN must be at least ${MIN_ENV_TOKEN_CHARS} characters`, { details: { field: 'BMCVISOR_ADMIN_TOKEN' } })
   }
-  const https = o.tls === undefined ? undefined : { cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }
+  const retentionDays = o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS
+  if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > MAX_AUDIT_RETENTION_DAYS) {
+    throw new ServiceError('VALIDATION_FAILED', `the audit retention is a whole number of days from 1 to ${MAX_AUDIT_RETENTION_DAYS}`, { details: { field: 'audit-retention-days' } })
+  }
+  const https = o.tls === undefined ? undefined : tlsServerOptions(o.tls)
   const logger = o.logger ?? createLogger()
   const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey, privateTrees: [CONSOLE_LOG_DIR] })
   if (store.keyWarning !== undefined) logger.warn(store.keyWarning)
@@ -113,6 +126,10 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const execNodes = store.nodes.list().filter((n) => n.console.method === 'exec').length
   if (o.allowExecConsoles === true) logger.warn({ execNodes }, 'exec consoles are on (--allow-exec-consoles): admin tokens can run commands as the service user')
   else if (execNodes > 0) logger.warn({ execNodes }, 'nodes with exec consoles run nothing (exec_disabled) unless serve --allow-exec-consoles')
+  const retention = keepAudit(store.audit, retentionDays, {
+    pruned: (removed, before) => logger.info({ removed, before }, 'audit log pruned'),
+    failed: (err) => logger.error({ err }, 'audit log pruning failed'),
+  })
   const supervisor = new Supervisor(o.supervisor)
   // Metrics first, so that no supervisor event is missed (counters count from the first worker start).
   const metrics = createMetrics()
@@ -145,6 +162,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       allowExecConsoles: o.allowExecConsoles ?? false,
       ...(o.open !== undefined ? { open: o.open } : {}),
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
+      ...(o.limits !== undefined ? { limits: o.limits } : {}),
+      ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
       plugins: [consolePlugin(consoles) as ApiPlugin, ...(o.plugins ?? [])],
       metrics: o.metrics ?? metricsRoute(metrics.registry),
     })
@@ -157,6 +176,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     await supervisor.shutdown(3000)
     unsubscribeConsoles()
     await consoles.close()
+    retention.stop()
     store.close()
     throw e
   }
@@ -180,6 +200,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         unsubscribeConsoles()
         await consoles.close()
         wiring.close()
+        retention.stop()
         store.close()
       })()
       return closing

@@ -17,20 +17,26 @@
  *   `config: { open: 'health' | 'metrics' | 'docs' }` can be reached without
  *   a token, and only while that kind is open (`open` option, default all).
  * - The token is `Authorization: Bearer TOKEN`; for WebSocket upgrades
- *   (`Upgrade: websocket`) also `?access_token=TOKEN`.
+ *   (`Upgrade: websocket`) on a route with `config: { queryToken: true }`
+ *   also `?access_token=TOKEN` (auth.ts requestToken is the one reader).
  * - `request.principal` ({ tokenId, role, name }) is set on every route that
  *   required a token; on an open route reached without one it is null.
  * - `audit(request, action, { target, outcome, ...detail })` (exported from
  *   here) writes one audit row (who, what, when) and one log line; keys
  *   named like secrets are censored. Call it for every change, command and
  *   console attach.
+ * - `config: { expensive: true }` counts a route against the token's bucket
+ *   (rate-limit.ts); `app.bmcvisorConnections` is the registry of live
+ *   connections per token (connections.ts) that long-lived routes join.
+ * - http-guard.ts: header/request timeouts, refused upgrades closing their
+ *   sockets, SHUTTING_DOWN once closing.
  * - Throw ServiceError (src/errors.ts) for failures; the error handler turns
  *   any error into `{ error: { code, message, details? } }` with its status.
  * - Store changes: `store.nodes` emits 'node:added' | 'node:updated' |
  *   'node:removed' (src/store/types.ts); node-sync.ts turns them into
  *   Supervisor.add/update/remove through toBmcConfig (node-config.ts).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerOptions as HttpServerOptions, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyPluginAsync, type FastifyServerOptions, type RawServerDefault } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -40,7 +46,11 @@ import { redactUrl } from '../log.js'
 import type { Role, Store } from '../store/types.js'
 import { makeAuditSink, makeAuthHook, OPEN_KINDS, type AuditSink, type OpenKind, type Principal } from './auth.js'
 import { envelope, errorHandler, notFoundHandler } from './error-handler.js'
+import { ConnectionRegistry } from './connections.js'
+import { DEFAULT_EXPENSIVE_RATE, TokenBuckets, type RateLimit } from './rate-limit.js'
+import { checkTimeouts, closeAfterResponse, CONNECTION_TIMEOUT_MARGIN_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, httpGuard, nodeServerOptions, type HttpTimeouts } from './http-guard.js'
 import type { SupervisorPort } from './ports.js'
+import { MAX_EXPR_PARAM_BYTES } from './noderange.js'
 import { adminRoutes } from './routes/admin.js'
 import { commandRoutes } from './routes/commands.js'
 import { healthRoutes } from './routes/health.js'
@@ -59,9 +69,17 @@ declare module 'fastify' {
     role?: Role
     /** Reachable without a token while this kind is open. */
     open?: OpenKind
+    /** A WebSocket upgrade here may carry its token as `?access_token=` (the console socket only). */
+    queryToken?: boolean
+    /** Counted against the token's bucket of expensive requests (rate-limit.ts). */
+    expensive?: boolean
   }
   interface FastifyInstance {
     bmcvisorAudit: AuditSink
+    /** Live connections per token: limits, and ending them on revoke, expiry or a lower role. */
+    bmcvisorConnections: ConnectionRegistry
+    /** The per-token bucket of expensive requests. */
+    bmcvisorRates: TokenBuckets
     /** Every route with its access declaration, as registered (tests check the permission matrix against it). */
     bmcvisorRoutes: RouteAccess[]
   }
@@ -107,8 +125,21 @@ export interface BuildAppOptions {
   /** Default per-node timeout (10 s) and the most a request may ask for (120 s). */
   commandTimeoutMs?: number
   maxTimeoutMs?: number
-  https?: { key: string | Buffer; cert: string | Buffer } | undefined
+  /** TLS: key and cert, plus any other tls.createServer options (minVersion, ciphers). */
+  https?: ({ key: string | Buffer; cert: string | Buffer } & Record<string, unknown>) | undefined
   bodyLimit?: number
+  /** Header, request and idle-socket timeouts (http-guard.ts; defaults there). */
+  timeouts?: Partial<HttpTimeouts>
+  limits?: ApiLimits
+}
+
+export interface ApiLimits {
+  /** WebSocket connections one token may hold (default DEFAULT_CONNECTIONS_PER_TOKEN). */
+  connectionsPerToken?: number
+  /** How often live tokens are re-read from the store, for changes made by another process (default DEFAULT_TOKEN_RECHECK_MS; 0 off). */
+  tokenRecheckMs?: number
+  /** Expensive requests per token (default DEFAULT_EXPENSIVE_RATE). */
+  expensive?: RateLimit
 }
 
 /** Marks every route registered inside `plugin` as open of `kind` (unless it declares a role). */
@@ -132,21 +163,47 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     enableFaultInjection: o.enableFaultInjection ?? false,
     allowExecConsoles: o.allowExecConsoles ?? false,
   }
-  const serverOptions: FastifyServerOptions = {
+  const timeouts: HttpTimeouts = {
+    headersTimeoutMs: o.timeouts?.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: o.timeouts?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: o.timeouts?.connectionTimeoutMs ?? ctx.maxTimeoutMs + CONNECTION_TIMEOUT_MARGIN_MS,
+  }
+  checkTimeouts(timeouts)
+  const guard = httpGuard()
+  const serverOptions: FastifyServerOptions & { http: HttpServerOptions } = {
     loggerInstance: o.logger,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    http: nodeServerOptions(timeouts),
+    // Late requests during shutdown go through our hooks and get SHUTTING_DOWN in our envelope.
+    return503OnClosing: false,
     // One line per request from the onResponse hook below (URL redacted, caller named) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimit ?? 1 << 20,
-    frameworkErrors: (err, _req, res) => {
+    // A noderange is a URL parameter: fastify's default (100 characters) would cut it long before its own limit.
+    routerOptions: { maxParamLength: MAX_EXPR_PARAM_BYTES },
+    frameworkErrors: (err, req, res) => {
       const reply = res as unknown as FastifyReply
+      closeAfterResponse(req.raw, reply.raw)
+      // Refused before any route: like every such refusal, the connection closes (http-guard.ts).
+      void reply.header('connection', 'close')
       void reply.code(400).type('application/json').send(envelope('VALIDATION_FAILED', err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid' : 'the request is not valid', { field: 'url' }))
     },
   }
-  const options = o.https === undefined ? serverOptions : { ...serverOptions, https: o.https }
+  const options = o.https === undefined ? serverOptions : { ...serverOptions, https: { ...nodeServerOptions(timeouts), ...o.https } }
   const app = Fastify(options as FastifyServerOptions).withTypeProvider<TypeBoxTypeProvider>() as unknown as ApiInstance
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   app.decorateRequest('principal', null as unknown as Principal)
   app.decorate('bmcvisorAudit', makeAuditSink(o.store.audit, o.logger))
+  const connections = new ConnectionRegistry({
+    tokens: o.store.tokens,
+    ...(o.limits?.connectionsPerToken !== undefined ? { maxPerToken: o.limits.connectionsPerToken } : {}),
+    ...(o.limits?.tokenRecheckMs !== undefined ? { recheckMs: o.limits.tokenRecheckMs } : {}),
+  })
+  app.decorate('bmcvisorConnections', connections)
+  app.addHook('onClose', async () => connections.close())
+  const rates = new TokenBuckets(o.limits?.expensive ?? DEFAULT_EXPENSIVE_RATE)
+  app.decorate('bmcvisorRates', rates)
   const routes: RouteAccess[] = []
   app.decorate('bmcvisorRoutes', routes)
   app.addHook('onRoute', (r) => {
@@ -161,7 +218,15 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
 
   const open = new Set(o.open ?? OPEN_KINDS)
+  app.addHook('onRequest', guard.onRequest)
+  app.addHook('onSend', guard.onSend)
+  app.addHook('preHandler', guard.preHandler)
+  app.addHook('preClose', guard.preClose)
   app.addHook('onRequest', makeAuthHook({ tokens: o.store.tokens, adminToken: o.adminToken, open }))
+  app.addHook('onRequest', async (request) => {
+    const p = request.principal as Principal | null
+    if (p !== null && (request.routeOptions.config as { expensive?: boolean }).expensive === true) rates.take(p.tokenId)
+  })
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({
       method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,

@@ -6,8 +6,9 @@
  *   1. A route marked `config.open` ('health' | 'metrics' | 'docs') whose
  *      kind is open by configuration: allowed without a token.
  *   2. Otherwise a bearer token is required (`Authorization: Bearer ...`;
- *      for WebSocket upgrades also `?access_token=`): UNAUTHORIZED if
- *      absent or unknown.
+ *      for upgrades on a route with `config.queryToken` also the raw
+ *      `?access_token=`; see requestToken): UNAUTHORIZED if absent, unknown,
+ *      revoked or expired.
  *   3. The route's `config.role` must be at or below the token's role;
  *      a route without one is admin-only (deny by default); a closed open
  *      route and an unknown URL need any valid token. Else FORBIDDEN.
@@ -15,7 +16,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ServiceError } from '../errors.js'
+import { httpStatus, ServiceError, toWire } from '../errors.js'
 import type { Logger } from '../log.js'
 import { scrub } from '../store/audit.js'
 import type { AuditRepo, Role, TokenRepo } from '../store/types.js'
@@ -23,12 +24,17 @@ import type { AuditRepo, Role, TokenRepo } from '../store/types.js'
 export type OpenKind = 'health' | 'metrics' | 'docs'
 export const OPEN_KINDS: readonly OpenKind[] = ['health', 'metrics', 'docs']
 
+/** The token id of BMCVISOR_ADMIN_TOKEN, which is never stored. */
+export const ENV_TOKEN_ID = 'env'
+
 export interface Principal {
-  /** Token id ('env' for BMCVISOR_ADMIN_TOKEN). */
+  /** Token id (ENV_TOKEN_ID for BMCVISOR_ADMIN_TOKEN). */
   tokenId: string
   role: Role
   /** The token's name, as the audit log shows it. */
   name: string
+  /** When the token stops working (ISO), or null. */
+  expiresAt: string | null
 }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 }
@@ -49,28 +55,50 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest()
 }
 
-/** The token a request carries, if any. */
+/** The one query parameter that may carry a token, spelled exactly so in the raw URL. */
+export const QUERY_TOKEN_PARAM = 'access_token'
+
+/** The token in the raw query string under exactly QUERY_TOKEN_PARAM (a percent-encoded spelling of the name does not count). */
+function rawQueryToken(url: string): string | undefined {
+  const q = url.indexOf('?')
+  if (q < 0) return undefined
+  const prefix = `${QUERY_TOKEN_PARAM}=`
+  for (const part of url.slice(q + 1).split('#')[0]!.split('&')) {
+    if (!part.startsWith(prefix)) continue
+    try {
+      const t = decodeURIComponent(part.slice(prefix.length))
+      return t === '' ? undefined : t
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * The ONE place that reads a credential from a request: `Authorization:
+ * Bearer TOKEN`, or, only on a route that declares `config.queryToken`
+ * (the console WebSocket) and only for a WebSocket upgrade, the raw query
+ * parameter QUERY_TOKEN_PARAM (browsers cannot set headers on a WebSocket).
+ */
 export function requestToken(request: FastifyRequest): string | undefined {
   const h = request.headers.authorization
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
     return m?.[1]
   }
-  // Browsers cannot set headers on a WebSocket: accept the token in the query for upgrades only.
-  if (typeof request.headers.upgrade === 'string' && request.headers.upgrade.toLowerCase() === 'websocket') {
-    const q = request.query as Record<string, unknown> | undefined
-    const t = q?.access_token
-    if (typeof t === 'string' && t !== '') return t
-  }
-  return undefined
+  const config = request.routeOptions.config as { queryToken?: boolean } | undefined
+  if (request.is404 || config?.queryToken !== true) return undefined
+  if (typeof request.headers.upgrade !== 'string' || request.headers.upgrade.toLowerCase() !== 'websocket') return undefined
+  return rawQueryToken(request.raw.url ?? '')
 }
 
 export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const envHash = o.adminToken !== undefined && o.adminToken !== '' ? sha256(o.adminToken) : undefined
   const identify = (token: string): Principal | undefined => {
-    if (envHash !== undefined && timingSafeEqual(sha256(token), envHash)) return { tokenId: 'env', role: 'admin', name: 'BMCVISOR_ADMIN_TOKEN' }
+    if (envHash !== undefined && timingSafeEqual(sha256(token), envHash)) return { tokenId: ENV_TOKEN_ID, role: 'admin', name: 'BMCVISOR_ADMIN_TOKEN', expiresAt: null }
     const info = o.tokens.verify(token)
-    return info === undefined ? undefined : { tokenId: info.id, role: info.role, name: info.name }
+    return info === undefined ? undefined : { tokenId: info.id, role: info.role, name: info.name, expiresAt: info.expiresAt }
   }
   return async (request) => {
     const config = request.routeOptions.config as { role?: Role; open?: OpenKind }
@@ -79,19 +107,31 @@ export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: F
     const token = requestToken(request)
     if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN)')
     const principal = identify(token)
-    if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown or revoked)')
+    if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)')
     request.principal = principal
     const need: Role = request.is404 || open !== undefined ? 'viewer' : config.role ?? 'admin'
     if (!roleAllows(principal.role, need)) {
+      audit(request, 'access', { target: request.routeOptions.url ?? null, method: request.method, need, outcome: DENIED })
       throw new ServiceError('FORBIDDEN', `this needs the ${need} role; the token has ${principal.role}`, { details: { need, have: principal.role } })
     }
   }
 }
 
+/** The audit outcome of a refusal: the caller was known but not allowed (role, limits, revoked). */
+export const DENIED = 'denied'
+/** Statuses that mean bmcvisor refused rather than failed: 401, 403, 429 (the registry gives each code's). */
+const REFUSAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 429])
+
+/** What an audit row says for a failure: `denied` for a refusal, else the error code. */
+export function auditOutcome(e: unknown): string {
+  const code = toWire(e).code
+  return REFUSAL_STATUSES.has(httpStatus(code)) ? DENIED : code
+}
+
 export interface AuditDetail {
   /** What was acted on: a node, a range expression, a token id. */
   target?: string | null
-  /** ok, or an error code; for ranges a summary such as "4 ok, 1 failed". */
+  /** ok, denied (refused), or an error code; for ranges a summary such as "4 ok, 1 failed". */
   outcome?: string | null
   [key: string]: unknown
 }

@@ -92,6 +92,8 @@ function clientError(status: number, code: string | undefined): ErrorEnvelope {
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body, internal } = toHttpError(err)
+  const retryAfter = body.error.details?.retryAfterSeconds
+  if (body.error.code === 'RATE_LIMITED' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter))
   if (internal) request.log.error({ err }, 'internal error')
   else if (status >= 500) request.log.warn({ code: body.error.code }, body.error.message)
   void reply.code(status).type('application/json').send(body)

@@ -12,6 +12,14 @@
 import { ServiceError } from '../errors.js'
 
 export const MAX_RANGE_NODES = 10_000
+/** The longest expression, in characters after percent-decoding (docs/api.md). */
+export const MAX_EXPR_CHARS = 4096
+/**
+ * The router's limit on a raw URL parameter: the expression with every
+ * character percent-encoded (three bytes each), so that no expression within
+ * MAX_EXPR_CHARS is cut by the router before expandNoderange judges it.
+ */
+export const MAX_EXPR_PARAM_BYTES = 3 * MAX_EXPR_CHARS
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 function invalid(message: string): ServiceError {
@@ -92,7 +100,7 @@ export function naturalCompare(a: string, b: string): number {
  * its error.
  */
 export function expandNoderange(expr: string, group: (name: string) => string[]): string[] {
-  if (expr.length === 0 || expr.length > 4096) throw invalid('must be 1 to 4096 characters')
+  if (expr.length === 0 || expr.length > MAX_EXPR_CHARS) throw invalid(`must be 1 to ${MAX_EXPR_CHARS} characters`)
   const seen = new Set<string>()
   for (const raw of splitTerms(expr)) {
     const term = raw.trim()

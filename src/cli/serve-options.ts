@@ -6,6 +6,10 @@
  * is one entry here plus its use in serve.ts.
  */
 import { OPEN_KINDS } from '../api/auth.js'
+import { DEFAULT_CONNECTIONS_PER_TOKEN, DEFAULT_TOKEN_RECHECK_MS } from '../api/connections.js'
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../api/http-guard.js'
+import { DEFAULT_EXPENSIVE_RATE } from '../api/rate-limit.js'
+import { DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS } from '../store/audit.js'
 import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES } from '../bridge/messages.js'
 import { argsOptions, usageLines, type OptionTable, type Values } from '../config.js'
 import { DEFAULT_DATA, DEFAULT_LISTEN, parseListen } from '../main.js'
@@ -13,6 +17,11 @@ import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT } from './demo.js'
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js'
 
 const SENSOR_INTERVAL_MAX_S = 86_400
+/** Bounds of the per-token limits and the HTTP timeouts. */
+const MAX_LIMIT = 1_000_000
+const MIN_RATE = 0.001
+const MIN_TIMEOUT_S = 0.1
+const MAX_TIMEOUT_S = 3600
 /** A console input limit below one line of typing, or above what a worker should hold (its heap is 64 MB). */
 const MIN_CONSOLE_INPUT_LIMIT = 1024
 const MAX_CONSOLE_INPUT_LIMIT = 16 * 1024 * 1024
@@ -31,10 +40,18 @@ export const SERVE_OPTIONS = {
   data: { type: 'string', key: 'data', metavar: 'DIR', default: DEFAULT_DATA, example: '/var/lib/bmcvisor', env: 'BMCVISOR_DATA', help: 'data directory: bmcvisor.db, secret.key, consoles/' },
   'tls-cert': { type: 'string', key: 'tls.cert', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/cert.pem', help: 'serve HTTPS with this certificate (PEM; goes with --tls-key)' },
   'tls-key': { type: 'string', key: 'tls.key', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/key.pem', help: 'private key of --tls-cert (PEM)' },
+  'tls-ciphers': { type: 'string', key: 'tls.ciphers', metavar: 'LIST', default: undefined, example: 'TLS_AES_256_GCM_SHA384:ECDHE-RSA-AES256-GCM-SHA384', help: 'OpenSSL cipher list of --tls-cert (TLS 1.2+ always; the default: the TLS 1.3 suites and ECDHE with AES-GCM or ChaCha20-Poly1305, no CBC)' },
   protect: { type: 'list', key: 'protect', metavar: 'LIST', choices: OPEN_KINDS, default: [], example: OPEN_KINDS, help: 'require a token for these otherwise open endpoints (/healthz and /readyz, /metrics, /docs)' },
   'enable-fault-injection': { type: 'boolean', key: 'fault-injection', default: false, example: true, help: 'let admins crash or hang workers (POST /api/v1/nodes/{node}/worker/fault): chaos drills' },
   'allow-exec-consoles': { type: 'boolean', key: 'consoles.allow-exec', default: false, example: true, help: "run nodes' exec consoles (console.method exec): an admin can then run any command as the service user; off, they report exec_disabled (docs/security.md)" },
   'console-input-limit': { type: 'integer', key: 'consoles.input-limit', metavar: 'BYTES', min: MIN_CONSOLE_INPUT_LIMIT, max: MAX_CONSOLE_INPUT_LIMIT, default: DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, example: 131072, help: 'input bytes a console may hold on its way to the host; past half the typing client is held back, past all of it its input is dropped and it is told' },
+  'ws-per-token': { type: 'integer', key: 'limits.ws-per-token', metavar: 'N', min: 1, max: MAX_LIMIT, default: DEFAULT_CONNECTIONS_PER_TOKEN, example: 64, help: 'console WebSockets one token may hold at once; more are 429 TOO_MANY_CONNECTIONS' },
+  'rate-per-token': { type: 'number', key: 'limits.rate-per-token', metavar: 'N', min: MIN_RATE, max: MAX_LIMIT, default: DEFAULT_EXPENSIVE_RATE.perSecond, example: 20, help: 'expensive requests (ranges, sensors, health, inventory, events, console reopen) per second per token; beyond, 429 RATE_LIMITED' },
+  'rate-burst': { type: 'integer', key: 'limits.rate-burst', metavar: 'N', min: 1, max: MAX_LIMIT, default: DEFAULT_EXPENSIVE_RATE.burst, example: 100, help: 'expensive requests one token may make at once before --rate-per-token paces it' },
+  'token-recheck': { type: 'number', key: 'limits.token-recheck', metavar: 'SECONDS', min: 0, max: MAX_TIMEOUT_S, default: DEFAULT_TOKEN_RECHECK_MS / 1000, example: 2, help: "seconds between re-reads of the tokens live connections hold, to act on another process's revoke or role change (0: never; this server's own changes act at once)" },
+  'headers-timeout': { type: 'number', key: 'timeouts.headers', metavar: 'SECONDS', min: MIN_TIMEOUT_S, max: MAX_TIMEOUT_S, default: DEFAULT_HEADERS_TIMEOUT_MS / 1000, example: 5, help: 'seconds a client has to send its request line and headers (slowloris)' },
+  'request-timeout': { type: 'number', key: 'timeouts.request', metavar: 'SECONDS', min: MIN_TIMEOUT_S, max: MAX_TIMEOUT_S, default: DEFAULT_REQUEST_TIMEOUT_MS / 1000, example: 60, help: 'seconds a client has to send its whole request, body included (at least --headers-timeout)' },
+  'audit-retention-days': { type: 'integer', key: 'audit.retention-days', metavar: 'DAYS', min: 1, max: MAX_AUDIT_RETENTION_DAYS, default: DEFAULT_AUDIT_RETENTION_DAYS, example: 90, help: 'audit rows older than this are deleted at start and daily' },
   'log-level': { type: 'choice', key: 'log.level', metavar: 'LEVEL', choices: LOG_LEVELS, default: 'info', example: 'debug', env: 'BMCVISOR_LOG_LEVEL', help: 'least severe level logged' },
   'log-format': { type: 'choice', key: 'log.format', metavar: 'FORMAT', choices: LOG_FORMATS, default: 'auto', example: 'json', env: 'BMCVISOR_LOG_FORMAT', help: 'auto: readable lines on a terminal, JSON lines otherwise (journald, files, pipes)' },
   'sensor-metrics': { type: 'boolean', key: 'sensors.metrics', default: false, example: true, help: "poll every node's sensors into /metrics under ipmi_exporter's names" },

@@ -50,6 +50,13 @@ export function serveValues(argv: string[], env: NodeJS.ProcessEnv): ServeValues
 
 /** The rules between options. */
 export function checkServeValues(v: ServeValues, sources: ReturnType<typeof resolveOptions<typeof SERVE_OPTIONS>>['sources']): void {
+  if (v['tls-ciphers'] !== undefined && v['tls-cert'] === undefined) {
+    const source = sources['tls-ciphers']
+    throw errorAt(SERVE_OPTIONS, 'tls-ciphers', source, `goes with ${source.from === 'file' ? SERVE_OPTIONS['tls-cert'].key : '--tls-cert'}`)
+  }
+  if (v['request-timeout'] < v['headers-timeout']) {
+    throw errorAt(SERVE_OPTIONS, 'request-timeout', sources['request-timeout'], `must be at least the headers timeout (${v['headers-timeout']} s)`)
+  }
   if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) {
     const [set, missing] = v['tls-cert'] !== undefined ? (['tls-cert', 'tls-key'] as const) : (['tls-key', 'tls-cert'] as const)
     const source = sources[set]
@@ -58,16 +65,23 @@ export function checkServeValues(v: ServeValues, sources: ReturnType<typeof reso
 }
 
 /** What startServer takes from the options and the environment. */
-function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOptions {
+export function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOptions {
   return {
     listen: v.listen,
     dataDir: v.data,
     adminToken: env.BMCVISOR_ADMIN_TOKEN,
     secretKey: env.BMCVISOR_SECRET_KEY,
-    tls: v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'] } : undefined,
+    tls: v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'], ciphers: v['tls-ciphers'] } : undefined,
     enableFaultInjection: v['enable-fault-injection'],
     allowExecConsoles: v['allow-exec-consoles'],
     consoles: { inputLimitBytes: v['console-input-limit'] },
+    auditRetentionDays: v['audit-retention-days'],
+    limits: {
+      connectionsPerToken: v['ws-per-token'],
+      expensive: { perSecond: v['rate-per-token'], burst: v['rate-burst'] },
+      tokenRecheckMs: Math.round(v['token-recheck'] * 1000),
+    },
+    timeouts: { headersTimeoutMs: Math.round(v['headers-timeout'] * 1000), requestTimeoutMs: Math.round(v['request-timeout'] * 1000) },
     ...(v['sensor-metrics'] ? { metricsOptions: { sensors: { intervalMs: v['sensor-interval'] * 1000 } } } : {}),
     open: OPEN_KINDS.filter((k) => !v.protect.includes(k)) as OpenKind[],
   }

@@ -36,11 +36,13 @@ interface Row {
 export class SqliteAuditRepo implements AuditRepo {
   private readonly q: {
     insert: Statement<[string, string, string | null, string, string | null, string | null, string | null]>
+    prune: Statement<[string]>
   }
 
   constructor(private readonly db: Database) {
     this.q = {
       insert: db.prepare('INSERT INTO audit (at, actor, token_id, action, target, detail, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      prune: db.prepare('DELETE FROM audit WHERE at < ?'),
     }
   }
 
@@ -49,6 +51,10 @@ export class SqliteAuditRepo implements AuditRepo {
     if (detail !== null && detail.length > MAX_DETAIL_CHARS) detail = JSON.stringify({ truncated: true, size: detail.length })
     const r = this.q.insert.run(e.at ?? new Date().toISOString(), e.actor, e.tokenId, e.action, e.target, detail, e.outcome)
     return Number(r.lastInsertRowid)
+  }
+
+  prune(before: string): number {
+    return this.q.prune.run(before).changes
   }
 
   list(opts: { limit?: number; beforeId?: number; target?: string } = {}): AuditEntry[] {
@@ -75,4 +81,34 @@ export class SqliteAuditRepo implements AuditRepo {
       outcome: r.outcome,
     }))
   }
+}
+
+export const DAY_MS = 86_400_000
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365
+export const MAX_AUDIT_RETENTION_DAYS = 36_500
+
+export interface AuditRetentionEvents {
+  pruned(removed: number, before: string): void
+  failed(err: unknown): void
+}
+
+/**
+ * Keeps `days` of audit log: prunes older rows now and then once a day (an
+ * unref'd timer, so it never holds the process up). A failed prune is
+ * reported, never thrown. stop() ends it.
+ */
+export function keepAudit(repo: AuditRepo, days: number, on: AuditRetentionEvents, now: () => number = Date.now): { stop(): void } {
+  const prune = () => {
+    const before = new Date(now() - days * DAY_MS).toISOString()
+    try {
+      const removed = repo.prune(before)
+      if (removed > 0) on.pruned(removed, before)
+    } catch (e) {
+      on.failed(e)
+    }
+  }
+  prune()
+  const timer = setInterval(prune, DAY_MS)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
 }

@@ -49,6 +49,11 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX audit_target ON audit (target, id);
   `,
+  // 2: token expiry (NULL: never); audit retention prunes by time
+  `
+  ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+  CREATE INDEX audit_at ON audit (at);
+  `,
 ]
 
 /** Brings the database to the newest schema; returns the versions applied. */

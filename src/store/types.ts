@@ -81,15 +81,32 @@ export interface TokenInfo {
   role: Role
   createdAt: string
   lastUsedAt: string | null
+  /** After this time (ISO) the token is refused; null: never. */
+  expiresAt: string | null
 }
 
-export interface TokenRepo {
+/** A token as the store knows it now, for re-checking live connections. */
+export type TokenState = { state: 'valid'; info: TokenInfo } | { state: 'revoked' | 'expired' | 'unknown' }
+
+export interface TokenStoreEvents {
+  /** Emitted by this process's revoke(); another process's (bmcvisor token revoke) shows up in state(). */
+  'token:revoked': [id: string]
+  'token:updated': [info: TokenInfo]
+}
+
+export interface TokenRepo extends EventEmitter<TokenStoreEvents> {
   /** The token string is returned here once and never stored. */
-  create(opts: { name: string; role: Role }): { token: string; info: TokenInfo }
+  create(opts: { name: string; role: Role; expiresAt?: string | undefined }): { token: string; info: TokenInfo }
+  /** The token's info while it is valid: not revoked, not expired. */
   verify(token: string): TokenInfo | undefined
+  /** By id, whether valid, revoked, expired or unknown. */
+  state(id: string): TokenState
+  /** Tokens not revoked (expired ones included, with their expiresAt). */
   list(): TokenInfo[]
   /** NOT_FOUND when absent. */
   revoke(id: string): void
+  /** Changes a token's role; NOT_FOUND when absent or revoked. */
+  setRole(id: string, role: Role): TokenInfo
   count(): number
 }
 
@@ -111,6 +128,8 @@ export type AuditInput = Omit<AuditEntry, 'id' | 'at'> & { at?: string }
 
 export interface AuditRepo {
   append(e: AuditInput): number
+  /** Deletes the rows written before `before` (ISO time); returns how many. */
+  prune(before: string): number
   /** Newest first. */
   list(opts?: { limit?: number; beforeId?: number; target?: string }): AuditEntry[]
 }

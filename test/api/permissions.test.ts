@@ -26,6 +26,7 @@ const EXPECTED: Record<string, Expect> = {
   'POST /api/v1/nodes/:node/worker/fault': 'admin',
   'POST /api/v1/tokens': 'admin',
   'GET /api/v1/tokens': 'admin',
+  'PATCH /api/v1/tokens/:id': 'admin',
   'DELETE /api/v1/tokens/:id': 'admin',
   'GET /api/v1/audit': 'admin',
 }
@@ -81,6 +82,8 @@ describe('permission matrix', () => {
         audit(req, 'extra.read', { target: 'n1', outcome: 'ok', password: 'must-not-be-stored' })
         return { principal: req.principal }
       })
+      // Stands for the console WebSocket: the one kind of route that may take ?access_token=.
+      app.get('/extra/socket', { config: { role: 'viewer', queryToken: true } }, async (req) => ({ principal: req.principal }))
     }
     const metrics: FastifyPluginAsyncTypebox = async (app) => {
       app.get('/metrics', async () => 'bmcvisor_up 1\n')
@@ -146,13 +149,25 @@ describe('permission matrix', () => {
     assert.equal(entry?.detail?.password, '[redacted]')
   })
 
-  it('takes ?access_token= only on WebSocket upgrades', async () => {
-    const url = `/api/v1/extra/viewer?access_token=${t.tokens.viewer}`
-    assert.equal((await t.app.inject({ method: 'GET', url })).statusCode, 401)
-    const up = await t.app.inject({ method: 'GET', url, headers: { upgrade: 'websocket', connection: 'upgrade' } })
-    assert.notEqual(up.statusCode, 401)
-    assert.notEqual(up.statusCode, 403)
-    assert.ok(!t.logs.join('').includes(t.tokens.viewer), 'the token from the URL reached a log line')
+  it('takes ?access_token= only on an upgrade to a route that declares it, under that exact raw name', async () => {
+    const upgrade = { upgrade: 'websocket', connection: 'upgrade' }
+    const token = t.tokens.viewer
+    const socket = `/api/v1/extra/socket?access_token=${token}`
+    const up = await t.app.inject({ method: 'GET', url: socket, headers: upgrade })
+    assert.equal(up.statusCode, 200, up.body)
+    assert.equal(up.json().principal.name, 'test-viewer')
+    // Not without the upgrade, not on another route even with an Upgrade header.
+    assert.equal((await t.app.inject({ method: 'GET', url: socket })).statusCode, 401)
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/extra/viewer?access_token=${token}`, headers: upgrade })).statusCode, 401)
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/nodes?access_token=${token}`, headers: upgrade })).statusCode, 401)
+    // Other spellings of the name decode to access_token for the query parser, but never authenticate.
+    for (const spelling of ['access%5Ftoken', 'access%5ftoken', 'ACCESS_TOKEN', '%61ccess_token']) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/extra/socket?${spelling}=${token}`, headers: upgrade })
+      assert.equal(res.statusCode, 401, spelling)
+    }
+    const logs = t.logs.join('')
+    assert.ok(!logs.includes(token), 'the token from the URL reached a log line')
+    assert.match(logs, /access%5Ftoken=\[redacted\]/)
   })
 
   it('closes health, metrics and docs when configured', async () => {

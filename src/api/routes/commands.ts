@@ -12,12 +12,12 @@ import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type TSchema } from 'typebox'
 import type { OpName } from '../../bridge/messages.js'
-import { ServiceError, toWire } from '../../errors.js'
+import { ServiceError } from '../../errors.js'
 import type { Role } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
-import { audit } from '../auth.js'
+import { audit, auditOutcome } from '../auth.js'
 import { callNode, fanOut, type NodeResult } from '../fanout.js'
-import { expandNoderange } from '../noderange.js'
+import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
 import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from './hardware-schemas.js'
 import { BMC_USER_VALUE, BOOT_DEVICES, BootBody, bootValue, IdentifyBody, identifyArgs, MC_INFO_VALUE, POWER_STATES, PowerBody, UserBody, userArgs } from './command-schemas.js'
 import { ErrorBody, NodeName, withErrors } from '../schemas.js'
@@ -36,6 +36,8 @@ interface CommandDef {
   query?: Record<string, TSchema>
   args?: (body: Record<string, unknown>, params: Record<string, string>, query: Record<string, unknown>) => unknown
   map?: (value: unknown) => unknown
+  /** Many BMC round trips (SDR walks, FRU, SEL): counted against the token's rate (rate-limit.ts). Range forms always are. */
+  expensive?: true
 }
 
 const Uid = Type.String({ pattern: '^(?:[1-9]|[1-5][0-9]|6[0-3])$', description: 'BMC user id, 1 to 63.' })
@@ -64,16 +66,16 @@ export const COMMANDS: CommandDef[] = [
     body: UserBody, extraParams: { uid: Uid }, args: userArgs, value: Type.Object({ id: Type.Integer(), changed: Type.Array(Type.String()) }),
   },
   {
-    method: 'GET', path: 'sensors', op: 'sensors.list', role: 'viewer', action: 'sensors.get',
+    method: 'GET', path: 'sensors', op: 'sensors.list', role: 'viewer', action: 'sensors.get', expensive: true,
     summary: 'Sensor readings with units, states and health (the SDR is cached per BMC); ?type=Temperature filters by sensor type',
     query: { type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Sensor type name as listed (Temperature, Fan, Voltage, ...).' })) },
     args: (_b, _p, q) => (q.type === undefined ? {} : { type: q.type }),
     value: SENSOR_REPORT_VALUE,
   },
-  { method: 'GET', path: 'health', op: 'health', role: 'viewer', action: 'health.get', summary: 'Health summary from the sensors: ok, warning, critical or failed', value: HEALTH_VALUE },
-  { method: 'GET', path: 'inventory', op: 'inventory', role: 'viewer', action: 'inventory.get', summary: 'FRU inventory: chassis, board and product areas of every FRU device', value: INVENTORY_VALUE },
-  { method: 'GET', path: 'events', op: 'events.list', role: 'viewer', action: 'events.get', summary: 'System event log (SEL) entries with sensor names and event texts', value: EVENTS_VALUE },
-  { method: 'DELETE', path: 'events', op: 'events.clear', role: 'operator', action: 'events.clear', summary: 'Clear the system event log', value: Type.Object({ cleared: Type.Boolean(), entriesBefore: Type.Integer() }) },
+  { method: 'GET', path: 'health', op: 'health', role: 'viewer', action: 'health.get', expensive: true, summary: 'Health summary from the sensors: ok, warning, critical or failed', value: HEALTH_VALUE },
+  { method: 'GET', path: 'inventory', op: 'inventory', role: 'viewer', action: 'inventory.get', expensive: true, summary: 'FRU inventory: chassis, board and product areas of every FRU device', value: INVENTORY_VALUE },
+  { method: 'GET', path: 'events', op: 'events.list', role: 'viewer', action: 'events.get', expensive: true, summary: 'System event log (SEL) entries with sensor names and event texts', value: EVENTS_VALUE },
+  { method: 'DELETE', path: 'events', op: 'events.clear', role: 'operator', action: 'events.clear', expensive: true, summary: 'Clear the system event log', value: Type.Object({ cleared: Type.Boolean(), entriesBefore: Type.Integer() }) },
 ]
 
 const TimeoutQuery = (max: number, extra: Record<string, TSchema> = {}) => Type.Object({
@@ -108,7 +110,7 @@ export async function commandRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext
     app.route({
       method: c.method,
       url: `/nodes/:node/${c.path}`,
-      config: { role: c.role },
+      config: { role: c.role, ...(c.expensive ? { expensive: true } : {}) },
       schema: {
         summary: `${c.summary} (one node)`, tags: ['commands'], params: params({ node: NodeName }), querystring,
         ...(c.body ? { body: c.body } : {}), response: withErrors({ 200: c.value }),
@@ -122,7 +124,7 @@ export async function commandRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext
           audit(req, c.action, { target: node, outcome: 'ok', ...auditDetail(req) })
           return value
         } catch (e) {
-          audit(req, c.action, { target: node, outcome: toWire(e).code, ...auditDetail(req) })
+          audit(req, c.action, { target: node, outcome: auditOutcome(e), ...auditDetail(req) })
           throw e
         }
       },
@@ -135,10 +137,10 @@ export async function commandRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext
     app.route({
       method: c.method,
       url: `/noderange/:expr/${c.path}`,
-      config: { role: c.role },
+      config: { role: c.role, expensive: true },
       schema: {
         summary: `${c.summary} (a noderange; Accept: application/x-ndjson streams one line per node)`, tags: ['commands'],
-        params: params({ expr: Type.String({ minLength: 1, maxLength: 4096 }) }), querystring,
+        params: params({ expr: Type.String({ minLength: 1, maxLength: MAX_EXPR_CHARS }) }), querystring,
         ...(c.body ? { body: c.body } : {}),
         response: withErrors({ 200: Type.Object({ results: Type.Record(Type.String(), Result) }) }),
       },

@@ -20,9 +20,10 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { RawData, WebSocket } from 'ws'
-import { ServiceError } from '../../errors.js'
+import { ServiceError, toWire } from '../../errors.js'
 import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, ServerMessage } from '../../console/index.js'
-import { audit, roleAllows, type Principal } from '../auth.js'
+import { audit, auditOutcome, DENIED, roleAllows, type Principal } from '../auth.js'
+import { TOKEN_CLOSE, type ConnectionLease } from '../connections.js'
 
 export interface ConsoleRoutesOptions {
   consoles: ConsoleManager
@@ -60,6 +61,12 @@ const Status = Type.Object({
   log: Type.Union([Type.Object({ path: Type.String(), bytes: Type.Integer() }), Type.Null()]),
 })
 
+/** Each socket's slot among its token's connections, from preValidation to the handler. */
+const leases = new WeakMap<FastifyRequest, ConnectionLease>()
+
+/** The close a client gets when the server shuts down (docs/console.md). */
+export const SHUTDOWN_CLOSE = { code: 1001, reason: 'server shutting down' } as const
+
 interface NodeParams { node: string }
 interface WsQueryT { mode?: 'rw' | 'ro'; replay?: '0' | '1' | 'true' | 'false' }
 
@@ -72,7 +79,14 @@ function principalOf(request: FastifyRequest): Principal {
 export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOptions): Promise<void> {
   const { consoles } = o
   const heartbeatMs = o.heartbeatMs ?? 25_000
-  await app.register(websocket, { options: { maxPayload: o.maxPayloadBytes ?? 64 * 1024 } })
+  await app.register(websocket, {
+    options: { maxPayload: o.maxPayloadBytes ?? 64 * 1024 },
+    // Shutdown: every client is told why (1001 going away) instead of a bare close (1005).
+    preClose: function (this: FastifyInstance, done: () => void) {
+      for (const client of this.websocketServer.clients) client.close(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason)
+      done()
+    },
+  })
 
   app.get<{ Params: NodeParams }>('/nodes/:node/console', {
     config: { role: 'viewer' },
@@ -80,7 +94,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
   }, async (request) => consoles.status(request.params.node))
 
   app.post<{ Params: NodeParams }>('/nodes/:node/console/reopen', {
-    config: { role: 'operator' },
+    config: { role: 'operator', expensive: true },
     schema: { summary: 'Close and reopen a connected console; an unconnected one retries now', tags: ['console'], params: Params, response: { 202: Type.Object({ reopened: Type.Boolean() }) } },
   }, async (request, reply) => {
     const node = request.params.node
@@ -88,7 +102,7 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
       await consoles.reopen(node)
       audit(request, 'console.reopen', { target: node, outcome: 'ok' })
     } catch (e) {
-      audit(request, 'console.reopen', { target: node, outcome: (e as { code?: string }).code ?? 'INTERNAL' })
+      audit(request, 'console.reopen', { target: node, outcome: auditOutcome(e) })
       throw e
     }
     return reply.code(202).send({ reopened: true })
@@ -96,51 +110,84 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
 
   app.get<{ Params: NodeParams; Querystring: WsQueryT }>('/nodes/:node/console/ws', {
     websocket: true,
-    config: { role: 'viewer' },
+    config: { role: 'viewer', queryToken: true },
     schema: { summary: 'Attach to a console (WebSocket): binary frames for bytes, JSON text frames for control', tags: ['console'], params: Params, querystring: WsQuery },
     // Refused before the upgrade, as plain HTTP errors.
-    preValidation: async (request) => {
-      consoles.get(request.params.node)
-      const p = principalOf(request)
-      if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
-        throw new ServiceError('FORBIDDEN', `read-write needs the operator role; the token has ${p.role}`, { details: { need: 'operator', have: p.role } })
-      }
-    },
-  }, (socket, request) => {
-    const node = request.params.node
-    const p = principalOf(request)
-    const canWrite = roleAllows(p.role, 'operator')
-    const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
-    const replay = request.query.replay !== '0' && request.query.replay !== 'false'
-    let handle: ConsoleClientHandle
-    const sink = wsSink(socket, o.closeGraceMs ?? 30_000)
-    try {
-      handle = consoles.attach(node, sink, { mode, replay, user: p.name, canWrite })
-    } catch (e) {
-      socket.close(1011, (e as Error).message.slice(0, 120))
-      return
-    }
-    audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
-    let alive = true
-    const ping = setInterval(() => {
-      if (!alive && !sink.paused) return socket.terminate()
-      alive = false
-      socket.ping()
-    }, heartbeatMs)
-    ping.unref()
-    socket.on('pong', () => (alive = true))
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      alive = true
-      if (isBinary) return handle.input(toBytes(data))
-      onControl(request, node, handle, socket, toBytes(data).toString())
-    })
-    const done = () => {
-      clearInterval(ping)
-      handle.detach()
-    }
-    socket.on('close', done)
-    socket.on('error', done)
+    preValidation: async (request) => admit(request, consoles),
+  }, (socket, request) => serveSocket(socket, request, consoles, { heartbeatMs, closeGraceMs: o.closeGraceMs ?? 30_000 }))
+}
+
+type WsRequest = FastifyRequest<{ Params: NodeParams; Querystring: WsQueryT }>
+
+/** Before the upgrade: the node exists, the role allows the mode, and the token has a connection slot left. */
+function admit(request: WsRequest, consoles: ConsoleManager): void {
+  consoles.get(request.params.node)
+  const p = principalOf(request)
+  const target = request.params.node
+  if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
+    audit(request, 'console.attach', { target, mode: 'rw', outcome: DENIED })
+    throw new ServiceError('FORBIDDEN', `read-write needs the operator role; the token has ${p.role}`, { details: { need: 'operator', have: p.role } })
+  }
+  // Last: a slot of the token's connections, held until the socket closes (TOO_MANY_CONNECTIONS when none is left).
+  const raw = request.raw.socket
+  let lease: ConnectionLease
+  try {
+    lease = request.server.bmcvisorConnections.open(p, roleAllows(p.role, 'operator') ? 'operator' : 'viewer', () => raw.destroy())
+  } catch (e) {
+    audit(request, 'console.attach', { target, mode: request.query.mode ?? null, outcome: auditOutcome(e) })
+    throw e
+  }
+  if (!lease.live) throw new ServiceError('UNAUTHORIZED', 'the token expired')
+  leases.set(request, lease)
+  // An upgrade socket already destroyed may have emitted its 'close' before this listener: release now.
+  if (raw.destroyed) lease.release()
+  else raw.once('close', () => lease.release())
+}
+
+/** After the upgrade: attach the socket to the console, keep it alive, end it when its token loses it. */
+function serveSocket(socket: WebSocket, request: WsRequest, consoles: ConsoleManager, o: { heartbeatMs: number; closeGraceMs: number }): void {
+  const node = request.params.node
+  const p = principalOf(request)
+  const lease = leases.get(request)!
+  const canWrite = roleAllows(p.role, 'operator')
+  const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
+  const replay = request.query.replay !== '0' && request.query.replay !== 'false'
+  const sink = wsSink(socket, o.closeGraceMs)
+  let handle: ConsoleClientHandle
+  try {
+    handle = consoles.attach(node, sink, { mode, replay, user: p.name, canWrite })
+  } catch (e) {
+    audit(request, 'console.attach', { target: node, mode, outcome: auditOutcome(e) })
+    socket.close(1011, (e as Error).message.slice(0, 120))
+    return
+  }
+  audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
+  // Revoked, expired or lowered: out of the console at once, then told why.
+  lease.onEnd((why) => {
+    handle.detach(why)
+    sink.close(TOKEN_CLOSE[why].code, TOKEN_CLOSE[why].reason)
   })
+  let alive = true
+  const ping = setInterval(() => {
+    if (!alive && !sink.paused) return socket.terminate()
+    alive = false
+    socket.ping()
+  }, o.heartbeatMs)
+  ping.unref()
+  socket.on('pong', () => (alive = true))
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    // Frames still in flight when the token lost this connection do nothing.
+    if (!lease.live) return
+    alive = true
+    if (isBinary) return handle.input(toBytes(data))
+    onControl(request, node, handle, socket, toBytes(data).toString())
+  })
+  const done = () => {
+    clearInterval(ping)
+    handle.detach()
+  }
+  socket.on('close', done)
+  socket.on('error', done)
 }
 
 function onControl(request: FastifyRequest, node: string, handle: ConsoleClientHandle, socket: WebSocket, text: string): void {
@@ -154,14 +201,30 @@ function onControl(request: FastifyRequest, node: string, handle: ConsoleClientH
     case 'break':
       return handle.sendBreak()
     case 'takeover':
+      if (!roleAllows(principalOf(request).role, 'operator')) {
+        audit(request, 'console.takeover', { target: node, outcome: DENIED })
+        return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'read-write needs the operator role' })
+      }
       handle.takeover()
       return audit(request, 'console.takeover', { target: node, outcome: 'ok' })
     case 'release':
       return handle.release()
     case 'reopen':
-      if (!roleAllows(principalOf(request).role, 'operator')) return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'reopen needs the operator role' })
-      audit(request, 'console.reopen', { target: node, outcome: 'ok' })
-      handle.reopen().catch((e: { code?: string; message?: string }) => send(socket, { type: 'error', code: e.code ?? 'INTERNAL', message: e.message ?? 'reopen failed' }))
+      if (!roleAllows(principalOf(request).role, 'operator')) {
+        audit(request, 'console.reopen', { target: node, outcome: DENIED })
+        return send(socket, { type: 'error', code: 'FORBIDDEN', message: 'reopen needs the operator role' })
+      }
+      try {
+        request.server.bmcvisorRates.take(principalOf(request).tokenId)
+      } catch (e) {
+        audit(request, 'console.reopen', { target: node, outcome: auditOutcome(e) })
+        return send(socket, { type: 'error', code: toWire(e).code, message: toWire(e).message })
+      }
+      handle.reopen().then(() => audit(request, 'console.reopen', { target: node, outcome: 'ok' }), (e: unknown) => {
+        audit(request, 'console.reopen', { target: node, outcome: auditOutcome(e) })
+        const w = toWire(e)
+        send(socket, { type: 'error', code: w.code, message: w.message })
+      })
       return
     default:
       return send(socket, { type: 'error', code: 'VALIDATION_FAILED', message: 'unknown control message; one of break, takeover, release, reopen' })
@@ -197,7 +260,8 @@ function wsSink(socket: WebSocket, closeGraceMs: number): ClientSink & { readonl
       socket.close(code, reason)
       // A client that stopped reading may still read its backlog, the notice and the
       // close frame (nothing more is queued for it); one that never does is cut off.
-      setTimeout(() => socket.terminate(), closeGraceMs).unref()
+      const cut = setTimeout(() => socket.terminate(), closeGraceMs).unref()
+      socket.once('close', () => clearTimeout(cut))
     },
   }
 }

@@ -12,7 +12,7 @@ import type { NodeDoc, NodeRecord } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
 import { mergePatch } from '../merge-patch.js'
-import { expandNoderange } from '../noderange.js'
+import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
 import { fieldOf } from '../error-handler.js'
 import { GroupName, NODE_DEFAULTS, NodeCreate, NodeDocSchema, NodeParams, NodePatch, NodeView, withErrors, type NodeView as NodeViewT } from '../schemas.js'
 
@@ -200,7 +200,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     config: { role: 'viewer' },
     schema: {
       summary: 'The nodes a noderange expression names (n1,n2  n[01-40]  @group)', tags: ['nodes'],
-      params: Type.Object({ expr: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+      params: Type.Object({ expr: Type.String({ minLength: 1, maxLength: MAX_EXPR_CHARS }) }, { additionalProperties: false }),
       response: withErrors({ 200: Type.Object({ nodes: Type.Array(Type.String()), missing: Type.Array(Type.String()) }) }),
     },
   }, async (req) => {

@@ -7,7 +7,7 @@ import { Type } from 'typebox'
 import { ServiceError } from '../../errors.js'
 import type { ChildStatus } from '../ports.js'
 import type { ApiContext, ApiInstance } from '../app.js'
-import { audit } from '../auth.js'
+import { audit, auditOutcome } from '../auth.js'
 import { NodeParams, withErrors } from '../schemas.js'
 
 const Link = Type.Union([Type.Object({ state: Type.String(), reason: Type.Optional(Type.String()) }), Type.Null()])
@@ -64,7 +64,7 @@ export async function workerRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext 
     try {
       ctx.supervisor.injectFault(node, req.body.kind)
     } catch (e) {
-      audit(req, 'worker.fault', { target: node, kind: req.body.kind, outcome: (e as { code?: string }).code ?? 'INTERNAL' })
+      audit(req, 'worker.fault', { target: node, kind: req.body.kind, outcome: auditOutcome(e) })
       throw e
     }
     audit(req, 'worker.fault', { target: node, kind: req.body.kind, outcome: 'ok' })

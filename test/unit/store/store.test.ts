@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { MIGRATIONS } from '../../../src/store/migrations.js'
 import { openStore } from '../../../src/store/sqlite.js'
 import { SecretBox } from '../../../src/store/secret-box.js'
 import type { NodeDoc } from '../../../src/store/types.js'
@@ -36,7 +37,7 @@ describe('store', () => {
     assert.equal(again.nodes.get('n1')?.bmc.password, 'pw-n1')
     again.close()
     const db = new Database(join(d, 'bmcvisor.db'), { readonly: true })
-    assert.equal(db.pragma('user_version', { simple: true }), 1)
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length)
     const row = db.prepare('SELECT spec, sealed FROM nodes').get() as { spec: string; sealed: Buffer }
     db.close()
     assert.ok(!row.spec.includes('pw-n1') && row.sealed.indexOf('pw-n1') === -1)
