@@ -12,7 +12,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, failureReason, isFailureReason, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
+  assertNever, BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
   type ConsoleToWorker, type SessionStateName, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
@@ -65,6 +65,8 @@ export class BmcAgent {
       case 'ping':
       case 'fault':
         return // the thread entry answers these
+      default:
+        assertNever(msg)
     }
   }
 
@@ -199,7 +201,7 @@ export class BmcAgent {
     }
     const promise = new Promise<{ reason: FailureReason; error?: ReturnType<typeof toWire> }>((resolve) => {
       onState = (state, err) => {
-        if (state === 'closed') resolve({ reason: err ? failureReason(err.code) : 'closed', ...(err ? { error: toWire(err) } : {}) })
+        if (state === 'closed') resolve({ reason: err ? reasonOf(err) : 'closed', ...(err ? { error: toWire(err) } : {}) })
       }
       link.client.on('state', onState)
       link.consoleFailed = (reason, error) => resolve({ reason, ...(error ? { error } : {}) })
@@ -218,7 +220,7 @@ export class BmcAgent {
   consoleState(link: Link, state: string, err?: { code: string; details?: Record<string, unknown> }, fromSol = true): void {
     if (!this.current(link)) return
     const mapped: SessionStateName = state === 'connected' ? 'connected' : state === 'connecting' ? 'connecting' : state === 'error' ? 'error' : 'disconnected'
-    const reason = err ? (isFailureReason(err.details?.reason) ? err.details.reason : failureReason(err.code)) : undefined
+    const reason = err ? reasonOf(err) : undefined
     const key = `${mapped}:${reason ?? ''}`
     if (link.lastConsoleState === key) return
     link.lastConsoleState = key

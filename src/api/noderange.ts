@@ -9,10 +9,11 @@
  * natural order (n2 before n10). Anything malformed or too large is a
  * VALIDATION_FAILED naming the field `expr`.
  */
+import { NODE_NAME } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 
 export const MAX_RANGE_NODES = 10_000
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+const NAME = NODE_NAME
 
 function invalid(message: string): ServiceError {
   return new ServiceError('VALIDATION_FAILED', `noderange: ${message}`, { details: { field: 'expr' } })

@@ -6,9 +6,9 @@
  * Route-local bodies live beside their routes.
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
-import { CREDENTIAL_ENV_FIELDS, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
+import { CREDENTIAL_ENV_FIELDS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
 
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'
+export const NAME_PATTERN = NODE_NAME_PATTERN
 export const NodeName = Type.String({ pattern: NAME_PATTERN, description: 'Node name: letters, digits, ".", "_", "-"; 1 to 63 characters.' })
 export const GroupName = Type.String({ pattern: NAME_PATTERN })
 export const NodeParams = Type.Object({ node: NodeName }, { additionalProperties: false })

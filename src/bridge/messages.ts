@@ -95,7 +95,16 @@ export type OpName =
 
 export type FaultKind = 'crash' | 'hang' | 'exit' | 'oom' | 'reject'
 
-export type SessionStateName = 'connecting' | 'connected' | 'disconnected' | 'error'
+/**
+ * A node's name: letters, digits, ".", "_", "-", 1 to 63 characters, not starting with a punctuation mark
+ * (a DNS label's length). The API, noderanges, the store and console log files all check names with it.
+ */
+export const NODE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'
+export const NODE_NAME = new RegExp(NODE_NAME_PATTERN)
+
+/** The one state vocabulary of a session and of a console, from the worker to the metrics (DESIGN lesson 5). */
+export const CONNECTION_STATES = ['connecting', 'connected', 'disconnected', 'error'] as const
+export type SessionStateName = (typeof CONNECTION_STATES)[number]
 
 /** Why a session or console is not connected (DESIGN lesson 5). */
 export const FAILURE_REASONS = [
@@ -193,6 +202,16 @@ export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`)
 }
 
+/**
+ * The failure reason of an error (lesson 5): the reason its details name
+ * (a console's own, e.g. sol_limit_reached), else the one its code means.
+ * Agrees with src/sol's solFailureReason for every code (a unit test checks).
+ */
+export function reasonOf(err: { code: string; details?: Record<string, unknown> | undefined }): FailureReason {
+  const named = err.details?.reason
+  return isFailureReason(named) ? named : failureReason(err.code)
+}
+
 /** Maps an error code to the failure reason vocabulary of lesson 5. */
 export function failureReason(code: string): FailureReason {
   switch (code) {
@@ -202,6 +221,7 @@ export function failureReason(code: string): FailureReason {
     case 'BMC_PRIVILEGE_REFUSED': return 'bad_credentials'
     case 'SOL_BUSY': return 'sol_busy'
     case 'SOL_DISABLED': return 'sol_disabled'
+    case 'SOL_REFUSED': return 'sol_refused'
     case 'BMC_SESSION_CLOSED': return 'closed'
     default: return 'protocol'
   }

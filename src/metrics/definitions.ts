@@ -13,19 +13,16 @@
  * sets start at 0) plus 15 per command in use (histogram, counters) and four
  * per sensor when sensor polling is on (bmcvisor_sensor_* and the ipmi_* pair).
  */
+import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS } from '../bridge/messages.js'
 
 /** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
 export const WORKER_STATES = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped'] as const
 /** Why a worker thread ended (ExitReason), without `stopped`: a deliberate stop is not a restart. */
 export const RESTART_REASONS = ['crash', 'exit', 'oom', 'hang', 'start_failed', 'start_timeout'] as const
-/** Session and console states (bridge SessionStateName). */
-export const CONNECTION_STATES = ['connecting', 'connected', 'disconnected', 'error'] as const
-/** Why a session or console is down (bridge FAILURE_REASONS) plus `other` for anything newer. */
-export const FAILURE_REASONS = [
-  'unreachable', 'bad_credentials', 'sol_busy', 'sol_disabled', 'sol_limit_reached', 'sol_encryption_mismatch',
-  'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed', 'exited', 'misconfigured',
-  'exec_disabled', 'other',
-] as const
+/** Session and console states: the bridge's one list. */
+export const CONNECTION_STATES = BRIDGE_CONNECTION_STATES
+/** Why a session or console is down: the bridge's one list, plus `other` for anything else. */
+export const FAILURE_REASONS = [...BRIDGE_FAILURE_REASONS, 'other'] as const
 /** Operations a worker runs (bridge OpName) plus `other`. */
 export const COMMANDS = [
   'power.status', 'power.set', 'chassis.status', 'boot.get', 'boot.set', 'identify', 'mc.info', 'mc.guid', 'mc.reset',

@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
 import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
-import { BRIDGE_VERSION } from '../bridge/messages.js'
+import { assertNever, BRIDGE_VERSION } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
@@ -358,6 +358,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'ready':
       case 'pong':
         return
+      default:
+        assertNever(m)
     }
   }
 

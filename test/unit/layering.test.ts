@@ -17,7 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   bridge: ['errors', 'ipmi'],
   supervisor: ['bridge', 'errors', 'log'],
   console: ['bridge', 'errors', 'log'],
-  metrics: ['errors'],
+  metrics: ['errors', 'bridge'],
   store: ['errors', 'log'],
   api: ['supervisor', 'console', 'store', 'metrics', 'errors', 'log', 'bridge'],
   errors: ['ipmi'],
