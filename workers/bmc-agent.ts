@@ -12,13 +12,14 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  assertNever, BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
+  assertNever, BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type ConsoleControl, type ControlName, type FailureReason, type FromWorker, type OpName,
   type ConsoleToWorker, type SessionStateName, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import type { RequestOptions } from '../src/session/request-table.js'
 import type { IpmiCommand } from '../src/ipmi/command.js'
-import { BMC_OPS } from './ops.js'
+import { REGISTRY } from '../src/ops/registry.js'
+import { runOp, validateOp } from './ops.js'
 import { InputGate } from './console-input.js'
 import { inputLimit, Link } from './link.js'
 
@@ -52,6 +53,9 @@ export class BmcAgent {
         return
       case 'command':
         void this.command(msg.id, msg.op, msg.args, msg.timeoutMs)
+        return
+      case 'control':
+        this.control(msg.id, msg.control)
         return
       case 'stop':
         void this.stop(msg.deadlineMs)
@@ -132,7 +136,7 @@ export class BmcAgent {
   async command(id: number, op: OpName, args: unknown, timeoutMs: number): Promise<void> {
     const t0 = performance.now()
     try {
-      const value = await this.runOp(op, (args ?? {}) as Record<string, unknown>, timeoutMs)
+      const value = await this.runOp(op, args ?? {}, timeoutMs)
       this.post({ type: 'result', bmc: this.bmc, id, ok: true, value })
       this.post({ type: 'command-done', bmc: this.bmc, op, ok: true, durationMs: performance.now() - t0 })
     } catch (e) {
@@ -142,25 +146,43 @@ export class BmcAgent {
     }
   }
 
-  private async runOp(op: OpName, args: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+  /** The control channel: answered at once, never counted as a BMC command. */
+  control(id: number, name: ControlName): void {
+    try {
+      this.post({ type: 'result', bmc: this.bmc, id, ok: true, value: this.controlValue(name) })
+    } catch (e) {
+      this.post({ type: 'result', bmc: this.bmc, id, ok: false, error: toWire(e) })
+    }
+  }
+
+  private controlValue(name: ControlName): unknown {
+    const link = this.link
+    if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
+    const console = link.exec?.state ?? link.console?.state ?? 'none'
+    switch (name) {
+      case 'session.info':
+        return { generation: link.generation, session: link.client.info ?? null, console }
+      case 'worker.resources': {
+        // What this thread holds open, for leak checks (DESIGN lesson 3).
+        const resources: Record<string, number> = {}
+        for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
+        return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console }
+      }
+      case 'console.reopen':
+        // A connected console is closed and opened again; a waiting one retries now.
+        link.reopenConsole()
+        return { reopened: true }
+      default:
+        return assertNever(name)
+    }
+  }
+
+  private async runOp(op: OpName, args: unknown, timeoutMs: number): Promise<unknown> {
+    const spec = validateOp(REGISTRY, op, args)
     const link = this.link
     if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
     const deadline = performance.now() + timeoutMs
     const remaining = () => Math.max(1, deadline - performance.now())
-    if (op === 'session.info') return { generation: link.generation, session: link.client.info ?? null, console: link.exec?.state ?? link.console?.state ?? 'none' }
-    if (op === 'worker.resources') {
-      // What this thread holds open, for leak checks (DESIGN lesson 3).
-      const resources: Record<string, number> = {}
-      for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
-      return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console: link.exec?.state ?? link.console?.state ?? 'none' }
-    }
-    if (op === 'console.reopen') {
-      // A connected console is closed and opened again; a waiting one retries now.
-      link.reopenConsole()
-      return { reopened: true }
-    }
-    const fn = BMC_OPS[op]
-    if (fn === undefined) throw new ServiceError('VALIDATION_FAILED', `unknown operation ${op}`, { details: { field: 'op' } })
     const runner = {
       run: <Req, Res>(cmd: IpmiCommand<Req, Res>, req: Req, opts: RequestOptions = {}) => link.client.run(cmd, req, { timeoutMs: remaining(), ...opts }),
     }
@@ -169,7 +191,7 @@ export class BmcAgent {
       timer = setTimeout(() => reject(new ServiceError('BMC_UNREACHABLE', `${op} did not complete within ${timeoutMs} ms`, { details: { op } })), timeoutMs)
     })
     try {
-      return await Promise.race([fn(runner, args, { sdr: link.sdr }), timeout])
+      return await Promise.race([runOp(spec, runner, args, { sdr: link.sdr }), timeout])
     } finally {
       clearTimeout(timer)
     }

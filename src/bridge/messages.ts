@@ -7,6 +7,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors.js'
+import type { OpName } from '../ops/registry.js'
 import type { ReconnectPolicy } from './reconnect.js'
 
 export const BRIDGE_VERSION = 1
@@ -86,12 +87,17 @@ export function reservedExecEnvName(name: string): boolean {
   return (EXEC_PASSED_ENV as readonly string[]).includes(name) || (EXEC_SERVICE_ENV as readonly string[]).includes(name)
 }
 
-/** Operations a worker runs for callers. Values are structured-cloneable. */
-export type OpName =
-  | 'power.status' | 'power.set' | 'chassis.status' | 'boot.get' | 'boot.set' | 'identify'
-  | 'mc.info' | 'mc.guid' | 'mc.reset' | 'users.list' | 'users.set'
-  | 'sensors.list' | 'health' | 'inventory' | 'events.list' | 'events.clear'
-  | 'session.info' | 'console.reopen' | 'worker.resources'
+/** BMC operations a worker runs for callers: the registry's names (src/ops). Values are structured-cloneable. */
+export type { OpName }
+
+/**
+ * The worker's control channel, apart from BMC operations: not in the op
+ * registry and not counted in bmcvisor_commands_total. console.reopen closes
+ * and reopens the console (or retries now); session.info and worker.resources
+ * report the worker's connection and what its thread holds open (leak checks).
+ */
+export const CONTROL_NAMES = ['console.reopen', 'session.info', 'worker.resources'] as const
+export type ControlName = (typeof CONTROL_NAMES)[number]
 
 export type FaultKind = 'crash' | 'hang' | 'exit' | 'oom' | 'reject'
 
@@ -124,6 +130,8 @@ export function isFailureReason(s: unknown): s is FailureReason {
 export type ToWorker =
   | { type: 'configure'; v: number; bmc: string; generation: number; config: BmcConfig; consolePort?: MessagePort | undefined }
   | { type: 'command'; bmc: string; id: number; op: OpName; args: unknown; timeoutMs: number }
+  /** Answered by a `result` with the same id, like a command, but no `command-done`. */
+  | { type: 'control'; bmc: string; id: number; control: ControlName; timeoutMs: number }
   | { type: 'ping'; seq: number }
   | { type: 'stop'; bmc: string; deadlineMs: number }
   | { type: 'fault'; bmc: string; kind: FaultKind }

@@ -13,6 +13,7 @@
  * sets start at 0) plus 15 per command in use (histogram, counters) and four
  * per sensor when sensor polling is on (bmcvisor_sensor_* and the ipmi_* pair).
  */
+import { OPS, type OpName } from '../ops/registry.js'
 import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS } from '../bridge/messages.js'
 
 /** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
@@ -23,11 +24,12 @@ export const RESTART_REASONS = ['crash', 'exit', 'oom', 'hang', 'start_failed', 
 export const CONNECTION_STATES = BRIDGE_CONNECTION_STATES
 /** Why a session or console is down: the bridge's one list, plus `other` for anything else. */
 export const FAILURE_REASONS = [...BRIDGE_FAILURE_REASONS, 'other'] as const
-/** Operations a worker runs (bridge OpName) plus `other`. */
-export const COMMANDS = [
-  'power.status', 'power.set', 'chassis.status', 'boot.get', 'boot.set', 'identify', 'mc.info', 'mc.guid', 'mc.reset',
-  'users.list', 'users.set', 'sensors.list', 'health', 'inventory', 'events.list', 'events.clear', 'session.info', 'console.reopen', 'worker.resources', 'other',
-] as const
+/** The label values of `command`: the op registry's names (commandLabels), plus `other`. */
+export function commandLabels(registry: Readonly<Record<string, unknown>>): readonly string[] {
+  return [...Object.keys(registry), 'other']
+}
+/** BMC operations a worker runs (the op registry) plus `other`; the worker's control requests are not among them. */
+export const COMMANDS = commandLabels(OPS) as readonly (OpName | 'other')[]
 export const OUTCOMES = ['ok', 'error'] as const
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
 export const DIRECTIONS = ['in', 'out'] as const

@@ -17,12 +17,15 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
 import { assertNever, BRIDGE_VERSION } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
+
+/** A call's deadline when its caller names none. */
+const DEFAULT_CALL_TIMEOUT_MS = 10_000
 
 export type ChildState = 'starting' | 'running' | 'restarting' | 'parked' | 'stopping' | 'stopped'
 export const CHILD_STATES: readonly ChildState[] = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped']
@@ -159,11 +162,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logins.forget(node)
   }
 
-  /** Runs an operation on a node's worker; a typed error for that node only, never a hang. */
-  async run(node: string, op: OpName, args: unknown = {}, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+  /** Runs a BMC operation on a node's worker; a typed error for that node only, never a hang. */
+  run(node: string, op: OpName, args: unknown = {}, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+    return this.call(node, op, opts.timeoutMs, (id, timeoutMs) => ({ type: 'command', bmc: node, id, op, args, timeoutMs }))
+  }
+
+  /** A control request to a node's worker (console reopen, session info, resources): not a BMC operation, not counted as one. */
+  control(node: string, control: ControlName, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+    return this.call(node, control, opts.timeoutMs, (id, timeoutMs) => ({ type: 'control', bmc: node, id, control, timeoutMs }))
+  }
+
+  private async call(node: string, what: string, timeoutMs = DEFAULT_CALL_TIMEOUT_MS, message: (id: number, timeoutMs: number) => ToWorker): Promise<unknown> {
     const child = this.children.get(node)
     if (child === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
-    const timeoutMs = opts.timeoutMs ?? 10_000
     const deadline = performance.now() + timeoutMs
     if (child.state !== 'running') await this.waitReady(child, timeoutMs)
     const handle = child.handle
@@ -173,10 +184,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const remaining = Math.max(1, deadline - performance.now())
       const timer = setTimeout(() => {
         child.pending.delete(id)
-        reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${node} did not answer ${op} within ${Math.round(remaining + this.o.callGraceMs)} ms`))
+        reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${node} did not answer ${what} within ${Math.round(remaining + this.o.callGraceMs)} ms`))
       }, remaining + this.o.callGraceMs)
       child.pending.set(id, { resolve, reject, timer })
-      handle.post({ type: 'command', bmc: node, id, op, args, timeoutMs: remaining })
+      handle.post(message(id, remaining))
     })
   }
 
