@@ -13,7 +13,7 @@ import { Writable } from 'node:stream'
 import { createLogger } from '../../src/log.js'
 import { startServer, type RunningServer } from '../../src/main.js'
 import { nodeCommand } from '../../src/cli/node.js'
-import { powerCommand } from '../../src/cli/power.js'
+import { powerCommand } from '../../src/cli/op-command.js'
 import { ipmiSimAvailable, ipmitool, requireIpmiSim, startIpmiSim, waitUntil, type IpmiSim } from '../lab/sim.js'
 import { sink } from '../lab/sink.js'
 
