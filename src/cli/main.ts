@@ -20,7 +20,8 @@ commands:
   config   check a serve configuration file, or print an example (bmcvisor config check FILE)
   token    create, list or revoke API tokens in the data directory (works without a server)
   node     add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)
-  console  attach a terminal to a node's console on a running server (bmcvisor console NODE [--ro])`
+  console  attach a terminal to a node's console on a running server (bmcvisor console NODE [--ro])
+  worker   restart a parked worker, or show one (bmcvisor worker restart|show NODE)`
 
 async function usage(): Promise<string> {
   const verbs = [...(await opVerbs())].map(([verb, v]) => `  ${verb.padEnd(8)} ${v.help}`)
@@ -43,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./token.js')).tokenCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'node':
       return (await import('./node.js')).nodeCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'worker':
+      return (await import('./worker.js')).workerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'console':
       return (await import('./console.js')).consoleCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
     case undefined:

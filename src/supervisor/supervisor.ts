@@ -51,6 +51,8 @@ export interface ChildStatus {
   restarts: number
   lastExit: ExitInfo | null
   parkedUntil: number | null
+  /** Wall-clock time (ms since the epoch) at which a parked or restarting worker is started again by itself; null otherwise. */
+  retryAt: number | null
   threadId: number | null
   heapUsedBytes: number
   session: { state: string; reason?: string | undefined } | null
@@ -74,6 +76,8 @@ interface Child {
   lastExit: ExitInfo | null
   parkedUntil: number | null
   timer: NodeJS.Timeout | undefined
+  /** performance.now() at which `timer` restarts the worker (parked or backing off). */
+  retryAt: number | null
   pending: Map<number, Pending>
   readyWaiters: Set<() => void>
   consolePort: MessagePort | undefined
@@ -135,7 +139,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.children.has(node)) throw new ServiceError('CONFLICT', `node ${node} is already supervised`)
     const child: Child = {
       node, config, generation: 1, state: 'starting', handle: undefined, deaths: [], restarts: 0, lastExit: null,
-      parkedUntil: null, timer: undefined, pending: new Map(), readyWaiters: new Set(), consolePort: undefined,
+      parkedUntil: null, timer: undefined, retryAt: null, pending: new Map(), readyWaiters: new Set(), consolePort: undefined,
       session: null, console: null, stopped: undefined,
     }
     this.children.set(node, child)
@@ -210,6 +214,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return handle.post({ type: 'console-control', bmc: node, ...control })
   }
 
+  /**
+   * An operator's restart of a parked worker, or of one waiting out its restart
+   * delay (OTP's restart_child): it starts at once with its crash history
+   * cleared. A worker already starting is left to it; a running, stopping or
+   * stopped one is a CONFLICT (stop it with a fault drill or a node change).
+   */
+  restartWorker(node: string): ChildState {
+    const child = this.require(node)
+    const waiting = child.state === 'parked' || (child.state === 'restarting' && child.timer !== undefined)
+    if (waiting) {
+      clearTimeout(child.timer)
+      child.deaths = []
+      this.restart(child)
+      return child.state
+    }
+    if (child.state === 'starting' || child.state === 'restarting') return child.state
+    throw new ServiceError('CONFLICT', `worker for ${node} is ${child.state}: only a parked or restarting worker can be restarted`, { details: { node, state: child.state } })
+  }
+
   /** Fault injection for drills and tests (`serve --enable-fault-injection` only). */
   injectFault(node: string, kind: FaultKind): void {
     const child = this.require(node)
@@ -225,6 +248,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       restarts: c.restarts,
       lastExit: c.lastExit,
       parkedUntil: c.parkedUntil,
+      retryAt: c.retryAt === null ? null : Math.round(Date.now() + Math.max(0, c.retryAt - performance.now())),
       threadId: c.handle?.threadId ?? null,
       heapUsedBytes: c.handle?.heapUsedBytes ?? 0,
       session: c.session,
@@ -402,15 +426,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       child.parkedUntil = decision.untilMs
       this.setState(child, 'parked')
       for (const w of [...child.readyWaiters]) w() // let waiters fail fast with WORKER_UNAVAILABLE
+      child.retryAt = decision.untilMs
       child.timer = setTimeout(() => this.restart(child), decision.untilMs - now)
     } else {
       this.setState(child, 'restarting')
+      child.retryAt = now + decision.delayMs
       child.timer = setTimeout(() => this.restart(child), decision.delayMs)
     }
   }
 
   private restart(child: Child): void {
     child.timer = undefined
+    child.retryAt = null
     if (!this.children.has(child.node) || child.state === 'stopping' || child.state === 'stopped' || this.shuttingDown) return
     child.parkedUntil = null
     child.restarts++
@@ -431,6 +458,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private stopChild(child: Child, deadlineMs: number): Promise<void> {
     if (child.timer) clearTimeout(child.timer)
     child.timer = undefined
+    child.retryAt = null
     const handle = child.handle
     if (handle === undefined || child.state === 'stopped') {
       this.setState(child, 'stopped')
