@@ -25,7 +25,7 @@ describe('worker restart of a parked worker', { timeout: 120_000 }, () => {
     if (!requireIpmiSim(t) || fleet === undefined) return
     const { sup, names } = fleet
     const node = names[0]!
-    await waitEvent(sup, 'console:state', (n, m) => n === node && m.state === 'connected')
+    await waitEvent(sup, 'console:state', (n, m) => n === node && (m as { state: string }).state === 'connected')
     assert.throws(() => sup.restartWorker(node), { code: 'CONFLICT' })
 
     for (let i = 1; i <= CRASHES; i++) {
@@ -40,7 +40,7 @@ describe('worker restart of a parked worker', { timeout: 120_000 }, () => {
     assert.ok(parked.retryAt !== null && parked.retryAt > Date.now() + PARK_MS / 2, `retryAt ${parked.retryAt}`)
     await assert.rejects(sup.run(node, 'power.status', {}, { timeoutMs: 2000 }), { code: 'WORKER_UNAVAILABLE' })
 
-    const back = waitEvent(sup, 'console:state', (n, m) => n === node && m.state === 'connected', 30_000)
+    const back = waitEvent(sup, 'console:state', (n, m) => n === node && (m as { state: string }).state === 'connected', 30_000)
     assert.equal(sup.restartWorker(node), 'restarting')
     await back
     assert.equal(sup.status(node)[0]!.state, 'running')
