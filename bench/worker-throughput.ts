@@ -51,7 +51,7 @@ const until = (pred: (m: FromWorker) => boolean) => new Promise<void>((resolve) 
   states.push(s)
 })
 const connected = until((m) => m.type === 'console' && m.state === 'connected')
-agent.handle({ type: 'configure', v: 1, bmc: BMC, generation: 1, config, consolePort: port2 })
+agent.handle({ type: 'configure', bmc: BMC, generation: 1, config, consolePort: port2 })
 await connected
 
 // Console: bytes posted by the agent over SECONDS of a host printing flat out.

@@ -12,7 +12,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  assertNever, BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type ConsoleControl, type ControlName, type FailureReason, type FromWorker, type OpName,
+  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type ConsoleControl, type ControlName, type FailureReason, type FromWorker, type OpName,
   type ConsoleToWorker, type SessionStateName, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
@@ -298,7 +298,7 @@ export class BmcAgent {
   }
 
   ready(): void {
-    this.post({ type: 'ready', v: BRIDGE_VERSION, bmc: this.bmc })
+    this.post({ type: 'ready', bmc: this.bmc })
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The typed, versioned protocol between the supervisor (main thread) and a
+ * The typed protocol between the supervisor (main thread) and a
  * BMC worker. Every message names its BMC (`bmc`), so one worker could later
  * serve several BMCs (DESIGN.md, "Beyond one machine"). Credentials travel
  * only in `configure`, never in workerData, so they do not show up in thread
@@ -9,8 +9,6 @@ import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors.js'
 import type { OpName } from '../ops/registry.js'
 import type { ReconnectPolicy } from './reconnect.js'
-
-export const BRIDGE_VERSION = 1
 
 export interface BmcCredentials {
   username: string
@@ -128,7 +126,7 @@ export function isFailureReason(s: unknown): s is FailureReason {
 }
 
 export type ToWorker =
-  | { type: 'configure'; v: number; bmc: string; generation: number; config: BmcConfig; consolePort?: MessagePort | undefined }
+  | { type: 'configure'; bmc: string; generation: number; config: BmcConfig; consolePort?: MessagePort | undefined }
   | { type: 'command'; bmc: string; id: number; op: OpName; args: unknown; timeoutMs: number }
   /** Answered by a `result` with the same id, like a command, but no `command-done`. */
   | { type: 'control'; bmc: string; id: number; control: ControlName; timeoutMs: number }
@@ -162,7 +160,7 @@ export interface WorkerStats {
 }
 
 export type FromWorker =
-  | { type: 'ready'; v: number; bmc: string }
+  | { type: 'ready'; bmc: string }
   | { type: 'pong'; seq: number; heapUsedBytes: number }
   | { type: 'result'; bmc: string; id: number; ok: true; value: unknown }
   | { type: 'result'; bmc: string; id: number; ok: false; error: WireError }

@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
 import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
-import { assertNever, BRIDGE_VERSION } from '../bridge/messages.js'
+import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
@@ -153,7 +153,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.config = config
     child.generation++
     this.logins.forget(node) // new credentials are tried at once
-    if (child.state === 'running') child.handle?.post({ type: 'configure', v: BRIDGE_VERSION, bmc: node, generation: child.generation, config })
+    if (child.state === 'running') child.handle?.post({ type: 'configure', bmc: node, generation: child.generation, config })
     // Any other state: the next start sends the newest configuration.
     return child.generation
   }
@@ -342,7 +342,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         if (m instanceof Uint8Array) this.emit('console:data', child.node, m)
         else this.emit('console:input', child.node, m)
       })
-      handle.post({ type: 'configure', v: BRIDGE_VERSION, bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
+      handle.post({ type: 'configure', bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
       this.setState(child, 'running')
       for (const w of [...child.readyWaiters]) w()
     })
