@@ -136,6 +136,3 @@ export const ErrorBody = Type.Object({
 export function withErrors<T extends Record<number, TSchema>>(ok: T): T & Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503 | 504, typeof ErrorBody> {
   return { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody, ...ok }
 }
-
-/** A BMC's answer, passed through as the worker gave it (documented per route). */
-export const AnyObject = Type.Record(Type.String(), Type.Unknown())

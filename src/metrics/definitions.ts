@@ -30,7 +30,6 @@ export function commandLabels(registry: Readonly<Record<string, unknown>>): read
 }
 /** BMC operations a worker runs (the op registry) plus `other`; the worker's control requests are not among them. */
 export const COMMANDS = commandLabels(OPS) as readonly (OpName | 'other')[]
-export const OUTCOMES = ['ok', 'error'] as const
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
 export const DIRECTIONS = ['in', 'out'] as const
 
@@ -114,11 +113,6 @@ export const REJECTED_LABELS: Record<string, string> = {
   sel_entry: 'SEL texts are free text from the BMC; the REST events endpoint serves them.',
   sensor_number: 'Duplicates `sensor` on bmcvisor_sensor_* and would split series when the SDR is renumbered; the ipmi_* families carry it as `id` only because ipmi_exporter does.',
   instance: 'Prometheus adds it from the scrape target; one bmcvisor serves many nodes, so `node` names the BMC.',
-}
-
-/** Metrics whose series are counters (used by the dashboard lint: only inside rate()/increase()). */
-export function counterNames(): string[] {
-  return Object.entries(METRICS).filter(([, d]) => d.type === 'counter').map(([n]) => n)
 }
 
 /** Every series name the registry exports for bmcvisor metrics (histograms give _bucket, _sum, _count). */

@@ -140,11 +140,6 @@ export const OPS = {
 } as const satisfies Record<string, OpSpec>
 
 export type OpName = keyof typeof OPS
-export const OP_NAMES = Object.keys(OPS) as OpName[]
 /** The registry as the derivations read it (tests pass their own with a fixture op). */
 export type OpRegistry = Readonly<Record<string, OpSpec>>
 export const REGISTRY: OpRegistry = OPS as unknown as OpRegistry
-
-export function isOpName(s: unknown): s is OpName {
-  return typeof s === 'string' && Object.hasOwn(OPS, s)
-}
