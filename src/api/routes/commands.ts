@@ -36,24 +36,43 @@ export async function commandRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext
   }
 }
 
-function opRoutes(app: ApiInstance, ctx: ApiContext, op: OpName, spec: OpSpec, c: RestBinding): void {
-  const params = (first: Record<string, TSchema>) => Type.Object({ ...first, ...(c.params ?? {}) }, { additionalProperties: false })
-  const querystring = TimeoutQuery(ctx.maxTimeoutMs, c.query)
+/** What both routes of one op share: its spec, its schemas, and how a request becomes calls. */
+interface OpRoute {
+  ctx: ApiContext
+  op: OpName
+  spec: OpSpec
+  rest: RestBinding
+  params(first: Record<string, TSchema>): TSchema
+  querystring: TSchema
   /** The worker's arguments, computed once per request (a bad body fails before any node is called). */
-  const prepare = (req: FastifyRequest) => {
-    const body = (req.body ?? {}) as Record<string, unknown>
-    const args = c.toArgs ? c.toArgs(body, req.params as Record<string, string>, req.query as Record<string, unknown>) : {}
-    const timeoutMs = (req.query as { timeoutMs?: number }).timeoutMs ?? ctx.commandTimeoutMs ?? spec.timeoutMs
-    return (node: string) => callNode(ctx.supervisor, node, op, args, { timeoutMs }).then((v) => (c.fromResult ? c.fromResult(v) : v))
-  }
-  const auditDetail = (req: FastifyRequest) => {
-    const d: Record<string, unknown> = {}
-    if (req.body !== undefined && req.body !== null) d.args = req.body
-    const uid = (req.params as { uid?: string }).uid
-    if (uid !== undefined) d.uid = Number(uid)
-    return d
-  }
+  prepare(req: FastifyRequest): (node: string) => Promise<unknown>
+  auditDetail(req: FastifyRequest): Record<string, unknown>
+}
 
+function opRoutes(app: ApiInstance, ctx: ApiContext, op: OpName, spec: OpSpec, rest: RestBinding): void {
+  const r: OpRoute = {
+    ctx, op, spec, rest,
+    params: (first) => Type.Object({ ...first, ...(rest.params ?? {}) }, { additionalProperties: false }),
+    querystring: TimeoutQuery(ctx.maxTimeoutMs, rest.query),
+    prepare: (req) => {
+      const body = (req.body ?? {}) as Record<string, unknown>
+      const args = rest.toArgs ? rest.toArgs(body, req.params as Record<string, string>, req.query as Record<string, unknown>) : {}
+      const timeoutMs = (req.query as { timeoutMs?: number }).timeoutMs ?? ctx.commandTimeoutMs ?? spec.timeoutMs
+      return (node) => callNode(ctx.supervisor, node, op, args, { timeoutMs }).then((v) => (rest.fromResult ? rest.fromResult(v) : v))
+    },
+    auditDetail: (req) => {
+      const d: Record<string, unknown> = {}
+      if (req.body !== undefined && req.body !== null) d.args = req.body
+      const uid = (req.params as { uid?: string }).uid
+      if (uid !== undefined) d.uid = Number(uid)
+      return d
+    },
+  }
+  nodeRoute(app, r)
+  rangeRoute(app, r)
+}
+
+function nodeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring, prepare, auditDetail }: OpRoute): void {
   app.route({
     method: c.method,
     url: `/nodes/:node/${c.path}`,
@@ -76,7 +95,9 @@ function opRoutes(app: ApiInstance, ctx: ApiContext, op: OpName, spec: OpSpec, c
       }
     },
   })
+}
 
+function rangeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring, prepare, auditDetail }: OpRoute): void {
   const Result = Type.Union([
     Type.Object({ ok: Type.Literal(true), value: spec.result }),
     Type.Object({ ok: Type.Literal(false), error: ErrorBody.properties.error }),
