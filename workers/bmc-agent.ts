@@ -21,6 +21,8 @@ import type { IpmiCommand } from '../src/ipmi/command.js'
 import { REGISTRY } from '../src/ops/registry.js'
 import { runOp, validateOp } from './ops.js'
 import { InputGate } from './console-input.js'
+import type { ExecConsoleState } from './exec-console.js'
+import type { SolConsoleState } from '../src/sol/console.js'
 import { inputLimit, Link } from './link.js'
 
 export type Post = (msg: FromWorker) => void
@@ -239,9 +241,9 @@ export class BmcAgent {
   }
 
   /** A console state (SOL, or exec with fromSol false); consecutive repeats are posted once. */
-  consoleState(link: Link, state: string, err?: { code: string; details?: Record<string, unknown> }, fromSol = true): void {
+  consoleState(link: Link, state: SolConsoleState | ExecConsoleState, err?: { code: string; details?: Record<string, unknown> }, fromSol = true): void {
     if (!this.current(link)) return
-    const mapped: SessionStateName = state === 'connected' ? 'connected' : state === 'connecting' ? 'connecting' : state === 'error' ? 'error' : 'disconnected'
+    const mapped = bridgeState(state)
     const reason = err ? reasonOf(err) : undefined
     const key = `${mapped}:${reason ?? ''}`
     if (link.lastConsoleState === key) return
@@ -299,6 +301,21 @@ export class BmcAgent {
 
   ready(): void {
     this.post({ type: 'ready', bmc: this.bmc })
+  }
+}
+
+/** A console plugin's own state in the bridge's one vocabulary (lesson 5). */
+function bridgeState(state: SolConsoleState | ExecConsoleState): SessionStateName {
+  switch (state) {
+    case 'connecting':
+    case 'connected':
+    case 'error':
+      return state
+    case 'idle':
+    case 'closed':
+      return 'disconnected'
+    default:
+      return assertNever(state)
   }
 }
 
