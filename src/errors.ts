@@ -70,11 +70,12 @@ export class ServiceError extends Error {
   readonly retryable: boolean
   readonly details: ErrorDetails
 
-  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; details?: ErrorDetails; cause?: unknown } = {}) {
+  /** `retryable` and the HTTP status are the registry's, never the thrower's (one source, ERROR_CODES). */
+  constructor(code: ErrorCode, message: string, opts: { details?: ErrorDetails; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'ServiceError'
     this.code = code
-    this.retryable = opts.retryable ?? ERROR_CODES[code].retryable
+    this.retryable = ERROR_CODES[code].retryable
     this.details = opts.details ?? {}
   }
 }
@@ -86,12 +87,9 @@ export function isErrorCode(code: unknown): code is ErrorCode {
 /** The wire form of any error: known codes keep theirs, anything else becomes INTERNAL. */
 export function toWire(e: unknown): WireError {
   if (e !== null && typeof e === 'object' && 'code' in e && isErrorCode(e.code)) {
-    const err = e as { code: ErrorCode; message?: unknown; retryable?: unknown; details?: unknown }
-    const out: WireError = {
-      code: err.code,
-      message: typeof err.message === 'string' ? err.message : err.code,
-      retryable: typeof err.retryable === 'boolean' ? err.retryable : ERROR_CODES[err.code].retryable,
-    }
+    const err = e as { code: ErrorCode; message?: unknown; details?: unknown }
+    // retryable comes from the registry whatever the thrower set (an IpmiError carries its own).
+    const out: WireError = { code: err.code, message: typeof err.message === 'string' ? err.message : err.code, retryable: ERROR_CODES[err.code].retryable }
     if (err.details !== null && typeof err.details === 'object' && Object.keys(err.details).length > 0) out.details = err.details as ErrorDetails
     return out
   }
@@ -100,7 +98,7 @@ export function toWire(e: unknown): WireError {
 
 export function fromWire(w: WireError): ServiceError {
   const code = isErrorCode(w.code) ? w.code : 'INTERNAL'
-  return new ServiceError(code, w.message, { retryable: w.retryable, ...(w.details ? { details: w.details } : {}) })
+  return new ServiceError(code, w.message, w.details ? { details: w.details } : {})
 }
 
 export function httpStatus(code: string): number {

@@ -78,6 +78,12 @@ export interface RunningServer {
   reopenLogs(): Promise<void>
   /** The one Prometheus registry, served at /metrics. */
   metrics: Metrics
+  /**
+   * Resolves when a large share of the workers crashed within the restart
+   * period (supervisor escalation: a host fault or our bug, not the BMCs'):
+   * serve then closes and exits non-zero, so systemd (Restart=on-failure) restarts the process.
+   */
+  escalated: Promise<{ crashing: number; total: number }>
   close(): Promise<void>
 }
 
@@ -138,7 +144,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     consoleClients: (node) => (consoles.has(node) ? consoles.get(node).clientCount : undefined),
     ...o.metricsOptions,
   })
-  supervisor.on('escalate', (crashing, total) => logger.error({ crashing, total }, 'many workers are crashing at once: check the host and the logs'))
+  const escalated = new Promise<{ crashing: number; total: number }>((resolve) => {
+    supervisor.once('escalate', (crashing, total) => resolve({ crashing, total }))
+  })
   // Consoles before nodes: a node's buffer and log exist before its worker's first byte (lesson 7).
   const consoles = new ConsoleManager(supervisor, {
     dataDir: store.dataDir,
@@ -187,7 +195,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined
   const server = app
   return {
-    url, app: server, store, supervisor, consoles, logger, metrics,
+    url, app: server, store, supervisor, consoles, logger, metrics, escalated,
     reopenLogs: () => consoles.reopenLogs(),
     close() {
       closing ??= (async () => {

@@ -12,14 +12,17 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  BRIDGE_VERSION, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, failureReason, isFailureReason, type BmcConfig, type ConsoleControl, type FailureReason, type FromWorker, type OpName,
+  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type ConsoleControl, type ControlName, type FailureReason, type FromWorker, type OpName,
   type ConsoleToWorker, type SessionStateName, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import type { RequestOptions } from '../src/session/request-table.js'
 import type { IpmiCommand } from '../src/ipmi/command.js'
-import { BMC_OPS } from './ops.js'
+import { REGISTRY } from '../src/ops/registry.js'
+import { runOp, validateOp } from './ops.js'
 import { InputGate } from './console-input.js'
+import type { ExecConsoleState } from './exec-console.js'
+import type { SolConsoleState } from '../src/sol/console.js'
 import { inputLimit, Link } from './link.js'
 
 export type Post = (msg: FromWorker) => void
@@ -53,6 +56,9 @@ export class BmcAgent {
       case 'command':
         void this.command(msg.id, msg.op, msg.args, msg.timeoutMs)
         return
+      case 'control':
+        this.control(msg.id, msg.control)
+        return
       case 'stop':
         void this.stop(msg.deadlineMs)
         return
@@ -65,6 +71,8 @@ export class BmcAgent {
       case 'ping':
       case 'fault':
         return // the thread entry answers these
+      default:
+        assertNever(msg)
     }
   }
 
@@ -130,7 +138,7 @@ export class BmcAgent {
   async command(id: number, op: OpName, args: unknown, timeoutMs: number): Promise<void> {
     const t0 = performance.now()
     try {
-      const value = await this.runOp(op, (args ?? {}) as Record<string, unknown>, timeoutMs)
+      const value = await this.runOp(op, args ?? {}, timeoutMs)
       this.post({ type: 'result', bmc: this.bmc, id, ok: true, value })
       this.post({ type: 'command-done', bmc: this.bmc, op, ok: true, durationMs: performance.now() - t0 })
     } catch (e) {
@@ -140,25 +148,43 @@ export class BmcAgent {
     }
   }
 
-  private async runOp(op: OpName, args: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+  /** The control channel: answered at once, never counted as a BMC command. */
+  control(id: number, name: ControlName): void {
+    try {
+      this.post({ type: 'result', bmc: this.bmc, id, ok: true, value: this.controlValue(name) })
+    } catch (e) {
+      this.post({ type: 'result', bmc: this.bmc, id, ok: false, error: toWire(e) })
+    }
+  }
+
+  private controlValue(name: ControlName): unknown {
+    const link = this.link
+    if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
+    const console = link.exec?.state ?? link.console?.state ?? 'none'
+    switch (name) {
+      case 'session.info':
+        return { generation: link.generation, session: link.client.info ?? null, console }
+      case 'worker.resources': {
+        // What this thread holds open, for leak checks (DESIGN lesson 3).
+        const resources: Record<string, number> = {}
+        for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
+        return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console }
+      }
+      case 'console.reopen':
+        // A connected console is closed and opened again; a waiting one retries now.
+        link.reopenConsole()
+        return { reopened: true }
+      default:
+        return assertNever(name)
+    }
+  }
+
+  private async runOp(op: OpName, args: unknown, timeoutMs: number): Promise<unknown> {
+    const spec = validateOp(REGISTRY, op, args)
     const link = this.link
     if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
     const deadline = performance.now() + timeoutMs
     const remaining = () => Math.max(1, deadline - performance.now())
-    if (op === 'session.info') return { generation: link.generation, session: link.client.info ?? null, console: link.exec?.state ?? link.console?.state ?? 'none' }
-    if (op === 'worker.resources') {
-      // What this thread holds open, for leak checks (DESIGN lesson 3).
-      const resources: Record<string, number> = {}
-      for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
-      return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console: link.exec?.state ?? link.console?.state ?? 'none' }
-    }
-    if (op === 'console.reopen') {
-      // A connected console is closed and opened again; a waiting one retries now.
-      link.reopenConsole()
-      return { reopened: true }
-    }
-    const fn = BMC_OPS[op]
-    if (fn === undefined) throw new ServiceError('VALIDATION_FAILED', `unknown operation ${op}`, { details: { field: 'op' } })
     const runner = {
       run: <Req, Res>(cmd: IpmiCommand<Req, Res>, req: Req, opts: RequestOptions = {}) => link.client.run(cmd, req, { timeoutMs: remaining(), ...opts }),
     }
@@ -167,7 +193,7 @@ export class BmcAgent {
       timer = setTimeout(() => reject(new ServiceError('BMC_UNREACHABLE', `${op} did not complete within ${timeoutMs} ms`, { details: { op } })), timeoutMs)
     })
     try {
-      return await Promise.race([fn(runner, args, { sdr: link.sdr }), timeout])
+      return await Promise.race([runOp(spec, runner, args, { sdr: link.sdr }), timeout])
     } finally {
       clearTimeout(timer)
     }
@@ -199,7 +225,7 @@ export class BmcAgent {
     }
     const promise = new Promise<{ reason: FailureReason; error?: ReturnType<typeof toWire> }>((resolve) => {
       onState = (state, err) => {
-        if (state === 'closed') resolve({ reason: err ? failureReason(err.code) : 'closed', ...(err ? { error: toWire(err) } : {}) })
+        if (state === 'closed') resolve({ reason: err ? reasonOf(err) : 'closed', ...(err ? { error: toWire(err) } : {}) })
       }
       link.client.on('state', onState)
       link.consoleFailed = (reason, error) => resolve({ reason, ...(error ? { error } : {}) })
@@ -215,10 +241,10 @@ export class BmcAgent {
   }
 
   /** A console state (SOL, or exec with fromSol false); consecutive repeats are posted once. */
-  consoleState(link: Link, state: string, err?: { code: string; details?: Record<string, unknown> }, fromSol = true): void {
+  consoleState(link: Link, state: SolConsoleState | ExecConsoleState, err?: { code: string; details?: Record<string, unknown> }, fromSol = true): void {
     if (!this.current(link)) return
-    const mapped: SessionStateName = state === 'connected' ? 'connected' : state === 'connecting' ? 'connecting' : state === 'error' ? 'error' : 'disconnected'
-    const reason = err ? (isFailureReason(err.details?.reason) ? err.details.reason : failureReason(err.code)) : undefined
+    const mapped = bridgeState(state)
+    const reason = err ? reasonOf(err) : undefined
     const key = `${mapped}:${reason ?? ''}`
     if (link.lastConsoleState === key) return
     link.lastConsoleState = key
@@ -274,7 +300,22 @@ export class BmcAgent {
   }
 
   ready(): void {
-    this.post({ type: 'ready', v: BRIDGE_VERSION, bmc: this.bmc })
+    this.post({ type: 'ready', bmc: this.bmc })
+  }
+}
+
+/** A console plugin's own state in the bridge's one vocabulary (lesson 5). */
+function bridgeState(state: SolConsoleState | ExecConsoleState): SessionStateName {
+  switch (state) {
+    case 'connecting':
+    case 'connected':
+    case 'error':
+      return state
+    case 'idle':
+    case 'closed':
+      return 'disconnected'
+    default:
+      return assertNever(state)
   }
 }
 

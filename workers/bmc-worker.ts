@@ -6,7 +6,7 @@
  */
 import { getHeapStatistics } from 'node:v8'
 import { parentPort, workerData } from 'node:worker_threads'
-import type { FromWorker, ToWorker } from '../src/bridge/messages.js'
+import { assertNever, type FaultKind, type FromWorker, type ToWorker } from '../src/bridge/messages.js'
 import { BmcAgent } from './bmc-agent.js'
 
 if (parentPort === null) throw new Error('bmc-worker must run in a worker thread')
@@ -15,7 +15,7 @@ const { bmc } = workerData as { bmc: string }
 const post = (m: FromWorker) => port.postMessage(m)
 const agent = new BmcAgent(bmc, post)
 
-function fault(kind: string): void {
+function fault(kind: FaultKind): void {
   switch (kind) {
     case 'crash':
       setImmediate(() => {
@@ -45,6 +45,8 @@ function fault(kind: string): void {
     case 'reject':
       void Promise.reject(new Error(`injected unhandled rejection in worker for ${bmc}`))
       return
+    default:
+      assertNever(kind)
   }
 }
 

@@ -126,7 +126,7 @@ export class ExecConsole extends EventEmitter<ExecConsoleEvents> {
         else {
           this.deadline = setTimeout(() => {
             const err = new ServiceError('BMC_UNREACHABLE', `console command did not print ${JSON.stringify(this.cfg.connectedPattern)} within ${this.timeoutMs} ms`,
-              { retryable: true, details: { reason: 'timeout' } })
+              { details: { reason: 'timeout' } })
             if (this.fail(err)) reject(err)
             this.kill()
           }, this.timeoutMs)
@@ -141,7 +141,7 @@ export class ExecConsole extends EventEmitter<ExecConsoleEvents> {
       child.once('close', (code, signal) => {
         const how = signal !== null ? `signal ${signal}` : `status ${code}`
         const err = new ServiceError('BMC_SESSION_CLOSED', `console command exited with ${how}`,
-          { retryable: true, details: { reason: 'exited', exitCode: code, signal } })
+          { details: { reason: 'exited', exitCode: code, signal } })
         if (this.closing) {
           if (this._state === 'connecting' || this._state === 'connected') this.setState('closed')
         } else if (this.fail(err)) reject(err)

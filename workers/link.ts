@@ -7,7 +7,7 @@
  * supervisor's per-BMC grant (supervisor/login-gate.ts) instead of its own backoff.
  */
 import {
-  DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, failureReason, isFailureReason, type BmcConfig, type FailureReason,
+  DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type FailureReason,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import { IpmiClient } from '../src/session/client.js'
@@ -133,7 +133,7 @@ export class Link {
       } catch (e) {
         if (this.cancelled) return
         const w = toWire(e)
-        const reason = (w.details?.reason !== undefined && isFailureReason(w.details.reason)) ? w.details.reason : failureReason(w.code)
+        const reason = reasonOf(w)
         this.credentialFailed = reason === 'bad_credentials'
         this.agent.sessionState(this, 'error', reason, w)
         if (this.wantsSol()) this.agent.consoleState(this, 'error', { ...w, details: { ...w.details, reason } })

@@ -53,6 +53,7 @@ import type { SupervisorPort } from './ports.js'
 import { MAX_EXPR_PARAM_BYTES } from './noderange.js'
 import { adminRoutes } from './routes/admin.js'
 import { commandRoutes } from './routes/commands.js'
+import { REGISTRY, type OpRegistry } from '../ops/registry.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeRoutes } from './routes/nodes.js'
 import { workerRoutes } from './routes/workers.js'
@@ -101,7 +102,10 @@ export interface ApiContext {
   store: Store
   logger: Logger
   /** Per-node command timeout when the request names none. */
-  commandTimeoutMs: number
+  /** The operator's deadline for every command (serve's commandTimeoutMs); unset: each op's own default. */
+  commandTimeoutMs: number | undefined
+  /** The operations with REST routes (src/ops; tests add a fixture op). */
+  ops: OpRegistry
   maxTimeoutMs: number
   enableFaultInjection: boolean
   /** `serve --allow-exec-consoles`: nodes may have exec consoles (routes/nodes.ts refuses them otherwise). */
@@ -124,6 +128,7 @@ export interface BuildAppOptions {
   allowExecConsoles?: boolean
   /** Default per-node timeout (10 s) and the most a request may ask for (120 s). */
   commandTimeoutMs?: number
+  ops?: OpRegistry
   maxTimeoutMs?: number
   /** TLS: key and cert, plus any other tls.createServer options (minVersion, ciphers). */
   https?: ({ key: string | Buffer; cert: string | Buffer } & Record<string, unknown>) | undefined
@@ -158,7 +163,8 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     supervisor: o.supervisor,
     store: o.store,
     logger: o.logger,
-    commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
+    commandTimeoutMs: o.commandTimeoutMs,
+    ops: o.ops ?? REGISTRY,
     maxTimeoutMs: o.maxTimeoutMs ?? 120_000,
     enableFaultInjection: o.enableFaultInjection ?? false,
     allowExecConsoles: o.allowExecConsoles ?? false,

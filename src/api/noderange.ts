@@ -9,6 +9,7 @@
  * natural order (n2 before n10). Anything malformed or too large is a
  * VALIDATION_FAILED naming the field `expr`.
  */
+import { NODE_NAME } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 
 export const MAX_RANGE_NODES = 10_000
@@ -20,7 +21,7 @@ export const MAX_EXPR_CHARS = 4096
  * MAX_EXPR_CHARS is cut by the router before expandNoderange judges it.
  */
 export const MAX_EXPR_PARAM_BYTES = 3 * MAX_EXPR_CHARS
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+const NAME = NODE_NAME
 
 function invalid(message: string): ServiceError {
   return new ServiceError('VALIDATION_FAILED', `noderange: ${message}`, { details: { field: 'expr' } })

@@ -17,4 +17,6 @@ export interface SupervisorPort {
   run(node: string, op: OpName, args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
   status(node?: string): ChildStatus[]
   injectFault(node: string, kind: FaultKind): void
+  /** Starts a parked (or backing-off) worker now; CONFLICT for a running one. */
+  restartWorker(node: string): ChildStatus['state']
 }

@@ -6,9 +6,9 @@
  * Route-local bodies live beside their routes.
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
-import { CREDENTIAL_ENV_FIELDS, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
+import { CREDENTIAL_ENV_FIELDS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
 
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'
+export const NAME_PATTERN = NODE_NAME_PATTERN
 export const NodeName = Type.String({ pattern: NAME_PATTERN, description: 'Node name: letters, digits, ".", "_", "-"; 1 to 63 characters.' })
 export const GroupName = Type.String({ pattern: NAME_PATTERN })
 export const NodeParams = Type.Object({ node: NodeName }, { additionalProperties: false })
@@ -136,6 +136,3 @@ export const ErrorBody = Type.Object({
 export function withErrors<T extends Record<number, TSchema>>(ok: T): T & Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503 | 504, typeof ErrorBody> {
   return { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody, ...ok }
 }
-
-/** A BMC's answer, passed through as the worker gave it (documented per route). */
-export const AnyObject = Type.Record(Type.String(), Type.Unknown())

@@ -1,5 +1,5 @@
 /**
- * The typed, versioned protocol between the supervisor (main thread) and a
+ * The typed protocol between the supervisor (main thread) and a
  * BMC worker. Every message names its BMC (`bmc`), so one worker could later
  * serve several BMCs (DESIGN.md, "Beyond one machine"). Credentials travel
  * only in `configure`, never in workerData, so they do not show up in thread
@@ -7,9 +7,8 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors.js'
+import type { OpName } from '../ops/registry.js'
 import type { ReconnectPolicy } from './reconnect.js'
-
-export const BRIDGE_VERSION = 1
 
 export interface BmcCredentials {
   username: string
@@ -86,16 +85,30 @@ export function reservedExecEnvName(name: string): boolean {
   return (EXEC_PASSED_ENV as readonly string[]).includes(name) || (EXEC_SERVICE_ENV as readonly string[]).includes(name)
 }
 
-/** Operations a worker runs for callers. Values are structured-cloneable. */
-export type OpName =
-  | 'power.status' | 'power.set' | 'chassis.status' | 'boot.get' | 'boot.set' | 'identify'
-  | 'mc.info' | 'mc.guid' | 'mc.reset' | 'users.list' | 'users.set'
-  | 'sensors.list' | 'health' | 'inventory' | 'events.list' | 'events.clear'
-  | 'session.info' | 'console.reopen' | 'worker.resources'
+/** BMC operations a worker runs for callers: the registry's names (src/ops). Values are structured-cloneable. */
+export type { OpName }
+
+/**
+ * The worker's control channel, apart from BMC operations: not in the op
+ * registry and not counted in bmcvisor_commands_total. console.reopen closes
+ * and reopens the console (or retries now); session.info and worker.resources
+ * report the worker's connection and what its thread holds open (leak checks).
+ */
+export const CONTROL_NAMES = ['console.reopen', 'session.info', 'worker.resources'] as const
+export type ControlName = (typeof CONTROL_NAMES)[number]
 
 export type FaultKind = 'crash' | 'hang' | 'exit' | 'oom' | 'reject'
 
-export type SessionStateName = 'connecting' | 'connected' | 'disconnected' | 'error'
+/**
+ * A node's name: letters, digits, ".", "_", "-", 1 to 63 characters, not starting with a punctuation mark
+ * (a DNS label's length). The API, noderanges, the store and console log files all check names with it.
+ */
+export const NODE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'
+export const NODE_NAME = new RegExp(NODE_NAME_PATTERN)
+
+/** The one state vocabulary of a session and of a console, from the worker to the metrics (DESIGN lesson 5). */
+export const CONNECTION_STATES = ['connecting', 'connected', 'disconnected', 'error'] as const
+export type SessionStateName = (typeof CONNECTION_STATES)[number]
 
 /** Why a session or console is not connected (DESIGN lesson 5). */
 export const FAILURE_REASONS = [
@@ -113,8 +126,10 @@ export function isFailureReason(s: unknown): s is FailureReason {
 }
 
 export type ToWorker =
-  | { type: 'configure'; v: number; bmc: string; generation: number; config: BmcConfig; consolePort?: MessagePort | undefined }
+  | { type: 'configure'; bmc: string; generation: number; config: BmcConfig; consolePort?: MessagePort | undefined }
   | { type: 'command'; bmc: string; id: number; op: OpName; args: unknown; timeoutMs: number }
+  /** Answered by a `result` with the same id, like a command, but no `command-done`. */
+  | { type: 'control'; bmc: string; id: number; control: ControlName; timeoutMs: number }
   | { type: 'ping'; seq: number }
   | { type: 'stop'; bmc: string; deadlineMs: number }
   | { type: 'fault'; bmc: string; kind: FaultKind }
@@ -145,7 +160,7 @@ export interface WorkerStats {
 }
 
 export type FromWorker =
-  | { type: 'ready'; v: number; bmc: string }
+  | { type: 'ready'; bmc: string }
   | { type: 'pong'; seq: number; heapUsedBytes: number }
   | { type: 'result'; bmc: string; id: number; ok: true; value: unknown }
   | { type: 'result'; bmc: string; id: number; ok: false; error: WireError }
@@ -193,6 +208,16 @@ export function assertNever(x: never): never {
   throw new Error(`unexpected message ${JSON.stringify(x)}`)
 }
 
+/**
+ * The failure reason of an error (lesson 5): the reason its details name
+ * (a console's own, e.g. sol_limit_reached), else the one its code means.
+ * Agrees with src/sol's solFailureReason for every code (a unit test checks).
+ */
+export function reasonOf(err: { code: string; details?: Record<string, unknown> | undefined }): FailureReason {
+  const named = err.details?.reason
+  return isFailureReason(named) ? named : failureReason(err.code)
+}
+
 /** Maps an error code to the failure reason vocabulary of lesson 5. */
 export function failureReason(code: string): FailureReason {
   switch (code) {
@@ -202,6 +227,7 @@ export function failureReason(code: string): FailureReason {
     case 'BMC_PRIVILEGE_REFUSED': return 'bad_credentials'
     case 'SOL_BUSY': return 'sol_busy'
     case 'SOL_DISABLED': return 'sol_disabled'
+    case 'SOL_REFUSED': return 'sol_refused'
     case 'BMC_SESSION_CLOSED': return 'closed'
     default: return 'protocol'
   }

@@ -6,7 +6,13 @@
 import { ipmiCommand } from './ipmi.js'
 import { simCommand } from './sim.js'
 
-const USAGE = `usage: bmcvisor <command> [options]
+/** One help line per CLI verb of the op registry (cli/op-command.ts), after the fixed commands. */
+async function opVerbs(): Promise<Map<string, { help: string }>> {
+  const { cliVerbs } = await import('./op-command.js')
+  return new Map([...cliVerbs()].map(([verb, ops]) => [verb, { help: ops[0]!.cli.help }]))
+}
+
+const FIXED_USAGE = `usage: bmcvisor <command> [options]
 commands:
   ipmi     talk to one BMC directly (bmcvisor ipmi --help)
   sim      run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])
@@ -14,8 +20,13 @@ commands:
   config   check a serve configuration file, or print an example (bmcvisor config check FILE)
   token    create, list or revoke API tokens in the data directory (works without a server)
   node     add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)
-  power    power status or control for a noderange on a running server
-  console  attach a terminal to a node's console on a running server (bmcvisor console NODE [--ro])`
+  console  attach a terminal to a node's console on a running server (bmcvisor console NODE [--ro])
+  worker   restart a parked worker, or show one (bmcvisor worker restart|show NODE)`
+
+async function usage(): Promise<string> {
+  const verbs = [...(await opVerbs())].map(([verb, v]) => `  ${verb.padEnd(8)} ${v.help}`)
+  return [FIXED_USAGE, ...verbs].join('\n')
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
@@ -33,18 +44,20 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./token.js')).tokenCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'node':
       return (await import('./node.js')).nodeCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
-    case 'power':
-      return (await import('./power.js')).powerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'worker':
+      return (await import('./worker.js')).workerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'console':
       return (await import('./console.js')).consoleCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
     case undefined:
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(USAGE + '\n')
+      process.stdout.write(await usage() + '\n')
       return cmd === undefined ? 2 : 0
     default:
-      process.stderr.write(`bmcvisor: VALIDATION_FAILED: unknown command ${cmd}\n${USAGE}\n`)
+      // A verb of the op registry (power, ...), else unknown.
+      if ((await opVerbs()).has(cmd)) return (await import('./op-command.js')).opCommand(cmd, rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+      process.stderr.write(`bmcvisor: VALIDATION_FAILED: unknown command ${cmd}\n${await usage()}\n`)
       return 2
   }
 }

@@ -29,6 +29,9 @@ export interface ServeIo {
   stopSignal?: Promise<unknown>
 }
 
+/** serve's exit status after a supervisor escalation (EX_SOFTWARE): non-zero, so systemd's Restart=on-failure acts. */
+export const EXIT_ESCALATED = 70
+
 function signals(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
@@ -130,12 +133,17 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     }
     // startServer resolved: the store is open and the API listens.
     await notifier?.ready(`serving on ${server.url}, ${server.supervisor.nodes.length} nodes`)
-    const sig = await untilStopped(server, io.stopSignal)
-    server.logger.info({ signal: sig }, 'shutting down: closing BMC sessions')
+    const end = await Promise.race([
+      untilStopped(server, io.stopSignal).then((signal) => ({ signal })),
+      server.escalated.then((escalation) => ({ escalation })),
+    ])
+    if ('escalation' in end) {
+      server.logger.fatal({ ...end.escalation }, 'many workers crashed at once (a host fault or a bmcvisor bug): exiting so that the service manager restarts bmcvisor')
+    } else server.logger.info({ signal: end.signal }, 'shutting down: closing BMC sessions')
     await notifier?.stopping()
     await server.close()
     await demo?.close()
-    return 0
+    return 'escalation' in end ? EXIT_ESCALATED : 0
   } catch (e) {
     return reportError(e, io.stderr)
   }

@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
-import type { ConsoleInputDrain, ConsoleInputResult, InputDropReason } from '../bridge/messages.js'
+import { NODE_NAME, type ConsoleInputDrain, type ConsoleInputResult, type InputDropReason } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import { ConsoleLog, type ConsoleLogOptions } from './console-log.js'
 import { ConsoleSession } from './session.js'
@@ -71,7 +71,6 @@ export interface ConsoleTotals {
 /** Where console logs live under the data directory. */
 export const CONSOLE_LOG_DIR = 'consoles'
 
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const FLEET_DEBOUNCE_MS = 1000
 
 export class ConsoleManager extends EventEmitter<ConsoleManagerEvents> {

@@ -285,7 +285,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
 
   /** Closes a connected console and opens it again; an unconnected one retries now. */
   async reopen(): Promise<void> {
-    await this.port.run(this.node, 'console.reopen', {}, { timeoutMs: 5000 })
+    await this.port.control(this.node, 'console.reopen', { timeoutMs: 5000 })
   }
 
   // --- status ---

@@ -45,7 +45,7 @@ export interface NodeConsoleConfig {
 export interface ConsolePort {
   consoleInput(node: string, data: Uint8Array | { type: 'break' }): boolean
   consoleControl(node: string, control: Omit<ConsoleControl, 'type' | 'bmc'>): boolean
-  run(node: string, op: 'console.reopen', args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
+  control(node: string, control: 'console.reopen', opts?: { timeoutMs?: number }): Promise<unknown>
 }
 
 /** The worker's console state message, as the supervisor emits it ('console:state'). */

@@ -13,25 +13,23 @@
  * sets start at 0) plus 15 per command in use (histogram, counters) and four
  * per sensor when sensor polling is on (bmcvisor_sensor_* and the ipmi_* pair).
  */
+import { OPS, type OpName } from '../ops/registry.js'
+import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS } from '../bridge/messages.js'
 
 /** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
 export const WORKER_STATES = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped'] as const
 /** Why a worker thread ended (ExitReason), without `stopped`: a deliberate stop is not a restart. */
 export const RESTART_REASONS = ['crash', 'exit', 'oom', 'hang', 'start_failed', 'start_timeout'] as const
-/** Session and console states (bridge SessionStateName). */
-export const CONNECTION_STATES = ['connecting', 'connected', 'disconnected', 'error'] as const
-/** Why a session or console is down (bridge FAILURE_REASONS) plus `other` for anything newer. */
-export const FAILURE_REASONS = [
-  'unreachable', 'bad_credentials', 'sol_busy', 'sol_disabled', 'sol_limit_reached', 'sol_encryption_mismatch',
-  'insufficient_privilege', 'sol_refused', 'sol_deactivated', 'timeout', 'protocol', 'closed', 'exited', 'misconfigured',
-  'exec_disabled', 'other',
-] as const
-/** Operations a worker runs (bridge OpName) plus `other`. */
-export const COMMANDS = [
-  'power.status', 'power.set', 'chassis.status', 'boot.get', 'boot.set', 'identify', 'mc.info', 'mc.guid', 'mc.reset',
-  'users.list', 'users.set', 'sensors.list', 'health', 'inventory', 'events.list', 'events.clear', 'session.info', 'console.reopen', 'worker.resources', 'other',
-] as const
-export const OUTCOMES = ['ok', 'error'] as const
+/** Session and console states: the bridge's one list. */
+export const CONNECTION_STATES = BRIDGE_CONNECTION_STATES
+/** Why a session or console is down: the bridge's one list, plus `other` for anything else. */
+export const FAILURE_REASONS = [...BRIDGE_FAILURE_REASONS, 'other'] as const
+/** The label values of `command`: the op registry's names (commandLabels), plus `other`. */
+export function commandLabels(registry: Readonly<Record<string, unknown>>): readonly string[] {
+  return [...Object.keys(registry), 'other']
+}
+/** BMC operations a worker runs (the op registry) plus `other`; the worker's control requests are not among them. */
+export const COMMANDS = commandLabels(OPS) as readonly (OpName | 'other')[]
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
 export const DIRECTIONS = ['in', 'out'] as const
 
@@ -115,11 +113,6 @@ export const REJECTED_LABELS: Record<string, string> = {
   sel_entry: 'SEL texts are free text from the BMC; the REST events endpoint serves them.',
   sensor_number: 'Duplicates `sensor` on bmcvisor_sensor_* and would split series when the SDR is renumbered; the ipmi_* families carry it as `id` only because ipmi_exporter does.',
   instance: 'Prometheus adds it from the scrape target; one bmcvisor serves many nodes, so `node` names the BMC.',
-}
-
-/** Metrics whose series are counters (used by the dashboard lint: only inside rate()/increase()). */
-export function counterNames(): string[] {
-  return Object.entries(METRICS).filter(([, d]) => d.type === 'counter').map(([n]) => n)
 }
 
 /** Every series name the registry exports for bmcvisor metrics (histograms give _bucket, _sum, _count). */

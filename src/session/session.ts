@@ -14,6 +14,9 @@
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { IpmiError } from '../ipmi/errors.js'
+import { CloseSession } from '../ipmi/commands/close-session.js'
+import { SetSessionPrivilegeLevel } from '../ipmi/commands/set-session-privilege-level.js'
+import type { PrivilegeLevel } from '../ipmi/commands/common.js'
 import { decodeLanResponse } from '../ipmi/lan-message.js'
 import {
   decodeV15Packet, encodeRmcpPlusPacket, openRmcpPlusPacket, parseRmcpPlusPacket, PayloadType,
@@ -113,7 +116,7 @@ export class Session extends EventEmitter<SessionEvents> {
           this._info = { cipherSuite: r.suite, privilege: 'none', remoteConsoleSessionId: r.remoteConsoleSessionId, managedSystemSessionId: r.managedSystemSessionId }
         },
         setPrivilege: async (priv) => {
-          return this.request(0x06, 0x3b, Buffer.from([priv]), { timeoutMs: Math.max(1, deadline - this.clock.now()) })
+          return this.request(SetSessionPrivilegeLevel.netFn, SetSessionPrivilegeLevel.cmd, SetSessionPrivilegeLevel.encode({ privilege: priv as PrivilegeLevel }), { timeoutMs: Math.max(1, deadline - this.clock.now()) })
         },
       })
       this._info = { ...this._info!, privilege: PRIVILEGE_NAMES[result.privilege] ?? String(result.privilege) }
@@ -174,9 +177,8 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private async sendCloseSession(): Promise<void> {
     if (this._info === undefined || this._state === 'closed') return
-    const id = Buffer.alloc(4)
-    id.writeUInt32LE(this._info.managedSystemSessionId)
-    await this.table.request(0x06, 0x3c, id, { timeoutMs: this.timing.closeTimeoutMs, retries: 0 }).catch(() => undefined)
+    const req = CloseSession.encode({ managedSystemSessionId: this._info.managedSystemSessionId })
+    await this.table.request(CloseSession.netFn, CloseSession.cmd, req, { timeoutMs: this.timing.closeTimeoutMs, retries: 0 }).catch(() => undefined)
   }
 
   /** Marks the session lost (the BMC stopped answering): rejects everything pending. */

@@ -59,6 +59,8 @@ export function solFailureReason(e: unknown): SolFailureReason {
       return 'sol_disabled'
     case 'SOL_REFUSED':
       return 'sol_refused'
+    case 'BMC_SESSION_CLOSED':
+      return 'sol_deactivated' // the session carrying SOL ended (as console.ts reports it)
     default:
       return 'protocol'
   }
@@ -77,11 +79,11 @@ export function activationRefused(err: CompletionCodeError, instance: number): S
   const details = { ...err.details, instance }
   switch (err.cc) {
     case 0x80:
-      return new SolError('sol_busy', 'SOL_BUSY', `SOL instance ${instance} is active on another session (use force to take it over)`, { retryable: true, details, cause: err })
+      return new SolError('sol_busy', 'SOL_BUSY', `SOL instance ${instance} is active on another session (use force to take it over)`, { details, cause: err })
     case 0x81:
       return new SolError('sol_disabled', 'SOL_DISABLED', 'SOL is disabled on this BMC', { details, cause: err })
     case 0x82:
-      return new SolError('sol_limit_reached', 'SOL_REFUSED', 'BMC payload activation limit reached', { retryable: true, details, cause: err })
+      return new SolError('sol_limit_reached', 'SOL_REFUSED', 'BMC payload activation limit reached', { details, cause: err })
     case 0x83:
     case 0x84:
       return new SolError('sol_encryption_mismatch', 'SOL_REFUSED', `BMC ${err.cc === 0x83 ? 'cannot activate SOL with' : 'requires'} encryption`, { details, cause: err })

@@ -55,7 +55,8 @@ export function pruneDeaths(deaths: readonly Death[], now: number, spec: Restart
 /**
  * Global intensity (OTP escalation): when a large share of all workers died
  * within the period, the cause is ours or the host's, not the BMCs'; the
- * supervisor stops restarting and the process should exit for systemd/k8s.
+ * supervisor emits `escalate` and serve closes and exits non-zero
+ * (cli/serve.ts EXIT_ESCALATED) so that systemd or k8s restarts it.
  */
 export function shouldEscalate(recentDeathsByNode: ReadonlyMap<string, number>, totalNodes: number, share = 0.5, minNodes = 4): boolean {
   if (totalNodes < minNodes) return false

@@ -17,12 +17,15 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
-import { BRIDGE_VERSION } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
+import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
+
+/** A call's deadline when its caller names none. */
+const DEFAULT_CALL_TIMEOUT_MS = 10_000
 
 export type ChildState = 'starting' | 'running' | 'restarting' | 'parked' | 'stopping' | 'stopped'
 export const CHILD_STATES: readonly ChildState[] = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped']
@@ -48,6 +51,8 @@ export interface ChildStatus {
   restarts: number
   lastExit: ExitInfo | null
   parkedUntil: number | null
+  /** Wall-clock time (ms since the epoch) at which a parked or restarting worker is started again by itself; null otherwise. */
+  retryAt: number | null
   threadId: number | null
   heapUsedBytes: number
   session: { state: string; reason?: string | undefined } | null
@@ -71,6 +76,8 @@ interface Child {
   lastExit: ExitInfo | null
   parkedUntil: number | null
   timer: NodeJS.Timeout | undefined
+  /** performance.now() at which `timer` restarts the worker (parked or backing off). */
+  retryAt: number | null
   pending: Map<number, Pending>
   readyWaiters: Set<() => void>
   consolePort: MessagePort | undefined
@@ -132,7 +139,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.children.has(node)) throw new ServiceError('CONFLICT', `node ${node} is already supervised`)
     const child: Child = {
       node, config, generation: 1, state: 'starting', handle: undefined, deaths: [], restarts: 0, lastExit: null,
-      parkedUntil: null, timer: undefined, pending: new Map(), readyWaiters: new Set(), consolePort: undefined,
+      parkedUntil: null, timer: undefined, retryAt: null, pending: new Map(), readyWaiters: new Set(), consolePort: undefined,
       session: null, console: null, stopped: undefined,
     }
     this.children.set(node, child)
@@ -146,7 +153,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.config = config
     child.generation++
     this.logins.forget(node) // new credentials are tried at once
-    if (child.state === 'running') child.handle?.post({ type: 'configure', v: BRIDGE_VERSION, bmc: node, generation: child.generation, config })
+    if (child.state === 'running') child.handle?.post({ type: 'configure', bmc: node, generation: child.generation, config })
     // Any other state: the next start sends the newest configuration.
     return child.generation
   }
@@ -159,11 +166,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logins.forget(node)
   }
 
-  /** Runs an operation on a node's worker; a typed error for that node only, never a hang. */
-  async run(node: string, op: OpName, args: unknown = {}, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+  /** Runs a BMC operation on a node's worker; a typed error for that node only, never a hang. */
+  run(node: string, op: OpName, args: unknown = {}, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+    return this.call(node, op, opts.timeoutMs, (id, timeoutMs) => ({ type: 'command', bmc: node, id, op, args, timeoutMs }))
+  }
+
+  /** A control request to a node's worker (console reopen, session info, resources): not a BMC operation, not counted as one. */
+  control(node: string, control: ControlName, opts: { timeoutMs?: number } = {}): Promise<unknown> {
+    return this.call(node, control, opts.timeoutMs, (id, timeoutMs) => ({ type: 'control', bmc: node, id, control, timeoutMs }))
+  }
+
+  private async call(node: string, what: string, timeoutMs = DEFAULT_CALL_TIMEOUT_MS, message: (id: number, timeoutMs: number) => ToWorker): Promise<unknown> {
     const child = this.children.get(node)
     if (child === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
-    const timeoutMs = opts.timeoutMs ?? 10_000
     const deadline = performance.now() + timeoutMs
     if (child.state !== 'running') await this.waitReady(child, timeoutMs)
     const handle = child.handle
@@ -173,10 +188,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const remaining = Math.max(1, deadline - performance.now())
       const timer = setTimeout(() => {
         child.pending.delete(id)
-        reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${node} did not answer ${op} within ${Math.round(remaining + this.o.callGraceMs)} ms`))
+        reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${node} did not answer ${what} within ${Math.round(remaining + this.o.callGraceMs)} ms`))
       }, remaining + this.o.callGraceMs)
       child.pending.set(id, { resolve, reject, timer })
-      handle.post({ type: 'command', bmc: node, id, op, args, timeoutMs: remaining })
+      handle.post(message(id, remaining))
     })
   }
 
@@ -199,6 +214,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return handle.post({ type: 'console-control', bmc: node, ...control })
   }
 
+  /**
+   * An operator's restart of a parked worker, or of one waiting out its restart
+   * delay (OTP's restart_child): it starts at once with its crash history
+   * cleared. A worker already starting is left to it; a running, stopping or
+   * stopped one is a CONFLICT (stop it with a fault drill or a node change).
+   */
+  restartWorker(node: string): ChildState {
+    const child = this.require(node)
+    const waiting = child.state === 'parked' || (child.state === 'restarting' && child.timer !== undefined)
+    if (waiting) {
+      clearTimeout(child.timer)
+      child.deaths = []
+      this.restart(child)
+      return child.state
+    }
+    if (child.state === 'starting' || child.state === 'restarting') return child.state
+    throw new ServiceError('CONFLICT', `worker for ${node} is ${child.state}: only a parked or restarting worker can be restarted`, { details: { node, state: child.state } })
+  }
+
   /** Fault injection for drills and tests (`serve --enable-fault-injection` only). */
   injectFault(node: string, kind: FaultKind): void {
     const child = this.require(node)
@@ -214,6 +248,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       restarts: c.restarts,
       lastExit: c.lastExit,
       parkedUntil: c.parkedUntil,
+      retryAt: c.retryAt === null ? null : Math.round(Date.now() + Math.max(0, c.retryAt - performance.now())),
       threadId: c.handle?.threadId ?? null,
       heapUsedBytes: c.handle?.heapUsedBytes ?? 0,
       session: c.session,
@@ -307,7 +342,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         if (m instanceof Uint8Array) this.emit('console:data', child.node, m)
         else this.emit('console:input', child.node, m)
       })
-      handle.post({ type: 'configure', v: BRIDGE_VERSION, bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
+      handle.post({ type: 'configure', bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
       this.setState(child, 'running')
       for (const w of [...child.readyWaiters]) w()
     })
@@ -358,6 +393,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'ready':
       case 'pong':
         return
+      default:
+        assertNever(m)
     }
   }
 
@@ -389,15 +426,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       child.parkedUntil = decision.untilMs
       this.setState(child, 'parked')
       for (const w of [...child.readyWaiters]) w() // let waiters fail fast with WORKER_UNAVAILABLE
+      child.retryAt = decision.untilMs
       child.timer = setTimeout(() => this.restart(child), decision.untilMs - now)
     } else {
       this.setState(child, 'restarting')
+      child.retryAt = now + decision.delayMs
       child.timer = setTimeout(() => this.restart(child), decision.delayMs)
     }
   }
 
   private restart(child: Child): void {
     child.timer = undefined
+    child.retryAt = null
     if (!this.children.has(child.node) || child.state === 'stopping' || child.state === 'stopped' || this.shuttingDown) return
     child.parkedUntil = null
     child.restarts++
@@ -418,6 +458,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private stopChild(child: Child, deadlineMs: number): Promise<void> {
     if (child.timer) clearTimeout(child.timer)
     child.timer = undefined
+    child.retryAt = null
     const handle = child.handle
     if (handle === undefined || child.state === 'stopped') {
       this.setState(child, 'stopped')

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { ServiceError } from '../../src/errors.js'
 import { nodeCommand, patchFromPairs } from '../../src/cli/node.js'
-import { powerCommand } from '../../src/cli/power.js'
+import { powerCommand } from '../../src/cli/op-command.js'
 import { testApi, type TestApi } from './helpers.js'
 
 type Sink = Writable & { text: () => string; isTTY?: boolean; columns?: number }

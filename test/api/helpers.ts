@@ -78,12 +78,21 @@ export class FakeSupervisor implements SupervisorPort {
   status(node?: string): ChildStatus[] {
     const names = node === undefined ? [...this.configs.keys()] : [node]
     return names.map((n) => ({
-      node: n, state: 'running', restarts: 0, lastExit: null, parkedUntil: null, threadId: 1, heapUsedBytes: 1000,
+      node: n, state: this.states.get(n) ?? 'running', restarts: 0, lastExit: null, parkedUntil: null, retryAt: null, threadId: 1, heapUsedBytes: 1000,
       session: { state: 'connected' }, console: { state: 'connected' },
     }))
   }
   injectFault(node: string, kind: FaultKind): void {
     this.faults.push({ node, kind })
+  }
+  /** Per node worker states other than running (restartWorker turns parked into restarting). */
+  readonly states = new Map<string, ChildStatus['state']>()
+  restartWorker(node: string): ChildStatus['state'] {
+    if (!this.configs.has(node)) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
+    const s = this.states.get(node) ?? 'running'
+    if (s !== 'parked') throw new ServiceError('CONFLICT', `worker for ${node} is ${s}`)
+    this.states.set(node, 'restarting')
+    return 'restarting'
   }
 }
 

@@ -24,6 +24,7 @@ const EXPECTED: Record<string, Expect> = {
   'GET /api/v1/workers': 'viewer',
   'GET /api/v1/nodes/:node/worker': 'viewer',
   'POST /api/v1/nodes/:node/worker/fault': 'admin',
+  'POST /api/v1/nodes/:node/worker/restart': 'operator',
   'POST /api/v1/tokens': 'admin',
   'GET /api/v1/tokens': 'admin',
   'PATCH /api/v1/tokens/:id': 'admin',

@@ -18,7 +18,7 @@ describe('docs/security.md role table', () => {
   let t: TestApi
   let consoles: ConsoleManager
   before(async () => {
-    consoles = new ConsoleManager({ consoleInput: () => false, consoleControl: () => false, run: async () => ({}) })
+    consoles = new ConsoleManager({ consoleInput: () => false, consoleControl: () => false, control: async () => ({}) })
     t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin], metrics: metricsRoute(createMetrics().registry) })
   })
   after(async () => {

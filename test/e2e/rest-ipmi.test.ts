@@ -13,7 +13,7 @@ import { Writable } from 'node:stream'
 import { createLogger } from '../../src/log.js'
 import { startServer, type RunningServer } from '../../src/main.js'
 import { nodeCommand } from '../../src/cli/node.js'
-import { powerCommand } from '../../src/cli/power.js'
+import { powerCommand } from '../../src/cli/op-command.js'
 import { ipmiSimAvailable, ipmitool, requireIpmiSim, startIpmiSim, waitUntil, type IpmiSim } from '../lab/sim.js'
 import { sink } from '../lab/sink.js'
 
@@ -95,7 +95,7 @@ describe('REST end to end with ipmi_sim', { skip: !ipmiSimAvailable() && process
       assert.equal((await api('PATCH', '/nodes/e2', { bmc: { port: good } })).status, 200)
       await waitUntil(async () => (await api('GET', '/nodes/e2/power')).status === 200, { timeoutMs: 15_000, intervalMs: 100, what: 'e2 healed' })
     }
-    const res = await server.supervisor.run('e2', 'worker.resources') as { watchers: number }
+    const res = await server.supervisor.control('e2', 'worker.resources') as { watchers: number }
     assert.equal(res.watchers, 1)
   })
 

@@ -14,16 +14,17 @@ const ALLOWED: Record<string, string[]> = {
   sol: ['ipmi', 'session'],
   bmc: ['ipmi', 'session'],
   sim: ['ipmi'],
-  bridge: ['errors', 'ipmi'],
+  bridge: ['errors', 'ipmi', 'ops'],
+  ops: ['bmc', 'ipmi', 'errors', 'store'],
   supervisor: ['bridge', 'errors', 'log'],
   console: ['bridge', 'errors', 'log'],
-  metrics: ['errors'],
+  metrics: ['errors', 'bridge', 'ops'],
   store: ['errors', 'log'],
-  api: ['supervisor', 'console', 'store', 'metrics', 'errors', 'log', 'bridge'],
+  api: ['supervisor', 'console', 'store', 'metrics', 'errors', 'log', 'bridge', 'ops'],
   errors: ['ipmi'],
   log: [],
   config: ['errors'],
-  workers: ['ipmi', 'session', 'sol', 'bmc', 'bridge', 'errors', 'log'],
+  workers: ['ipmi', 'session', 'sol', 'bmc', 'bridge', 'errors', 'log', 'ops'],
 }
 const WIRING = new Set(['cli', 'main'])
 

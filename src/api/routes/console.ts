@@ -20,6 +20,7 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { RawData, WebSocket } from 'ws'
+import { NODE_NAME_PATTERN } from '../../bridge/messages.js'
 import { ServiceError, toWire } from '../../errors.js'
 import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, ServerMessage } from '../../console/index.js'
 import { audit, auditOutcome, DENIED, roleAllows, type Principal } from '../auth.js'
@@ -35,7 +36,7 @@ export interface ConsoleRoutesOptions {
   closeGraceMs?: number
 }
 
-const Params = Type.Object({ node: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }) }, { additionalProperties: false })
+const Params = Type.Object({ node: Type.String({ pattern: NODE_NAME_PATTERN }) }, { additionalProperties: false })
 const WsQuery = Type.Object({
   mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
   replay: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')])),

@@ -1,5 +1,7 @@
 /**
- * The supervisor's view per node (`workers`, `nodes/{node}/worker`) and,
+ * The supervisor's view per node (`workers`, `nodes/{node}/worker`, with
+ * when a parked worker is retried by itself), an operator's restart of a
+ * parked worker (`POST nodes/{node}/worker/restart`, audited) and,
  * only when serve runs with --enable-fault-injection, the admin-only fault
  * drill `POST nodes/{node}/worker/fault` (Supervisor.injectFault).
  */
@@ -19,6 +21,7 @@ export const WorkerView = Type.Object({
     reason: Type.String(), duringStart: Type.Boolean(), exitCode: Type.Optional(Type.Integer()), message: Type.Optional(Type.String()),
   }), Type.Null()]),
   parkedForMs: Type.Union([Type.Integer(), Type.Null()]),
+  retryAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When a parked or restarting worker is started again by itself; null while it runs.' }),
   threadId: Type.Union([Type.Integer(), Type.Null()]),
   heapUsedBytes: Type.Integer(),
   session: Link,
@@ -30,6 +33,7 @@ function view(s: ChildStatus): unknown {
     node: s.node, state: s.state, restarts: s.restarts, lastExit: s.lastExit,
     // The supervisor keeps monotonic times; clients get "how much longer".
     parkedForMs: s.parkedUntil === null ? null : Math.max(0, Math.round(s.parkedUntil - performance.now())),
+    retryAt: s.retryAt === null ? null : new Date(s.retryAt).toISOString(),
     threadId: s.threadId, heapUsedBytes: s.heapUsedBytes, session: s.session, console: s.console,
   }
 }
@@ -48,6 +52,25 @@ export async function workerRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext 
   }, async (req) => {
     if (!ctx.supervisor.has(req.params.node)) throw new ServiceError('NODE_NOT_FOUND', `no worker for node ${req.params.node}`, { details: { node: req.params.node } })
     return view(ctx.supervisor.status(req.params.node)[0]!) as never
+  })
+
+  app.post('/nodes/:node/worker/restart', {
+    config: { role: 'operator' },
+    schema: {
+      summary: 'Start a parked worker now, with its crash history cleared (OTP restart_child); CONFLICT while it runs',
+      tags: ['workers'], params: NodeParams, response: withErrors({ 202: Type.Object({ state: Type.String() }) }),
+    },
+  }, async (req, reply) => {
+    const { node } = req.params
+    try {
+      if (!ctx.supervisor.has(node)) throw new ServiceError('NODE_NOT_FOUND', `no worker for node ${node}`, { details: { node } })
+      const state = ctx.supervisor.restartWorker(node)
+      audit(req, 'worker.restart', { target: node, outcome: 'ok' })
+      return reply.code(202).send({ state })
+    } catch (e) {
+      audit(req, 'worker.restart', { target: node, outcome: (e as { code?: string }).code ?? 'INTERNAL' })
+      throw e
+    }
   })
 
   if (!ctx.enableFaultInjection) return

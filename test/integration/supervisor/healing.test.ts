@@ -36,7 +36,7 @@ describe('supervisor healing and reconfiguration', { timeout: 240_000 }, () => {
     const node = names[0]!
     await allConsolesConnected(sup, names)
     const threadId = sup.status(node)[0]?.threadId
-    const before = (await sup.run(node, 'worker.resources')) as Resources
+    const before = (await sup.control(node, 'worker.resources')) as Resources
     const mainBefore = mainResources()
     const dead = await freePort('udp')
     for (let i = 0; i < 100; i++) {
@@ -55,7 +55,7 @@ describe('supervisor healing and reconfiguration', { timeout: 240_000 }, () => {
     // Same thread all along: a BMC going away is never a reason to restart a worker.
     assert.equal(sup.status(node)[0]?.threadId, threadId)
     assert.equal(sup.status(node)[0]?.restarts, 0)
-    const afterRes = (await sup.run(node, 'worker.resources')) as Resources
+    const afterRes = (await sup.control(node, 'worker.resources')) as Resources
     assert.equal(afterRes.watchers, 1)
     assert.equal(afterRes.console, 'connected')
     assert.deepEqual(afterRes.resources, before.resources, 'worker handles (sockets, timers) are back where they started')
@@ -76,7 +76,7 @@ describe('supervisor healing and reconfiguration', { timeout: 240_000 }, () => {
     let last = 0
     for (let i = 0; i < 1000; i++) last = sup.update(node, config(1, { timing: { retransmitMs: 250 + (i % 7), backoffMs: 100, retries: 3, connectTimeoutMs: 3000 } }))
     await waitEvent(sup, 'console:state', (n, m) => n === node && (m as { generation: number; state: string }).generation === last && (m as { state: string }).state === 'connected', 60_000)
-    const res = (await sup.run(node, 'worker.resources')) as Resources
+    const res = (await sup.control(node, 'worker.resources')) as Resources
     assert.equal(res.watchers, 1)
     assert.equal(sup.status().filter((s) => s.node === node).length, 1)
     assert.deepEqual(exits, [], 'the worker never exited during the storm')

@@ -43,7 +43,7 @@ export class FakePort implements ConsolePort {
     this.controls.push({ node, ...c })
     return true
   }
-  async run(): Promise<unknown> {
+  async control(): Promise<unknown> {
     this.reopens++
     return { reopened: true }
   }

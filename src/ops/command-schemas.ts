@@ -1,11 +1,11 @@
 /**
  * Bodies and values of the command routes, and how a body becomes the
- * worker op's arguments (workers/ops.ts checks them again on its side).
+ * worker op's arguments (the worker checks them again against the op's args schema).
  * Names follow DESIGN.md (`{state}`, `{device, persistent, mode}`), with
  * confluent's boot device names accepted as aliases.
  */
 import { Type } from 'typebox'
-import { ServiceError } from '../../errors.js'
+import { ServiceError } from '../errors.js'
 
 export const POWER_STATES = ['on', 'off', 'cycle', 'reset', 'soft', 'diag'] as const
 export const PowerBody = Type.Object({

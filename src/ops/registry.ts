@@ -1,0 +1,145 @@
+/**
+ * The operation registry: every BMC operation, once (types.ts has the
+ * shape). The worker's dispatch and argument check (workers/ops.ts), the REST
+ * routes per node and per noderange and so the OpenAPI document
+ * (api/routes/commands.ts), the bmcvisor_commands_total and
+ * bmcvisor_command_duration_seconds label set (metrics/definitions.ts) and
+ * the CLI verbs (cli/op-command.ts) all read OPS; a new entry here is a new
+ * operation everywhere (test/unit/ops/registry.test.ts).
+ * Console reopen, session info and worker resources are not here: they are
+ * control messages of the worker (bridge ControlName), not BMC operations.
+ */
+import { Type } from 'typebox'
+import { chassisStatus, getBootDevice, identify, POWER_ACTIONS, powerControl, powerStatus, setBootDevice } from '../bmc/chassis.js'
+import { coldReset, mcInfo, systemGuid } from '../bmc/mc.js'
+import { listUsers, setUser, USER_PRIVILEGES, type UserChange } from '../bmc/users.js'
+import { nodeHealth, readSensors } from '../bmc/sensors.js'
+import { listFru } from '../bmc/fru.js'
+import { clearSel, listSel } from '../bmc/sel.js'
+import { BOOT_DEVICE_BY_NAME, type BootDeviceName } from '../ipmi/commands/boot-option-parameters.js'
+import {
+  BMC_USER_VALUE, BOOT_DEVICES, BootBody, bootValue, IdentifyBody, identifyArgs, MC_INFO_VALUE, POWER_STATES, PowerBody, UserBody, userArgs,
+} from './command-schemas.js'
+import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from './hardware-schemas.js'
+import { op, type OpSpec } from './types.js'
+
+/** An op's deadline when its caller names none (a LAN round trip with retransmits fits well inside). */
+export const COMMAND_TIMEOUT_MS = 10_000
+
+const NoArgs = Type.Object({}, { additionalProperties: false })
+const Open = Type.Object({}, { additionalProperties: true })
+const Flag = Type.Optional(Type.Boolean())
+const Channel = Type.Optional(Type.Integer({ minimum: 0, maximum: 15 }))
+const Uid = Type.String({ pattern: '^(?:[1-9]|[1-5][0-9]|6[0-3])$', description: 'BMC user id, 1 to 63.' })
+const field = (key: string) => (v: unknown) => String((v as Record<string, unknown> | null)?.[key] ?? 'ok')
+const defaults = { timeoutMs: COMMAND_TIMEOUT_MS }
+
+export const OPS = {
+  'power.status': op({
+    ...defaults, summary: 'Power state', role: 'viewer', mutating: false, args: NoArgs,
+    result: Type.Object({ state: Type.Enum(['on', 'off']) }),
+    run: (r) => powerStatus(r),
+    rest: { method: 'GET', path: 'power', action: 'power.get' },
+    cli: { verb: 'power', words: ['status'], default: true, columns: [{ header: 'state', cell: field('state') }], help: 'power status or control for a noderange on a running server' },
+  }),
+  'power.set': op({
+    ...defaults, summary: `Power control (${POWER_STATES.join(', ')})`, role: 'operator', mutating: true,
+    args: Type.Object({ action: Type.Enum(POWER_ACTIONS) }, { additionalProperties: false }),
+    result: Type.Object({ action: Type.String() }),
+    run: (r, a) => powerControl(r, a.action),
+    rest: { method: 'PUT', path: 'power', action: 'power.set', body: PowerBody, toArgs: (b) => ({ action: b.state }) },
+    cli: { verb: 'power', words: POWER_STATES, body: (word) => ({ state: word }), columns: [{ header: 'action', cell: field('action') }], help: 'power status or control for a noderange on a running server' },
+  }),
+  'chassis.status': op({ ...defaults, summary: 'Chassis status', role: 'viewer', mutating: false, args: NoArgs, result: Open, run: (r) => chassisStatus(r) }),
+  'boot.get': op({
+    ...defaults, summary: 'Next boot device', role: 'viewer', mutating: false, args: NoArgs, result: bootValue.schema,
+    run: (r) => getBootDevice(r),
+    rest: { method: 'GET', path: 'boot', action: 'boot.get', fromResult: bootValue.map },
+  }),
+  'boot.set': op({
+    ...defaults, summary: `Set the next boot device (${BOOT_DEVICES.join(', ')})`, role: 'operator', mutating: true,
+    args: Type.Object({ device: Type.Enum(Object.keys(BOOT_DEVICE_BY_NAME)), persistent: Flag, uefi: Flag }, { additionalProperties: false }),
+    result: bootValue.schema,
+    run: (r, a) => setBootDevice(r, a.device as BootDeviceName, { persistent: a.persistent ?? false, uefi: a.uefi ?? false }),
+    rest: { method: 'PUT', path: 'boot', action: 'boot.set', body: BootBody, toArgs: bootValue.args, fromResult: bootValue.map },
+  }),
+  identify: op({
+    ...defaults, summary: 'Chassis identify light: on, off, or blink for N seconds', role: 'operator', mutating: true,
+    args: Type.Object({ seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })), force: Flag }, { additionalProperties: false }),
+    result: Type.Object({ seconds: Type.Integer(), force: Type.Boolean() }),
+    run: (r, a) => identify(r, { ...(a.seconds !== undefined ? { seconds: a.seconds } : {}), ...(a.force !== undefined ? { force: a.force } : {}) }),
+    rest: { method: 'PUT', path: 'identify', action: 'identify', body: IdentifyBody, toArgs: identifyArgs },
+  }),
+  'mc.info': op({
+    ...defaults, summary: 'BMC device id and firmware', role: 'viewer', mutating: false, args: NoArgs, result: MC_INFO_VALUE,
+    run: (r) => mcInfo(r),
+    rest: { method: 'GET', path: 'bmc', action: 'bmc.get' },
+  }),
+  'mc.guid': op({ ...defaults, summary: 'System GUID', role: 'viewer', mutating: false, args: NoArgs, result: Open, run: (r) => systemGuid(r) }),
+  'mc.reset': op({
+    ...defaults, summary: 'BMC cold reset', role: 'operator', mutating: true, args: NoArgs,
+    result: Type.Object({ reset: Type.Boolean(), answered: Type.Boolean() }),
+    run: (r) => coldReset(r),
+    rest: { method: 'POST', path: 'bmc/reset', action: 'bmc.reset' },
+  }),
+  'users.list': op({
+    ...defaults, summary: 'BMC user accounts', role: 'admin', mutating: false,
+    args: Type.Object({ channel: Channel }, { additionalProperties: false }), result: Type.Array(BMC_USER_VALUE),
+    run: (r, a) => listUsers(r, a.channel),
+    rest: { method: 'GET', path: 'bmc/users', action: 'bmc.users.list' },
+  }),
+  'users.set': op({
+    ...defaults, role: 'admin', mutating: true,
+    summary: 'Create or change a BMC account (name, password, privilege, enabled, SOL access); bmcvisor keeps using its own credentials',
+    args: Type.Object({
+      id: Type.Integer({ minimum: 1, maximum: 63 }), name: Type.Optional(Type.String()), password: Type.Optional(Type.String()),
+      privilege: Type.Optional(Type.Enum(USER_PRIVILEGES)), enabled: Flag, sol: Flag, channel: Channel,
+    }, { additionalProperties: false }),
+    result: Type.Object({ id: Type.Integer(), changed: Type.Array(Type.String()) }),
+    run: (r, { id, ...rest }) => setUser(r, id, rest as UserChange),
+    rest: { method: 'PUT', path: 'bmc/users/:uid', action: 'bmc.users.set', body: UserBody, params: { uid: Uid }, toArgs: userArgs },
+  }),
+  'sensors.list': op({
+    ...defaults, role: 'viewer', mutating: false,
+    summary: 'Sensor readings with units, states and health (the SDR is cached per BMC); ?type=Temperature filters by sensor type',
+    args: Type.Object({ type: Type.Optional(Type.String()) }, { additionalProperties: false }), result: SENSOR_REPORT_VALUE,
+    run: async (r, a, ctx) => {
+      const report = await readSensors(r, { cache: ctx.sdr })
+      if (a.type === undefined) return report
+      // Sensor type names match case-insensitively ("temperature", "fan", "voltage").
+      const want = a.type.toLowerCase()
+      return { ...report, sensors: report.sensors.filter((s) => s.sensorType.toLowerCase() === want) }
+    },
+    rest: {
+      method: 'GET', path: 'sensors', action: 'sensors.get', expensive: true,
+      query: { type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Sensor type name as listed (Temperature, Fan, Voltage, ...).' })) },
+      toArgs: (_b, _p, q) => (q.type === undefined ? {} : { type: q.type }),
+    },
+  }),
+  health: op({
+    ...defaults, summary: 'Health summary from the sensors: ok, warning, critical or failed', role: 'viewer', mutating: false, args: NoArgs, result: HEALTH_VALUE,
+    run: (r, _a, ctx) => nodeHealth(r, { cache: ctx.sdr }),
+    rest: { method: 'GET', path: 'health', action: 'health.get', expensive: true },
+  }),
+  inventory: op({
+    ...defaults, summary: 'FRU inventory: chassis, board and product areas of every FRU device', role: 'viewer', mutating: false, args: NoArgs, result: INVENTORY_VALUE,
+    run: (r, _a, ctx) => listFru(r, { cache: ctx.sdr }),
+    rest: { method: 'GET', path: 'inventory', action: 'inventory.get', expensive: true },
+  }),
+  'events.list': op({
+    ...defaults, summary: 'System event log (SEL) entries with sensor names and event texts', role: 'viewer', mutating: false, args: NoArgs, result: EVENTS_VALUE,
+    run: async (r, _a, ctx) => listSel(r, { sdr: (await ctx.sdr.read(r)).records }),
+    rest: { method: 'GET', path: 'events', action: 'events.get', expensive: true },
+  }),
+  'events.clear': op({
+    ...defaults, summary: 'Clear the system event log', role: 'operator', mutating: true, args: NoArgs,
+    result: Type.Object({ cleared: Type.Boolean(), entriesBefore: Type.Integer() }),
+    run: (r) => clearSel(r),
+    rest: { method: 'DELETE', path: 'events', action: 'events.clear', expensive: true },
+  }),
+} as const satisfies Record<string, OpSpec>
+
+export type OpName = keyof typeof OPS
+/** The registry as the derivations read it (tests pass their own with a fixture op). */
+export type OpRegistry = Readonly<Record<string, OpSpec>>
+export const REGISTRY: OpRegistry = OPS as unknown as OpRegistry
