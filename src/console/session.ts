@@ -17,15 +17,16 @@
  * the console is bounded (input-flow.ts): held back, or dropped and told.
  */
 import { EventEmitter } from 'node:events'
-import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type ConsoleInputDrain, type ConsoleInputResult } from '../bridge/messages.js'
+import { assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type ConsoleInputDrain, type ConsoleInputResult } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import { InputFlow } from './input-flow.js'
 import type { ConsoleLog } from './console-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
+import { ScreenWaits } from './screen-waits.js'
 import {
   isOnDemand, SLOW_CLIENT_CLOSE_CODE, systemConsoleClock, type AttachOptions, type ClientInfo, type ConsoleClientHandle, type ConsoleSessionEvents, type ConsoleSessionOptions, type ClientSink, type ConsoleClock, type ConsolePort,
   type ConsoleReason, type ConsoleState, type ConsoleStatus, type HolderInfo, type LoggingMode, type NodeConsoleConfig, type ServerMessage,
-  type WorkerConsoleState,
+  type ReplayKind, type WorkerConsoleState,
 } from './types.js'
 
 const INPUT_PAUSE_MAX_MS = 30_000
@@ -60,6 +61,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private outScheduled = false
   private readonly defer: (fn: () => void) => void
   private readonly inputFlow: InputFlow
+  private readonly screens: ScreenWaits
   bytesIn = 0
   bytesOut = 0
   inputDroppedBytes = 0
@@ -87,6 +89,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       },
       written: (bytes) => (this.bytesOut += bytes),
     })
+    this.screens = new ScreenWaits(this.clock, o.screenWaitMs)
     this.since = this.clock.now()
     this.applyLogging()
   }
@@ -138,6 +141,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.pendingOut = []
     const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     for (const c of [...this.clients.values()]) {
+      // A client waiting for its screen gets these bytes in it.
+      if (this.screens.has(c.id)) continue
       c.sink.data(frame)
       if (c.sink.bufferedBytes > this.maxClientBufferBytes) this.dropSlow(c)
     }
@@ -155,13 +160,30 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     }
   }
 
+  /** The worker's screen (a snapshot answer): every client waiting for one starts from it. */
+  handleScreen(screen: string): void {
+    if (this.closed) return
+    this.flushOut()
+    const bytes = Buffer.from(screen)
+    for (const id of this.screens.takeAll()) {
+      const c = this.clients.get(id)
+      if (c === undefined) continue
+      c.sink.control({ type: 'replay', kind: 'screen', bytes: bytes.length, ageMs: this.ageMs() })
+      c.sink.data(bytes)
+    }
+  }
+
   /** The worker's answer to console input (bridge ConsoleInputResult), or a drain. */
   handleInput(report: ConsoleInputResult | ConsoleInputDrain): void {
     this.inputFlow.answer(report)
   }
 
   handleWorkerState(state: string): void {
-    if (state !== 'running') this.inputFlow.workerGone()
+    if (state !== 'running') {
+      this.inputFlow.workerGone()
+      // Its screen went with it: whoever waits for one gets the tail now.
+      for (const id of this.screens.takeAll()) this.replayTail(id)
+    }
     this.workerRunning = state === 'running'
     if (this.workerRunning) {
       // A new worker knows nothing of us: tell it the demand and the fleet size again.
@@ -188,12 +210,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.clients.set(id, c)
     sink.control({ type: 'hello', node: this.node, client: id, mode: o.mode, canWrite: c.canWrite })
     sink.control(this.stateMessage())
-    if (o.replay) {
-      const tail = this.buffer.snapshot()
-      const at = this.buffer.lastAt
-      sink.control({ type: 'replay', bytes: tail.length, ageMs: at === undefined ? null : Math.max(0, this.clock.now() - at) })
-      if (tail.length > 0) sink.data(tail)
-    }
+    this.startReplay(id, o.replay)
     this.log?.event({ type: 'attach', client: id, user: o.user, mode: o.mode })
     if (o.mode === 'rw' && o.canWrite && this.holder === undefined) this.holder = { client: id, user: o.user }
     this.broadcastClients()
@@ -217,6 +234,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const c = this.clients.get(id)
     if (c === undefined) return
     this.inputFlow.release(id)
+    this.screens.cancel(id)
     this.clients.delete(id)
     this.log?.event({ type: 'detach', client: id, user: c.user, why })
     if (this.holder?.client === id) {
@@ -337,6 +355,36 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   }
 
   // --- internals ---
+
+  /** The screen from the worker (the client waits for it), or the raw tail; a console that keeps nothing (logging none) replays nothing. */
+  private startReplay(id: number, kind: ReplayKind): void {
+    switch (kind) {
+      case 'none':
+        return
+      case 'screen':
+        if (this.logging !== 'none' && this.workerRunning && this.port.consoleInput(this.node, { type: 'snapshot' })) {
+          return this.screens.wait(id, () => this.replayTail(id))
+        }
+        return this.replayTail(id)
+      case 'tail':
+        return this.replayTail(id)
+      default:
+        assertNever(kind)
+    }
+  }
+
+  private replayTail(id: number): void {
+    const sink = this.clients.get(id)?.sink
+    if (sink === undefined) return
+    const tail = this.buffer.snapshot()
+    sink.control({ type: 'replay', kind: 'tail', bytes: tail.length, ageMs: this.ageMs() })
+    if (tail.length > 0) sink.data(tail)
+  }
+
+  private ageMs(): number | null {
+    const at = this.buffer.lastAt
+    return at === undefined ? null : Math.max(0, this.clock.now() - at)
+  }
 
   private applyLogging(): void {
     const disk = this.logging === 'full' || this.logging === 'interactive'

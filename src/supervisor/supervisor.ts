@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, FaultKind, FromWorker, OpName, WorkerStats } from '../bridge/messages.js'
 import { BRIDGE_VERSION } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
@@ -87,6 +87,7 @@ export interface SupervisorEvents {
   'console:data': [node: string, data: Uint8Array]
   /** What the worker did with console input (one result per input message, in order) and drains. */
   'console:input': [node: string, report: ConsoleInputResult | ConsoleInputDrain]
+  'console:screen': [node: string, screen: string]
   'command:done': [node: string, msg: Extract<FromWorker, { type: 'command-done' }>]
   stats: [node: string, delta: WorkerStats]
   escalate: [crashing: number, total: number]
@@ -181,7 +182,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Console input for a node (bytes or a break), if its worker is up. */
-  consoleInput(node: string, data: Uint8Array | { type: 'break' }): boolean {
+  consoleInput(node: string, data: ConsoleToWorker): boolean {
     const port = this.children.get(node)?.consolePort
     if (port === undefined) return false
     port.postMessage(data)
@@ -305,6 +306,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       child.consolePort = port1
       port1.on('message', (m: ConsoleToMain) => {
         if (m instanceof Uint8Array) this.emit('console:data', child.node, m)
+        else if (m.type === 'screen') this.emit('console:screen', child.node, m.data)
         else this.emit('console:input', child.node, m)
       })
       handle.post({ type: 'configure', v: BRIDGE_VERSION, bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])
