@@ -24,6 +24,8 @@ const ALLOWED: Record<string, string[]> = {
   log: [],
   config: ['errors'],
   workers: ['ipmi', 'session', 'sol', 'bmc', 'bridge', 'errors', 'log'],
+  // the browser bundle: its own code only (it talks to the service over HTTP)
+  web: [],
 }
 const WIRING = new Set(['cli', 'main'])
 
