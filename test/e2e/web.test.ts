@@ -1,0 +1,166 @@
+// The browser UI in a real browser (headless Chromium, playwright-core) on the
+// demo fleet (our simulated BMCs, in this process): sign in with the link's
+// one-time code; the fleet page shows every node's states and a killed BMC's
+// row turns unreachable without a reload; the console page shows the host's
+// output, an operator holding read-write types `help` and sees the answer, a
+// viewer's keystrokes never reach the host, a takeover moves the hold and
+// both pages say so; a full-screen menu drawn before a browser attaches shows
+// the same in it as in a browser that watched it drawn (a screenshot is kept
+// in tmp/test-artifacts), and `bmcvisor console` starts from that screen too.
+// No page logs an error or asks any other host for anything.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { startServer, type RunningServer } from '../../src/main.js'
+import { createLogger } from '../../src/log.js'
+import { registerDemoNodes, startDemoFleet, type DemoFleet } from '../../src/cli/demo.js'
+import { consoleCommand } from '../../src/cli/console.js'
+import { SCREEN_COLS, SCREEN_ROWS } from '../../workers/screen.js'
+import { sink } from '../lab/sink.js'
+import { ARTIFACTS, openBrowser, requireChromium, terminalScreen, type Browser } from './browser.js'
+
+const ROOT = new URL('../../', import.meta.url).pathname
+const DEADLINE = 60_000
+const ADMIN = 'web-e2e-admin-token-0123456789abcdef'
+
+describe('web UI in Chromium', { timeout: 300_000 }, () => {
+  let server: RunningServer | undefined
+  let demo: DemoFleet | undefined
+  let data = ''
+  const tokens: Record<'alice' | 'bob' | 'vera', string> = { alice: '', bob: '', vera: '' }
+  const browsers: Browser[] = []
+
+  before(async () => {
+    // The page as `npm run build` makes it.
+    execFileSync(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT, stdio: 'inherit' })
+    data = mkdtempSync(join(tmpdir(), 'bmcvisor-web-'))
+    demo = await startDemoFleet(3)
+    server = await startServer({
+      listen: '127.0.0.1:0', dataDir: data, adminToken: ADMIN, logger: createLogger({ level: 'warn' }),
+      prepareStore: (store) => {
+        registerDemoNodes(store.nodes, demo!)
+        tokens.alice = store.tokens.create({ name: 'alice', role: 'operator' }).token
+        tokens.bob = store.tokens.create({ name: 'bob', role: 'operator' }).token
+        tokens.vera = store.tokens.create({ name: 'vera', role: 'viewer' }).token
+      },
+    })
+  })
+  after(async () => {
+    for (const b of browsers) await b.close()
+    await server?.close()
+    await demo?.close()
+    if (data !== '') rmSync(data, { recursive: true, force: true })
+  })
+
+  /** A fresh browser signed in as `who` through a sign-in link (the code, never the token, in the URL). */
+  async function signIn(who: keyof typeof tokens): Promise<Browser> {
+    const b = await openBrowser(server!.url)
+    browsers.push(b)
+    await b.page.goto(`${server!.url}/#code=${server!.web.issueCode(tokens[who])}`)
+    await b.page.waitForSelector(`#whoami:has-text("${who}")`, { timeout: DEADLINE })
+    assert.doesNotMatch(b.page.url(), /code=/, 'the used code is gone from the address bar')
+    return b
+  }
+  const noProblems = (b: Browser) => assert.deepEqual(b.problems, [])
+
+  it('fleet: every demo node with its states; a killed BMC turns unreachable with the reason, live', async (t) => {
+    if (!requireChromium(t)) return
+    const b = await signIn('vera')
+    const { page } = b
+    for (const node of demo!.nodes) {
+      await page.waitForSelector(`tr[data-node="${node}"] td[data-field="console"] .badge:text-is("connected")`, { timeout: DEADLINE })
+      await page.waitForSelector(`tr[data-node="${node}"] td[data-field="bmc"] .badge:text-is("up")`, { timeout: DEADLINE })
+      await page.waitForSelector(`tr[data-node="${node}"] td[data-field="worker"] .badge:text-is("running")`, { timeout: DEADLINE })
+    }
+    // A viewer sees no control that would fail.
+    assert.equal(await page.locator('#actions').count(), 0)
+    const loads = { n: 0 }
+    page.on('load', () => loads.n++)
+    await demo!.sims.setFault(1, { kind: 'die' })
+    const victim = demo!.nodes[1]!
+    await page.waitForSelector(`tr[data-node="${victim}"] td[data-field="bmc"] .badge[data-tone="bad"]:has-text("unreachable")`, { timeout: DEADLINE })
+    await page.waitForSelector(`tr[data-node="${victim}"] td[data-field="console"] .badge:has-text("unreachable")`, { timeout: DEADLINE })
+    assert.equal(loads.n, 0, 'no reload')
+    await demo!.sims.setFault(1, { kind: 'none' })
+    await page.waitForSelector(`tr[data-node="${victim}"] td[data-field="bmc"] .badge:text-is("up")`, { timeout: DEADLINE })
+    noProblems(b)
+  })
+
+  it('console: output, typing as the read-write holder, a viewer typing nothing, takeover seen on both pages', async (t) => {
+    if (!requireChromium(t)) return
+    const node = demo!.nodes[0]!
+    const [alice, bob, vera] = [await signIn('alice'), await signIn('bob'), await signIn('vera')]
+    for (const b of [alice, bob, vera]) await b.page.goto(`${server!.url}/#/console/${node}`)
+    // The host's boot log reaches every page.
+    for (const b of [alice, bob, vera]) await b.page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('[') ?? false, null, { timeout: DEADLINE })
+    await alice.page.waitForSelector('#take:text-is("Take read-write")', { timeout: DEADLINE })
+    assert.equal(await vera.page.locator('#take').count(), 0, 'a viewer has no take button')
+    await alice.page.click('#take')
+    await alice.page.waitForSelector('#holder:text-is("read-write: you")', { timeout: DEADLINE })
+    await bob.page.waitForSelector('#holder:text-is("read-only: alice holds read-write")', { timeout: DEADLINE })
+    // A viewer's keystrokes never leave the page.
+    await vera.page.click('#terminal')
+    await vera.page.keyboard.type('echo viewer-was-here\r')
+    await alice.page.click('#terminal')
+    await alice.page.keyboard.type('help\r')
+    await alice.page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('commands: help echo') ?? false, null, { timeout: DEADLINE })
+    for (const b of [alice, bob, vera]) {
+      assert.equal(await b.page.evaluate(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('viewer-was-here')), false)
+    }
+    // Bob forces the hold over (after confirming); both pages say who has it.
+    bob.page.once('dialog', (d) => void d.accept())
+    await bob.page.click('#take:text-is("Force takeover from alice")')
+    await bob.page.waitForSelector('#holder:text-is("read-write: you")', { timeout: DEADLINE })
+    await alice.page.waitForSelector('#holder:text-is("read-only: bob holds read-write")', { timeout: DEADLINE })
+    await alice.page.waitForSelector('#notice:has-text("bob took read-write over")', { timeout: DEADLINE })
+    await vera.page.waitForSelector('#clients:has-text("vera (you) ro")', { timeout: DEADLINE })
+    await bob.page.click('#release')
+    await alice.page.waitForSelector('#holder:text-is("read-write is free")', { timeout: DEADLINE })
+    for (const b of [alice, bob, vera]) noProblems(b)
+  })
+
+  it('a full-screen menu drawn before a browser attaches shows the same there; bmcvisor console starts from it too', async (t) => {
+    if (!requireChromium(t)) return
+    const node = demo!.nodes[2]!
+    const watcher = await signIn('alice')
+    await watcher.page.goto(`${server!.url}/#/console/${node}`)
+    await watcher.page.click('#take')
+    await watcher.page.waitForSelector('#holder:text-is("read-write: you")', { timeout: DEADLINE })
+    await watcher.page.click('#terminal')
+    await watcher.page.keyboard.type('setup\r')
+    await watcher.page.waitForFunction(() => {
+      const b = (globalThis as unknown as { bmcvisor: { term: { buffer: { active: { type: string; getLine(y: number): { translateToString(): string } | undefined } } } } }).bmcvisor.term.buffer.active
+      return b.type === 'alternate' && (b.getLine(0)?.translateToString().includes('Firmware Setup Utility') ?? false)
+    }, null, { timeout: DEADLINE })
+    const watched = await terminalScreen(watcher.page, SCREEN_COLS, SCREEN_ROWS)
+
+    const late = await signIn('vera')
+    await late.page.goto(`${server!.url}/#/console/${node}`)
+    await late.page.waitForFunction(() => (globalThis as unknown as { bmcvisor?: { term: { buffer: { active: { type: string } } } } }).bmcvisor?.term.buffer.active.type === 'alternate', null, { timeout: DEADLINE })
+    const attached = await terminalScreen(late.page, SCREEN_COLS, SCREEN_ROWS)
+    assert.equal(attached.type, 'alternate')
+    assert.match(attached.rows[0]!, /Simulated Firmware Setup Utility/)
+    assert.deepEqual(attached, watched)
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await late.page.screenshot({ path: join(ARTIFACTS, 'web-console-snapshot.png') })
+
+    // The terminal client: its first output is the same screen (alternate screen, the menu), with no boot log before it.
+    const out = sink()
+    const err = sink()
+    const stdin = new PassThrough()
+    const done = consoleCommand([node, '--ro'], { stdin, stdout: out, stderr: err, env: { BMCVISOR_URL: server!.url, BMCVISOR_TOKEN: tokens.vera } })
+    await out.until(/Simulated Firmware Setup Utility/, DEADLINE)
+    assert.ok(out.text().startsWith('\x1b[0m\x1b[H\x1b[2J'), 'starts by clearing the terminal')
+    assert.ok(out.text().includes('\x1b[?1049h'), 'the alternate screen')
+    stdin.write('\x05c.')
+    assert.equal(await done, 0)
+    // Leave the menu: the host prints its prompt again (the watcher still holds read-write).
+    await watcher.page.keyboard.type('q')
+    await watcher.page.waitForFunction(() => (globalThis as unknown as { bmcvisor: { term: { buffer: { active: { type: string } } } } }).bmcvisor.term.buffer.active.type === 'normal', null, { timeout: DEADLINE })
+    for (const b of [watcher, late]) noProblems(b)
+  })
+})
