@@ -97,6 +97,8 @@ export interface RouteAccess {
   url: string
   role: Role | undefined
   open: OpenKind | undefined
+  /** Reachable by anyone (config.public: the web page and its sign-in). */
+  public: boolean
 }
 
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>
@@ -221,9 +223,9 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.decorate('bmcvisorIdentify', makeIdentify({ tokens: o.store.tokens, adminToken: o.adminToken }))
   app.addHook('onRoute', (r) => {
     // Read the config late: onRoute hooks of inner scopes (openScope) run after this one and may set it.
-    const config = () => (r.config ?? {}) as { role?: Role; open?: OpenKind }
+    const config = () => (r.config ?? {}) as { role?: Role; open?: OpenKind; public?: boolean }
     for (const method of [r.method].flat()) {
-      routes.push({ method, url: r.url, get role() { return config().role }, get open() { return config().open } })
+      routes.push({ method, url: r.url, get role() { return config().role }, get open() { return config().open }, get public() { return config().public === true } })
     }
   })
   app.setErrorHandler(errorHandler)
