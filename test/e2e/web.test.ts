@@ -21,11 +21,25 @@ import { registerDemoNodes, startDemoFleet, type DemoFleet } from '../../src/cli
 import { consoleCommand } from '../../src/cli/console.js'
 import { SCREEN_COLS, SCREEN_ROWS } from '../../workers/screen.js'
 import { sink } from '../lab/sink.js'
+import { requireTools } from '../lab/tools.js'
 import { ARTIFACTS, openBrowser, requireChromium, terminalScreen, type Browser } from './browser.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname
 const DEADLINE = 60_000
 const ADMIN = 'web-e2e-admin-token-0123456789abcdef'
+
+/**
+ * In the page: the sim's setup menu is on screen to its last byte (the menu
+ * comes in several SOL packets; it ends with its footer drawn and the cursor
+ * parked on row 10, column 10, where nothing else leaves it).
+ */
+function menuDrawn(): boolean {
+  type Buf = { type: string; cursorX: number; cursorY: number; length: number; getLine(y: number): { translateToString(): string } | undefined }
+  const b = (globalThis as unknown as { bmcvisor?: { term: { buffer: { active: Buf } } } }).bmcvisor?.term.buffer.active
+  if (b === undefined || b.type !== 'alternate' || b.cursorX !== 9 || b.cursorY !== 9) return false
+  const text = Array.from({ length: b.length }, (_, y) => b.getLine(y)?.translateToString() ?? '').join('\n')
+  return text.includes('Firmware Setup Utility') && text.includes('q: leave setup')
+}
 
 describe('web UI in Chromium', { timeout: 300_000 }, () => {
   let server: RunningServer | undefined
@@ -132,15 +146,12 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     await watcher.page.waitForSelector('#holder:text-is("read-write: you")', { timeout: DEADLINE })
     await watcher.page.click('#terminal')
     await watcher.page.keyboard.type('setup\r')
-    await watcher.page.waitForFunction(() => {
-      const b = (globalThis as unknown as { bmcvisor: { term: { buffer: { active: { type: string; getLine(y: number): { translateToString(): string } | undefined } } } } }).bmcvisor.term.buffer.active
-      return b.type === 'alternate' && (b.getLine(0)?.translateToString().includes('Firmware Setup Utility') ?? false)
-    }, null, { timeout: DEADLINE })
+    await watcher.page.waitForFunction(menuDrawn, null, { timeout: DEADLINE })
     const watched = await terminalScreen(watcher.page, SCREEN_COLS, SCREEN_ROWS)
 
     const late = await signIn('vera')
     await late.page.goto(`${server!.url}/#/console/${node}`)
-    await late.page.waitForFunction(() => (globalThis as unknown as { bmcvisor?: { term: { buffer: { active: { type: string } } } } }).bmcvisor?.term.buffer.active.type === 'alternate', null, { timeout: DEADLINE })
+    await late.page.waitForFunction(menuDrawn, null, { timeout: DEADLINE })
     const attached = await terminalScreen(late.page, SCREEN_COLS, SCREEN_ROWS)
     assert.equal(attached.type, 'alternate')
     assert.match(attached.rows[0]!, /Simulated Firmware Setup Utility/)
@@ -162,5 +173,38 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     await watcher.page.keyboard.type('q')
     await watcher.page.waitForFunction(() => (globalThis as unknown as { bmcvisor: { term: { buffer: { active: { type: string } } } } }).bmcvisor.term.buffer.active.type === 'normal', null, { timeout: DEADLINE })
     for (const b of [watcher, late]) noProblems(b)
+  })
+})
+
+describe('web UI over TLS (--tls-cert/--tls-key)', { timeout: 180_000 }, () => {
+  it('signs in, shows the fleet and a console over HTTPS and WSS with a Secure cookie', async (t) => {
+    if (!requireChromium(t) || !requireTools(t, ['openssl'], 'apt-get install openssl')) return
+    execFileSync(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT, stdio: 'inherit' })
+    const dir = mkdtempSync(join(tmpdir(), 'bmcvisor-web-tls-'))
+    const cert = join(dir, 'c.crt')
+    const key = join(dir, 'c.key')
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' })
+    const demo = await startDemoFleet(1)
+    const server = await startServer({
+      listen: '127.0.0.1:0', dataDir: join(dir, 'data'), adminToken: ADMIN, logger: createLogger({ level: 'warn' }), tls: { certFile: cert, keyFile: key },
+      prepareStore: (store) => void registerDemoNodes(store.nodes, demo),
+    })
+    const b = await openBrowser(server.url)
+    t.after(async () => {
+      await b.close()
+      await server.close()
+      await demo.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    assert.match(server.url, /^https:/)
+    const answer = b.page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST')
+    await b.page.goto(`${server.url}/#code=${server.web.issueCode(ADMIN)}`)
+    assert.match((await (await answer).allHeaders())['set-cookie'] ?? '', /; Secure/)
+    const node = demo.nodes[0]!
+    await b.page.waitForSelector(`tr[data-node="${node}"] td[data-field="console"] .badge:text-is("connected")`, { timeout: DEADLINE })
+    await b.page.goto(`${server.url}/#/console/${node}`)
+    await b.page.waitForSelector('#console-state .badge:text-is("connected")', { timeout: DEADLINE })
+    await b.page.waitForFunction(() => (document.querySelector('#terminal .xterm-rows')?.textContent ?? '').includes('['), null, { timeout: DEADLINE })
+    assert.deepEqual(b.problems, [])
   })
 })
