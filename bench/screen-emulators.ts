@@ -3,9 +3,10 @@
  * thread, each fed a boot log and a full-screen menu, then one snapshot each.
  * Prints memory per console (heap and RSS growth), parse CPU per MiB of console
  * output, snapshot size and time. Run with --expose-gc for steady numbers:
- *   node --expose-gc --import tsx bench/screen-emulators.ts 100 1000
+ *   node --expose-gc --import tsx bench/screen-emulators.ts [--scrollback LINES] 100 1000
  */
-import { ScreenEmulator } from '../workers/screen.js'
+import { parseArgs } from 'node:util'
+import { ScreenEmulator, SCREEN_SCROLLBACK } from '../workers/screen.js'
 import { renderSetupMenu } from '../src/sim/console-host.js'
 
 const BOOT_BYTES = 32 * 1024
@@ -21,7 +22,7 @@ async function run(n: number): Promise<void> {
   gc()
   const heap0 = process.memoryUsage().heapUsed
   const rss0 = process.memoryUsage().rss
-  const emus = Array.from({ length: n }, () => new ScreenEmulator(() => {}))
+  const emus = Array.from({ length: n }, () => new ScreenEmulator(() => {}, { scrollback }))
   const cpu0 = process.cpuUsage()
   let fed = 0
   await Promise.all(emus.map((e, i) => {
@@ -39,9 +40,11 @@ async function run(n: number): Promise<void> {
   await Promise.all(emus.map((e) => new Promise<void>((r) => e.snapshot((s) => (sizes.push(Buffer.byteLength(s)), r())))))
   const snapMs = Number(process.hrtime.bigint() - t0) / 1e6
   const cpuMsPerMiB = (cpu.user + cpu.system) / 1000 / (fed / 1024 / 1024)
-  console.log(`${n} consoles: heap ${mib(heap / n)} MiB/console, rss ${mib(rss / n)} MiB/console; parse ${cpuMsPerMiB.toFixed(0)} ms CPU per MiB fed (${mib(fed)} MiB); snapshot ${Math.round(sizes.reduce((a, b) => a + b, 0) / n)} bytes, ${(snapMs / n).toFixed(2)} ms each`)
+  console.log(`${n} consoles, scrollback ${scrollback}: heap ${mib(heap / n)} MiB/console, rss ${mib(rss / n)} MiB/console; parse ${cpuMsPerMiB.toFixed(0)} ms CPU per MiB fed (${mib(fed)} MiB); snapshot ${Math.round(sizes.reduce((a, b) => a + b, 0) / n)} bytes, ${(snapMs / n).toFixed(2)} ms each`)
   for (const e of emus) e.dispose()
 }
 
-const counts = process.argv.slice(2).map(Number)
+const { values, positionals } = parseArgs({ options: { scrollback: { type: 'string', default: String(SCREEN_SCROLLBACK) } }, allowPositionals: true })
+const scrollback = Number(values.scrollback)
+const counts = positionals.map(Number)
 for (const n of counts.length > 0 ? counts : [100, 1000]) await run(n)

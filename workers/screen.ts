@@ -17,7 +17,7 @@ import serialize from '@xterm/addon-serialize'
 export const SCREEN_COLS = 80
 export const SCREEN_ROWS = 24
 /** Lines above the screen kept in a snapshot: some context for a late client, bounded per console. */
-export const SCREEN_SCROLLBACK = 200
+export const SCREEN_SCROLLBACK = 50
 /** Starts every snapshot: attributes off, cursor home, screen cleared, so a client's own old screen is gone. */
 export const SNAPSHOT_PREFIX = '\x1b[0m\x1b[H\x1b[2J\x1b[3J'
 
@@ -27,9 +27,12 @@ export class ScreenEmulator {
   private waiting = 0
   private held: Uint8Array[] = []
 
+  private readonly scrollback: number
+
   /** `post` sends console bytes on to the main thread; it is called here so that holding back is possible. */
-  constructor(private readonly post: (bytes: Uint8Array) => void) {
-    this.term = new headless.Terminal({ cols: SCREEN_COLS, rows: SCREEN_ROWS, scrollback: SCREEN_SCROLLBACK, allowProposedApi: true })
+  constructor(private readonly post: (bytes: Uint8Array) => void, o: { scrollback?: number } = {}) {
+    this.scrollback = o.scrollback ?? SCREEN_SCROLLBACK
+    this.term = new headless.Terminal({ cols: SCREEN_COLS, rows: SCREEN_ROWS, scrollback: this.scrollback, allowProposedApi: true })
     this.ser = new serialize.SerializeAddon()
     this.term.loadAddon(this.ser)
   }
@@ -46,7 +49,7 @@ export class ScreenEmulator {
     this.waiting++
     // An empty write's callback runs once every earlier write is parsed.
     this.term.write('', () => {
-      answer(SNAPSHOT_PREFIX + this.ser.serialize({ scrollback: SCREEN_SCROLLBACK }))
+      answer(SNAPSHOT_PREFIX + this.ser.serialize({ scrollback: this.scrollback }))
       if (--this.waiting > 0) return
       const held = this.held
       this.held = []

@@ -231,6 +231,8 @@ class SupervisorMetrics implements MetricsWiring {
     this.m.bmcvisor_commands_total.inc({ node, command, outcome: msg.ok ? 'ok' : 'error' })
     if (Number.isFinite(msg.durationMs) && msg.durationMs >= 0) this.m.bmcvisor_command_duration_seconds.observe({ node, command }, msg.durationMs / 1000)
     if (!msg.ok) this.m.bmcvisor_command_errors_total.inc({ node, command, code: isErrorCode(msg.code) ? msg.code : 'INTERNAL' })
+    // Power was just changed: read it again soon rather than at the next period (the fleet page shows it).
+    else if (msg.op === 'power.set') this.power?.soon(node)
   }
 
   private readonly onStats: Listener<'stats'> = (node, d) => {

@@ -104,6 +104,27 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     noProblems(b)
   })
 
+  it('range action: a confirmation names the nodes, one result per node, and the rows follow', async (t) => {
+    if (!requireChromium(t)) return
+    const b = await signIn('alice')
+    const { page } = b
+    const [first, second] = [demo!.nodes[0]!, demo!.nodes[1]!]
+    await page.waitForSelector(`tr[data-node="${second}"] td[data-field="power"] .badge:text-is("on")`, { timeout: DEADLINE })
+    await page.check(`tr[data-node="${first}"] input[type=checkbox]`)
+    await page.check(`tr[data-node="${second}"] input[type=checkbox]`)
+    await page.click('#actions button:text-is("Power off")')
+    await page.waitForSelector('#confirm[open]', { timeout: DEADLINE })
+    assert.equal(await page.textContent('#confirm .nodes'), `${first}, ${second}`)
+    await page.click('#confirm-ok')
+    for (const node of [first, second]) await page.waitForSelector(`#results li[data-node="${node}"].ok`, { timeout: DEADLINE })
+    await page.waitForSelector(`tr[data-node="${second}"] td[data-field="power"] .badge:text-is("off")`, { timeout: DEADLINE })
+    // Back on, for the tests after this one.
+    await page.click('#actions button:text-is("Power on")')
+    await page.click('#confirm-ok')
+    await page.waitForSelector(`tr[data-node="${second}"] td[data-field="power"] .badge:text-is("on")`, { timeout: DEADLINE })
+    noProblems(b)
+  })
+
   it('console: output, typing as the read-write holder, a viewer typing nothing, takeover seen on both pages', async (t) => {
     if (!requireChromium(t)) return
     const node = demo!.nodes[0]!
