@@ -104,6 +104,28 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     noProblems(b)
   })
 
+  it('node page: worker and session, health, sensors with states, inventory, event log, console log download', async (t) => {
+    if (!requireChromium(t)) return
+    const b = await signIn('vera')
+    const node = demo!.nodes[0]!
+    await b.page.goto(`${server!.url}/#/node/${node}`)
+    await b.page.waitForSelector('#worker dd:text-is("running")', { timeout: DEADLINE })
+    await b.page.waitForSelector('#health .badge:text-is("ok")', { timeout: DEADLINE })
+    await b.page.waitForSelector('#sensors td:text-is("CPU Temp")', { timeout: DEADLINE })
+    await b.page.waitForSelector('#sensors .badge[data-tone="ok"]', { timeout: DEADLINE })
+    await b.page.waitForSelector('#inventory summary:has-text("FRU 0")', { timeout: DEADLINE })
+    await b.page.waitForSelector('#events td:has-text("Power Supply")', { timeout: DEADLINE })
+    const href = await b.page.getAttribute('#log-download', 'href')
+    const log = await b.page.evaluate(async (url) => {
+      const r = await fetch(url!)
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() }
+    }, href)
+    assert.equal(log.status, 200)
+    assert.match(log.type ?? '', /^text\/plain/)
+    assert.match(log.text, /Linux version/)
+    noProblems(b)
+  })
+
   it('range action: a confirmation names the nodes, one result per node, and the rows follow', async (t) => {
     if (!requireChromium(t)) return
     const b = await signIn('alice')

@@ -36,7 +36,7 @@ export interface ConsoleRoutesOptions {
   closeGraceMs?: number
 }
 
-/** `?replay=`: screen (the default; also 1, true), tail (the raw last bytes), none (also 0, false). */
+/** `?replay=`: screen (the default), tail (the raw last bytes; also 1, true: what they meant before screens), none (also 0, false). */
 const REPLAY_QUERY = ['screen', 'tail', 'none', '0', '1', 'true', 'false'] as const
 type ReplayQuery = (typeof REPLAY_QUERY)[number]
 const Params = Type.Object({ node: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }) }, { additionalProperties: false })
@@ -78,10 +78,10 @@ function replayKind(q: ReplayQuery | undefined): ReplayKind {
   switch (q) {
     case undefined:
     case 'screen':
-    case '1':
-    case 'true':
       return 'screen'
     case 'tail':
+    case '1':
+    case 'true':
       return 'tail'
     case 'none':
     case '0':
