@@ -17,16 +17,16 @@
  * the console is bounded (input-flow.ts): held back, or dropped and told.
  */
 import { EventEmitter } from 'node:events'
-import { assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type ConsoleInputDrain, type ConsoleInputResult } from '../bridge/messages.js'
+import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type ConsoleInputDrain, type ConsoleInputResult } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import { InputFlow } from './input-flow.js'
 import type { ConsoleLog } from './console-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
-import { ScreenWaits } from './screen-waits.js'
+import { ClientReplay } from './screen-waits.js'
 import {
   isOnDemand, SLOW_CLIENT_CLOSE_CODE, systemConsoleClock, type AttachOptions, type ClientInfo, type ConsoleClientHandle, type ConsoleSessionEvents, type ConsoleSessionOptions, type ClientSink, type ConsoleClock, type ConsolePort,
   type ConsoleReason, type ConsoleState, type ConsoleStatus, type HolderInfo, type LoggingMode, type NodeConsoleConfig, type ServerMessage,
-  type ReplayKind, type WorkerConsoleState,
+  type WorkerConsoleState,
 } from './types.js'
 
 const INPUT_PAUSE_MAX_MS = 30_000
@@ -61,7 +61,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private outScheduled = false
   private readonly defer: (fn: () => void) => void
   private readonly inputFlow: InputFlow
-  private readonly screens: ScreenWaits
+  private readonly replay: ClientReplay
   bytesIn = 0
   bytesOut = 0
   inputDroppedBytes = 0
@@ -89,7 +89,12 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       },
       written: (bytes) => (this.bytesOut += bytes),
     })
-    this.screens = new ScreenWaits(this.clock, o.screenWaitMs)
+    this.replay = new ClientReplay({
+      tail: () => ({ bytes: this.buffer.snapshot(), ageMs: this.ageMs() }),
+      requestScreen: () => this.logging !== 'none' && this.workerRunning && this.port.consoleInput(this.node, { type: 'snapshot' }),
+      ageMs: () => this.ageMs(),
+      sinkOf: (id) => this.clients.get(id)?.sink,
+    }, this.clock, o.screenWaitMs)
     this.since = this.clock.now()
     this.applyLogging()
   }
@@ -142,7 +147,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     for (const c of [...this.clients.values()]) {
       // A client waiting for its screen gets these bytes in it.
-      if (this.screens.has(c.id)) continue
+      if (this.replay.waiting(c.id)) continue
       c.sink.data(frame)
       if (c.sink.bufferedBytes > this.maxClientBufferBytes) this.dropSlow(c)
     }
@@ -164,13 +169,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   handleScreen(screen: string): void {
     if (this.closed) return
     this.flushOut()
-    const bytes = Buffer.from(screen)
-    for (const id of this.screens.takeAll()) {
-      const c = this.clients.get(id)
-      if (c === undefined) continue
-      c.sink.control({ type: 'replay', kind: 'screen', bytes: bytes.length, ageMs: this.ageMs() })
-      c.sink.data(bytes)
-    }
+    this.replay.screen(screen)
   }
 
   /** The worker's answer to console input (bridge ConsoleInputResult), or a drain. */
@@ -181,8 +180,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   handleWorkerState(state: string): void {
     if (state !== 'running') {
       this.inputFlow.workerGone()
-      // Its screen went with it: whoever waits for one gets the tail now.
-      for (const id of this.screens.takeAll()) this.replayTail(id)
+      this.replay.workerGone()
     }
     this.workerRunning = state === 'running'
     if (this.workerRunning) {
@@ -210,7 +208,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.clients.set(id, c)
     sink.control({ type: 'hello', node: this.node, client: id, mode: o.mode, canWrite: c.canWrite })
     sink.control(this.stateMessage())
-    this.startReplay(id, o.replay)
+    this.replay.start(id, o.replay)
     this.log?.event({ type: 'attach', client: id, user: o.user, mode: o.mode })
     if (o.mode === 'rw' && o.canWrite && this.holder === undefined) this.holder = { client: id, user: o.user }
     this.broadcastClients()
@@ -234,7 +232,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const c = this.clients.get(id)
     if (c === undefined) return
     this.inputFlow.release(id)
-    this.screens.cancel(id)
+    this.replay.cancel(id)
     this.clients.delete(id)
     this.log?.event({ type: 'detach', client: id, user: c.user, why })
     if (this.holder?.client === id) {
@@ -355,31 +353,6 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   }
 
   // --- internals ---
-
-  /** The screen from the worker (the client waits for it), or the raw tail; a console that keeps nothing (logging none) replays nothing. */
-  private startReplay(id: number, kind: ReplayKind): void {
-    switch (kind) {
-      case 'none':
-        return
-      case 'screen':
-        if (this.logging !== 'none' && this.workerRunning && this.port.consoleInput(this.node, { type: 'snapshot' })) {
-          return this.screens.wait(id, () => this.replayTail(id))
-        }
-        return this.replayTail(id)
-      case 'tail':
-        return this.replayTail(id)
-      default:
-        assertNever(kind)
-    }
-  }
-
-  private replayTail(id: number): void {
-    const sink = this.clients.get(id)?.sink
-    if (sink === undefined) return
-    const tail = this.buffer.snapshot()
-    sink.control({ type: 'replay', kind: 'tail', bytes: tail.length, ageMs: this.ageMs() })
-    if (tail.length > 0) sink.data(tail)
-  }
 
   private ageMs(): number | null {
     const at = this.buffer.lastAt
