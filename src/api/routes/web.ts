@@ -67,7 +67,13 @@ export function webPlugin(o: WebRoutesOptions): ApiPlugin {
 }
 
 export async function webRoutes(app: ApiInstance, o: WebRoutesOptions): Promise<void> {
-  const root = o.webRoot ?? defaultWebRoot()
+  fileRoutes(app, o.webRoot ?? defaultWebRoot())
+  sessionRoutes(app, o.secure)
+  dataRoutes(app, o)
+}
+
+/** The page's files, read once, public, with WEB_HEADERS. */
+function fileRoutes(app: ApiInstance, root: string): void {
   for (const [url, [file, type]] of Object.entries(WEB_FILES)) {
     const path = join(root, file)
     const body = existsSync(path) ? readFileSync(path) : undefined
@@ -76,6 +82,10 @@ export async function webRoutes(app: ApiInstance, o: WebRoutesOptions): Promise<
       return reply.headers(WEB_HEADERS).type(type).send(body)
     })
   }
+}
+
+/** Sign in, who am I, sign out. */
+function sessionRoutes(app: ApiInstance, secure: boolean): void {
   const web = app.bmcvisorWeb
 
   app.post('/api/v1/session', {
@@ -93,7 +103,7 @@ export async function webRoutes(app: ApiInstance, o: WebRoutesOptions): Promise<
     const s = web.create(token)
     request.principal = p
     audit(request, 'web.sign-in', { target: p.tokenId, outcome: 'ok', with: given !== undefined ? 'token' : 'code' })
-    return reply.header('set-cookie', sessionCookie(s.id, o.secure)).send({ name: p.name, role: p.role, expiresAt: p.expiresAt, csrf: s.csrf })
+    return reply.header('set-cookie', sessionCookie(s.id, secure)).send({ name: p.name, role: p.role, expiresAt: p.expiresAt, csrf: s.csrf })
   })
 
   app.get('/api/v1/session', {
@@ -111,8 +121,12 @@ export async function webRoutes(app: ApiInstance, o: WebRoutesOptions): Promise<
     const s = web.sessionOf(request)
     if (s !== undefined) web.end(s.id)
     audit(request, 'web.sign-out', { target: principalOf(request).tokenId, outcome: 'ok' })
-    return reply.code(204).header('set-cookie', clearedCookie(o.secure)).send(null)
+    return reply.code(204).header('set-cookie', clearedCookie(secure)).send(null)
   })
+}
+
+/** What the pages show that the REST API has no route for: fleet rows and their feed, the console log file. */
+function dataRoutes(app: ApiInstance, o: WebRoutesOptions): void {
 
   app.get('/api/v1/fleet', {
     config: { role: 'viewer' },
