@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, type Duplex } from 'node:stream'
 import { startServer, type RunningServer } from '../../src/main.js'
 import { createLogger } from '../../src/log.js'
 import { registerDemoNodes, startDemoFleet, type DemoFleet } from '../../src/cli/demo.js'
@@ -178,6 +178,26 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     await bob.page.click('#release')
     await alice.page.waitForSelector('#holder:text-is("read-write is free")', { timeout: DEADLINE })
     for (const b of [alice, bob, vera]) noProblems(b)
+  })
+
+  it('console: a dropped connection is retried, and the page is attached and redrawn again', async (t) => {
+    if (!requireChromium(t)) return
+    const b = await signIn('vera')
+    const node = demo!.nodes[0]!
+    const upgraded: Duplex[] = []
+    const keep = (_req: unknown, socket: Duplex) => upgraded.push(socket)
+    server!.app.server.on('upgrade', keep)
+    t.after(() => server!.app.server.off('upgrade', keep))
+    await b.page.goto(`${server!.url}/#/console/${node}`)
+    await b.page.waitForSelector('#console-state .badge:text-is("connected")', { timeout: DEADLINE })
+    // Cut the page's console socket from the server's side, as a network drop would.
+    assert.equal(upgraded.length, 1)
+    upgraded[0]!.destroy()
+    await b.page.waitForSelector('#console-state .badge:has-text("retrying in 1 s")', { timeout: DEADLINE })
+    await b.page.waitForSelector('#console-state .badge:text-is("connected")', { timeout: DEADLINE })
+    await b.page.waitForSelector('#clients:has-text("vera (you) ro")', { timeout: DEADLINE })
+    await b.page.waitForFunction(() => (document.querySelector('#terminal .xterm-rows')?.textContent ?? '').includes('['), null, { timeout: DEADLINE })
+    noProblems(b)
   })
 
   it('a full-screen menu drawn before a browser attaches shows the same there; bmcvisor console starts from it too', async (t) => {
