@@ -200,6 +200,27 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     noProblems(b)
   })
 
+  it('console: a UTF-8 character split across two frames arrives whole', async (t) => {
+    if (!requireChromium(t)) return
+    const b = await signIn('vera')
+    // The page's console socket answered by the test itself: the frames split 'é' and '€' mid-character.
+    await b.page.routeWebSocket(/\/console\/ws/, (ws) => {
+      const send = (m: unknown) => ws.send(JSON.stringify(m))
+      send({ type: 'hello', node: 'x', client: 1, mode: 'ro', canWrite: false })
+      send({ type: 'state', state: 'connected' })
+      send({ type: 'replay', kind: 'screen', bytes: 0, ageMs: null })
+      ws.send(Buffer.from([0x68, 0xc3]))
+      ws.send(Buffer.from([0xa9, 0xe2, 0x82]))
+      ws.send(Buffer.from([0xac, 0x21]))
+    })
+    await b.page.goto(`${server!.url}/#/console/${demo!.nodes[0]!}`)
+    await b.page.waitForFunction(() => {
+      const line = (globalThis as unknown as { bmcvisor?: { term: { buffer: { active: { getLine(y: number): { translateToString(trim: boolean): string } | undefined } } } } }).bmcvisor?.term.buffer.active.getLine(0)
+      return line?.translateToString(true) === 'h\u00e9\u20ac!'
+    }, null, { timeout: DEADLINE })
+    noProblems(b)
+  })
+
   it('a full-screen menu drawn before a browser attaches shows the same there; bmcvisor console starts from it too', async (t) => {
     if (!requireChromium(t)) return
     const node = demo!.nodes[2]!
