@@ -3,7 +3,8 @@
 // live through the server-sent events of /api/v1/fleet/events (the server
 // sends only the rows that change), and for operators range actions with a
 // confirmation that names the nodes and one result per node.
-import { api, roleAllows, seg, type Me } from './api.js'
+import { roleAllows, seg, type Me } from './api.js'
+import { actionBar } from './fleet-actions.js'
 import { append, badge, clear, h } from './dom.js'
 
 export interface FleetRow {
@@ -17,8 +18,6 @@ export interface FleetRow {
   worker: { state: string; restarts: number }
 }
 
-type Result = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }
-
 /** What the filter menu offers: each a test on a row. */
 const FILTERS: Record<string, (r: FleetRow) => boolean> = {
   'all nodes': () => true,
@@ -27,16 +26,6 @@ const FILTERS: Record<string, (r: FleetRow) => boolean> = {
   'console connected': (r) => r.console.state === 'connected',
   'powered off': (r) => r.power === 'off',
 }
-/** The range actions: label, REST path under noderange/{expr}/, body. */
-const ACTIONS: { label: string; path: string; body: () => unknown; danger?: boolean }[] = [
-  { label: 'Power on', path: 'power', body: () => ({ state: 'on' }) },
-  { label: 'Power off', path: 'power', body: () => ({ state: 'off' }), danger: true },
-  { label: 'Power cycle', path: 'power', body: () => ({ state: 'cycle' }), danger: true },
-  { label: 'Reset', path: 'power', body: () => ({ state: 'reset' }), danger: true },
-  { label: 'Identify', path: 'identify', body: () => ({ state: 'blink', seconds: 15 }) },
-]
-const BOOT_DEVICES = ['pxe', 'disk', 'cdrom', 'bios', 'safe', 'diag', 'none']
-
 function tone(ok: boolean, warn = false): 'ok' | 'warn' | 'bad' {
   return ok ? 'ok' : warn ? 'warn' : 'bad'
 }
@@ -69,14 +58,15 @@ export function fleetPage(root: HTMLElement, me: Me): { stop(): void } {
   const tbody = h('tbody')
   const results = h('section', { id: 'results', class: 'results' })
   const head = h('tr', {}, canAct ? h('th', {}, '') : null, ...['Node', 'Power', 'BMC', 'Console', 'Worker', 'Protocol', 'Groups'].map((t) => h('th', {}, t)))
-  append(root, h('div', { class: 'toolbar' }, h('h1', {}, 'Fleet'), search, filter, live), canAct ? actionBar() : null, h('table', { class: 'fleet' }, h('thead', {}, head), tbody), results)
+  const actions = canAct ? actionBar({ selected, names: () => [...rows.keys()], shown: () => [...rows.values()].filter(matches).map((r) => r.name), render, results }) : null
+  append(root, h('div', { class: 'toolbar' }, h('h1', {}, 'Fleet'), search, filter, live), actions, h('table', { class: 'fleet' }, h('thead', {}, head), tbody), results)
 
   const matches = (r: FleetRow) => {
     const q = search.value.trim().toLowerCase()
     const text = [r.name, ...r.groups.map((g) => `@${g}`), r.power ?? '', r.bmc.reason ?? '', r.console.state, r.console.reason ?? '', r.worker.state].join(' ').toLowerCase()
     return FILTERS[filter.value]!(r) && (q === '' || q.split(/\s+/).every((w) => text.includes(w)))
   }
-  const render = () => {
+  function render(): void {
     clear(tbody)
     for (const r of [...rows.values()].sort((a, b) => a.name.localeCompare(b.name))) if (matches(r)) tbody.append(rowCells(r, canAct, selected))
   }
@@ -102,43 +92,6 @@ export function fleetPage(root: HTMLElement, me: Me): { stop(): void } {
     rows.delete((JSON.parse((e as MessageEvent<string>).data) as { name: string }).name)
     render()
   })
-
-  function actionBar(): HTMLElement {
-    const boot = h('select', { 'aria-label': 'boot device' }, ...BOOT_DEVICES.map((d) => h('option', { value: d }, d)))
-    const persistent = h('input', { type: 'checkbox', 'aria-label': 'persistent' })
-    const buttons = ACTIONS.map((a) => h('button', { class: a.danger ? 'danger' : '', onclick: () => confirmRun(a.label, a.path, a.body()) }, a.label))
-    return h('div', { class: 'actions', id: 'actions' },
-      h('button', { onclick: () => { for (const r of rows.values()) if (matches(r)) selected.add(r.name); render() } }, 'Select shown'),
-      h('button', { onclick: () => { selected.clear(); render() } }, 'Clear'),
-      ...buttons,
-      h('span', { class: 'sep' }), 'Next boot:', boot, h('label', {}, persistent, 'persistent'),
-      h('button', { onclick: () => confirmRun(`Boot from ${boot.value}`, 'boot', { device: boot.value, persistent: persistent.checked }) }, 'Set boot device'))
-  }
-
-  function confirmRun(label: string, path: string, body: unknown): void {
-    const nodes = [...selected].filter((n) => rows.has(n)).sort()
-    if (nodes.length === 0) return void showResults(label, {}, 'Select nodes first (the boxes at the left).')
-    const dialog = h('dialog', { class: 'confirm', id: 'confirm' },
-      h('h2', {}, `${label}: ${nodes.length} node${nodes.length === 1 ? '' : 's'}?`),
-      h('p', { class: 'nodes' }, nodes.join(', ')),
-      h('form', { method: 'dialog' }, h('button', { value: 'cancel' }, 'Cancel'), h('button', { value: 'ok', class: 'danger', id: 'confirm-ok' }, label)))
-    dialog.addEventListener('close', () => {
-      dialog.remove()
-      if (dialog.returnValue !== 'ok') return
-      showResults(label, {}, 'running…')
-      api<{ results: Record<string, Result> }>('PUT', `/noderange/${seg(nodes.join(','))}/${path}`, body)
-        .then((r) => showResults(label, r.results), (e: unknown) => showResults(label, {}, e instanceof Error ? e.message : String(e)))
-    })
-    document.body.append(dialog)
-    dialog.showModal()
-  }
-
-  function showResults(label: string, res: Record<string, Result>, note?: string): void {
-    clear(results)
-    append(results, h('h2', {}, label), note !== undefined ? h('p', { class: 'muted' }, note) : null,
-      h('ul', {}, ...Object.entries(res).sort(([a], [b]) => a.localeCompare(b)).map(([node, r]) => h('li', { 'data-node': node, class: r.ok ? 'ok' : 'bad' },
-        `${node}: `, r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`))))
-  }
 
   return { stop: () => events.close() }
 }
