@@ -2,7 +2,7 @@
 // itself (HttpOnly: this script never sees it), and the CSRF token the sign-in
 // answer gave is sent with every request that changes something.
 export type Role = 'viewer' | 'operator' | 'admin'
-export interface Me { name: string; role: Role; expiresAt: string | null; csrf: string | null }
+export interface Me { signedIn: true; name: string; role: Role; expiresAt: string | null; csrf: string | null }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 }
 export const roleAllows = (have: Role, need: Role) => RANK[have] >= RANK[need]

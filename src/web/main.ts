@@ -31,12 +31,8 @@ async function signedIn(): Promise<Me | undefined> {
       return undefined
     }
   }
-  try {
-    return await api<Me>('GET', '/session')
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return undefined
-    throw e
-  }
+  const who = await api<Me | { signedIn: false }>('GET', '/session')
+  return who.signedIn ? who : undefined
 }
 
 function showSignIn(problem?: string): void {

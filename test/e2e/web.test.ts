@@ -81,6 +81,16 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
   }
   const noProblems = (b: Browser) => assert.deepEqual(b.problems, [])
 
+  it('a browser that is not signed in gets the sign-in form, with no error in its console', async (t) => {
+    if (!requireChromium(t)) return
+    const b = await openBrowser(server!.url)
+    browsers.push(b)
+    await b.page.goto(server!.url)
+    await b.page.waitForSelector('#signin input[name=token]', { timeout: DEADLINE })
+    assert.equal(await b.page.evaluate(() => JSON.stringify(Object.keys(localStorage))), '[]')
+    noProblems(b)
+  })
+
   it('fleet: every demo node with its states; a killed BMC turns unreachable with the reason, live', async (t) => {
     if (!requireChromium(t)) return
     const b = await signIn('vera')

@@ -2,7 +2,7 @@
  * The browser UI (issue 15), a plugin registered at the root by buildApp({ ui }):
  *   GET  /  and  /ui/{app.js,app.css}   the page and its bundle (public: no token)
  *   POST   /api/v1/session              sign in with { token } or { code } (public)
- *   GET    /api/v1/session              who is signed in, and the page's CSRF token (viewer)
+ *   GET    /api/v1/session              who is signed in, and the page's CSRF token (public: signedIn false for nobody)
  *   DELETE /api/v1/session              sign out (viewer)
  *   GET    /api/v1/fleet                every node's row (viewer)
  *   GET    /api/v1/fleet/events         the rows as they change, server-sent events (viewer)
@@ -19,7 +19,7 @@ import { Type } from 'typebox'
 import { ServiceError } from '../../errors.js'
 import type { ConsoleManager } from '../../console/index.js'
 import type { ApiInstance, ApiPlugin, Principal } from '../app.js'
-import { audit, roleAllows } from '../auth.js'
+import { audit, requestToken, roleAllows } from '../auth.js'
 import type { FleetFeed } from '../fleet.js'
 import { clearedCookie, sessionCookie } from '../web-sessions.js'
 import { NodeParams } from '../schemas.js'
@@ -56,7 +56,8 @@ export function defaultWebRoot(): string {
 }
 
 const SignIn = Type.Object({ token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })), code: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false })
-const Me = Type.Object({ name: Type.String(), role: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), csrf: Type.Union([Type.String(), Type.Null()]) })
+const NotSignedIn = Type.Object({ signedIn: Type.Literal(false) })
+const Me = Type.Object({ signedIn: Type.Literal(true), name: Type.String(), role: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), csrf: Type.Union([Type.String(), Type.Null()]) })
 
 function principalOf(request: FastifyRequest): Principal {
   return request.principal
@@ -103,15 +104,18 @@ function sessionRoutes(app: ApiInstance, secure: boolean): void {
     const s = web.create(token)
     request.principal = p
     audit(request, 'web.sign-in', { target: p.tokenId, outcome: 'ok', with: given !== undefined ? 'token' : 'code' })
-    return reply.header('set-cookie', sessionCookie(s.id, secure)).send({ name: p.name, role: p.role, expiresAt: p.expiresAt, csrf: s.csrf })
+    return reply.header('set-cookie', sessionCookie(s.id, secure)).send({ signedIn: true, name: p.name, role: p.role, expiresAt: p.expiresAt, csrf: s.csrf })
   })
 
+  // Public, so that a page that is not signed in learns it without an error (the browser logs every 401).
   app.get('/api/v1/session', {
-    config: { role: 'viewer' },
-    schema: { summary: 'The signed-in caller and, for a browser session, its CSRF token', tags: ['web'], response: { 200: Me } },
+    config: { public: true },
+    schema: { summary: 'Who is signed in (signedIn false when nobody is) and, for a browser session, its CSRF token', tags: ['web'], response: { 200: Type.Union([Me, NotSignedIn]) } },
   }, async (request) => {
-    const p = principalOf(request)
-    return { name: p.name, role: p.role, expiresAt: p.expiresAt, csrf: web.sessionOf(request)?.csrf ?? null }
+    const token = requestToken(request)
+    const p = token === undefined ? undefined : app.bmcvisorIdentify(token)
+    if (p === undefined) return { signedIn: false as const }
+    return { signedIn: true as const, name: p.name, role: p.role, expiresAt: p.expiresAt, csrf: web.sessionOf(request)?.csrf ?? null }
   })
 
   app.delete('/api/v1/session', {
