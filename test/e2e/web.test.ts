@@ -102,6 +102,8 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     }
     // A viewer sees no control that would fail.
     assert.equal(await page.locator('#actions').count(), 0)
+    // No script of the page can read the session (HttpOnly) and nothing is stored.
+    assert.deepEqual(await page.evaluate(() => [document.cookie, localStorage.length, sessionStorage.length]), ['', 0, 0])
     const loads = { n: 0 }
     page.on('load', () => loads.n++)
     await demo!.sims.setFault(1, { kind: 'die' })
