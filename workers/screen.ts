@@ -57,11 +57,6 @@ export class ScreenEmulator {
     })
   }
 
-  /** A new console connection starts from a clean terminal. */
-  reset(): void {
-    this.term.reset()
-  }
-
   dispose(): void {
     this.term.dispose()
   }
