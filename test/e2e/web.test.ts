@@ -180,6 +180,10 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     for (const b of [alice, bob, vera]) {
       assert.equal(await b.page.evaluate(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('viewer-was-here')), false)
     }
+    // Search in the scrollback selects the match.
+    await vera.page.fill('#find', 'serial-break')
+    await vera.page.press('#find', 'Enter')
+    await vera.page.waitForFunction(() => (globalThis as unknown as { bmcvisor: { term: { getSelection(): string } } }).bmcvisor.term.getSelection() === 'serial-break', null, { timeout: DEADLINE })
     // Bob forces the hold over (after confirming); both pages say who has it.
     bob.page.once('dialog', (d) => void d.accept())
     await bob.page.click('#take:text-is("Force takeover from alice")')
