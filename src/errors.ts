@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, retryable: false, doc: 'The request (body, parameter or command line) is invalid; details name the field.' },
   UNAUTHORIZED: { status: 401, retryable: false, doc: 'No valid bearer token was given.' },
   FORBIDDEN: { status: 403, retryable: false, doc: "The token's role does not allow this." },
+  CSRF_REJECTED: { status: 403, retryable: false, doc: "A request with the browser's session cookie came without its CSRF token, or a WebSocket with it came from another origin." },
   NODE_NOT_FOUND: { status: 404, retryable: false, doc: 'No node has this name.' },
   CONFLICT: { status: 409, retryable: false, doc: 'The change conflicts with existing state (for example a node that already exists).' },
   NOT_FOUND: { status: 404, retryable: false, doc: 'No such route or resource (a token, a group); a missing node is NODE_NOT_FOUND.' },

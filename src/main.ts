@@ -15,6 +15,9 @@ import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
+import { webPlugin } from './api/routes/web.js'
+import { FleetFeed } from './api/fleet.js'
+import { WebSessions } from './api/web-sessions.js'
 import { tlsServerOptions, type TlsFiles } from './api/tls.js'
 import { CONSOLE_LOG_DIR, ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
@@ -84,6 +87,8 @@ export interface RunningServer {
    * serve then closes and exits non-zero, so systemd (Restart=on-failure) restarts the process.
    */
   escalated: Promise<{ crashing: number; total: number }>
+  /** Browser sessions: `web.issueCode(token)` makes a sign-in link's code. */
+  web: WebSessions
   close(): Promise<void>
 }
 
@@ -161,9 +166,32 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     allowExecConsole: o.allowExecConsoles ?? false,
     ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
   })
+  const web = new WebSessions()
+  const fleet = new FleetFeed({
+    nodes: () => store.nodes.list(),
+    worker: (node) => (supervisor.has(node) ? supervisor.status(node)[0] : undefined),
+    console: (node) => (consoles.has(node) ? consoles.status(node) : undefined),
+    power: (node) => wiring.powerState(node),
+    watch: (changed) => {
+      const events = ['worker:state', 'session:state', 'console:state'] as const
+      for (const e of events) supervisor.on(e, changed)
+      consoles.on('console:state', changed)
+      consoles.on('console:clients', changed)
+      const nodeEvents = ['node:added', 'node:updated', 'node:removed'] as const
+      for (const e of nodeEvents) store.nodes.on(e, changed)
+      return () => {
+        for (const e of events) supervisor.off(e, changed)
+        consoles.off('console:state', changed)
+        consoles.off('console:clients', changed)
+        for (const e of nodeEvents) store.nodes.off(e, changed)
+      }
+    },
+  })
   let app: ApiInstance | undefined
   try {
     app = await buildApp({
+      web,
+      ui: webPlugin({ consoles, fleet, secure: https !== undefined }),
       supervisor, store, logger, https,
       adminToken: o.adminToken,
       enableFaultInjection: o.enableFaultInjection ?? false,
@@ -195,10 +223,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined
   const server = app
   return {
-    url, app: server, store, supervisor, consoles, logger, metrics, escalated,
+    url, app: server, store, supervisor, consoles, logger, metrics, escalated, web,
     reopenLogs: () => consoles.reopenLogs(),
     close() {
       closing ??= (async () => {
+        fleet.stop()
         await server.close()
         sync.stop()
         consoleSync.stop()

@@ -24,6 +24,7 @@ import { InputGate } from './console-input.js'
 import type { ExecConsoleState } from './exec-console.js'
 import type { SolConsoleState } from '../src/sol/console.js'
 import { inputLimit, Link } from './link.js'
+import { ScreenEmulator } from './screen.js'
 
 export type Post = (msg: FromWorker) => void
 
@@ -35,6 +36,11 @@ export class BmcAgent {
   /** The bound on console input (console-input.ts); its answers go back on the console port. */
   private input = new InputGate(DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, (m) => this.consolePort?.postMessage(m))
   private stats: WorkerStats = { ...ZERO_STATS }
+  /**
+   * The console's current screen; every console byte goes through it to the port (workers/screen.ts).
+   * Posted as a copy, not transferred: the terminal parses the same bytes later.
+   */
+  private readonly screen = new ScreenEmulator((bytes) => this.consolePort?.postMessage(bytes))
   private lastSession = { retransmits: 0, dropped: 0 }
   private reconfiguring: Promise<void> = Promise.resolve()
   /** Console demand from the main thread; undefined until told (then the config's consoleOnDemand decides). */
@@ -257,9 +263,9 @@ export class BmcAgent {
   consoleData(link: Link, chunk: Buffer): void {
     if (!this.current(link)) return
     this.stats.solBytesIn += chunk.length
-    // A pooled Buffer slice cannot be transferred; copy into a fresh one.
+    // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
     const copy = new Uint8Array(chunk)
-    this.consolePort?.postMessage(copy, [copy.buffer])
+    this.screen.data(copy)
   }
 
   private attachPort(port: MessagePort): void {
@@ -272,7 +278,8 @@ export class BmcAgent {
         return
       }
       try {
-        if (m.type === 'break') this.link?.sendBreak()
+        if (m.type === 'snapshot') this.screen.snapshot((data) => this.consolePort?.postMessage({ type: 'screen', data }))
+        else if (m.type === 'break') this.link?.sendBreak()
       } catch {
         // A break while the console is going down is lost; the state event says why.
       }

@@ -44,7 +44,8 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import type { Logger } from '../log.js'
 import { redactUrl } from '../log.js'
 import type { Role, Store } from '../store/types.js'
-import { makeAuditSink, makeAuthHook, OPEN_KINDS, type AuditSink, type OpenKind, type Principal } from './auth.js'
+import { WebSessions } from './web-sessions.js'
+import { makeAuditSink, makeAuthHook, makeIdentify, OPEN_KINDS, type AuditSink, type OpenKind, type Principal } from './auth.js'
 import { envelope, errorHandler, notFoundHandler } from './error-handler.js'
 import { ConnectionRegistry } from './connections.js'
 import { DEFAULT_EXPENSIVE_RATE, TokenBuckets, type RateLimit } from './rate-limit.js'
@@ -74,6 +75,8 @@ declare module 'fastify' {
     queryToken?: boolean
     /** Counted against the token's bucket of expensive requests (rate-limit.ts). */
     expensive?: boolean
+    /** Reachable by anyone, always: the browser UI's files and its sign-in (routes/web.ts) only. */
+    public?: boolean
   }
   interface FastifyInstance {
     bmcvisorAudit: AuditSink
@@ -83,6 +86,10 @@ declare module 'fastify' {
     bmcvisorRates: TokenBuckets
     /** Every route with its access declaration, as registered (tests check the permission matrix against it). */
     bmcvisorRoutes: RouteAccess[]
+    /** Browser sessions and sign-in codes (web-sessions.ts); requestToken reads its cookie. */
+    bmcvisorWeb: WebSessions
+    /** Who a token is (auth.ts makeIdentify), for the sign-in route. */
+    bmcvisorIdentify: (token: string) => Principal | undefined
   }
 }
 
@@ -91,6 +98,8 @@ export interface RouteAccess {
   url: string
   role: Role | undefined
   open: OpenKind | undefined
+  /** Reachable by anyone (config.public: the web page and its sign-in). */
+  public: boolean
 }
 
 export type ApiInstance = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>
@@ -136,6 +145,10 @@ export interface BuildAppOptions {
   /** Header, request and idle-socket timeouts (http-guard.ts; defaults there). */
   timeouts?: Partial<HttpTimeouts>
   limits?: ApiLimits
+  /** Browser sessions (default a new one); serve passes its own to print sign-in links. */
+  web?: WebSessions
+  /** The browser UI (routes/web.ts), registered at the root. */
+  ui?: ApiPlugin
 }
 
 export interface ApiLimits {
@@ -212,11 +225,13 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.decorate('bmcvisorRates', rates)
   const routes: RouteAccess[] = []
   app.decorate('bmcvisorRoutes', routes)
+  app.decorate('bmcvisorWeb', o.web ?? new WebSessions())
+  app.decorate('bmcvisorIdentify', makeIdentify({ tokens: o.store.tokens, adminToken: o.adminToken }))
   app.addHook('onRoute', (r) => {
     // Read the config late: onRoute hooks of inner scopes (openScope) run after this one and may set it.
-    const config = () => (r.config ?? {}) as { role?: Role; open?: OpenKind }
+    const config = () => (r.config ?? {}) as { role?: Role; open?: OpenKind; public?: boolean }
     for (const method of [r.method].flat()) {
-      routes.push({ method, url: r.url, get role() { return config().role }, get open() { return config().open } })
+      routes.push({ method, url: r.url, get role() { return config().role }, get open() { return config().open }, get public() { return config().public === true } })
     }
   })
   app.setErrorHandler(errorHandler)
@@ -251,6 +266,7 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   await app.register(openScope('docs', swaggerUi as unknown as FastifyPluginAsync, { routePrefix: '/docs' }))
   await app.register(healthRoutes, { ctx })
   if (o.metrics !== undefined) await app.register(openScope('metrics', o.metrics))
+  if (o.ui !== undefined) await app.register(o.ui)
   await app.register(async (api: ApiInstance) => {
     await api.register(nodeRoutes, { ctx })
     await api.register(commandRoutes, { ctx })

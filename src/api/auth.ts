@@ -3,9 +3,12 @@
  * and the audit helper routes call. See the contract at the top of app.ts.
  *
  * Decision, in order:
+ *   0. A route marked `config.public` (the browser UI's files and its
+ *      sign-in, routes/web.ts): allowed without a token, always.
  *   1. A route marked `config.open` ('health' | 'metrics' | 'docs') whose
  *      kind is open by configuration: allowed without a token.
  *   2. Otherwise a bearer token is required (`Authorization: Bearer ...`;
+ *      a browser's session cookie, with its CSRF rules (web-sessions.ts);
  *      for upgrades on a route with `config.queryToken` also the raw
  *      `?access_token=`; see requestToken): UNAUTHORIZED if absent, unknown,
  *      revoked or expired.
@@ -77,7 +80,8 @@ function rawQueryToken(url: string): string | undefined {
 
 /**
  * The ONE place that reads a credential from a request: `Authorization:
- * Bearer TOKEN`, or, only on a route that declares `config.queryToken`
+ * Bearer TOKEN`, or a browser's session cookie (web-sessions.ts: the token
+ * it stands for, once its CSRF rules hold), or, only on a route that declares `config.queryToken`
  * (the console WebSocket) and only for a WebSocket upgrade, the raw query
  * parameter QUERY_TOKEN_PARAM (browsers cannot set headers on a WebSocket).
  */
@@ -87,25 +91,33 @@ export function requestToken(request: FastifyRequest): string | undefined {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
     return m?.[1]
   }
+  const fromCookie = request.server.bmcvisorWeb?.credential(request)
+  if (fromCookie !== undefined) return fromCookie
   const config = request.routeOptions.config as { queryToken?: boolean } | undefined
   if (request.is404 || config?.queryToken !== true) return undefined
   if (typeof request.headers.upgrade !== 'string' || request.headers.upgrade.toLowerCase() !== 'websocket') return undefined
   return rawQueryToken(request.raw.url ?? '')
 }
 
-export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+/** Who a token is: the env admin token, a live stored token, or undefined. */
+export function makeIdentify(o: Pick<AuthOptions, 'tokens' | 'adminToken'>): (token: string) => Principal | undefined {
   const envHash = o.adminToken !== undefined && o.adminToken !== '' ? sha256(o.adminToken) : undefined
-  const identify = (token: string): Principal | undefined => {
+  return (token) => {
     if (envHash !== undefined && timingSafeEqual(sha256(token), envHash)) return { tokenId: ENV_TOKEN_ID, role: 'admin', name: 'BMCVISOR_ADMIN_TOKEN', expiresAt: null }
     const info = o.tokens.verify(token)
     return info === undefined ? undefined : { tokenId: info.id, role: info.role, name: info.name, expiresAt: info.expiresAt }
   }
+}
+
+export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const identify = makeIdentify(o)
   return async (request) => {
-    const config = request.routeOptions.config as { role?: Role; open?: OpenKind }
+    const config = request.routeOptions.config as { role?: Role; open?: OpenKind; public?: boolean }
+    if (!request.is404 && config.public === true) return
     const open = request.is404 ? undefined : config.open
     if (open !== undefined && o.open.has(open)) return
     const token = requestToken(request)
-    if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN)')
+    if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN), or sign in on the web page')
     const principal = identify(token)
     if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)')
     request.principal = principal

@@ -179,8 +179,19 @@ export type FromWorker =
  * silent drop), and its input backlog then. A result with a backlog at or
  * above half the limit is followed by a ConsoleInputDrain once it is below.
  */
-export type ConsoleToMain = Uint8Array | ConsoleInputResult | ConsoleInputDrain
-export type ConsoleToWorker = Uint8Array | { type: 'break' }
+export type ConsoleToMain = Uint8Array | ConsoleInputResult | ConsoleInputDrain | ConsoleScreen
+/** `snapshot`: answer with a ConsoleScreen (workers/screen.ts). */
+export type ConsoleToWorker = Uint8Array | { type: 'break' } | { type: 'snapshot' }
+
+/**
+ * The worker's screen of a console, answering a `snapshot` request: escape
+ * sequences that redraw it in a fresh 80x24 terminal. On the console port it
+ * covers exactly the bytes posted before it (none after).
+ */
+export interface ConsoleScreen {
+  type: 'screen'
+  data: string
+}
 
 /** Why console input was not written: the console's input buffer is full, it is not connected, or the node's worker is down. */
 export const INPUT_DROP_REASONS = ['buffer_full', 'not_connected', 'worker_unavailable'] as const

@@ -100,7 +100,8 @@ export function statusLine(node: string, m: ServerMessage, me: number | undefine
     case 'clients':
       return `[${m.count} client${m.count === 1 ? '' : 's'} attached]`
     case 'replay':
-      return m.bytes === 0 ? undefined : `[replay: ${m.bytes} bytes${m.ageMs !== null ? `, last output ${Math.round(m.ageMs / 1000)} s ago` : ''}]`
+      // A screen redraws the whole terminal (it starts by clearing it): a line before it would be wiped.
+      return m.bytes === 0 || m.kind === 'screen' ? undefined : `[replay: ${m.bytes} bytes${m.ageMs !== null ? `, last output ${Math.round(m.ageMs / 1000)} s ago` : ''}]`
     case 'notice':
       return `[${m.message}]`
     case 'error':
@@ -137,7 +138,7 @@ export async function consoleCommand(argv: string[], io: ConsoleIo): Promise<num
   const token = io.env.BMCVISOR_TOKEN
   if (token === undefined || token === '') return reportError(new ServiceError('UNAUTHORIZED', 'set BMCVISOR_TOKEN to an API token (bmcvisor token create --role operator)'), io.stderr)
   const base = (io.env.BMCVISOR_URL ?? DEFAULT_URL).replace(/\/+$/, '')
-  const url = `${base.replace(/^http/, 'ws')}/api/v1/nodes/${seg(node)}/console/ws?replay=1${ro ? '&mode=ro' : ''}`
+  const url = `${base.replace(/^http/, 'ws')}/api/v1/nodes/${seg(node)}/console/ws?replay=screen${ro ? '&mode=ro' : ''}`
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: 16 * 1024 * 1024 })
   // Frames that come in the same read as the upgrade answer are emitted before 'open' resolves here.
   const early: [Buffer, boolean][] = []

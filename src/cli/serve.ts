@@ -15,11 +15,15 @@ import { createLogger } from '../log.js'
 import { startServer, type RunningServer, type ServeOptions } from '../main.js'
 import type { OpenedStore } from '../store/sqlite.js'
 import { reportError } from './errors-out.js'
+import { SIGN_IN_CODE_TTL_MS } from '../api/web-sessions.js'
 import { demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
 import { CONFIG_ENV, SERVE_ARGS, SERVE_OPTIONS, SERVE_USAGE, type ServeValues } from './serve-options.js'
 import { systemdNotifier } from './systemd.js'
 
 export { SERVE_USAGE } from './serve-options.js'
+
+/** Starts the line of `serve`'s output with the browser sign-in link. */
+export const SIGN_IN_LINE = 'bmcvisor: sign in from a browser:'
 
 export interface ServeIo {
   stdout: NodeJS.WritableStream
@@ -126,11 +130,15 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       throw e
     })
     io.stderr.write(`bmcvisor: serving on ${server.url} (data ${server.store.dataDir})\n`)
+    const envToken = io.env.BMCVISOR_ADMIN_TOKEN !== '' ? io.env.BMCVISOR_ADMIN_TOKEN : undefined
+    let known = envToken ?? initialToken
     if (demo !== undefined && registration !== undefined) {
-      const envToken = io.env.BMCVISOR_ADMIN_TOKEN
-      const token = envToken !== undefined && envToken !== '' ? undefined : demoToken(server.store, initialToken)
+      const token = envToken !== undefined ? undefined : demoToken(server.store, initialToken)
+      known ??= token
       io.stdout.write(demoBanner({ url: server.url, token, fleet: demo, registration, dataDir: server.store.dataDir }))
     }
+    // The link carries a one-time code (in the fragment, which browsers do not send), never the token.
+    if (known !== undefined) io.stdout.write(`${SIGN_IN_LINE} ${server.url}/#code=${server.web.issueCode(known)}   (works once, within ${SIGN_IN_CODE_TTL_MS / 60_000} minutes)\n`)
     // startServer resolved: the store is open and the API listens.
     await notifier?.ready(`serving on ${server.url}, ${server.supervisor.nodes.length} nodes`)
     const end = await Promise.race([

@@ -52,10 +52,12 @@ export interface ConsoleEventSource {
   on(event: 'console:input', listener: (node: string, report: ConsoleInputResult | ConsoleInputDrain) => void): unknown
   on(event: 'console:state', listener: (node: string, msg: WorkerConsoleState) => void): unknown
   on(event: 'worker:state', listener: (node: string, state: string) => void): unknown
+  on(event: 'console:screen', listener: (node: string, screen: string) => void): unknown
   off(event: 'console:data', listener: (node: string, data: Uint8Array) => void): unknown
   off(event: 'console:input', listener: (node: string, report: ConsoleInputResult | ConsoleInputDrain) => void): unknown
   off(event: 'console:state', listener: (node: string, msg: WorkerConsoleState) => void): unknown
   off(event: 'worker:state', listener: (node: string, state: string) => void): unknown
+  off(event: 'console:screen', listener: (node: string, screen: string) => void): unknown
 }
 
 export interface ConsoleTotals {
@@ -209,10 +211,13 @@ export class ConsoleManager extends EventEmitter<ConsoleManagerEvents> {
     source.on('console:input', input)
     source.on('console:state', state)
     source.on('worker:state', worker)
+    const screen = (node: string, s: string) => this.sessions.get(node)?.handleScreen(s)
+    source.on('console:screen', screen)
     return () => {
       source.off('console:data', data)
       source.off('console:input', input)
       source.off('console:state', state)
+      source.off('console:screen', screen)
       source.off('worker:state', worker)
     }
   }

@@ -22,6 +22,7 @@ import { ServiceError } from '../errors.js'
 import { InputFlow } from './input-flow.js'
 import type { ConsoleLog } from './console-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
+import { ClientReplay } from './screen-waits.js'
 import {
   isOnDemand, SLOW_CLIENT_CLOSE_CODE, systemConsoleClock, type AttachOptions, type ClientInfo, type ConsoleClientHandle, type ConsoleSessionEvents, type ConsoleSessionOptions, type ClientSink, type ConsoleClock, type ConsolePort,
   type ConsoleReason, type ConsoleState, type ConsoleStatus, type HolderInfo, type LoggingMode, type NodeConsoleConfig, type ServerMessage,
@@ -60,6 +61,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private outScheduled = false
   private readonly defer: (fn: () => void) => void
   private readonly inputFlow: InputFlow
+  private readonly replay: ClientReplay
   bytesIn = 0
   bytesOut = 0
   inputDroppedBytes = 0
@@ -87,6 +89,12 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       },
       written: (bytes) => (this.bytesOut += bytes),
     })
+    this.replay = new ClientReplay({
+      tail: () => ({ bytes: this.buffer.snapshot(), ageMs: this.ageMs() }),
+      requestScreen: () => this.logging !== 'none' && this.workerRunning && this.port.consoleInput(this.node, { type: 'snapshot' }),
+      ageMs: () => this.ageMs(),
+      sinkOf: (id) => this.clients.get(id)?.sink,
+    }, this.clock, o.screenWaitMs)
     this.since = this.clock.now()
     this.applyLogging()
   }
@@ -138,6 +146,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.pendingOut = []
     const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
     for (const c of [...this.clients.values()]) {
+      // A client waiting for its screen gets these bytes in it.
+      if (this.replay.waiting(c.id)) continue
       c.sink.data(frame)
       if (c.sink.bufferedBytes > this.maxClientBufferBytes) this.dropSlow(c)
     }
@@ -155,13 +165,23 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     }
   }
 
+  /** The worker's screen (a snapshot answer): every client waiting for one starts from it. */
+  handleScreen(screen: string): void {
+    if (this.closed) return
+    this.flushOut()
+    this.replay.screen(screen)
+  }
+
   /** The worker's answer to console input (bridge ConsoleInputResult), or a drain. */
   handleInput(report: ConsoleInputResult | ConsoleInputDrain): void {
     this.inputFlow.answer(report)
   }
 
   handleWorkerState(state: string): void {
-    if (state !== 'running') this.inputFlow.workerGone()
+    if (state !== 'running') {
+      this.inputFlow.workerGone()
+      this.replay.workerGone()
+    }
     this.workerRunning = state === 'running'
     if (this.workerRunning) {
       // A new worker knows nothing of us: tell it the demand and the fleet size again.
@@ -188,12 +208,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.clients.set(id, c)
     sink.control({ type: 'hello', node: this.node, client: id, mode: o.mode, canWrite: c.canWrite })
     sink.control(this.stateMessage())
-    if (o.replay) {
-      const tail = this.buffer.snapshot()
-      const at = this.buffer.lastAt
-      sink.control({ type: 'replay', bytes: tail.length, ageMs: at === undefined ? null : Math.max(0, this.clock.now() - at) })
-      if (tail.length > 0) sink.data(tail)
-    }
+    this.replay.start(id, o.replay)
     this.log?.event({ type: 'attach', client: id, user: o.user, mode: o.mode })
     if (o.mode === 'rw' && o.canWrite && this.holder === undefined) this.holder = { client: id, user: o.user }
     this.broadcastClients()
@@ -217,6 +232,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const c = this.clients.get(id)
     if (c === undefined) return
     this.inputFlow.release(id)
+    this.replay.cancel(id)
     this.clients.delete(id)
     this.log?.event({ type: 'detach', client: id, user: c.user, why })
     if (this.holder?.client === id) {
@@ -337,6 +353,11 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   }
 
   // --- internals ---
+
+  private ageMs(): number | null {
+    const at = this.buffer.lastAt
+    return at === undefined ? null : Math.max(0, this.clock.now() - at)
+  }
 
   private applyLogging(): void {
     const disk = this.logging === 'full' || this.logging === 'interactive'

@@ -4,7 +4,7 @@
  * transport (WebSocket) implements, and the JSON control messages.
  * Imports only the bridge: src/console may import bridge, errors, log.
  */
-import type { ConsoleControl, CredentialEnv, FailureReason, InputDropReason, SessionStateName } from '../bridge/messages.js'
+import type { ConsoleControl, ConsoleToWorker, CredentialEnv, FailureReason, InputDropReason, SessionStateName } from '../bridge/messages.js'
 import type { WireError } from '../errors.js'
 import type { ConsoleLog } from './console-log.js'
 
@@ -43,7 +43,8 @@ export interface NodeConsoleConfig {
 
 /** What ConsoleSession needs from the supervisor; Supervisor satisfies it as is. */
 export interface ConsolePort {
-  consoleInput(node: string, data: Uint8Array | { type: 'break' }): boolean
+  /** Bytes, a break, or a screen snapshot request (answered by ConsoleSession.handleScreen). */
+  consoleInput(node: string, data: ConsoleToWorker): boolean
   consoleControl(node: string, control: Omit<ConsoleControl, 'type' | 'bmc'>): boolean
   control(node: string, control: 'console.reopen', opts?: { timeoutMs?: number }): Promise<unknown>
 }
@@ -97,8 +98,12 @@ export type ServerMessage =
   | { type: 'state'; state: ConsoleState; reason?: ConsoleReason | undefined; message?: string | undefined }
   | { type: 'clients'; count: number; clients: ClientInfo[] }
   | { type: 'holder'; holder: HolderInfo | null; you: boolean }
-  /** Followed by exactly one binary frame of `bytes` bytes (none when 0): the recent output. */
-  | { type: 'replay'; bytes: number; ageMs: number | null }
+  /**
+   * Followed by exactly one binary frame of `bytes` bytes (none when 0): the
+   * screen as it is now (`screen`: escape sequences that redraw it) or the
+   * recent output (`tail`: the last bytes as they came).
+   */
+  | { type: 'replay'; kind: ReplayKind; bytes: number; ageMs: number | null }
   | { type: 'notice'; message: string }
   | { type: 'error'; code: string; message: string }
   /** The client fell too far behind and is dropped. */
@@ -132,9 +137,13 @@ export interface ConsoleStatus {
   log: { path: string; bytes: number } | null
 }
 
+/** What a new client gets first: the current screen, the raw tail of the output, or nothing. */
+export const REPLAY_KINDS = ['screen', 'tail', 'none'] as const
+export type ReplayKind = (typeof REPLAY_KINDS)[number]
+
 export interface AttachOptions {
   mode: ClientMode
-  replay: boolean
+  replay: ReplayKind
   user: string
   canWrite: boolean
 }
@@ -199,4 +208,6 @@ export interface ConsoleSessionOptions {
    * client). Tests pass `(fn) => fn()` for synchronous delivery.
    */
   defer?: (fn: () => void) => void
+  /** How long a client waits for the worker's screen before it gets the raw tail (default SCREEN_WAIT_MS). */
+  screenWaitMs?: number | undefined
 }

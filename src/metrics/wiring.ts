@@ -94,6 +94,8 @@ export interface MetricsWiring {
   polls(): { power: number; sensors: number }
   /** Console input that was dropped (the ConsoleManager's 'console:input-dropped'). */
   inputDropped(node: string, bytes: number): void
+  /** Host power as the last poll saw it (the chassis_power_state gauge), or null while unknown. */
+  powerState(node: string): 'on' | 'off' | null
   close(): void
 }
 
@@ -102,6 +104,8 @@ interface Track {
   bmcReason: string | undefined
   consoleUp: boolean | undefined
   consoleReason: string | undefined
+  /** What bmcvisor_chassis_power_state shows (undefined: no series). */
+  power: 'on' | 'off' | undefined
   handle: WorkerSampler | undefined
   elu: { idle: number; active: number } | undefined
   sensors: Map<string, { sensor: string; type: string }>
@@ -167,6 +171,10 @@ class SupervisorMetrics implements MetricsWiring {
     return { power: this.power?.started ?? 0, sensors: this.sensorPoller?.started ?? 0 }
   }
 
+  powerState(node: string): 'on' | 'off' | null {
+    return this.nodes.get(node)?.power ?? null
+  }
+
   inputDropped(node: string, bytes: number): void {
     if (bytes > 0 && this.nodes.has(node)) this.m.bmcvisor_console_input_dropped_bytes_total.inc({ node }, bytes)
   }
@@ -223,6 +231,8 @@ class SupervisorMetrics implements MetricsWiring {
     this.m.bmcvisor_commands_total.inc({ node, command, outcome: msg.ok ? 'ok' : 'error' })
     if (Number.isFinite(msg.durationMs) && msg.durationMs >= 0) this.m.bmcvisor_command_duration_seconds.observe({ node, command }, msg.durationMs / 1000)
     if (!msg.ok) this.m.bmcvisor_command_errors_total.inc({ node, command, code: isErrorCode(msg.code) ? msg.code : 'INTERNAL' })
+    // Power was just changed: read it again soon rather than at the next period (the fleet page shows it).
+    else if (msg.op === 'power.set') this.power?.soon(node)
   }
 
   private readonly onStats: Listener<'stats'> = (node, d) => {
@@ -244,7 +254,7 @@ class SupervisorMetrics implements MetricsWiring {
   private track(node: string): Track {
     let t = this.nodes.get(node)
     if (t !== undefined) return t
-    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map() }
+    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, power: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map() }
     this.nodes.set(node, t)
     // Known label sets start at 0, so increase() sees a node's first restart,
     // retransmit or console byte, and the fleet's rate() panels are never empty.
@@ -273,6 +283,7 @@ class SupervisorMetrics implements MetricsWiring {
     } else {
       // Unknown while the BMC is down: no series rather than a stale value.
       this.m.bmcvisor_chassis_power_state.remove({ node })
+      t.power = undefined
       this.clearSensors(node, t)
     }
   }
@@ -323,7 +334,11 @@ class SupervisorMetrics implements MetricsWiring {
   private async pollPower(node: string): Promise<void> {
     const v = await this.sup.run(node, 'power.status', {}, { timeoutMs: this.timeoutMs })
     const state = (v as { state?: unknown } | null)?.state
-    if (this.nodes.get(node)?.bmcUp === true && (state === 'on' || state === 'off')) this.m.bmcvisor_chassis_power_state.set({ node }, state === 'on' ? 1 : 0)
+    const t = this.nodes.get(node)
+    if (t?.bmcUp === true && (state === 'on' || state === 'off')) {
+      t.power = state
+      this.m.bmcvisor_chassis_power_state.set({ node }, state === 'on' ? 1 : 0)
+    }
   }
 
   private async pollSensors(node: string): Promise<void> {

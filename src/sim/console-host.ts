@@ -4,7 +4,9 @@
  * starting over after the last line ("reboot: Restarting system"), and runs
  * a tiny shell so typed bytes are visible: characters are echoed, Enter runs
  * one of a few commands (help, echo, hostname, uname, uptime, whoami, reboot,
- * serial-break) and prints a prompt.
+ * serial-break, setup) and prints a prompt. `setup` draws a full-screen
+ * firmware menu (alternate screen, cursor addressing, colours) and stays
+ * quiet, boot log paused, until `q` leaves it.
  * Owns its position in the log, the fractional-byte carry and the line
  * being typed; output goes to the `emit` callback (the SOL outbound queue).
  * No timers: the caller calls tick(now) and input(bytes).
@@ -45,6 +47,8 @@ export class ConsoleHost {
   private line = ''
   private lastWasCr = false
   private bootedAtMs: number | undefined
+  /** In the `setup` menu: the boot log waits and only `q` is read. */
+  inMenu = false
 
   constructor(opts: ConsoleHostOptions, private readonly events: ConsoleHostEvents) {
     this.hostname = opts.hostname ?? 'sim'
@@ -59,7 +63,7 @@ export class ConsoleHost {
     this.bootedAtMs ??= nowMs
     const last = this.lastTickMs ?? nowMs
     this.lastTickMs = nowMs
-    if (this.rateBytesPerSecond === 0) return
+    if (this.rateBytesPerSecond === 0 || this.inMenu) return
     // The carry counts byte-milliseconds, so whole-millisecond ticks add up exactly.
     this.carry += Math.min(MAX_CATCH_UP_MS, Math.max(0, nowMs - last)) * this.rateBytesPerSecond
     const n = Math.floor(this.carry / 1000)
@@ -92,6 +96,12 @@ export class ConsoleHost {
   input(bytes: Uint8Array, nowMs = 0): void {
     let echo = ''
     for (const b of bytes) {
+      if (this.inMenu) {
+        if (b !== 0x71) continue
+        this.inMenu = false
+        echo += MENU_LEAVE + this.prompt()
+        continue
+      }
       if (b === 0x0a && this.lastWasCr) {
         this.lastWasCr = false
         continue
@@ -127,7 +137,7 @@ export class ConsoleHost {
       case '':
         return this.prompt()
       case 'help':
-        return out('commands: help echo hostname uname uptime whoami reboot serial-break')
+        return out('commands: help echo hostname uname uptime whoami reboot serial-break setup')
       case 'echo':
         return out(args.join(' '))
       case 'hostname':
@@ -143,6 +153,9 @@ export class ConsoleHost {
       case 'serial-break':
         this.events.breakDetected?.()
         return out('')
+      case 'setup':
+        this.inMenu = true
+        return renderSetupMenu(this.hostname)
       case 'reboot':
         this.restart(nowMs)
         return 'reboot: Restarting system\r\n'
@@ -203,4 +216,24 @@ export function renderBootLog(hostname: string): string {
   out.push('Last login: on ttyS1\r\n', `root@${hostname}:~# systemctl reboot\r\n`, '[  OK  ] Stopped target Multi-User System.\r\n')
   out.push('reboot: Restarting system\r\n', '\r\n')
   return out.join('')
+}
+
+const ESC = '\x1b'
+const at = (row: number, col: number) => `${ESC}[${row};${col}H`
+/** Leaves the menu: main screen back, as a full-screen program does on exit. */
+const MENU_LEAVE = `${ESC}[0m${ESC}[?1049l`
+
+/** A firmware setup screen for 80x24: alternate screen, blue background, a highlighted item, the cursor parked on it. */
+export function renderSetupMenu(hostname: string): string {
+  const items = ['Main', 'Advanced', 'Boot', 'Security', 'Save & Exit']
+  let s = `${ESC}[?1049h${ESC}[44;37m${ESC}[2J`
+  s += `${at(1, 1)}${ESC}[1;33m${' '.repeat(24)}Simulated Firmware Setup Utility${' '.repeat(24)}${ESC}[22;37m`
+  s += `${at(3, 4)}System: ${hostname}    BIOS 2.17.1    Memory: 65536 MB`
+  items.forEach((item, i) => {
+    s += at(6 + i * 2, 8) + (i === 2 ? `${ESC}[7m> ${item.padEnd(20)}${ESC}[27m` : `  ${item.padEnd(20)}`)
+  })
+  s += `${at(6, 40)}Boot Option #1  [UEFI: PXE IPv4]`
+  s += `${at(8, 40)}Boot Option #2  [${ESC}[1;32mNVMe: system disk${ESC}[22;37m]`
+  s += `${at(23, 2)}${ESC}[30;47m q: leave setup  arrows: select  Enter: change ${ESC}[44;37m`
+  return s + at(10, 10)
 }

@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
 import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
@@ -94,6 +94,7 @@ export interface SupervisorEvents {
   'console:data': [node: string, data: Uint8Array]
   /** What the worker did with console input (one result per input message, in order) and drains. */
   'console:input': [node: string, report: ConsoleInputResult | ConsoleInputDrain]
+  'console:screen': [node: string, screen: string]
   'command:done': [node: string, msg: Extract<FromWorker, { type: 'command-done' }>]
   stats: [node: string, delta: WorkerStats]
   escalate: [crashing: number, total: number]
@@ -196,7 +197,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Console input for a node (bytes or a break), if its worker is up. */
-  consoleInput(node: string, data: Uint8Array | { type: 'break' }): boolean {
+  consoleInput(node: string, data: ConsoleToWorker): boolean {
     const port = this.children.get(node)?.consolePort
     if (port === undefined) return false
     port.postMessage(data)
@@ -340,6 +341,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       child.consolePort = port1
       port1.on('message', (m: ConsoleToMain) => {
         if (m instanceof Uint8Array) this.emit('console:data', child.node, m)
+        else if (m.type === 'screen') this.emit('console:screen', child.node, m.data)
         else this.emit('console:input', child.node, m)
       })
       handle.post({ type: 'configure', bmc: child.node, generation: child.generation, config: child.config, consolePort: port2 }, [port2])

@@ -6,20 +6,23 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { consolePlugin } from '../../src/api/routes/console.js'
+import { webPlugin } from '../../src/api/routes/web.js'
+import { FleetFeed } from '../../src/api/fleet.js'
 import type { ApiPlugin } from '../../src/api/app.js'
 import { ConsoleManager } from '../../src/console/index.js'
 import { createMetrics, metricsRoute } from '../../src/metrics/index.js'
 import { testApi, type TestApi } from './helpers.js'
 
 const DOC = new URL('../../docs/security.md', import.meta.url)
-const ROW = /^\| `([A-Z]+) (\S+)` \| (viewer|operator|admin|open \((?:health|metrics|docs)\))(?=[ |])/
+const ROW = /^\| `([A-Z]+) (\S+)` \| (viewer|operator|admin|public|open \((?:health|metrics|docs)\))(?=[ |])/
 
 describe('docs/security.md role table', () => {
   let t: TestApi
   let consoles: ConsoleManager
   before(async () => {
     consoles = new ConsoleManager({ consoleInput: () => false, consoleControl: () => false, control: async () => ({}) })
-    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin], metrics: metricsRoute(createMetrics().registry) })
+    const fleet = new FleetFeed({ nodes: () => [], worker: () => undefined, console: () => undefined, power: () => null, watch: () => () => undefined })
+    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin], metrics: metricsRoute(createMetrics().registry), ui: webPlugin({ consoles, fleet, secure: false }) })
   })
   after(async () => {
     await t.close()
@@ -32,7 +35,7 @@ describe('docs/security.md role table', () => {
       if (r.method === 'HEAD') continue
       const docs = r.url.startsWith('/docs')
       const key = docs ? 'GET /docs/*' : `${r.method} ${r.url}`
-      registered.set(key, r.role ?? (r.open !== undefined ? `open (${r.open})` : 'admin'))
+      registered.set(key, r.public ? 'public' : r.role ?? (r.open !== undefined ? `open (${r.open})` : 'admin'))
     }
     const documented = new Map<string, string>()
     for (const line of readFileSync(DOC, 'utf8').split('\n')) {

@@ -83,7 +83,7 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
     // A client on the healthy node's console (serve's ConsoleManager; its console appears with the node).
     const consoles = server.consoles
     await until('console session of the healthy node', 10_000, () => consoles.has(NODES.ok) || undefined, 20)
-    consoles.attach(NODES.ok, { data: () => undefined, control: () => undefined, bufferedBytes: 0, close: () => undefined }, { user: 'e2e', mode: 'ro', replay: false, canWrite: false })
+    consoles.attach(NODES.ok, { data: () => undefined, control: () => undefined, bufferedBytes: 0, close: () => undefined }, { user: 'e2e', mode: 'ro', replay: 'none' as const, canWrite: false })
     const target = new URL(server.url).host
     const dead = `127.0.0.1:${await freePort('tcp')}`
     const rules = readFileSync(ALERTS_FILE, 'utf8').replace(/^(\s+for:\s*)\S+$/gm, '$11s')

@@ -25,6 +25,8 @@ const ALLOWED: Record<string, string[]> = {
   log: [],
   config: ['errors'],
   workers: ['ipmi', 'session', 'sol', 'bmc', 'bridge', 'errors', 'log', 'ops'],
+  // the browser bundle: its own code only (it talks to the service over HTTP)
+  web: [],
 }
 const WIRING = new Set(['cli', 'main'])
 

@@ -4,7 +4,7 @@
  *   GET  /nodes/:node/console          status (viewer)
  *   POST /nodes/:node/console/reopen   close and reopen, or retry now (operator)
  *   GET  /nodes/:node/console/ws       WebSocket (viewer; `mode=rw` needs operator)
- *        ?mode=rw|ro&replay=1 (replay defaults to 1)
+ *        ?mode=rw|ro&replay=screen|tail|none (default screen: the worker's current screen)
  * On the socket, console bytes are binary frames both ways; control is JSON
  * text frames: the server sends hello, state, clients, holder, replay (then
  * one binary frame), notice, error, dropped, input-dropped; a client sends
@@ -20,9 +20,9 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { RawData, WebSocket } from 'ws'
-import { NODE_NAME_PATTERN } from '../../bridge/messages.js'
 import { ServiceError, toWire } from '../../errors.js'
-import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, ServerMessage } from '../../console/index.js'
+import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, ReplayKind, ServerMessage } from '../../console/index.js'
+import { assertNever, NODE_NAME_PATTERN } from '../../bridge/messages.js'
 import { audit, auditOutcome, DENIED, roleAllows, type Principal } from '../auth.js'
 import { TOKEN_CLOSE, type ConnectionLease } from '../connections.js'
 
@@ -36,10 +36,13 @@ export interface ConsoleRoutesOptions {
   closeGraceMs?: number
 }
 
+/** `?replay=`: screen (the default), tail (the raw last bytes; also 1, true: what they meant before screens), none (also 0, false). */
+const REPLAY_QUERY = ['screen', 'tail', 'none', '0', '1', 'true', 'false'] as const
+type ReplayQuery = (typeof REPLAY_QUERY)[number]
 const Params = Type.Object({ node: Type.String({ pattern: NODE_NAME_PATTERN }) }, { additionalProperties: false })
 const WsQuery = Type.Object({
   mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
-  replay: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1'), Type.Literal('true'), Type.Literal('false')])),
+  replay: Type.Optional(Type.Union([...REPLAY_QUERY].map((v) => Type.Literal(v)))),
   access_token: Type.Optional(Type.String()),
 })
 const Client = Type.Object({ id: Type.Integer(), user: Type.String(), mode: Type.String(), canWrite: Type.Boolean(), since: Type.String() })
@@ -69,7 +72,25 @@ const leases = new WeakMap<FastifyRequest, ConnectionLease>()
 export const SHUTDOWN_CLOSE = { code: 1001, reason: 'server shutting down' } as const
 
 interface NodeParams { node: string }
-interface WsQueryT { mode?: 'rw' | 'ro'; replay?: '0' | '1' | 'true' | 'false' }
+interface WsQueryT { mode?: 'rw' | 'ro'; replay?: ReplayQuery }
+
+function replayKind(q: ReplayQuery | undefined): ReplayKind {
+  switch (q) {
+    case undefined:
+    case 'screen':
+      return 'screen'
+    case 'tail':
+    case '1':
+    case 'true':
+      return 'tail'
+    case 'none':
+    case '0':
+    case 'false':
+      return 'none'
+    default:
+      return assertNever(q)
+  }
+}
 
 function principalOf(request: FastifyRequest): Principal {
   const p = (request as { principal?: Principal | null }).principal
@@ -152,7 +173,7 @@ function serveSocket(socket: WebSocket, request: WsRequest, consoles: ConsoleMan
   const lease = leases.get(request)!
   const canWrite = roleAllows(p.role, 'operator')
   const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
-  const replay = request.query.replay !== '0' && request.query.replay !== 'false'
+  const replay = replayKind(request.query.replay)
   const sink = wsSink(socket, o.closeGraceMs)
   let handle: ConsoleClientHandle
   try {

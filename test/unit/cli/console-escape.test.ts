@@ -29,6 +29,6 @@ describe('console escape', () => {
     assert.equal(statusLine('n1', { type: 'state', state: 'unconnected', reason: 'unreachable', message: 'no answer' }, 1), '[n1: unconnected (unreachable: no answer)]')
     assert.equal(statusLine('n1', { type: 'holder', holder: { client: 2, user: 'alice' }, you: false }, 1), '[read-only: alice holds read-write; Ctrl-E c f takes it over]')
     assert.equal(statusLine('n1', { type: 'clients', count: 1, clients: [] }, 1), '[1 client attached]')
-    assert.equal(statusLine('n1', { type: 'replay', bytes: 0, ageMs: null }, 1), undefined)
+    assert.equal(statusLine('n1', { type: 'replay', kind: 'tail', bytes: 0, ageMs: null }, 1), undefined)
   })
 })

@@ -1,6 +1,7 @@
 // Fakes for the console layer: a clock stepped by hand, a supervisor port
 // that records what it was told, and a client sink with a settable backlog.
 import type { ClientSink, ConsoleClock, ConsolePort, ServerMessage } from '../../../src/console/index.js'
+import type { ConsoleToWorker } from '../../../src/bridge/messages.js'
 
 export class FakeClock implements ConsoleClock {
   t = 1_700_000_000_000
@@ -32,10 +33,10 @@ export class FakeClock implements ConsoleClock {
 }
 
 export class FakePort implements ConsolePort {
-  inputs: (Uint8Array | { type: 'break' })[] = []
+  inputs: ConsoleToWorker[] = []
   controls: { node: string; demand?: boolean | undefined; fleetSize?: number | undefined; retryNow?: boolean | undefined }[] = []
   reopens = 0
-  consoleInput(_node: string, data: Uint8Array | { type: 'break' }): boolean {
+  consoleInput(_node: string, data: ConsoleToWorker): boolean {
     this.inputs.push(data)
     return true
   }

@@ -10,8 +10,8 @@ import { ConsoleSession } from '../../../src/console/index.js'
 import { FakeClock, FakePort, FakeSink } from './fakes.js'
 
 const LIMIT = 1000
-const rw = { mode: 'rw' as const, replay: false, user: 'alice', canWrite: true }
-const ro = { mode: 'ro' as const, replay: false, user: 'bob', canWrite: false }
+const rw = { mode: 'rw' as const, replay: 'none' as const, user: 'alice', canWrite: true }
+const ro = { mode: 'ro' as const, replay: 'none' as const, user: 'bob', canWrite: false }
 
 function make() {
   const port = new FakePort()

@@ -17,8 +17,8 @@ function make(config: NodeConsoleConfig = {}, o: { maxClientBufferBytes?: number
   return { port, clock, s }
 }
 
-const rw = { mode: 'rw' as const, replay: true, user: 'alice', canWrite: true }
-const ro = { mode: 'ro' as const, replay: true, user: 'bob', canWrite: false }
+const rw = { mode: 'rw' as const, replay: 'tail' as const, user: 'alice', canWrite: true }
+const ro = { mode: 'ro' as const, replay: 'tail' as const, user: 'bob', canWrite: false }
 
 describe('ConsoleSession', () => {
   it('the Supervisor satisfies the narrow port and event source (compile-time check)', () => {
@@ -48,14 +48,14 @@ describe('ConsoleSession', () => {
     s.handleState({ state: 'connected' })
     clock.tick(2500)
     const sinks = [new FakeSink(), new FakeSink(), new FakeSink()]
-    for (const k of sinks) s.attach(k, { ...ro, replay: true })
+    for (const k of sinks) s.attach(k, { ...ro, replay: 'tail' as const })
     s.handleData(bytes('root\r\n'))
     for (const k of sinks) {
       assert.equal(k.text(), 'login: root\r\n')
-      assert.deepEqual(k.messages.find((m) => m.type === 'replay'), { type: 'replay', bytes: 7, ageMs: 2500 })
+      assert.deepEqual(k.messages.find((m) => m.type === 'replay'), { type: 'replay', kind: 'tail', bytes: 7, ageMs: 2500 })
     }
     const noReplay = new FakeSink()
-    s.attach(noReplay, { ...ro, replay: false })
+    s.attach(noReplay, { ...ro, replay: 'none' as const })
     s.handleData(bytes('x'))
     assert.equal(noReplay.text(), 'x')
     assert.equal(s.status().bytesIn, 14)

@@ -65,4 +65,23 @@ describe('ConsoleHost', () => {
     assert.ok(log.split('\n').slice(0, -1).every((l) => l.endsWith('\r')))
     assert.match(log, /reboot: Restarting system\r\n\r\n$/)
   })
+
+  it('setup draws a full-screen menu on the alternate screen and stays quiet until q leaves it', () => {
+    const t = host(1000, 'L'.repeat(100))
+    t.h.tick(0)
+    t.h.input(Buffer.from('setup\r'))
+    const menu = t.text()
+    assert.ok(menu.includes('\x1b[?1049h'), 'alternate screen')
+    assert.match(menu, /Simulated Firmware Setup Utility/)
+    assert.ok(menu.endsWith('\x1b[10;10H'), 'the cursor parked last')
+    const before = t.text().length
+    t.h.tick(1000)
+    t.h.input(Buffer.from('x\r'))
+    assert.equal(t.text().length, before, 'no boot log and no echo in the menu')
+    t.h.input(Buffer.from('q'))
+    assert.ok(t.text().slice(before).startsWith('\x1b[0m\x1b[?1049l'), 'main screen back')
+    assert.match(t.text(), /root@n1:~# $/)
+    t.h.tick(1100)
+    assert.match(t.text(), /L+$/, 'the boot log goes on')
+  })
 })

@@ -1,0 +1,94 @@
+// ScreenEmulator (workers/screen.ts): a snapshot written into a fresh terminal
+// gives the same screen (text of every row, cursor, colours, alternate screen)
+// as the terminal that watched it being drawn, and the no-gap rule: bytes that
+// come after a snapshot request are posted after its answer, never before, and
+// none are lost. No sockets, no tools.
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import headless from '@xterm/headless'
+import { ScreenEmulator, SCREEN_COLS, SCREEN_ROWS } from '../../../workers/screen.js'
+import { renderSetupMenu } from '../../../src/sim/console-host.js'
+
+function terminal(): headless.Terminal {
+  return new headless.Terminal({ cols: SCREEN_COLS, rows: SCREEN_ROWS, scrollback: 200, allowProposedApi: true })
+}
+const write = (t: headless.Terminal, s: string | Uint8Array) => new Promise<void>((r) => t.write(s, r))
+const snapshot = (e: ScreenEmulator) => new Promise<string>((r) => e.snapshot(r))
+
+/** What a person sees: the active buffer's kind, every row's text, the cursor, and the colours of a few cells. */
+function screenOf(t: headless.Terminal) {
+  const b = t.buffer.active
+  const rows: string[] = []
+  for (let y = 0; y < t.rows; y++) rows.push(b.getLine(b.viewportY + y)?.translateToString(true) ?? '')
+  const cell = (x: number, y: number) => {
+    const c = b.getLine(b.viewportY + y)!.getCell(x)!
+    return { ch: c.getChars(), fg: c.getFgColor(), bg: c.getBgColor(), bold: c.isBold(), inverse: c.isInverse() }
+  }
+  return { type: b.type, rows, cursor: [b.cursorX, b.cursorY], cells: [cell(0, 0), cell(30, 0), cell(7, 9), cell(3, 2), cell(60, 7)] }
+}
+
+const bootLog = Array.from({ length: 60 }, (_, i) => `[    ${i}.000000] line ${i} of the boot log\r\n`).join('')
+
+describe('ScreenEmulator', () => {
+  it('a snapshot of a full-screen menu redraws the same screen in a fresh terminal', async () => {
+    const posted: Uint8Array[] = []
+    const emu = new ScreenEmulator((b) => posted.push(b))
+    const watcher = terminal()
+    for (const chunk of [bootLog, 'root@n1:~# setup\r\n', renderSetupMenu('n1')]) {
+      const bytes = Buffer.from(chunk, 'latin1')
+      emu.data(bytes)
+      await write(watcher, bytes)
+    }
+    const snap = await snapshot(emu)
+    const late = terminal()
+    await write(late, 'garbage the late client had on its screen\r\n')
+    await write(late, snap)
+    const want = screenOf(watcher)
+    assert.equal(want.type, 'alternate')
+    assert.match(want.rows[0]!, /Simulated Firmware Setup Utility/)
+    assert.deepEqual(screenOf(late), want)
+    assert.equal(Buffer.concat(posted).toString('latin1'), bootLog + 'root@n1:~# setup\r\n' + renderSetupMenu('n1'))
+    emu.dispose()
+  })
+
+  it('the main screen and its attributes come back too (no alternate screen)', async () => {
+    const emu = new ScreenEmulator(() => {})
+    const watcher = terminal()
+    const text = `${bootLog}\x1b[1;31mred bold\x1b[0m plain \x1b[7minverse\x1b[0m\r\nroot@n1:~# ech`
+    emu.data(Buffer.from(text))
+    await write(watcher, text)
+    const late = terminal()
+    await write(late, await snapshot(emu))
+    assert.equal(screenOf(watcher).type, 'normal')
+    assert.deepEqual(screenOf(late), screenOf(watcher))
+  })
+
+  it('bytes after a snapshot request are posted after its answer, in order, none lost', async () => {
+    const events: string[] = []
+    const emu = new ScreenEmulator((b) => events.push(`data:${Buffer.from(b).toString()}`))
+    emu.data(Buffer.from('one '))
+    const answered = new Promise<void>((resolve) =>
+      emu.snapshot((s) => {
+        events.push(`snapshot:${s.includes('one') && !s.includes('two') ? 'has-one-only' : 'wrong'}`)
+        resolve()
+      }),
+    )
+    emu.data(Buffer.from('two '))
+    emu.data(Buffer.from('three'))
+    await answered
+    assert.deepEqual(events, ['data:one ', 'snapshot:has-one-only', 'data:two ', 'data:three'])
+    emu.data(Buffer.from('four'))
+    assert.equal(events.at(-1), 'data:four')
+  })
+
+  it('two snapshots pending at once: bytes wait for both answers', async () => {
+    const events: string[] = []
+    const emu = new ScreenEmulator((b) => events.push(Buffer.from(b).toString()))
+    const a = new Promise<void>((r) => emu.snapshot(() => (events.push('A'), r())))
+    emu.data(Buffer.from('x'))
+    const b = new Promise<void>((r) => emu.snapshot(() => (events.push('B'), r())))
+    emu.data(Buffer.from('y'))
+    await Promise.all([a, b])
+    assert.deepEqual(events, ['A', 'B', 'x', 'y'])
+  })
+})
