@@ -2,36 +2,50 @@
  * BmcAgent: everything one BMC worker does, without the thread around it
  * (workers/bmc-worker.ts is the thin entry), so tests can drive it directly.
  *
- * Owns one Link at a time: the IpmiClient, the SOL console and the one
- * watcher loop that keeps them up with jittered backoff. Reconfiguring
- * cancels the old Link (its timer, its console, its session with Close
- * Session) before the new one is armed, so there is exactly one watcher and
- * one session (DESIGN lessons 2-4). Events of a cancelled Link are dropped
- * and counted, never thrown. An unreachable BMC is normal here: the loop
- * retries and reports state; only the supervisor restarts threads.
+ * A thin driver of the connection engine (workers/engine): it turns bridge
+ * messages and plugin events into engine inputs, and the engine's actions
+ * into plugin calls, timers and bridge messages. The decisions (one
+ * watcher, retries, reasons, stale events) are the engine's; the I/O is the
+ * plugins'. Inputs are queued, so a plugin that answers inside a call never
+ * re-enters the engine. Commands run on the live generation's management
+ * plugin; the control channel answers from the engine and the plugins.
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, reasonOf, type BmcConfig, type ConsoleControl, type ControlName, type FailureReason, type FromWorker, type OpName,
-  type ConsoleToWorker, type SessionStateName, type ToWorker, type WorkerStats,
+  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type BmcConfig, type ConsoleControl, type ControlName, type FromWorker, type OpName,
+  type ConsoleToWorker, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
-import type { RequestOptions } from '../src/session/request-table.js'
-import type { IpmiCommand } from '../src/ipmi/command.js'
 import { REGISTRY } from '../src/ops/registry.js'
 import { runOp, validateOp } from './ops.js'
-import { InputGate } from './console-input.js'
-import type { ExecConsoleState } from './exec-console.js'
-import type { SolConsoleState } from '../src/sol/console.js'
-import { inputLimit, Link } from './link.js'
+import { InputGate, inputLimit } from './console-input.js'
+import { ConnectionEngine } from './engine/engine.js'
+import { createConsole, createManagement, engineConfig, type ConsoleHooks, type ConsolePlugin, type ManagementPlugin } from './engine/plugins.js'
+import type { EngineAction, EngineInput, TimerName } from './engine/types.js'
 import { ScreenEmulator } from './screen.js'
 
 export type Post = (msg: FromWorker) => void
 
 const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0 }
 
+/** One generation's plugins and timers. */
+interface Generation {
+  readonly generation: number
+  readonly management: ManagementPlugin
+  readonly console: ConsolePlugin | undefined
+  readonly timers: Map<TimerName, NodeJS.Timeout>
+}
+
 export class BmcAgent {
-  private link: Link | undefined
+  private readonly engine = new ConnectionEngine(Math.random)
+  /** Live and closing generations (the engine keeps them to one). */
+  private readonly generations = new Map<number, Generation>()
+  /** Configurations not built yet, by generation. */
+  private readonly configs = new Map<number, BmcConfig>()
+  private readonly teardowns = new Set<Promise<void>>()
+  private readonly queue: EngineInput[] = []
+  private running = false
+  private builtWaiters: (() => void)[] = []
   private consolePort: MessagePort | undefined
   /** The bound on console input (console-input.ts); its answers go back on the console port. */
   private input = new InputGate(DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, (m) => this.consolePort?.postMessage(m))
@@ -41,15 +55,8 @@ export class BmcAgent {
    * Posted as a copy, not transferred: the terminal parses the same bytes later.
    */
   private readonly screen = new ScreenEmulator((bytes) => this.consolePort?.postMessage(bytes))
-  private lastSession = { retransmits: 0, dropped: 0 }
-  private reconfiguring: Promise<void> = Promise.resolve()
-  /** Console demand from the main thread; undefined until told (then the config's consoleOnDemand decides). */
-  private demand: boolean | undefined
-  /** Nodes in the fleet, for the reconnect policy (console-control). */
-  fleetSize = 1
-  private permit: { link: Link; resolve: () => void } | undefined
-  /** How many watcher loops are running: 0 or 1, checked by tests (lesson 2). */
-  watchers = 0
+  private staleSeen = 0
+  private closedCounters = { retransmits: 0, droppedPackets: 0 }
 
   /** Counters go out with each heartbeat answer (flushStats), so an idle thread wakes once per beat, not twice. */
   constructor(readonly bmc: string, private readonly post: Post) {}
@@ -63,7 +70,7 @@ export class BmcAgent {
         void this.command(msg.id, msg.op, msg.args, msg.timeoutMs)
         return
       case 'control':
-        this.control(msg.id, msg.control)
+        void this.control(msg.id, msg.control, msg.timeoutMs)
         return
       case 'stop':
         void this.stop(msg.deadlineMs)
@@ -72,7 +79,7 @@ export class BmcAgent {
         this.consoleControl(msg)
         return
       case 'login-grant':
-        if (this.link !== undefined) this.loginGranted(this.link)
+        this.feed({ type: 'login-granted' })
         return
       case 'ping':
       case 'fault':
@@ -88,55 +95,21 @@ export class BmcAgent {
       this.input.progress(0) // what the old console held goes with it
       this.input = new InputGate(inputLimit(config), (m) => this.consolePort?.postMessage(m))
     }
-    const old = this.link
-    const link = new Link(this, generation, config)
-    this.link = link
-    // Cancel the old link fully before the new watcher starts: never two at
-    // once. The chain serialises cancellations only; each watcher runs detached.
-    this.reconfiguring = this.reconfiguring.then(async () => {
-      if (old) await old.cancel()
-      if (link.cancelled || this.link !== link) return
-      this.watchers++
-      void link.run().finally(() => {
-        this.watchers--
-      })
-    })
-  }
-
-  /** Waits for the supervisor's login-grant (per-BMC back-off after a credential failure). */
-  loginPermit(link: Link): Promise<void> {
-    return new Promise((resolve) => {
-      this.permit = { link, resolve }
-      this.post({ type: 'login-wait', bmc: this.bmc, generation: link.generation })
-    })
-  }
-
-  /** The grant came (or the link is cancelled): its login may go ahead. */
-  loginGranted(link: Link): void {
-    const p = this.permit
-    if (p === undefined || p.link !== link) return
-    this.permit = undefined
-    p.resolve()
-  }
-
-  consoleWanted(config: BmcConfig): boolean {
-    return this.demand ?? !(config.consoleOnDemand ?? false)
+    this.configs.set(generation, config)
+    this.feed({ type: 'configure', generation, config: engineConfig(config) })
   }
 
   consoleControl(m: ConsoleControl): void {
-    if (m.fleetSize !== undefined && Number.isFinite(m.fleetSize) && m.fleetSize >= 1) this.fleetSize = Math.floor(m.fleetSize)
-    if (m.demand !== undefined && m.demand !== this.demand) {
-      const was = this.link !== undefined ? this.consoleWanted(this.link.config) : undefined
-      this.demand = m.demand
-      if (this.link !== undefined && was !== this.consoleWanted(this.link.config)) this.link.demandChanged()
-    }
-    if (m.retryNow === true) this.link?.retryConsoleNow()
+    if (m.fleetSize !== undefined && Number.isFinite(m.fleetSize) && m.fleetSize >= 1) this.feed({ type: 'fleet-size', size: m.fleetSize })
+    if (m.demand !== undefined) this.feed({ type: 'demand', wanted: m.demand })
+    if (m.retryNow === true) this.feed({ type: 'retry-now' })
   }
 
   async stop(deadlineMs: number): Promise<void> {
-    const link = this.link
-    this.link = undefined
-    if (link) await Promise.race([link.cancel(), new Promise((r) => setTimeout(r, deadlineMs))])
+    this.feed({ type: 'stop' })
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all([...this.teardowns]), new Promise((r) => (timer = setTimeout(r, deadlineMs)))])
+    clearTimeout(timer)
     this.flushStats()
     this.post({ type: 'stopped', bmc: this.bmc })
   }
@@ -154,31 +127,30 @@ export class BmcAgent {
     }
   }
 
-  /** The control channel: answered at once, never counted as a BMC command. */
-  control(id: number, name: ControlName): void {
+  /** The control channel: answered once configured, never counted as a BMC command. */
+  async control(id: number, name: ControlName, timeoutMs: number): Promise<void> {
     try {
-      this.post({ type: 'result', bmc: this.bmc, id, ok: true, value: this.controlValue(name) })
+      const g = await this.withDeadline(this.live(), timeoutMs, name)
+      this.post({ type: 'result', bmc: this.bmc, id, ok: true, value: this.controlValue(g, name) })
     } catch (e) {
       this.post({ type: 'result', bmc: this.bmc, id, ok: false, error: toWire(e) })
     }
   }
 
-  private controlValue(name: ControlName): unknown {
-    const link = this.link
-    if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
-    const console = link.exec?.state ?? link.console?.state ?? 'none'
+  private controlValue(g: Generation, name: ControlName): unknown {
+    const console = g.console?.state ?? 'none'
     switch (name) {
       case 'session.info':
-        return { generation: link.generation, session: link.client.info ?? null, console }
+        return { generation: g.generation, session: g.management.info(), console }
       case 'worker.resources': {
         // What this thread holds open, for leak checks (DESIGN lesson 3).
         const resources: Record<string, number> = {}
         for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
-        return { watchers: this.watchers, resources, session: link.client.currentSession !== undefined, console }
+        return { watchers: this.engine.watchers, resources, session: g.management.hasSession, console }
       }
       case 'console.reopen':
         // A connected console is closed and opened again; a waiting one retries now.
-        link.reopenConsole()
+        this.feed({ type: 'reopen' })
         return { reopened: true }
       default:
         return assertNever(name)
@@ -187,85 +159,149 @@ export class BmcAgent {
 
   private async runOp(op: OpName, args: unknown, timeoutMs: number): Promise<unknown> {
     const spec = validateOp(REGISTRY, op, args)
-    const link = this.link
-    if (link === undefined) throw new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured')
     const deadline = performance.now() + timeoutMs
-    const remaining = () => Math.max(1, deadline - performance.now())
-    const runner = {
-      run: <Req, Res>(cmd: IpmiCommand<Req, Res>, req: Req, opts: RequestOptions = {}) => link.client.run(cmd, req, { timeoutMs: remaining(), ...opts }),
-    }
+    return this.withDeadline(this.live().then((g) => {
+      const remaining = () => Math.max(1, deadline - performance.now())
+      return runOp(spec, g.management.runner(remaining), args, g.management.opContext)
+    }), timeoutMs, op)
+  }
+
+  private withDeadline<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ServiceError('BMC_UNREACHABLE', `${op} did not complete within ${timeoutMs} ms`, { details: { op } })), timeoutMs)
+      timer = setTimeout(() => reject(new ServiceError('BMC_UNREACHABLE', `${what} did not complete within ${timeoutMs} ms`, { details: { op: what } })), timeoutMs)
     })
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+  }
+
+  /** The live generation; while a reconfiguration closes the old one, the next as soon as it is built. */
+  private live(): Promise<Generation> {
+    const g = this.current()
+    if (g !== undefined) return Promise.resolve(g)
+    if (this.configs.size === 0) return Promise.reject(new ServiceError('WORKER_UNAVAILABLE', 'worker is not configured'))
+    return new Promise((resolve) => this.builtWaiters.push(() => resolve(this.live())))
+  }
+
+  private current(): Generation | undefined {
+    const n = this.engine.generation
+    return n === undefined ? undefined : this.generations.get(n)
+  }
+
+  // --- the engine loop ---
+
+  private feed(input: EngineInput): void {
+    this.queue.push(input)
+    if (this.running) return
+    this.running = true
     try {
-      return await Promise.race([runOp(spec, runner, args, { sdr: link.sdr }), timeout])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  // --- callbacks from the current Link; anything from an old one is stale ---
-
-  private current(link: Link): boolean {
-    if (link === this.link && !link.cancelled) return true
-    this.stats.staleEvents++
-    return false
-  }
-
-  sessionState(link: Link, state: SessionStateName, reason?: FailureReason, error?: ReturnType<typeof toWire>): void {
-    if (!this.current(link)) return
-    const key = `${state}:${reason ?? ''}`
-    if (link.lastSessionState === key) return
-    link.lastSessionState = key
-    this.post({ type: 'session', bmc: this.bmc, generation: link.generation, state, reason, error })
-  }
-
-  /** Resolves when the link's session closes or its console fails; dispose() removes the listeners. */
-  watchSession(link: Link): { promise: Promise<{ reason: FailureReason; error?: ReturnType<typeof toWire> }>; dispose: () => void } {
-    let onState: (state: string, err?: { code: string }) => void = () => {}
-    const dispose = () => {
-      link.client.off('state', onState)
-      link.consoleFailed = undefined
-      link.consoleWake = undefined
-    }
-    const promise = new Promise<{ reason: FailureReason; error?: ReturnType<typeof toWire> }>((resolve) => {
-      onState = (state, err) => {
-        if (state === 'closed') resolve({ reason: err ? reasonOf(err) : 'closed', ...(err ? { error: toWire(err) } : {}) })
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        for (const a of this.engine.handle(next)) this.apply(a)
       }
-      link.client.on('state', onState)
-      link.consoleFailed = (reason, error) => resolve({ reason, ...(error ? { error } : {}) })
-      link.consoleWake = () => resolve({ reason: 'closed' })
+    } finally {
+      this.running = false
+    }
+    this.stats.staleEvents += this.engine.stale - this.staleSeen
+    this.staleSeen = this.engine.stale
+  }
+
+  private apply(a: EngineAction): void {
+    if (a.type === 'build') return this.build(a.generation)
+    const g = this.generations.get(a.generation)
+    if (g === undefined) return
+    switch (a.type) {
+      case 'teardown':
+        return this.teardown(g)
+      case 'connect':
+        g.management.connect().then(
+          () => this.feed({ type: 'session-up', generation: g.generation }),
+          (e: unknown) => this.feed({ type: 'session-failed', generation: g.generation, error: toWire(e) }),
+        )
+        return
+      case 'open-console':
+        g.console?.open(this.consoleHooks(g.generation, a.attempt))
+        return
+      case 'close-console':
+        void g.console?.close()
+        return
+      case 'arm-timer': {
+        clearTimeout(g.timers.get(a.timer))
+        const t = setTimeout(() => {
+          g.timers.delete(a.timer)
+          this.feed({ type: 'timer', generation: g.generation, timer: a.timer })
+        }, a.delayMs)
+        g.timers.set(a.timer, t)
+        return
+      }
+      case 'cancel-timer':
+        clearTimeout(g.timers.get(a.timer))
+        g.timers.delete(a.timer)
+        return
+      case 'ask-login':
+        this.post({ type: 'login-wait', bmc: this.bmc, generation: g.generation })
+        return
+      case 'report':
+        if (a.subject === 'session') this.post({ type: 'session', bmc: this.bmc, generation: g.generation, state: a.state, reason: a.reason, error: a.error })
+        else {
+          this.post({ type: 'console', bmc: this.bmc, generation: g.generation, state: a.state, reason: a.reason, error: a.error })
+          // A console that is not connected holds no input for the host any more.
+          if (a.state !== 'connected') this.input.progress(0)
+        }
+        return
+      default:
+        assertNever(a)
+    }
+  }
+
+  private build(generation: number): void {
+    const config = this.configs.get(generation)
+    if (config === undefined) return
+    for (const n of this.configs.keys()) if (n <= generation) this.configs.delete(n)
+    const management = createManagement(config, {
+      lost: (error) => this.feed({ type: 'session-lost', generation, error }),
     })
-    return { promise, dispose }
+    const console = createConsole({ bmc: this.bmc, config, management })
+    this.generations.set(generation, { generation, management, console, timers: new Map() })
+    const waiters = this.builtWaiters
+    this.builtWaiters = []
+    for (const w of waiters) w()
   }
 
-  sessionOpened(link: Link, stats: { retransmits: number; dropped: Record<string, number> }): void {
-    if (link !== this.link) return
-    this.flushStats()
-    this.lastSession = { retransmits: stats.retransmits, dropped: sumDropped(stats.dropped) }
+  private teardown(g: Generation): void {
+    for (const t of g.timers.values()) clearTimeout(t)
+    g.timers.clear()
+    const done = (async () => {
+      await g.console?.close()
+      const c = g.management.takeCounters()
+      this.closedCounters.retransmits += c.retransmits
+      this.closedCounters.droppedPackets += c.droppedPackets
+      await g.management.close()
+    })().catch(() => undefined).finally(() => {
+      this.generations.delete(g.generation)
+      this.teardowns.delete(done)
+      this.feed({ type: 'torn-down', generation: g.generation })
+    })
+    this.teardowns.add(done)
   }
 
-  /** A console state (SOL, or exec with fromSol false); consecutive repeats are posted once. */
-  consoleState(link: Link, state: SolConsoleState | ExecConsoleState, err?: { code: string; details?: Record<string, unknown> }, fromSol = true): void {
-    if (!this.current(link)) return
-    const mapped = bridgeState(state)
-    const reason = err ? reasonOf(err) : undefined
-    const key = `${mapped}:${reason ?? ''}`
-    if (link.lastConsoleState === key) return
-    link.lastConsoleState = key
-    this.post({ type: 'console', bmc: this.bmc, generation: link.generation, state: mapped, reason, error: err ? toWire(err) : undefined })
-    // A console that is not connected holds no input for the host any more.
-    if (mapped !== 'connected') this.input.progress(0)
-    if (state === 'error' && fromSol) link.consoleFailed?.(reason ?? 'protocol', err ? toWire(err) : undefined)
-  }
-
-  consoleData(link: Link, chunk: Buffer): void {
-    if (!this.current(link)) return
-    this.stats.solBytesIn += chunk.length
-    // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
-    const copy = new Uint8Array(chunk)
-    this.screen.data(copy)
+  private consoleHooks(generation: number, attempt: number): ConsoleHooks {
+    const live = () => this.engine.generation === generation
+    return {
+      up: () => this.feed({ type: 'console-up', generation, attempt }),
+      failed: (error) => this.feed({ type: 'console-failed', generation, attempt, error }),
+      closed: () => this.feed({ type: 'console-closed', generation, attempt }),
+      data: (chunk) => {
+        if (!live()) {
+          this.stats.staleEvents++
+          return
+        }
+        this.stats.solBytesIn += chunk.length
+        // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
+        this.screen.data(new Uint8Array(chunk))
+      },
+      progress: (backlog) => {
+        if (live()) this.input.progress(backlog)
+      },
+    }
   }
 
   private attachPort(port: MessagePort): void {
@@ -274,33 +310,25 @@ export class BmcAgent {
     port.on('message', (m: ConsoleToWorker) => {
       if (m instanceof Uint8Array) {
         // Counted only as far as the console took it; the rest is answered as dropped.
-        this.stats.solBytesOut += this.input.offer(this.link?.inputSink(), m)
+        this.stats.solBytesOut += this.input.offer(this.current()?.console?.sink(), m)
         return
       }
       try {
         if (m.type === 'snapshot') this.screen.snapshot((data) => this.consolePort?.postMessage({ type: 'screen', data }))
-        else if (m.type === 'break') this.link?.sendBreak()
+        else if (m.type === 'break') this.current()?.console?.sendBreak()
       } catch {
         // A break while the console is going down is lost; the state event says why.
       }
     })
   }
 
-  /** The link's console passed input on (exec write done, SOL drain). */
-  inputProgress(link: Link, backlog: number): void {
-    if (link === this.link) this.input.progress(backlog)
-  }
-
   /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping). */
   flushStats(): void {
-    const s = this.link?.client.currentSession
-    if (s !== undefined) {
-      const dropped = sumDropped(s.stats.dropped)
-      this.stats.retransmits += Math.max(0, s.stats.retransmits - this.lastSession.retransmits)
-      this.stats.droppedPackets += Math.max(0, dropped - this.lastSession.dropped)
-      this.lastSession = { retransmits: s.stats.retransmits, dropped }
-    }
+    const c = this.current()?.management.takeCounters()
     const d = this.stats
+    d.retransmits += this.closedCounters.retransmits + (c?.retransmits ?? 0)
+    d.droppedPackets += this.closedCounters.droppedPackets + (c?.droppedPackets ?? 0)
+    this.closedCounters = { retransmits: 0, droppedPackets: 0 }
     if (d.retransmits + d.droppedPackets + d.solBytesIn + d.solBytesOut + d.staleEvents === 0) return
     this.post({ type: 'stats', bmc: this.bmc, delta: d })
     this.stats = { ...ZERO_STATS }
@@ -309,25 +337,4 @@ export class BmcAgent {
   ready(): void {
     this.post({ type: 'ready', bmc: this.bmc })
   }
-}
-
-/** A console plugin's own state in the bridge's one vocabulary (lesson 5). */
-function bridgeState(state: SolConsoleState | ExecConsoleState): SessionStateName {
-  switch (state) {
-    case 'connecting':
-    case 'connected':
-    case 'error':
-      return state
-    case 'idle':
-    case 'closed':
-      return 'disconnected'
-    default:
-      return assertNever(state)
-  }
-}
-
-function sumDropped(d: Record<string, number>): number {
-  let n = 0
-  for (const v of Object.values(d)) n += v
-  return n
 }

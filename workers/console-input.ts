@@ -12,7 +12,12 @@
  * 'drain', or the console ending), so a client paused for back-pressure is
  * resumed.
  */
-import type { ConsoleInputDrain, ConsoleInputResult, InputDropReason } from '../src/bridge/messages.js'
+import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type BmcConfig, type ConsoleInputDrain, type ConsoleInputResult, type InputDropReason } from '../src/bridge/messages.js'
+
+/** The input bound of a node's console (its config, else the service default). */
+export function inputLimit(c: BmcConfig): number {
+  return c.consoleInputLimitBytes ?? DEFAULT_CONSOLE_INPUT_LIMIT_BYTES
+}
 
 /** The console that takes input, as the gate sees it. */
 export interface InputSink {

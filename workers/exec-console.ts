@@ -2,9 +2,9 @@
  * Exec consoles: the node's console is a command bmcvisor runs (`ssh -tt
  * host`, a vendor tool), inside the node's worker beside the SOL console.
  *
- * ExecConsole is one run of the command; ExecKeeper is its watcher loop
- * (open while wanted, reconnect with the shared backoff, reopen on request).
- * Both report with the SOL console's vocabulary (`connecting`, `connected`,
+ * ExecConsole is one run of the command; when to run it again is the
+ * connection engine's (workers/engine, through engine/exec-plugin.ts).
+ * It reports with the SOL console's vocabulary (`connecting`, `connected`,
  * `error` with a reason, `closed`), so the main thread's ConsoleSession does
  * not care which method a node uses.
  * Best effort by nature (DESIGN lesson 5): `connected` once the command runs,
@@ -24,7 +24,6 @@ import {
   assertNever, CREDENTIAL_ENV_FIELDS, EXEC_PASSED_ENV, type BmcConfig, type CredentialEnvField, type ExecConsoleConfig, type ExecServiceEnvName,
 } from '../src/bridge/messages.js'
 import { ServiceError } from '../src/errors.js'
-import type { InputSink } from './console-input.js'
 
 export type ExecConsoleState = 'connecting' | 'connected' | 'error' | 'closed'
 
@@ -226,124 +225,5 @@ function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
     process.kill(-child.pid, sig)
   } catch {
     // the group is gone already
-  }
-}
-
-export interface ExecKeeperHooks {
-  wanted(): boolean
-  delayMs(failures: number): number
-  data(chunk: Buffer): void
-  state(state: ExecConsoleState, err?: ServiceError): void
-  /** Input reached the command (console-input.ts InputGate.progress). */
-  progress?(backlog: number): void
-}
-
-/**
- * The exec console's watcher loop: exactly one command at a time, started
- * while wanted, restarted after it ends with backoff; cancel() ends both.
- */
-export class ExecKeeper {
-  private current: ExecConsole | undefined
-  private cancelled = false
-  private failures = 0
-  private retryNow = false
-  private wake: (() => void) | undefined
-  private timer: NodeJS.Timeout | undefined
-  private loop: Promise<void> | undefined
-
-  constructor(private readonly cfg: ExecConsoleConfig, private readonly env: Record<string, string>, private readonly hooks: ExecKeeperHooks) {}
-
-  start(): void {
-    this.loop ??= this.run()
-  }
-
-  get state(): ExecConsoleState | 'idle' {
-    return this.current?.state ?? 'idle'
-  }
-
-  /** Where input goes: the running command, while it is connected. */
-  sink(): InputSink | undefined {
-    const con = this.current
-    if (con === undefined) return undefined
-    return {
-      get accepting() {
-        return con.state === 'connected'
-      },
-      get backlog() {
-        return con.backlog
-      },
-      write: (data) => con.write(data),
-    }
-  }
-
-  sendBreak(): void {
-    if (this.current?.state === 'connected') this.current.sendBreak()
-  }
-
-  /** The main thread's demand changed: start now, or end the running command. */
-  demandChanged(): void {
-    if (this.hooks.wanted()) this.nudge()
-    else void this.current?.close()
-  }
-
-  /** Skip the backoff wait. */
-  nudge(): void {
-    this.failures = 0
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-    this.wake?.()
-  }
-
-  /** Ends the running command and starts it again at once. */
-  reopen(): void {
-    this.retryNow = true
-    void this.current?.close()
-    this.nudge()
-  }
-
-  async cancel(): Promise<void> {
-    this.cancelled = true
-    this.nudge()
-    await this.current?.close()
-    await this.loop
-  }
-
-  private async run(): Promise<void> {
-    while (!this.cancelled) {
-      if (!this.hooks.wanted()) {
-        await new Promise<void>((r) => (this.wake = r))
-        continue
-      }
-      const con = new ExecConsole(this.cfg, this.env)
-      this.current = con
-      con.on('data', (c) => {
-        if (this.current === con) this.hooks.data(c)
-      })
-      con.on('state', (s, e) => {
-        if (this.current === con) this.hooks.state(s, e)
-      })
-      con.on('progress', (backlog) => {
-        if (this.current === con) this.hooks.progress?.(backlog)
-      })
-      let connected = false
-      try {
-        await con.open()
-        connected = true
-      } catch {
-        // reported through the state event
-      }
-      await con.ended
-      if (this.cancelled) return
-      if (connected) this.failures = 0
-      if (this.retryNow || !this.hooks.wanted()) {
-        this.retryNow = false
-        continue
-      }
-      const ms = this.hooks.delayMs(this.failures++)
-      await new Promise<void>((resolve) => {
-        this.wake = resolve
-        this.timer = setTimeout(resolve, ms)
-      })
-    }
   }
 }

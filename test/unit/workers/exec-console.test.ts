@@ -3,7 +3,7 @@
 // loop that restarts a command after it ends. Real processes (/bin/sh), no sleeps.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { ExecConsole, ExecKeeper, execEnvironment, type ExecConsoleState } from '../../../workers/exec-console.js'
+import { ExecConsole, execEnvironment } from '../../../workers/exec-console.js'
 import type { BmcConfig } from '../../../src/bridge/messages.js'
 import { reconnectDelayMs } from '../../../src/bridge/reconnect.js'
 
@@ -87,57 +87,6 @@ describe('ExecConsole', () => {
     await asked.open()
     await asked.ended
     assert.match(r2.out(), /^MY_PW=s3cret$/m)
-  })
-})
-
-describe('ExecKeeper', () => {
-  it('restarts a command that ends, runs one at a time, and stops on cancel', async () => {
-    const states: ExecConsoleState[] = []
-    let wanted = true
-    let runs = 0
-    let out = ''
-    const keeper = new ExecKeeper({ command: 'echo run; exit 1' }, { PATH: process.env.PATH ?? '' }, {
-      wanted: () => wanted,
-      delayMs: () => 10,
-      data: (c) => (out += c.toString()),
-      state: (s) => {
-        states.push(s)
-        if (s === 'connected') runs++
-      },
-    })
-    keeper.start()
-    const deadline = performance.now() + 10_000
-    while (runs < 3 && performance.now() < deadline) await new Promise((r) => setImmediate(r))
-    assert.ok(runs >= 3)
-    wanted = false
-    keeper.demandChanged()
-    await keeper.cancel()
-    assert.match(out, /^(run\n)+$/)
-    // connecting -> connected -> error, repeated: never two runs interleaved (the last one may be closed by cancel)
-    for (let i = 0; i + 2 < states.length; i += 3) {
-      const last = i + 3 >= states.length
-      assert.deepEqual(states.slice(i, i + 2), ['connecting', 'connected'])
-      assert.ok(states[i + 2] === 'error' || (last && states[i + 2] === 'closed'), states.join(','))
-    }
-  })
-
-  it('on demand: nothing runs until wanted, and a demand drop ends the command', async () => {
-    let wanted = false
-    const states: ExecConsoleState[] = []
-    const keeper = new ExecKeeper({ command: 'exec sleep 30' }, { PATH: process.env.PATH ?? '' }, {
-      wanted: () => wanted, delayMs: () => 10, data: () => undefined, state: (s) => states.push(s),
-    })
-    keeper.start()
-    await new Promise((r) => setTimeout(r, 50))
-    assert.equal(states.length, 0)
-    wanted = true
-    keeper.demandChanged()
-    while (!states.includes('connected')) await new Promise((r) => setImmediate(r))
-    wanted = false
-    keeper.demandChanged()
-    while (!states.includes('closed')) await new Promise((r) => setImmediate(r))
-    await keeper.cancel()
-    assert.deepEqual(states, ['connecting', 'connected', 'closed'])
   })
 })
 

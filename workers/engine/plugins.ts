@@ -1,0 +1,105 @@
+/**
+ * Protocol plugins: what a protocol must provide so the connection engine
+ * can drive it, and the one table that maps a node's console method to its
+ * plugin. A plugin owns only its own I/O (confluent's lesson: "a plugin is
+ * only responsible for its thread behavior"): it opens, closes and reports
+ * through hooks; when to open, retry or give up is the engine's. Adding a
+ * protocol is a plugin file and an entry here; the supervisor, the console
+ * sessions and the API routes do not change.
+ */
+import type { BmcConfig } from '../../src/bridge/messages.js'
+import { DEFAULT_RECONNECT } from '../../src/bridge/reconnect.js'
+import type { CommandRunner } from '../../src/bmc/runner.js'
+import type { WireError } from '../../src/errors.js'
+import type { IpmiClient } from '../../src/session/client.js'
+import type { OpContext } from '../../src/ops/types.js'
+import type { InputSink } from '../console-input.js'
+import { execPlugin, execTraits } from './exec-plugin.js'
+import { ipmiManagement } from './ipmi-plugin.js'
+import { solPlugin, solTraits } from './sol-plugin.js'
+import type { ConsoleTraits, EngineConfig } from './types.js'
+
+/** The management side of a BMC (today IPMI): login, commands, keepalive. */
+export interface ManagementPlugin {
+  /** Logs in; resolves once the session is established, rejects with the reason otherwise. */
+  connect(): Promise<void>
+  /** Runs commands on the current session, each within what is left of the caller's deadline. */
+  runner(remainingMs: () => number): CommandRunner
+  readonly opContext: OpContext
+  /** What the session info control reports (null without a session). */
+  info(): unknown
+  readonly hasSession: boolean
+  /** Retransmits and dropped packets since the last call (for the stats message). */
+  takeCounters(): { retransmits: number; droppedPackets: number }
+  close(): Promise<void>
+  /** The IPMI session's client, when the management protocol is IPMI (SOL rides on it). */
+  readonly ipmi?: IpmiClient | undefined
+}
+
+export interface ManagementHooks {
+  /** An established session ended (error: why; none for an orderly close). */
+  lost(error?: WireError): void
+}
+
+/** One console protocol (IPMI SOL, exec, next SSH): one open() is one attempt. */
+export interface ConsolePlugin extends ConsoleTraits {
+  /** Starts an attempt; its outcome comes through its own hooks (up, then failed or closed), so a late event names its attempt. */
+  open(hooks: ConsoleHooks): void
+  /** Ends the current attempt; `closed` follows (or `failed` if it was failing anyway). */
+  close(): Promise<void>
+  /** The plugin's own state word, for session info and leak checks. */
+  readonly state: string
+  /** Where console input goes now, if anywhere. */
+  sink(): InputSink | undefined
+  sendBreak(): void
+}
+
+export interface ConsoleHooks {
+  up(): void
+  failed(error: WireError): void
+  closed(): void
+  data(chunk: Buffer): void
+  /** Console input moved on: what the console still holds. */
+  progress(backlog: number): void
+}
+
+export interface PluginContext {
+  bmc: string
+  config: BmcConfig
+  management: ManagementPlugin
+}
+
+interface ConsoleEntry {
+  traits(config: BmcConfig): ConsoleTraits
+  create(ctx: PluginContext): ConsolePlugin
+}
+
+export type ConsoleMethod = NonNullable<BmcConfig['consoleMethod']>
+
+/** Every console method, once. */
+export const CONSOLE_PLUGINS: Record<ConsoleMethod, ConsoleEntry> = {
+  ipmi: { traits: solTraits, create: solPlugin },
+  exec: { traits: execTraits, create: execPlugin },
+}
+
+export function consoleMethod(config: BmcConfig): ConsoleMethod {
+  return config.consoleMethod ?? 'ipmi'
+}
+
+export function createManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
+  return ipmiManagement(config, hooks)
+}
+
+export function createConsole(ctx: PluginContext): ConsolePlugin | undefined {
+  if (!ctx.config.console) return undefined
+  return CONSOLE_PLUGINS[consoleMethod(ctx.config)].create(ctx)
+}
+
+/** What the engine needs to know of a configuration: the console's traits, demand mode, back-off. */
+export function engineConfig(config: BmcConfig): EngineConfig {
+  return {
+    console: config.console ? CONSOLE_PLUGINS[consoleMethod(config)].traits(config) : undefined,
+    onDemand: config.consoleOnDemand ?? false,
+    reconnect: config.reconnect ?? DEFAULT_RECONNECT,
+  }
+}
