@@ -19,6 +19,6 @@ export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'token', help: 'create, list or revoke API tokens in the data directory (works without a server)', words: ['create', 'list', 'set', 'revoke'] },
   { name: 'node', help: 'add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import'] },
   { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])' },
-  { name: 'worker', help: 'restart a parked worker, or show one (bmcvisor worker restart|show NODE)', words: ['restart', 'show'] },
+  { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'] },
   { name: 'completion', help: 'print a shell completion script (bmcvisor completion bash|zsh)', words: ['bash', 'zsh'] },
 ]

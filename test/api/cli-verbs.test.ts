@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { ServiceError } from '../../src/errors.js'
 import { cliVerbs, opCommand } from '../../src/cli/op-command.js'
+import { workerCommand } from '../../src/cli/worker.js'
 import { testApi, type TestApi } from './helpers.js'
 
 type Sink = Writable & { text: () => string; isTTY?: boolean; columns?: number; rows?: number }
@@ -106,5 +107,24 @@ describe('every CLI verb over a range with a dead BMC', () => {
     const both = sink()
     assert.equal(await opCommand('power', [RANGE, '--json', '--ndjson'], { stdout: sink(), stderr: both, env }), 2)
     assert.match(both.text(), /--json and --ndjson exclude each other/)
+  })
+
+  it('worker show and restart over a range: a row per node, a missing node and a running worker fail, exit 1', async () => {
+    const out = sink()
+    assert.equal(await workerCommand(['show', 'v1,v3,nope'], { stdout: out, stderr: sink(), env }), 1)
+    const rows = out.text().trimEnd().split('\n')
+    assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]), ['nope', 'v1', 'v3'])
+    assert.match(rows[0]!, /^nope\s+NODE_NOT_FOUND/)
+    assert.equal(rows[1]!.replace(/^v1\s+/, ''), 'running  restarts 0  last exit -')
+    t.sup.states.set('v1', 'parked')
+    const nd = sink()
+    assert.equal(await workerCommand(['restart', RANGE, '--ndjson'], { stdout: nd, stderr: sink(), env }), 1)
+    const lines = nd.text().trimEnd().split('\n').map((l) => JSON.parse(l) as { node: string; ok: boolean; value?: { state: string }; error?: { code: string } })
+    assert.deepEqual(lines.map((l) => l.node).sort(), NODES)
+    assert.equal(lines.find((l) => l.node === 'v1')?.value?.state, 'restarting')
+    assert.equal(lines.find((l) => l.node === 'v3')?.error?.code, 'CONFLICT')
+    const json = sink()
+    assert.equal(await workerCommand(['show', 'v1', '--json'], { stdout: json, stderr: sink(), env }), 0)
+    assert.equal((JSON.parse(json.text()) as { results: { v1: { value: { state: string } } } }).results.v1.value.state, 'restarting')
   })
 })
