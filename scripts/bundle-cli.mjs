@@ -8,6 +8,9 @@
 // tsc's output and is imported from dist/src/cli at run time.
 import { build } from 'esbuild'
 
+/** Where the bundle goes: dist/cli (bin), or the directory given (tests). Its server-side imports point to ../src/cli. */
+const OUTDIR = process.argv[2] ?? 'dist/cli'
+
 /** The one npm package bundled: pure ESM, hundreds of small files, read by every op verb through the registry. */
 const BUNDLED_PACKAGE = /^typebox(\/|$)/
 /** Subcommands left to tsc's output: they locate files relative to their own module or need native packages. */
@@ -15,7 +18,7 @@ const SERVER_SIDE = /^\.\/(serve|config|token)\.js$/
 
 const result = await build({
   entryPoints: { main: 'src/cli/main.ts' },
-  outdir: 'dist/cli',
+  outdir: OUTDIR,
   bundle: true,
   splitting: true,
   platform: 'node',
