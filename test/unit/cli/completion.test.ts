@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { FIXED_COMMANDS } from '../../../src/cli/commands.js'
 import { bashScript, completions, zshScript } from '../../../src/cli/completion.js'
 import { cliVerbs, useColour, wantsProgress } from '../../../src/cli/op-command.js'
-import { boardCell, healthCell, usersCell } from '../../../src/ops/cli-cells.js'
+import { boardCell, healthCell, selLastCell, sensorCountCell, usersCell } from '../../../src/ops/cli-cells.js'
 
 describe('CLI command list and completion', () => {
   it('main.ts dispatches every listed command', () => {
@@ -46,6 +46,9 @@ describe('CLI command list and completion', () => {
     assert.equal(boardCell([{ fruId: 0, name: 'Builtin FRU Device', inventory: { board: { manufacturer: field('Acme '), productName: field('X11') } } }]), 'Acme X11')
     assert.equal(boardCell([{ fruId: 0, name: 'Builtin FRU Device', error: 'timeout' }]), '-')
     assert.equal(healthCell({ status: 'critical', problems: [{ sensor: 'CPU Temp', sensorNumber: 1, health: 'critical', reason: 'upper critical' }] }), 'critical: CPU Temp (upper critical)')
+    for (const odd of [null, 'x', 42]) assert.doesNotThrow(() => [boardCell(odd), healthCell(odd), sensorCountCell(odd), selLastCell(odd), usersCell(odd)])
+    assert.equal(sensorCountCell(null), '?')
+    assert.equal(usersCell({}), '?')
     assert.equal(usersCell([{ id: 1, name: '' }, { id: 2, name: 'admin', privilege: 'administrator', enabled: true }, { id: 3, name: 'ops', privilege: 'operator', enabled: false }]), '2:admin(administrator) 3:ops(operator,disabled)')
   })
 })
