@@ -3,8 +3,7 @@
  * The bmcvisor command: dispatches to subcommands. Only this file and
  * src/main.ts wire layers together.
  */
-import { ipmiCommand } from './ipmi.js'
-import { simCommand } from './sim.js'
+import { FIXED_COMMANDS } from './commands.js'
 
 /** One help line per CLI verb of the op registry (cli/op-command.ts), after the fixed commands. */
 async function opVerbs(): Promise<Map<string, { help: string }>> {
@@ -12,30 +11,22 @@ async function opVerbs(): Promise<Map<string, { help: string }>> {
   return new Map([...cliVerbs()].map(([verb, ops]) => [verb, { help: ops[0]!.cli.help }]))
 }
 
-const FIXED_USAGE = `usage: bmcvisor <command> [options]
-commands:
-  ipmi     talk to one BMC directly (bmcvisor ipmi --help)
-  sim      run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])
-  serve    run the service: REST API and one worker per BMC (bmcvisor serve --help)
-  config   check a serve configuration file, or print an example (bmcvisor config check FILE)
-  token    create, list or revoke API tokens in the data directory (works without a server)
-  node     add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)
-  console  attach a terminal to a node's console on a running server (bmcvisor console NODE [--ro])
-  worker   restart a parked worker, or show one (bmcvisor worker restart|show NODE)`
-
 async function usage(): Promise<string> {
-  const verbs = [...(await opVerbs())].map(([verb, v]) => `  ${verb.padEnd(8)} ${v.help}`)
-  return [FIXED_USAGE, ...verbs].join('\n')
+  const verbs = [...(await opVerbs())].map(([verb, v]) => `  ${verb.padEnd(10)} ${v.help}`)
+  const fixed = FIXED_COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.help}`)
+  return ['usage: bmcvisor <command> [options]', 'commands:', ...fixed, ...verbs].join('\n')
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv
   switch (cmd) {
+    // Every subcommand is loaded on demand: `bmcvisor ipmi` should not pay for fastify and SQLite at start, nor `power` for the IPMI stack.
     case 'ipmi':
-      return ipmiCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin, ttyOut: process.stdout })
+      return (await import('./ipmi.js')).ipmiCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin, ttyOut: process.stdout })
     case 'sim':
-      return simCommand(rest, { stdout: process.stdout, stderr: process.stderr })
-    // Loaded on demand: `bmcvisor ipmi` should not pay for fastify and SQLite at start.
+      return (await import('./sim.js')).simCommand(rest, { stdout: process.stdout, stderr: process.stderr })
+    case 'completion':
+      return (await import('./completion.js')).completionCommand(rest, { stdout: process.stdout, stderr: process.stderr })
     case 'serve':
       return (await import('./serve.js')).serveCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'config':

@@ -1,11 +1,13 @@
 /**
- * `bmcvisor VERB RANGE [WORD] [--timeout SECONDS] [--json]` for every op of
+ * `bmcvisor VERB RANGE [WORD] [--timeout SECONDS] [--json | --ndjson]` for every op of
  * the registry (src/ops) with a CLI binding: `power n[1-4] off` is op
  * power.set with body {state: off}. Against a running server: streams the
  * noderange results (NDJSON) of the op's REST route, draws a progress bar on
  * a terminal for large ranges, then prints one line per node in natural
- * order, the op's columns (`n07  on`, `n08  BMC_UNREACHABLE: ...`). Exit 0
- * when every node succeeded, 1 when any failed.
+ * order, the op's columns (`n07  on`, `n08  BMC_UNREACHABLE: ...`), the
+ * error codes in red on a terminal unless NO_COLOR is set; `--json` prints
+ * one object, `--ndjson` one line per node as results arrive. Exit 0 when
+ * every node succeeded, 1 when any failed.
  */
 import { parseArgs } from 'node:util'
 import { naturalCompare } from '../api/noderange.js'
@@ -15,18 +17,31 @@ import type { CliBinding, OpSpec, RestBinding } from '../ops/types.js'
 import { clientFromEnv, seg, type ApiClient } from './client.js'
 import { reportError } from './errors-out.js'
 
-/** Ranges at least this large get a progress bar on a terminal. */
+/** Ranges at least this large get a progress bar on a terminal whose height is unknown. */
 export const PROGRESS_MIN_NODES = 10
+const RED = '\x1b[31m'
+const RESET = '\x1b[0m'
 /** --timeout bounds, in seconds (the server takes 100 ms to 120 s). */
 const MAX_TIMEOUT_S = 120
 const MIN_TIMEOUT_MS = 100
 
-const OPTIONS = { timeout: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
+const OPTIONS = { timeout: { type: 'string' }, json: { type: 'boolean' }, ndjson: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
 
+type Tty = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number }
 export interface OpIo {
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
+  stdout: Tty
+  stderr: Tty
   env: NodeJS.ProcessEnv
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything but the empty string (no-color.org). */
+export function useColour(out: Tty, env: NodeJS.ProcessEnv): boolean {
+  return out.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '')
+}
+
+/** A range gets a progress bar when it is longer than the terminal is high. */
+export function wantsProgress(err: Tty, total: number): boolean {
+  return err.isTTY === true && total > (err.rows ?? PROGRESS_MIN_NODES)
 }
 
 interface Line { node: string; ok: boolean; value?: unknown; error?: { code: string; message: string } }
@@ -46,8 +61,12 @@ export function cliVerbs(registry: OpRegistry = REGISTRY): Map<string, CliOp[]> 
 
 export function usage(verb: string, ops: readonly CliOp[]): string {
   const words = ops.flatMap((o) => o.cli.words)
-  return `usage: bmcvisor ${verb} RANGE [${words.join('|')}] [--timeout SECONDS] [--json]
-  RANGE: n1,n2  n[01-40]  @group`
+  return `usage: bmcvisor ${verb} RANGE [${words.join('|')}] [--timeout SECONDS] [--json | --ndjson]
+  ${ops[0]?.cli.help ?? ''}
+  RANGE: n1,n2  n[01-40]  @group
+  --json    one object {results: {node: {ok, value | error}}} at the end
+  --ndjson  one line {node, ok, value | error} per node as results arrive
+  exit status: 0 when every node succeeded, 1 when any failed, 2 on a usage error`
 }
 
 export class ProgressBar {
@@ -65,11 +84,12 @@ export class ProgressBar {
   }
 }
 
-/** One line per node in natural order: the op's cells, or the node's error. */
-export function formatTable(lines: readonly Line[], cli: CliBinding): string {
+/** One line per node in natural order: the op's cells, or the node's error (its code in red with colour). */
+export function formatTable(lines: readonly Line[], cli: CliBinding, colour = false): string {
   const sorted = [...lines].sort((a, b) => naturalCompare(a.node, b.node))
   const w = Math.max(4, ...sorted.map((l) => l.node.length))
-  return sorted.map((l) => `${l.node.padEnd(w)}  ${l.ok ? cli.columns.map((c) => c.cell(l.value)).join('  ') : `${l.error?.code}: ${l.error?.message}`}`).join('\n')
+  const code = (c: string | undefined): string => (colour ? `${RED}${c}${RESET}` : String(c))
+  return sorted.map((l) => `${l.node.padEnd(w)}  ${l.ok ? cli.columns.map((c) => c.cell(l.value)).join('  ') : `${code(l.error?.code)}: ${l.error?.message}`}`).join('\n')
 }
 
 function pick(verb: string, ops: readonly CliOp[], word: string | undefined): { op: CliOp; word: string } {
@@ -98,11 +118,13 @@ export async function opCommand(verb: string, argv: string[], io: OpIo, client?:
     }
     const { op, word: w } = pick(verb, ops, word)
     if (extra.length > 0) throw new ServiceError('VALIDATION_FAILED', `${verb} takes one action word`, { details: { field: 'action' } })
+    if (o.json === true && o.ndjson === true) throw new ServiceError('VALIDATION_FAILED', '--json and --ndjson exclude each other', { details: { field: 'ndjson' } })
+    const machine = o.json === true || o.ndjson === true
     const query = timeoutQuery(o.timeout)
     const c = client ?? clientFromEnv(io.env)
     const { nodes, missing } = await c.request<{ nodes: string[]; missing: string[] }>('GET', `/noderange/${seg(range)}`)
     const total = nodes.length + missing.length
-    const bar = io.stderr.isTTY === true && total >= PROGRESS_MIN_NODES && o.json !== true ? new ProgressBar(io.stderr, total) : undefined
+    const bar = wantsProgress(io.stderr, total) && !machine ? new ProgressBar(io.stderr, total) : undefined
     const path = `/noderange/${seg(range)}/${op.rest.path}${query}`
     const lines: Line[] = []
     let failed = 0
@@ -111,6 +133,7 @@ export async function opCommand(verb: string, argv: string[], io: OpIo, client?:
       const line = msg as unknown as Line
       lines.push(line)
       if (!line.ok) failed++
+      if (o.ndjson === true) io.stdout.write(JSON.stringify(line.ok ? { node: line.node, ok: true, value: line.value } : { node: line.node, ok: false, error: line.error }) + '\n')
       bar?.update(lines.length, failed)
     }
     bar?.end()
@@ -118,7 +141,7 @@ export async function opCommand(verb: string, argv: string[], io: OpIo, client?:
       const results: Record<string, unknown> = {}
       for (const l of [...lines].sort((a, b) => naturalCompare(a.node, b.node))) results[l.node] = l.ok ? { ok: true, value: l.value } : { ok: false, error: l.error }
       io.stdout.write(JSON.stringify({ results }, null, 2) + '\n')
-    } else if (lines.length > 0) io.stdout.write(formatTable(lines, op.cli) + '\n')
+    } else if (o.ndjson !== true && lines.length > 0) io.stdout.write(formatTable(lines, op.cli, useColour(io.stdout, io.env)) + '\n')
     return failed === 0 ? 0 : 1
   } catch (e) {
     return reportError(e, io.stderr)

@@ -34,8 +34,9 @@ export const bootValue = {
   },
 }
 
+export const IDENTIFY_STATES = ['on', 'off', 'blink'] as const
 export const IdentifyBody = Type.Object({
-  state: Type.Optional(Type.Enum(['on', 'off', 'blink'], { description: 'on: until turned off; off; blink: for `seconds` (default 15).' })),
+  state: Type.Optional(Type.Enum([...IDENTIFY_STATES], { description: 'on: until turned off; off; blink: for `seconds` (default 15).' })),
   seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
 }, { additionalProperties: false })
 

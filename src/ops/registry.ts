@@ -18,9 +18,12 @@ import { listFru } from '../bmc/fru.js'
 import { clearSel, listSel } from '../bmc/sel.js'
 import { BOOT_DEVICE_BY_NAME, type BootDeviceName } from '../ipmi/commands/boot-option-parameters.js'
 import {
-  BMC_USER_VALUE, BOOT_DEVICES, BootBody, bootValue, IdentifyBody, identifyArgs, MC_INFO_VALUE, POWER_STATES, PowerBody, UserBody, userArgs,
+  BMC_USER_VALUE, BOOT_DEVICES, BootBody, bootValue, IDENTIFY_STATES, IdentifyBody, identifyArgs, MC_INFO_VALUE, POWER_STATES, PowerBody, UserBody, userArgs,
 } from './command-schemas.js'
 import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from './hardware-schemas.js'
+import {
+  boardCell, bootCell, field, fruCountCell, healthCell, identifyCell, mcInfoCell, selCountCell, selLastCell, sensorCountCell, sensorHealthCell, usersCell,
+} from './cli-cells.js'
 import { op, type OpSpec } from './types.js'
 
 /** An op's deadline when its caller names none (a LAN round trip with retransmits fits well inside). */
@@ -31,8 +34,14 @@ const Open = Type.Object({}, { additionalProperties: true })
 const Flag = Type.Optional(Type.Boolean())
 const Channel = Type.Optional(Type.Integer({ minimum: 0, maximum: 15 }))
 const Uid = Type.String({ pattern: '^(?:[1-9]|[1-5][0-9]|6[0-3])$', description: 'BMC user id, 1 to 63.' })
-const field = (key: string) => (v: unknown) => String((v as Record<string, unknown> | null)?.[key] ?? 'ok')
 const defaults = { timeoutMs: COMMAND_TIMEOUT_MS }
+/** `bmcvisor help` lines of the verbs that several ops share. */
+const HELP = {
+  power: 'power status or control for a noderange on a running server',
+  boot: 'next boot device of a noderange, or set it (pxe, disk, bios, ...)',
+  bmc: 'BMC firmware and device id of a noderange, or reset the BMCs',
+  events: 'system event log of a noderange, or clear it',
+}
 
 export const OPS = {
   'power.status': op({
@@ -40,7 +49,7 @@ export const OPS = {
     result: Type.Object({ state: Type.Enum(['on', 'off']) }),
     run: (r) => powerStatus(r),
     rest: { method: 'GET', path: 'power', action: 'power.get' },
-    cli: { verb: 'power', words: ['status'], default: true, columns: [{ header: 'state', cell: field('state') }], help: 'power status or control for a noderange on a running server' },
+    cli: { verb: 'power', words: ['status'], default: true, columns: [{ header: 'state', cell: field('state') }], help: HELP.power },
   }),
   'power.set': op({
     ...defaults, summary: `Power control (${POWER_STATES.join(', ')})`, role: 'operator', mutating: true,
@@ -48,13 +57,14 @@ export const OPS = {
     result: Type.Object({ action: Type.String() }),
     run: (r, a) => powerControl(r, a.action),
     rest: { method: 'PUT', path: 'power', action: 'power.set', body: PowerBody, toArgs: (b) => ({ action: b.state }) },
-    cli: { verb: 'power', words: POWER_STATES, body: (word) => ({ state: word }), columns: [{ header: 'action', cell: field('action') }], help: 'power status or control for a noderange on a running server' },
+    cli: { verb: 'power', words: POWER_STATES, body: (word) => ({ state: word }), columns: [{ header: 'action', cell: field('action') }], help: HELP.power },
   }),
   'chassis.status': op({ ...defaults, summary: 'Chassis status', role: 'viewer', mutating: false, args: NoArgs, result: Open, run: (r) => chassisStatus(r) }),
   'boot.get': op({
     ...defaults, summary: 'Next boot device', role: 'viewer', mutating: false, args: NoArgs, result: bootValue.schema,
     run: (r) => getBootDevice(r),
     rest: { method: 'GET', path: 'boot', action: 'boot.get', fromResult: bootValue.map },
+    cli: { verb: 'boot', words: ['status'], default: true, columns: [{ header: 'boot', cell: bootCell }], help: HELP.boot },
   }),
   'boot.set': op({
     ...defaults, summary: `Set the next boot device (${BOOT_DEVICES.join(', ')})`, role: 'operator', mutating: true,
@@ -62,6 +72,7 @@ export const OPS = {
     result: bootValue.schema,
     run: (r, a) => setBootDevice(r, a.device as BootDeviceName, { persistent: a.persistent ?? false, uefi: a.uefi ?? false }),
     rest: { method: 'PUT', path: 'boot', action: 'boot.set', body: BootBody, toArgs: bootValue.args, fromResult: bootValue.map },
+    cli: { verb: 'boot', words: BOOT_DEVICES, body: (word) => ({ device: word }), columns: [{ header: 'boot', cell: bootCell }], help: HELP.boot },
   }),
   identify: op({
     ...defaults, summary: 'Chassis identify light: on, off, or blink for N seconds', role: 'operator', mutating: true,
@@ -69,11 +80,13 @@ export const OPS = {
     result: Type.Object({ seconds: Type.Integer(), force: Type.Boolean() }),
     run: (r, a) => identify(r, { ...(a.seconds !== undefined ? { seconds: a.seconds } : {}), ...(a.force !== undefined ? { force: a.force } : {}) }),
     rest: { method: 'PUT', path: 'identify', action: 'identify', body: IdentifyBody, toArgs: identifyArgs },
+    cli: { verb: 'identify', words: IDENTIFY_STATES, body: (word) => ({ state: word }), columns: [{ header: 'identify', cell: identifyCell }], help: 'chassis identify light of a noderange: on, off or blink' },
   }),
   'mc.info': op({
     ...defaults, summary: 'BMC device id and firmware', role: 'viewer', mutating: false, args: NoArgs, result: MC_INFO_VALUE,
     run: (r) => mcInfo(r),
     rest: { method: 'GET', path: 'bmc', action: 'bmc.get' },
+    cli: { verb: 'bmc', words: ['info'], default: true, columns: [{ header: 'bmc', cell: mcInfoCell }], help: HELP.bmc },
   }),
   'mc.guid': op({ ...defaults, summary: 'System GUID', role: 'viewer', mutating: false, args: NoArgs, result: Open, run: (r) => systemGuid(r) }),
   'mc.reset': op({
@@ -81,12 +94,14 @@ export const OPS = {
     result: Type.Object({ reset: Type.Boolean(), answered: Type.Boolean() }),
     run: (r) => coldReset(r),
     rest: { method: 'POST', path: 'bmc/reset', action: 'bmc.reset' },
+    cli: { verb: 'bmc', words: ['reset'], columns: [{ header: 'reset', cell: field('reset') }], help: HELP.bmc },
   }),
   'users.list': op({
     ...defaults, summary: 'BMC user accounts', role: 'admin', mutating: false,
     args: Type.Object({ channel: Channel }, { additionalProperties: false }), result: Type.Array(BMC_USER_VALUE),
     run: (r, a) => listUsers(r, a.channel),
     rest: { method: 'GET', path: 'bmc/users', action: 'bmc.users.list' },
+    cli: { verb: 'users', words: ['list'], default: true, columns: [{ header: 'users', cell: usersCell }], help: 'BMC user accounts of a noderange (admin)' },
   }),
   'users.set': op({
     ...defaults, role: 'admin', mutating: true,
@@ -115,27 +130,32 @@ export const OPS = {
       query: { type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Sensor type name as listed (Temperature, Fan, Voltage, ...).' })) },
       toArgs: (_b, _p, q) => (q.type === undefined ? {} : { type: q.type }),
     },
+    cli: { verb: 'sensors', words: ['list'], default: true, columns: [{ header: 'sensors', cell: sensorCountCell }, { header: 'health', cell: sensorHealthCell }], help: 'sensor readings and their health for a noderange' },
   }),
   health: op({
     ...defaults, summary: 'Health summary from the sensors: ok, warning, critical or failed', role: 'viewer', mutating: false, args: NoArgs, result: HEALTH_VALUE,
     run: (r, _a, ctx) => nodeHealth(r, { cache: ctx.sdr }),
     rest: { method: 'GET', path: 'health', action: 'health.get', expensive: true },
+    cli: { verb: 'health', words: ['status'], default: true, columns: [{ header: 'health', cell: healthCell }], help: 'health summary (ok, warning, critical, failed) of a noderange' },
   }),
   inventory: op({
     ...defaults, summary: 'FRU inventory: chassis, board and product areas of every FRU device', role: 'viewer', mutating: false, args: NoArgs, result: INVENTORY_VALUE,
     run: (r, _a, ctx) => listFru(r, { cache: ctx.sdr }),
     rest: { method: 'GET', path: 'inventory', action: 'inventory.get', expensive: true },
+    cli: { verb: 'inventory', words: ['list'], default: true, columns: [{ header: 'frus', cell: fruCountCell }, { header: 'board', cell: boardCell }], help: 'FRU inventory of a noderange' },
   }),
   'events.list': op({
     ...defaults, summary: 'System event log (SEL) entries with sensor names and event texts', role: 'viewer', mutating: false, args: NoArgs, result: EVENTS_VALUE,
     run: async (r, _a, ctx) => listSel(r, { sdr: (await ctx.sdr.read(r)).records }),
     rest: { method: 'GET', path: 'events', action: 'events.get', expensive: true },
+    cli: { verb: 'events', words: ['list'], default: true, columns: [{ header: 'entries', cell: selCountCell }, { header: 'last', cell: selLastCell }], help: HELP.events },
   }),
   'events.clear': op({
     ...defaults, summary: 'Clear the system event log', role: 'operator', mutating: true, args: NoArgs,
     result: Type.Object({ cleared: Type.Boolean(), entriesBefore: Type.Integer() }),
     run: (r) => clearSel(r),
     rest: { method: 'DELETE', path: 'events', action: 'events.clear', expensive: true },
+    cli: { verb: 'events', words: ['clear'], columns: [{ header: 'cleared', cell: field('entriesBefore') }], help: HELP.events },
   }),
 } as const satisfies Record<string, OpSpec>
 

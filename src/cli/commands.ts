@@ -1,0 +1,24 @@
+/**
+ * The bmcvisor subcommands that are not op-registry verbs, once: `bmcvisor
+ * help` and the shell completion scripts (completion.ts) list them; main.ts
+ * dispatches them (its switch is checked against this list by
+ * test/unit/cli/completion.test.ts).
+ */
+export interface FixedCommand {
+  name: string
+  help: string
+  /** The words completion offers after the command (subcommands). */
+  words?: readonly string[]
+}
+
+export const FIXED_COMMANDS: readonly FixedCommand[] = [
+  { name: 'ipmi', help: 'talk to one BMC directly (bmcvisor ipmi --help)', words: ['power', 'mc', 'chassis', 'bootdev', 'identify', 'sdr', 'sensors', 'fru', 'sel', 'user', 'sol'] },
+  { name: 'sim', help: 'run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])' },
+  { name: 'serve', help: 'run the service: REST API and one worker per BMC (bmcvisor serve --help)' },
+  { name: 'config', help: 'check a serve configuration file, or print an example (bmcvisor config check FILE)', words: ['check', 'example'] },
+  { name: 'token', help: 'create, list or revoke API tokens in the data directory (works without a server)', words: ['create', 'list', 'set', 'revoke'] },
+  { name: 'node', help: 'add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import'] },
+  { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])' },
+  { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'] },
+  { name: 'completion', help: 'print a shell completion script (bmcvisor completion bash|zsh)', words: ['bash', 'zsh'] },
+]
