@@ -32,7 +32,7 @@ export class ScreenEmulator {
   /** `post` sends console bytes on to the main thread; it is called here so that holding back is possible. */
   constructor(private readonly post: (bytes: Uint8Array) => void, o: { scrollback?: number } = {}) {
     this.scrollback = o.scrollback ?? SCREEN_SCROLLBACK
-    this.term = new headless.Terminal({ cols: SCREEN_COLS, rows: SCREEN_ROWS, scrollback: this.scrollback, allowProposedApi: true })
+    this.term = new headless.Terminal({ cols: SCREEN_COLS, rows: SCREEN_ROWS, scrollback: this.scrollback, allowProposedApi: true, logLevel: 'off' })
     this.ser = new serialize.SerializeAddon()
     this.term.loadAddon(this.ser)
   }
