@@ -19,6 +19,25 @@ type Handler = (e: ConnectionEngine, live: Live, input: ConsoleInput) => void
 
 const ignore: Handler = () => undefined
 
+/** What an opening and an open console do alike: fail, close, follow demand, reopen. */
+const whileOpen: Handler = (e, live, input) => {
+  switch (input.type) {
+    case 'console-failed':
+      return failed(e, live, input.error)
+    case 'console-closed':
+      return closedUnasked(e, live)
+    case 'demand-changed':
+      if (!e.consoleWanted(live)) e.closeConsole(live)
+      return
+    case 'reopen':
+      live.reopen = true
+      e.closeConsole(live)
+      return
+    default:
+      return
+  }
+}
+
 const HANDLERS: Record<ConsolePhase, Handler> = {
   'none': ignore,
   'refused': ignore,
@@ -35,38 +54,11 @@ const HANDLERS: Record<ConsolePhase, Handler> = {
           live.sessionFailures = 0
         }
         return
-      case 'console-failed':
-        return failed(e, live, input.error)
-      case 'console-closed':
-        return closedUnasked(e, live)
-      case 'demand-changed':
-        if (!e.consoleWanted(live)) e.closeConsole(live)
-        return
-      case 'reopen':
-        live.reopen = true
-        e.closeConsole(live)
-        return
       default:
-        return
+        return whileOpen(e, live, input)
     }
   },
-  'open': (e, live, input) => {
-    switch (input.type) {
-      case 'console-failed':
-        return failed(e, live, input.error)
-      case 'console-closed':
-        return closedUnasked(e, live)
-      case 'demand-changed':
-        if (!e.consoleWanted(live)) e.closeConsole(live)
-        return
-      case 'reopen':
-        live.reopen = true
-        e.closeConsole(live)
-        return
-      default:
-        return
-    }
-  },
+  'open': (e, live, input) => whileOpen(e, live, input),
   'closing': (e, live, input) => {
     if (input.type === 'console-failed' || input.type === 'console-closed') {
       e.report(live, 'console', 'disconnected')
