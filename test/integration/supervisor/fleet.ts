@@ -73,14 +73,23 @@ export function waitEvent<K extends 'worker:state' | 'session:state' | 'console:
 export async function allConsolesConnected(sup: Supervisor, names: string[], timeoutMs = 60_000): Promise<void> {
   const deadline = performance.now() + timeoutMs
   const pending = () => names.filter((n) => sup.status(n)[0]?.console?.state !== 'connected')
+  const describe = (n: string) => {
+    const s = sup.status(n)[0]
+    const part = (p: { state: string; reason?: string | undefined } | null | undefined) => (p ? `${p.state}${p.reason ? `/${p.reason}` : ''}` : 'none')
+    return `${n} (worker ${s?.state ?? 'none'}, session ${part(s?.session)}, console ${part(s?.console)})`
+  }
   while (pending().length > 0) {
-    if (performance.now() > deadline) throw new Error(`consoles not connected: ${pending().join(', ')}`)
+    if (performance.now() > deadline) throw new Error(`consoles not connected: ${pending().map(describe).join(', ')}`)
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 500)
-      sup.once('console:state', () => {
+      const onState = () => {
         clearTimeout(t)
         resolve()
-      })
+      }
+      const t = setTimeout(() => {
+        sup.off('console:state', onState)
+        resolve()
+      }, 500)
+      sup.once('console:state', onState)
     })
   }
 }
