@@ -13,7 +13,7 @@ import { allConsolesConnected, hostWriters, startFleet, StreamChecker, waitEvent
 const NODES = 20
 const EXPECTED_REASON: Record<FaultKind, ExitInfo['reason']> = { crash: 'crash', hang: 'hang', exit: 'exit', oom: 'oom', reject: 'crash' }
 
-describe('supervisor isolation (20 nodes)', { timeout: 240_000 }, () => {
+describe('supervisor isolation (20 nodes)', { timeout: 900_000 }, () => {
   let fleet: Fleet | undefined
   before(async () => {
     if (ipmiSimAvailable() || process.env.CI) fleet = await startFleet(NODES, { heartbeatMs: 250, heartbeatTimeoutMs: 3000, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } })
@@ -26,7 +26,9 @@ describe('supervisor isolation (20 nodes)', { timeout: 240_000 }, () => {
     if (!requireIpmiSim(t) || fleet === undefined) return
     const { sup, sims, names } = fleet
     const victim = names[0]!
-    await allConsolesConnected(sup, names)
+    // Deadlines here are generous: the test is about who is touched, not how
+    // fast a loaded machine reconnects (that is measured in bench/).
+    await allConsolesConnected(sup, names, 120_000)
 
     const checker = new StreamChecker()
     sup.on('console:data', (node, data) => checker.feed(node, data))
@@ -61,7 +63,7 @@ describe('supervisor isolation (20 nodes)', { timeout: 240_000 }, () => {
         await exited
         const t1 = performance.now()
         checker.reset(victim)
-        await waitEvent(sup, 'console:state', (n, m) => n === victim && (m as { state: string }).state === 'connected', 30_000)
+        await waitEvent(sup, 'console:state', (n, m) => n === victim && (m as { state: string }).state === 'connected', 60_000)
         t.diagnostic(`${kind} #${round}: detected in ${Math.round(t1 - t0)} ms, console back after ${Math.round(performance.now() - t0)} ms`)
         assert.equal(sup.status(victim)[0]?.state, 'running', `${kind} round ${round}`)
       }
