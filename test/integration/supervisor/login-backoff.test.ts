@@ -95,17 +95,25 @@ describe('login back-off per BMC: the grants', { timeout: 120_000 }, () => {
   })
 
   it('wrong-password nodes log in again only when granted, one at a time per BMC; the healthy one is never held', async () => {
-    if (sup.logins.granted < 6) await waitEvent(sup, 'session:state', () => sup.logins.granted >= 6, 60_000)
-    const bad = events.filter((e) => e.node !== 'good')
-    const attempts = bad.filter((e) => e.state === 'connecting').length
-    // The first login of each is its own; every later one was granted (the last grant may still be running).
-    assert.ok(attempts === 2 + sup.logins.granted || attempts === 1 + sup.logins.granted, `${attempts} logins, ${sup.logins.granted} grants`)
     // One at a time: once each node's own first login has failed, every login
     // starts only after the one before it failed. (On a loaded machine one
     // worker can start late, after the other has failed twice: its first
-    // login is still its own, ungated.)
-    const failedOnce = (node: string, upTo: number) => bad.slice(0, upTo + 1).some((x) => x.node === node && x.state.startsWith('error'))
-    const bothFailed = bad.findIndex((_, i) => failedOnce('bad1', i) && failedOnce('bad2', i))
+    // login is still its own, ungated.) Wait for six grants and for ten
+    // events after that point.
+    const badEvents = () => events.filter((e) => e.node !== 'good')
+    const failedOnce = (list: typeof events, node: string, upTo: number) => list.slice(0, upTo + 1).some((x) => x.node === node && x.state.startsWith('error'))
+    const bothFailedAt = (list: typeof events) => list.findIndex((_, i) => failedOnce(list, 'bad1', i) && failedOnce(list, 'bad2', i))
+    const enough = () => {
+      const list = badEvents()
+      const at = bothFailedAt(list)
+      return sup.logins.granted >= 6 && at >= 0 && list.length - (at + 1) >= 10
+    }
+    if (!enough()) await waitEvent(sup, 'session:state', enough, 60_000)
+    const bad = badEvents()
+    const attempts = bad.filter((e) => e.state === 'connecting').length
+    // The first login of each is its own; every later one was granted (the last grant may still be running).
+    assert.ok(attempts === 2 + sup.logins.granted || attempts === 1 + sup.logins.granted, `${attempts} logins, ${sup.logins.granted} grants`)
+    const bothFailed = bothFailedAt(bad)
     assert.ok(bothFailed >= 0, 'both nodes failed their first login')
     const later = bad.slice(bothFailed + 1)
     assert.ok(later.length >= 10)
