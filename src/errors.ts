@@ -105,3 +105,12 @@ export function fromWire(w: WireError): ServiceError {
 export function httpStatus(code: string): number {
   return isErrorCode(code) ? ERROR_CODES[code].status : 500
 }
+
+/** Throws VALIDATION_FAILED naming `field` when `source` is not a JavaScript regular expression. */
+export function checkRegExp(source: string, field: string): void {
+  try {
+    new RegExp(source)
+  } catch {
+    throw new ServiceError('VALIDATION_FAILED', `${field} is not a valid regular expression`, { details: { field } })
+  }
+}

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { NODE_NAME, type ConsoleInputDrain, type ConsoleInputResult, type InputDropReason } from '../bridge/messages.js'
-import { ServiceError } from '../errors.js'
+import { checkRegExp, ServiceError } from '../errors.js'
 import { ConsoleLog, type ConsoleLogOptions } from './console-log.js'
 import { ConsoleSession } from './session.js'
 import {
@@ -254,11 +254,5 @@ function validate(c: NodeConsoleConfig): void {
   if (c.method === 'exec' && (c.command === undefined || c.command.length === 0)) {
     throw new ServiceError('VALIDATION_FAILED', 'an exec console needs console.command', { details: { field: 'console.command' } })
   }
-  if (c.connectedPattern !== undefined) {
-    try {
-      new RegExp(c.connectedPattern)
-    } catch {
-      throw new ServiceError('VALIDATION_FAILED', 'console.connectedPattern is not a valid regular expression', { details: { field: 'console.connectedPattern' } })
-    }
-  }
+  if (c.connectedPattern !== undefined) checkRegExp(c.connectedPattern, 'console.connectedPattern')
 }

@@ -7,7 +7,7 @@
  * carriage returns, and tests each line once against one combined regular
  * expression; only a line that matches is tested pattern by pattern.
  */
-import { ServiceError } from '../errors.js'
+import { checkRegExp, ServiceError } from '../errors.js'
 
 export const WATCH_SEVERITIES = ['critical', 'warning', 'info'] as const
 export type WatchSeverity = (typeof WATCH_SEVERITIES)[number]
@@ -52,11 +52,7 @@ export function checkWatchOverride(o: WatchOverride, field: string): void {
     if (!WATCH_NAME.test(p.name)) throw bad(`${field}.add[${i}].name`, `must match ${WATCH_NAME_PATTERN}`)
     if (!(WATCH_SEVERITIES as readonly string[]).includes(p.severity)) throw bad(`${field}.add[${i}].severity`, `must be one of ${WATCH_SEVERITIES.join(', ')}`)
     if (p.regex.length === 0 || p.regex.length > MAX_WATCH_REGEX_LENGTH) throw bad(`${field}.add[${i}].regex`, `must be 1 to ${MAX_WATCH_REGEX_LENGTH} characters`)
-    try {
-      new RegExp(p.regex)
-    } catch {
-      throw bad(`${field}.add[${i}].regex`, 'is not a valid regular expression')
-    }
+    checkRegExp(p.regex, `${field}.add[${i}].regex`)
   }
   for (const [i, n] of (o.disable ?? []).entries()) {
     if (!WATCH_NAME.test(n)) throw bad(`${field}.disable[${i}]`, `must match ${WATCH_NAME_PATTERN}`)

@@ -7,7 +7,7 @@
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { CREDENTIAL_ENV_FIELDS, reservedExecEnvName } from '../../bridge/messages.js'
-import { ServiceError } from '../../errors.js'
+import { checkRegExp, ServiceError } from '../../errors.js'
 import type { NodeDoc, NodeRecord } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
@@ -52,13 +52,7 @@ export function checkNode(doc: unknown): NodeDoc {
   if (Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
   if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
   checkConsoleEnv(n.console)
-  if (n.console.connectedPattern !== undefined) {
-    try {
-      new RegExp(n.console.connectedPattern)
-    } catch {
-      throw invalid('body.console.connectedPattern', 'body.console.connectedPattern is not a valid regular expression')
-    }
-  }
+  if (n.console.connectedPattern !== undefined) checkRegExp(n.console.connectedPattern, 'body.console.connectedPattern')
   return n
 }
 
