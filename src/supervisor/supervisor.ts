@@ -153,6 +153,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const child = this.require(node)
     child.config = config
     child.generation++
+    // The old generation's states no longer describe the node: until the new
+    // one reports, the node is as it was before its first report.
+    child.session = null
+    child.console = null
     this.logins.forget(node) // new credentials are tried at once
     if (child.state === 'running') child.handle?.post({ type: 'configure', bmc: node, generation: child.generation, config })
     // Any other state: the next start sends the newest configuration.

@@ -169,9 +169,18 @@ describe('demo', { timeout: 240_000 }, () => {
   it('npm start: the built service with the demo, workers from the one-file bundle', async () => {
     await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
     const built = (await import(join(ROOT, 'dist/src/supervisor/worker-handle.js'))) as typeof WorkerHandleModule
-    assert.match(built.defaultWorkerFile().pathname, /dist\/workers\/bmc-worker\.bundle\.mjs$/)
+    // The test runner's own worker bundle stays out of what npm start runs.
+    const named = process.env[built.WORKER_FILE_ENV]
+    delete process.env[built.WORKER_FILE_ENV]
+    try {
+      assert.match(built.defaultWorkerFile().pathname, /dist\/workers\/bmc-worker\.bundle\.mjs$/)
+    } finally {
+      if (named !== undefined) process.env[built.WORKER_FILE_ENV] = named
+    }
+    const env = { ...process.env }
+    delete env[built.WORKER_FILE_ENV]
     const data = dir()
-    const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--demo', '--demo-size', '2', '--data', data, '--listen', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--demo', '--demo-size', '2', '--data', data, '--listen', '127.0.0.1:0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], env })
     const out = sink()
     const err = sink()
     child.stdout.pipe(out)

@@ -142,3 +142,54 @@ export function hostWriters(sims: IpmiSim[], names: string[], everyMs = 25): () 
     stopped = true
   }
 }
+
+/** Steady command traffic to a fleet: one loop per node, each waiting for its last answer. */
+export interface CommandLoops {
+  /** Error codes per node, in order. */
+  readonly failures: Map<string, string[]>
+  /** Commands answered per node. */
+  readonly done: Map<string, number>
+  /** Ends every loop (after its command in flight) and resolves when all have ended. Idempotent. */
+  stop(): Promise<void>
+}
+
+/**
+ * A failed command pauses its loop this long before the next: a node whose
+ * worker is gone answers at once, and a loop that never waits would starve
+ * the event loop (and with it every timer, the test's own timeout included).
+ */
+const PAUSE_AFTER_FAILURE_MS = 50
+
+/**
+ * Runs `power.status` on every node over and over (`pauseMs` apart) until
+ * stopped. Call stop()
+ * in a `finally` (or t.after): a test that fails halfway must not leave loops
+ * running into the fleet's shutdown.
+ */
+export function commandLoops(sup: Supervisor, names: string[], opts: { timeoutMs?: number; pauseMs?: number } = {}): CommandLoops {
+  const { timeoutMs = 10_000, pauseMs = 0 } = opts
+  let running = true
+  const failures = new Map<string, string[]>()
+  const done = new Map<string, number>()
+  const loops = names.map(async (node) => {
+    while (running) {
+      try {
+        await sup.run(node, 'power.status', {}, { timeoutMs })
+        done.set(node, (done.get(node) ?? 0) + 1)
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs))
+      } catch (e) {
+        const list = failures.get(node) ?? []
+        list.push((e as { code?: string }).code ?? String(e))
+        failures.set(node, list)
+        await new Promise((r) => setTimeout(r, PAUSE_AFTER_FAILURE_MS))
+      }
+    }
+  })
+  return {
+    failures, done,
+    async stop() {
+      running = false
+      await Promise.all(loops)
+    },
+  }
+}

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { FaultProxy } from '../../lab/fault-proxy.js'
 import { ipmiSimAvailable, requireIpmiSim } from '../../lab/sim.js'
 import { waitUntil } from '../../lab/net.js'
-import { allConsolesConnected, hostWriters, startFleet, StreamChecker, type Fleet } from './fleet.js'
+import { allConsolesConnected, commandLoops, hostWriters, startFleet, StreamChecker, type Fleet } from './fleet.js'
 
 /** What every node, the flooded one included, must have done by the end. */
 const MIN_COMMANDS = 50
@@ -39,17 +39,11 @@ describe('flooded worker (lesson 8)', { timeout: 180_000 }, () => {
       if (node === names[0]) dropped += d.droppedPackets
     })
     const stopWriters = hostWriters(sims, names, 20)
-    let running = true
-    const failures: string[] = []
-    const counts = new Map<string, number>()
-    const loops = names.map(async (node) => {
-      while (running) {
-        await sup.run(node, 'power.status', {}, { timeoutMs: 10_000 }).then(
-          () => counts.set(node, (counts.get(node) ?? 0) + 1),
-          (e: { code: string }) => failures.push(`${node}:${e.code}`),
-        )
-      }
-    })
+    t.after(stopWriters)
+    const commands = commandLoops(sup, names)
+    t.after(() => commands.stop())
+    const failures = () => [...commands.failures].flatMap(([node, codes]) => codes.map((c) => `${node}:${c}`))
+    const counts = commands.done
     // Garbage: random bytes, and RMCP+ headers with a wrong session ID and junk AuthCodes.
     const fake = Buffer.concat([Buffer.from('0600ff0706c0', 'hex'), randomBytes(60)])
     for (let i = 0; i < 10; i++) {
@@ -63,16 +57,15 @@ describe('flooded worker (lesson 8)', { timeout: 180_000 }, () => {
     const target = (counts.get(names[0]!) ?? 0) + 50
     await waitUntil(
       () =>
-        failures.length > 0 ||
+        failures().length > 0 ||
         ((counts.get(names[0]!) ?? 0) >= target &&
           names.every((n) => (counts.get(n) ?? 0) > MIN_COMMANDS && (checker.lines.get(n) ?? 0) > MIN_LINES)),
       { timeoutMs: 60_000, intervalMs: 50, what: 'commands and console lines on every node' },
     )
-    running = false
-    await Promise.all(loops)
+    await commands.stop()
     stopWriters()
     await new Promise((r) => setTimeout(r, 1500)) // the last stats tick
-    assert.deepEqual(failures, [])
+    assert.deepEqual(failures(), [])
     for (const n of names) assert.ok((counts.get(n) ?? 0) > MIN_COMMANDS, `${n}: ${counts.get(n)} commands`)
     assert.deepEqual(checker.gaps, [])
     for (const n of names) assert.ok((checker.lines.get(n) ?? 0) > MIN_LINES, `${n}: ${checker.lines.get(n)} console lines`)

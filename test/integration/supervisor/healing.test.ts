@@ -42,6 +42,8 @@ describe('supervisor healing and reconfiguration', { timeout: 240_000 }, () => {
     for (let i = 0; i < 100; i++) {
       const waitForFailure = i % 10 === 0
       const gDead = sup.update(node, config(0, { port: dead, timing: { retransmitMs: 100, backoffMs: 50, retries: 1, connectTimeoutMs: 400 } }))
+      // The old generation's "connected" no longer describes the node.
+      assert.deepEqual([sup.status(node)[0]?.session, sup.status(node)[0]?.console], [null, null])
       await waitEvent(sup, 'session:state', (n, m) => {
         const msg = m as { generation: number; state: string }
         return n === node && msg.generation === gDead && msg.state === (waitForFailure ? 'error' : 'connecting')

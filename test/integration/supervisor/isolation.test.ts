@@ -8,9 +8,11 @@ import assert from 'node:assert/strict'
 import type { FaultKind } from '../../../src/bridge/messages.js'
 import type { ExitInfo } from '../../../src/supervisor/worker-handle.js'
 import { ipmiSimAvailable, requireIpmiSim } from '../../lab/sim.js'
-import { allConsolesConnected, hostWriters, startFleet, StreamChecker, waitEvent, type Fleet } from './fleet.js'
+import { allConsolesConnected, commandLoops, hostWriters, startFleet, StreamChecker, waitEvent, type Fleet } from './fleet.js'
 
 const NODES = 20
+/** Between one node's commands. */
+const COMMAND_PAUSE_MS = 100
 const EXPECTED_REASON: Record<FaultKind, ExitInfo['reason']> = { crash: 'crash', hang: 'hang', exit: 'exit', oom: 'oom', reject: 'crash' }
 
 describe('supervisor isolation (20 nodes)', { timeout: 900_000 }, () => {
@@ -35,25 +37,14 @@ describe('supervisor isolation (20 nodes)', { timeout: 900_000 }, () => {
     const exits: { node: string; info: ExitInfo }[] = []
     sup.on('worker:exited', (node, info) => exits.push({ node, info }))
     const stopWriters = hostWriters(sims, names)
+    t.after(stopWriters)
 
-    // A steady stream of commands to every node.
-    let running = true
-    const failures = new Map<string, string[]>()
-    const done = new Map<string, number>()
-    const loops = names.map(async (node) => {
-      while (running) {
-        try {
-          await sup.run(node, 'power.status', {}, { timeoutMs: 10_000 })
-          done.set(node, (done.get(node) ?? 0) + 1)
-        } catch (e) {
-          const list = failures.get(node) ?? []
-          list.push((e as { code: string }).code)
-          failures.set(node, list)
-          if (node === victim) await new Promise((r) => setTimeout(r, 50))
-        }
-      }
-    })
-
+    // A steady stream of commands to every node, stopped however the test ends.
+    // Paced, so that the machine has time left to restart the victim: the
+    // test is about who is touched, and 20 loops flat out saturate two cores.
+    const commands = commandLoops(sup, names, { pauseMs: COMMAND_PAUSE_MS })
+    t.after(() => commands.stop())
+    const { failures, done } = commands
     const kinds: FaultKind[] = ['crash', 'hang', 'exit', 'oom', 'reject']
     for (const round of [1, 2]) {
       for (const kind of kinds) {
@@ -68,8 +59,7 @@ describe('supervisor isolation (20 nodes)', { timeout: 900_000 }, () => {
         assert.equal(sup.status(victim)[0]?.state, 'running', `${kind} round ${round}`)
       }
     }
-    running = false
-    await Promise.all(loops)
+    await commands.stop()
     stopWriters()
 
     // The victim's deaths were reported with the right reasons.
