@@ -16,7 +16,12 @@ export interface ApiClient {
   stream(method: string, path: string, body?: unknown): AsyncGenerator<Record<string, unknown>>
 }
 
-export function clientFromEnv(env: NodeJS.ProcessEnv): ApiClient {
+export interface ClientOptions {
+  /** Each request's deadline (the whole exchange, body included); none by default. */
+  timeoutMs?: number
+}
+
+export function clientFromEnv(env: NodeJS.ProcessEnv, opts: ClientOptions = {}): ApiClient {
   const url = (env.BMCVISOR_URL ?? DEFAULT_URL).replace(/\/+$/, '')
   const token = env.BMCVISOR_TOKEN
   if (token === undefined || token === '') {
@@ -30,7 +35,10 @@ export function clientFromEnv(env: NodeJS.ProcessEnv): ApiClient {
   const send = async (method: string, path: string, body: unknown, accept: string): Promise<Response> => {
     let res: Response
     try {
-      res = await fetch(`${url}/api/v1${path}`, { method, headers: headers(accept, body), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })
+      res = await fetch(`${url}/api/v1${path}`, {
+        method, headers: headers(accept, body), ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(opts.timeoutMs !== undefined ? { signal: AbortSignal.timeout(opts.timeoutMs) } : {}),
+      })
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause
       throw new ServiceError('WORKER_UNAVAILABLE', `cannot reach bmcvisor at ${url}: ${cause?.code ?? cause?.message ?? String(e)}`, { details: { url } })

@@ -9,6 +9,8 @@ export interface FixedCommand {
   help: string
   /** The words completion offers after the command (subcommands). */
   words?: readonly string[]
+  /** The position (1: the word after the command) at which completion offers node names and @groups. */
+  nodeAt?: number
 }
 
 export const FIXED_COMMANDS: readonly FixedCommand[] = [
@@ -17,8 +19,8 @@ export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'serve', help: 'run the service: REST API and one worker per BMC (bmcvisor serve --help)' },
   { name: 'config', help: 'check a serve configuration file, or print an example (bmcvisor config check FILE)', words: ['check', 'example'] },
   { name: 'token', help: 'create, list or revoke API tokens in the data directory (works without a server)', words: ['create', 'list', 'set', 'revoke'] },
-  { name: 'node', help: 'add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import'] },
-  { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])' },
-  { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'] },
+  { name: 'node', help: 'add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import'], nodeAt: 2 },
+  { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])', nodeAt: 1 },
+  { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'], nodeAt: 2 },
   { name: 'completion', help: 'print a shell completion script (bmcvisor completion bash|zsh)', words: ['bash', 'zsh'] },
 ]

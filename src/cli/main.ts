@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'sim':
       return (await import('./sim.js')).simCommand(rest, { stdout: process.stdout, stderr: process.stderr })
     case 'completion':
-      return (await import('./completion.js')).completionCommand(rest, { stdout: process.stdout, stderr: process.stderr })
+      return (await import('./completion.js')).completionCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'serve':
       return (await import('./serve.js')).serveCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'config':

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 import { naturalCompare } from '../api/noderange.js'
 import { ServiceError } from '../errors.js'
 import { REGISTRY, type OpRegistry } from '../ops/registry.js'
-import type { CliBinding, OpSpec, RestBinding } from '../ops/types.js'
+import type { CliBinding, CliOption, OpSpec, RestBinding } from '../ops/types.js'
 import { clientFromEnv, seg, type ApiClient } from './client.js'
 import { reportError } from './errors-out.js'
 
@@ -59,11 +59,27 @@ export function cliVerbs(registry: OpRegistry = REGISTRY): Map<string, CliOp[]> 
   return verbs
 }
 
+/** The options an op of the verb may take besides the common ones. */
+function opOptions(ops: readonly CliOp[]): Map<string, { option: CliOption; ops: CliOp[] }> {
+  const all = new Map<string, { option: CliOption; ops: CliOp[] }>()
+  for (const op of ops) {
+    for (const [name, option] of Object.entries(op.cli.options ?? {})) all.set(name, { option, ops: [...(all.get(name)?.ops ?? []), op] })
+  }
+  return all
+}
+
 export function usage(verb: string, ops: readonly CliOp[]): string {
   const words = ops.flatMap((o) => o.cli.words)
+  const forms = ops.filter((o) => o.cli.params !== undefined || o.cli.options !== undefined).map((o) => {
+    const params = (o.cli.params ?? []).map((p) => p.toUpperCase()).join(' ')
+    const options = Object.entries(o.cli.options ?? {}).map(([n, opt]) => `[--${n}${opt.type === 'string' ? ` ${opt.value ?? 'VALUE'}` : ''}]`).join(' ')
+    const lines = Object.entries(o.cli.options ?? {}).map(([n, opt]) => `    --${n.padEnd(14)} ${opt.help}`)
+    const example = o.cli.example !== undefined ? [`    e.g. bmcvisor ${verb} n1 ${o.cli.words[0]} ${o.cli.example.join(' ')}`] : []
+    return [`  bmcvisor ${verb} RANGE ${o.cli.words.join('|')} ${params} ${options}`.replace(/ +/g, ' '), ...lines, ...example].join('\n')
+  })
   return `usage: bmcvisor ${verb} RANGE [${words.join('|')}] [--timeout SECONDS] [--json | --ndjson]
   ${ops[0]?.cli.help ?? ''}
-  RANGE: n1,n2  n[01-40]  @group
+${forms.length > 0 ? forms.join('\n') + '\n' : ''}  RANGE: n1,n2  n[01-40]  @group
   --json    one object {results: {node: {ok, value | error}}} at the end
   --ndjson  one line {node, ok, value | error} per node as results arrive
   exit status: 0 when every node succeeded, 1 when any failed, 2 on a usage error`
@@ -111,13 +127,29 @@ export async function opCommand(verb: string, argv: string[], io: OpIo, client?:
   const ops = cliVerbs(registry).get(verb) ?? []
   try {
     if (ops.length === 0) throw new ServiceError('VALIDATION_FAILED', `unknown command ${verb}`, { details: { field: 'command' } })
-    const { values: o, positionals: [range, word, ...extra] } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    const own = opOptions(ops)
+    const options = { ...Object.fromEntries([...own].map(([n, { option }]) => [n, { type: option.type }])), ...OPTIONS }
+    const { values: o, positionals: [range, word, ...extra] } = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
     if (o.help === true || range === undefined) {
       io.stdout.write(usage(verb, ops) + '\n')
       return o.help === true ? 0 : 2
     }
     const { op, word: w } = pick(verb, ops, word)
-    if (extra.length > 0) throw new ServiceError('VALIDATION_FAILED', `${verb} takes one action word`, { details: { field: 'action' } })
+    const params = op.cli.params ?? []
+    if (extra.length !== params.length) {
+      throw new ServiceError('VALIDATION_FAILED', params.length === 0 ? `${verb} takes one action word` : `${verb} ${w} takes ${params.map((p) => p.toUpperCase()).join(' ')}`, { details: { field: params[extra.length] ?? 'action' } })
+    }
+    const body: Record<string, unknown> = { ...op.cli.body?.(w) }
+    const values = o as Record<string, string | boolean | undefined>
+    for (const [name, { option, ops: takers }] of own) {
+      const v = values[name]
+      if (v === undefined) continue
+      if (!takers.includes(op)) throw new ServiceError('VALIDATION_FAILED', `--${name} does not go with ${verb} ${w}`, { details: { field: name } })
+      option.apply(body, v, io.env)
+    }
+    if (op.cli.options !== undefined && Object.keys(body).length === 0) {
+      throw new ServiceError('VALIDATION_FAILED', `${verb} ${w} needs at least one of ${Object.keys(op.cli.options).map((n) => `--${n}`).join(', ')}`, { details: { field: 'options' } })
+    }
     if (o.json === true && o.ndjson === true) throw new ServiceError('VALIDATION_FAILED', '--json and --ndjson exclude each other', { details: { field: 'ndjson' } })
     const machine = o.json === true || o.ndjson === true
     const query = timeoutQuery(o.timeout)
@@ -125,10 +157,11 @@ export async function opCommand(verb: string, argv: string[], io: OpIo, client?:
     const { nodes, missing } = await c.request<{ nodes: string[]; missing: string[] }>('GET', `/noderange/${seg(range)}`)
     const total = nodes.length + missing.length
     const bar = wantsProgress(io.stderr, total) && !machine ? new ProgressBar(io.stderr, total) : undefined
-    const path = `/noderange/${seg(range)}/${op.rest.path}${query}`
+    const restPath = params.reduce((p, name, i) => p.replace(`:${name}`, seg(extra[i]!)), op.rest.path)
+    const path = `/noderange/${seg(range)}/${restPath}${query}`
     const lines: Line[] = []
     let failed = 0
-    for await (const msg of c.stream(op.rest.method, path, op.cli.body?.(w))) {
+    for await (const msg of c.stream(op.rest.method, path, Object.keys(body).length > 0 ? body : undefined)) {
       if (msg.done === true) break
       const line = msg as unknown as Line
       lines.push(line)

@@ -92,3 +92,9 @@ export function usersCell(v: unknown): string {
   if (named.length === 0) return '-'
   return named.map((u) => `${str(u.id)}:${str(u.name)}(${str(u.privilege)}${u.enabled === false ? ',disabled' : ''})`).join(' ')
 }
+
+/** `3: name,privilege` from users.set's value: the account and what changed. */
+export function changedCell(v: unknown): string {
+  const r = rec(v)
+  return Array.isArray(r.changed) ? `${str(r.id)}: ${r.changed.length > 0 ? r.changed.map(str).join(',') : 'unchanged'}` : '?'
+}

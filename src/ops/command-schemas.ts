@@ -5,6 +5,7 @@
  * confluent's boot device names accepted as aliases.
  */
 import { Type } from 'typebox'
+import { USER_PRIVILEGES } from '../bmc/users.js'
 import { ServiceError } from '../errors.js'
 
 export const POWER_STATES = ['on', 'off', 'cycle', 'reset', 'soft', 'diag'] as const
@@ -49,7 +50,7 @@ export function identifyArgs(b: Record<string, unknown>): { seconds: number; for
 export const UserBody = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 16, pattern: '^[\\x21-\\x7e]+$', description: 'Printable ASCII, no spaces, at most 16.' })),
   password: Type.Optional(Type.String({ minLength: 1, maxLength: 20, writeOnly: true, description: 'Write-only, 1 to 20 bytes.' })),
-  privilege: Type.Optional(Type.Enum(['callback', 'user', 'operator', 'administrator', 'no_access'])),
+  privilege: Type.Optional(Type.Enum(USER_PRIVILEGES)),
   enabled: Type.Optional(Type.Boolean()),
   sol: Type.Optional(Type.Boolean({ description: 'Grant (or revoke) Serial-over-LAN payload access.' })),
 }, { additionalProperties: false, minProperties: 1 })

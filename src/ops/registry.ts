@@ -20,9 +20,10 @@ import { BOOT_DEVICE_BY_NAME, type BootDeviceName } from '../ipmi/commands/boot-
 import {
   BMC_USER_VALUE, BOOT_DEVICES, BootBody, bootValue, IDENTIFY_STATES, IdentifyBody, identifyArgs, MC_INFO_VALUE, POWER_STATES, PowerBody, UserBody, userArgs,
 } from './command-schemas.js'
+import { userSetOptions } from './cli-options.js'
 import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from './hardware-schemas.js'
 import {
-  boardCell, bootCell, field, fruCountCell, healthCell, identifyCell, mcInfoCell, selCountCell, selLastCell, sensorCountCell, sensorHealthCell, usersCell,
+  boardCell, bootCell, field, fruCountCell, healthCell, identifyCell, mcInfoCell, selCountCell, selLastCell, sensorCountCell, sensorHealthCell, usersCell, changedCell,
 } from './cli-cells.js'
 import { op, type OpSpec } from './types.js'
 
@@ -101,7 +102,7 @@ export const OPS = {
     args: Type.Object({ channel: Channel }, { additionalProperties: false }), result: Type.Array(BMC_USER_VALUE),
     run: (r, a) => listUsers(r, a.channel),
     rest: { method: 'GET', path: 'bmc/users', action: 'bmc.users.list' },
-    cli: { verb: 'users', words: ['list'], default: true, columns: [{ header: 'users', cell: usersCell }], help: 'BMC user accounts of a noderange (admin)' },
+    cli: { verb: 'users', words: ['list'], default: true, columns: [{ header: 'users', cell: usersCell }], help: 'BMC user accounts of a noderange: list them, or create or change one (admin)' },
   }),
   'users.set': op({
     ...defaults, role: 'admin', mutating: true,
@@ -113,6 +114,11 @@ export const OPS = {
     result: Type.Object({ id: Type.Integer(), changed: Type.Array(Type.String()) }),
     run: (r, { id, ...rest }) => setUser(r, id, rest as UserChange),
     rest: { method: 'PUT', path: 'bmc/users/:uid', action: 'bmc.users.set', body: UserBody, params: { uid: Uid }, toArgs: userArgs },
+    cli: {
+      verb: 'users', words: ['set'], params: ['uid'], options: userSetOptions(USER_PRIVILEGES),
+      example: ['3', '--name', 'ops', '--privilege', 'operator', '--enable', '--sol'],
+      columns: [{ header: 'changed', cell: changedCell }], help: 'BMC user accounts of a noderange: list them, or create or change one (admin)',
+    },
   }),
   'sensors.list': op({
     ...defaults, role: 'viewer', mutating: false,

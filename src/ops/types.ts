@@ -44,6 +44,16 @@ export interface CliColumn {
   cell(value: unknown): string
 }
 
+/** One op option: `--name VALUE` (string) or `--flag` (boolean), and what it puts in the REST body. */
+export interface CliOption {
+  type: 'string' | 'boolean'
+  /** VALUE's name in the usage text (string options). */
+  value?: string
+  help: string
+  /** Sets the body field(s) from the option's value; throws a ServiceError (VALIDATION_FAILED) on a bad one. */
+  apply(body: Record<string, unknown>, value: string | boolean, env: NodeJS.ProcessEnv): void
+}
+
 /**
  * How an op is reached from the command line: `bmcvisor VERB RANGE [WORD]`.
  * Ops sharing a verb are told apart by WORD (`power n1 status`, `power n1 off`).
@@ -55,6 +65,12 @@ export interface CliBinding {
   default?: boolean
   /** The REST body for a word (PUT, POST). */
   body?(word: string): Record<string, unknown>
+  /** Positional arguments after the word, in order: each fills the REST path's `:name` (`users n1 set 3`). */
+  params?: readonly string[]
+  /** This op's own options beyond the common ones (--json, --timeout, ...), each setting a body field. */
+  options?: Readonly<Record<string, CliOption>>
+  /** Arguments after the word that make a complete, harmless example (usage text and tests). */
+  example?: readonly string[]
   columns: readonly CliColumn[]
   /** One line for `bmcvisor help`. */
   help: string

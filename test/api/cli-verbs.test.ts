@@ -60,7 +60,7 @@ describe('every CLI verb over a range with a dead BMC', () => {
       it(`${verb} ${RANGE} ${word}: a row per node, the dead node's code, exit 1`, async () => {
         const out = sink()
         const err = sink()
-        assert.equal(await opCommand(verb, [RANGE, word], { stdout: out, stderr: err, env }), 1, err.text())
+        assert.equal(await opCommand(verb, [RANGE, word, ...(op.cli.example ?? [])], { stdout: out, stderr: err, env }), 1, err.text())
         const rows = out.text().trimEnd().split('\n')
         assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]), NODES)
         assert.match(rows[1]!, /^v2\s+BMC_UNREACHABLE: no answer/)
@@ -72,14 +72,14 @@ describe('every CLI verb over a range with a dead BMC', () => {
       })
       it(`${verb} ${RANGE} ${word} --json and --ndjson parse`, async () => {
         const json = sink()
-        assert.equal(await opCommand(verb, [RANGE, word, '--json'], { stdout: json, stderr: sink(true), env }), 1)
+        assert.equal(await opCommand(verb, [RANGE, word, ...(op.cli.example ?? []), '--json'], { stdout: json, stderr: sink(true), env }), 1)
         const results = (JSON.parse(json.text()) as { results: Record<string, { ok: boolean; error?: { code: string } }> }).results
         assert.deepEqual(Object.keys(results), NODES)
         assert.equal(results[DEAD]!.error?.code, 'BMC_UNREACHABLE')
         assert.equal(results.v1!.ok, true)
         const nd = sink()
         const err = sink(true)
-        assert.equal(await opCommand(verb, [RANGE, word, '--ndjson'], { stdout: nd, stderr: err, env }), 1)
+        assert.equal(await opCommand(verb, [RANGE, word, ...(op.cli.example ?? []), '--ndjson'], { stdout: nd, stderr: err, env }), 1)
         const lines = nd.text().trimEnd().split('\n').map((l) => JSON.parse(l) as { node: string; ok: boolean; error?: { code: string } })
         assert.deepEqual(lines.map((l) => l.node).sort(), NODES)
         assert.equal(lines.find((l) => l.node === DEAD)?.error?.code, 'BMC_UNREACHABLE')
@@ -107,6 +107,39 @@ describe('every CLI verb over a range with a dead BMC', () => {
     const both = sink()
     assert.equal(await opCommand('power', [RANGE, '--json', '--ndjson'], { stdout: sink(), stderr: both, env }), 2)
     assert.match(both.text(), /--json and --ndjson exclude each other/)
+  })
+
+  it('users set UID: the options become the body, the password comes from the variable --password-env names', async () => {
+    const out = sink()
+    const err = sink()
+    const withPass = { ...env, NEW_BMC_PASS: 's3cret-pass' }
+    const before = t.sup.calls.length
+    assert.equal(await opCommand('users', ['v1,v3', 'set', '4', '--name', 'ops', '--password-env', 'NEW_BMC_PASS', '--privilege', 'operator', '--disable', '--no-sol'], { stdout: out, stderr: err, env: withPass }), 0, err.text())
+    const calls = t.sup.calls.slice(before)
+    assert.deepEqual(calls.map((c) => [c.node, c.op, c.args]), ['v1', 'v3'].map((n) => [n, 'users.set', { id: 4, name: 'ops', password: 's3cret-pass', privilege: 'operator', enabled: false, sol: false }]))
+    assert.deepEqual(out.text().trimEnd().split('\n'), ['v1    4: name,password,privilege,enabled,sol', 'v3    4: name,password,privilege,enabled,sol'])
+    assert.ok(!out.text().includes('s3cret-pass') && !err.text().includes('s3cret-pass'))
+  })
+
+  it('users set refuses, as usage errors: no UID, no change, contradicting flags, an unset password variable, an option of another action', async () => {
+    const cases: [string[], RegExp][] = [
+      [[RANGE, 'set'], /users set takes UID/],
+      [[RANGE, 'set', '4'], /users set needs at least one of --name/],
+      [[RANGE, 'set', '4', '--enable', '--disable'], /--enable and --disable exclude each other/],
+      [[RANGE, 'set', '4', '--password-env', 'NO_SUCH_VARIABLE'], /environment variable NO_SUCH_VARIABLE is not set/],
+      [[RANGE, 'set', '4', '--privilege', 'king'], /--privilege must be one of callback, user, operator, administrator, oem, no_access/],
+      [[RANGE, 'list', '--name', 'x'], /--name does not go with users list/],
+    ]
+    const before = t.sup.calls.length
+    for (const [args, message] of cases) {
+      const err = sink()
+      assert.equal(await opCommand('users', args, { stdout: sink(), stderr: err, env }), 2, args.join(' '))
+      assert.match(err.text(), message)
+    }
+    assert.equal(t.sup.calls.length, before, 'nothing reached a BMC')
+    const help = sink()
+    assert.equal(await opCommand('users', ['--help'], { stdout: help, stderr: sink(), env }), 0)
+    assert.match(help.text(), /bmcvisor users RANGE set UID \[--name NAME\] \[--password-env VAR\]/)
   })
 
   it('worker show and restart over a range: a row per node, a missing node and a running worker fail, exit 1', async () => {
