@@ -27,6 +27,12 @@ export interface HandshakeLink {
   random(n: number): Buffer
   /** Milliseconds left until the login deadline. */
   remainingMs(): number
+  /**
+   * RAKP 3 is about to go out: from now on the BMC may hold an active
+   * session under these IDs and keys (it activates on RAKP 3, before we
+   * see RAKP 4), so a close from here on must send Close Session for it.
+   */
+  mayHold(r: LoginResult): void
 }
 
 export interface LoginParams {
@@ -121,7 +127,13 @@ async function attemptLogin(link: HandshakeLink, p: LoginParams, auth: number, i
     throw new IpmiError('BMC_AUTH_FAILED', 'BMC rejected the credentials (RAKP 2 check failed: wrong password)', { details: { stage: 'RAKP Message 2' } })
   }
   const sik = sessionIntegrityKey(inputs, p.kg ?? p.password)
-
+  const result: LoginResult = {
+    remoteConsoleSessionId,
+    managedSystemSessionId,
+    maxPrivilege: open.maxPrivilege,
+    crypto: { integrity, confidentiality, k1: deriveK1(auth, sik), k2: deriveK2(auth, sik) },
+  }
+  link.mayHold(result)
   link.sendSetup(PayloadType.Rakp3, encodeRakp3({ messageTag: tag, status: 0, managedSystemSessionId, authCode: rakp3AuthCode(inputs, p.password) }))
   const r4 = await link.awaitSetup(PayloadType.Rakp4, (b): Rakp4 | undefined => {
     const r = decodeRakp4(b, rakp4IcvLength(auth))
@@ -132,12 +144,7 @@ async function attemptLogin(link: HandshakeLink, p: LoginParams, auth: number, i
   if (!codesEqual(rakp4Icv(inputs, sik), r4.icv)) {
     throw new IpmiError('BMC_KG_MISMATCH', 'BMC session keys do not match ours (RAKP 4 check failed: wrong or missing BMC key K_G)', { details: { stage: 'RAKP Message 4' } })
   }
-  return {
-    remoteConsoleSessionId,
-    managedSystemSessionId,
-    maxPrivilege: open.maxPrivilege,
-    crypto: { integrity, confidentiality, k1: deriveK1(auth, sik), k2: deriveK2(auth, sik) },
-  }
+  return result
 }
 
 /** An answer is ours when tag and console session ID match; a short error answer carries no ID. */

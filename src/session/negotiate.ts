@@ -33,6 +33,11 @@ export interface NegotiateDeps {
   random(n: number): Buffer
   sendPreSession(datagram: Buffer): void
   awaitPacket<T>(accept: (payloadType: number, payload: Buffer, sessionId: number) => T | undefined, timeoutMs: number): Promise<T | undefined>
+  /**
+   * The session's IDs and keys: from RAKP 3 on (the BMC may hold the session
+   * from then), again once RAKP 4 checked out. A close or a failed login
+   * after the first call sends Close Session with them.
+   */
   activate(r: LoginResult & { suite: number }): void
   /** Sends Set Session Privilege Level inside the new session; resolves with its completion code and answer data. */
   setPrivilege(privilege: number): Promise<{ cc: number; data: Buffer }>
@@ -62,16 +67,19 @@ export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; priv
   }
   const suites = c.cipherSuite !== undefined ? [c.cipherSuite] : await candidateSuites(d)
 
+  let currentSuite = -1
   const link: HandshakeLink = {
     sendSetup: (pt, payload) => d.sendPreSession(encodeRmcpPlusPacket({ payloadType: pt, sessionId: 0, sessionSeq: 0, payload })),
     awaitSetup: (pt, accept, ms) => d.awaitPacket((got, payload) => (got === pt ? accept(payload) : undefined), ms),
     random: d.random,
     remainingMs: d.remainingMs,
+    mayHold: (r) => d.activate({ ...r, suite: currentSuite }),
   }
   let last: IpmiError | undefined
   for (const privilege of privileges) {
     for (const suite of suites) {
       let r: LoginResult
+      currentSuite = suite
       try {
         r = await login(link, {
           suite, privilege, username, password, kg: c.kg, nameOnlyLookup: c.nameOnlyLookup ?? true,

@@ -165,7 +165,8 @@ export class Session extends EventEmitter<SessionEvents> {
   /**
    * Sends Close Session once (IPMI v2.0 §22.19) and closes. Never throws.
    * During login it abandons the attempt at once; a BMC session that the
-   * login already opened (RAKP done) is still closed on the BMC.
+   * login may already hold (RAKP 3 sent: the BMC activates it then, before
+   * its RAKP 4 arrives) is still closed on the BMC.
    */
   async close(): Promise<void> {
     if (this._state === 'closed' || this._state === 'closing') return

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { GetChassisStatus } from '../../../src/ipmi/commands/get-chassis-status.js'
 import { ColdReset } from '../../../src/ipmi/commands/cold-reset.js'
 import type { IpmiError } from '../../../src/ipmi/errors.js'
-import { clientRig, drive, driveToError, rig, watchUnhandled } from './harness.js'
+import { clientRig, drive, driveToError, flush, rig, watchUnhandled } from './harness.js'
 
 watchUnhandled()
 
@@ -87,6 +87,19 @@ describe('close', () => {
     assert.equal(r.bmc.sessions.size, 0)
     assert.equal(r.session.state, 'closed')
     assert.equal(r.link.a.closed, true)
+  })
+
+  it('close() while RAKP 4 is on its way still closes the session the BMC activated on RAKP 3', async () => {
+    let held = 0
+    // RAKP 4 (payload type 0x15, byte 5 of an RMCP+ datagram) never arrives: the BMC has the session, we do not yet.
+    const r = rig({ link: { bToA: { tamper: (d) => ((d[5]! & 0x3f) === 0x15 ? (held++, undefined) : d) } } })
+    const login = r.session.connect().catch((e: IpmiError) => e)
+    for (let i = 0; i < 1000 && held === 0; i++) await flush()
+    assert.equal(r.bmc.activeSessions().length, 1, 'the BMC activated the session on RAKP 3')
+    await drive(r.clock, r.session.close())
+    assert.ok(typeof (await login as IpmiError).code === 'string', 'the abandoned login failed')
+    assert.equal(r.bmc.stats.commands['Close Session'], 1)
+    assert.equal(r.bmc.sessions.size, 0)
   })
 
   it('close() on a hung BMC returns within closeTimeoutMs and still closes', async () => {
