@@ -33,6 +33,8 @@ export interface HandshakeLink {
    * see RAKP 4), so a close from here on must send Close Session for it.
    */
   mayHold(r: LoginResult): void
+  /** No RAKP 4 came for what mayHold announced: close it on the BMC (without waiting) before the next attempt. */
+  release(): void
 }
 
 export interface LoginParams {
@@ -139,7 +141,10 @@ async function attemptLogin(link: HandshakeLink, p: LoginParams, auth: number, i
     const r = decodeRakp4(b, rakp4IcvLength(auth))
     return ours(r, tag, remoteConsoleSessionId) ? r : undefined
   }, timeout)
-  if (r4 === undefined) throw new StepTimeout('RAKP Message 3')
+  if (r4 === undefined) {
+    link.release()
+    throw new StepTimeout('RAKP Message 3')
+  }
   if (r4.status !== 0) throw statusError('RAKP Message 4', r4.status)
   if (!codesEqual(rakp4Icv(inputs, sik), r4.icv)) {
     throw new IpmiError('BMC_KG_MISMATCH', 'BMC session keys do not match ours (RAKP 4 check failed: wrong or missing BMC key K_G)', { details: { stage: 'RAKP Message 4' } })

@@ -39,6 +39,8 @@ export interface NegotiateDeps {
    * after the first call sends Close Session with them.
    */
   activate(r: LoginResult & { suite: number }): void
+  /** The activated session got no RAKP 4: send Close Session for it without waiting, and forget it. */
+  release(): void
   /** Sends Set Session Privilege Level inside the new session; resolves with its completion code and answer data. */
   setPrivilege(privilege: number): Promise<{ cc: number; data: Buffer }>
 }
@@ -74,6 +76,7 @@ export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; priv
     random: d.random,
     remainingMs: d.remainingMs,
     mayHold: (r) => d.activate({ ...r, suite: currentSuite }),
+    release: d.release,
   }
   let last: IpmiError | undefined
   for (const privilege of privileges) {

@@ -115,6 +115,12 @@ export class Session extends EventEmitter<SessionEvents> {
           this.crypto = r.crypto
           this._info = { cipherSuite: r.suite, privilege: 'none', remoteConsoleSessionId: r.remoteConsoleSessionId, managedSystemSessionId: r.managedSystemSessionId }
         },
+        release: () => {
+          if (this._info === undefined) return
+          void this.sendCloseSession()
+          this._info = undefined
+          this.crypto = undefined
+        },
         setPrivilege: async (priv) => {
           return this.request(SetSessionPrivilegeLevel.netFn, SetSessionPrivilegeLevel.cmd, SetSessionPrivilegeLevel.encode({ privilege: priv as PrivilegeLevel }), { timeoutMs: Math.max(1, deadline - this.clock.now()) })
         },

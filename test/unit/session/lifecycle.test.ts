@@ -102,6 +102,16 @@ describe('close', () => {
     assert.equal(r.bmc.sessions.size, 0)
   })
 
+  it('a login whose first RAKP 4 is lost closes that session on the BMC before it tries again', async () => {
+    let dropped = 0
+    const r = rig({ link: { bToA: { tamper: (d) => ((d[5]! & 0x3f) === 0x15 && dropped === 0 ? (dropped++, undefined) : d) } } })
+    await drive(r.clock, r.session.connect())
+    assert.equal(dropped, 1)
+    assert.equal(r.bmc.stats.commands['Close Session'], 1, 'the first attempt was closed')
+    assert.equal(r.bmc.activeSessions().length, 1, 'only the session in use is left')
+    assert.equal(r.session.state, 'established')
+  })
+
   it('close() on a hung BMC returns within closeTimeoutMs and still closes', async () => {
     const r = rig({ session: { timing: { closeTimeoutMs: 1000 } } })
     await drive(r.clock, r.session.connect())
