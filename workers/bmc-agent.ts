@@ -12,9 +12,10 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type BmcConfig, type ConsoleControl, type ControlName, type FromWorker, type OpName,
+  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, MATCH_LINE_CHARS, type BmcConfig, type ConsoleControl, type ControlName, type FromWorker, type OpName,
   type ConsoleToWorker, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
+import { LineWatcher, type WatchHit, type WatchPattern } from '../src/bridge/watch.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import { REGISTRY } from '../src/ops/registry.js'
 import { runOp, validateOp } from './ops.js'
@@ -55,6 +56,9 @@ export class BmcAgent {
    * Posted as a copy, not transferred: the terminal parses the same bytes later.
    */
   private readonly screen = new ScreenEmulator((bytes) => this.consolePort?.postMessage(bytes))
+  /** The console watch patterns' matcher (bridge/watch.ts), fed every live console byte; undefined: nothing watched. */
+  private watcher: LineWatcher | undefined
+  private watchKey = '[]'
   private staleSeen = 0
   private closedCounters = { retransmits: 0, droppedPackets: 0 }
 
@@ -81,6 +85,9 @@ export class BmcAgent {
       case 'login-grant':
         this.feed({ type: 'login-granted' })
         return
+      case 'watch':
+        this.setWatch(msg.patterns)
+        return
       case 'ping':
       case 'fault':
         return // the thread entry answers these
@@ -95,8 +102,28 @@ export class BmcAgent {
       this.input.progress(0) // what the old console held goes with it
       this.input = new InputGate(inputLimit(config), (m) => this.consolePort?.postMessage(m))
     }
+    this.setWatch(config.watch ?? [])
     this.configs.set(generation, config)
     this.feed({ type: 'configure', generation, config: engineConfig(config) })
+  }
+
+  /**
+   * Matches console output with these patterns from now on. The same list keeps
+   * its matcher (and the line it is in the middle of); a new one starts afresh.
+   */
+  setWatch(patterns: readonly WatchPattern[]): void {
+    const key = JSON.stringify(patterns)
+    if (key === this.watchKey) return
+    this.watchKey = key
+    this.watcher = patterns.length === 0 ? undefined : new LineWatcher(patterns, (h) => this.matched(h))
+  }
+
+  private matched(h: WatchHit): void {
+    const truncated = h.line.length > MATCH_LINE_CHARS
+    this.post({
+      type: 'console-match', bmc: this.bmc, pattern: h.pattern, severity: h.severity,
+      line: truncated ? h.line.slice(0, MATCH_LINE_CHARS) : h.line, truncated, at: Date.now(),
+    })
   }
 
   consoleControl(m: ConsoleControl): void {
@@ -296,7 +323,9 @@ export class BmcAgent {
         }
         this.stats.solBytesIn += chunk.length
         // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
-        this.screen.data(new Uint8Array(chunk))
+        const bytes = new Uint8Array(chunk)
+        this.screen.data(bytes)
+        this.watcher?.data(bytes)
       },
       progress: (backlog) => {
         if (live()) this.input.progress(backlog)
