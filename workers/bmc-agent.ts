@@ -12,14 +12,14 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import {
-  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, MATCH_LINE_CHARS, type BmcConfig, type ConsoleControl, type ControlName, type FromWorker, type OpName,
+  assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type BmcConfig, type ConsoleControl, type ControlName, type FromWorker, type OpName,
   type ConsoleToWorker, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
-import { LineWatcher, type WatchHit, type WatchPattern } from '../src/bridge/watch.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import { REGISTRY } from '../src/ops/registry.js'
 import { runOp, validateOp } from './ops.js'
 import { InputGate, inputLimit } from './console-input.js'
+import { ConsoleWatch } from './console-watch.js'
 import { ConnectionEngine } from './engine/engine.js'
 import { createConsole, createManagement, engineConfig, type ConsoleHooks, type ConsolePlugin, type ManagementPlugin } from './engine/plugins.js'
 import type { EngineAction, EngineInput, TimerName } from './engine/types.js'
@@ -56,14 +56,15 @@ export class BmcAgent {
    * Posted as a copy, not transferred: the terminal parses the same bytes later.
    */
   private readonly screen = new ScreenEmulator((bytes) => this.consolePort?.postMessage(bytes))
-  /** The console watch patterns' matcher (bridge/watch.ts), fed every live console byte; undefined: nothing watched. */
-  private watcher: LineWatcher | undefined
-  private watchKey = '[]'
+  /** The console watch patterns' matcher, fed every live console byte (console-watch.ts). */
+  private readonly watch: ConsoleWatch
   private staleSeen = 0
   private closedCounters = { retransmits: 0, droppedPackets: 0 }
 
   /** Counters go out with each heartbeat answer (flushStats), so an idle thread wakes once per beat, not twice. */
-  constructor(readonly bmc: string, private readonly post: Post) {}
+  constructor(readonly bmc: string, private readonly post: Post) {
+    this.watch = new ConsoleWatch(bmc, post)
+  }
 
   handle(msg: ToWorker): void {
     switch (msg.type) {
@@ -86,7 +87,7 @@ export class BmcAgent {
         this.feed({ type: 'login-granted' })
         return
       case 'watch':
-        this.setWatch(msg.patterns)
+        this.watch.set(msg.patterns)
         return
       case 'ping':
       case 'fault':
@@ -102,28 +103,9 @@ export class BmcAgent {
       this.input.progress(0) // what the old console held goes with it
       this.input = new InputGate(inputLimit(config), (m) => this.consolePort?.postMessage(m))
     }
-    this.setWatch(config.watch ?? [])
+    this.watch.set(config.watch ?? [])
     this.configs.set(generation, config)
     this.feed({ type: 'configure', generation, config: engineConfig(config) })
-  }
-
-  /**
-   * Matches console output with these patterns from now on. The same list keeps
-   * its matcher (and the line it is in the middle of); a new one starts afresh.
-   */
-  setWatch(patterns: readonly WatchPattern[]): void {
-    const key = JSON.stringify(patterns)
-    if (key === this.watchKey) return
-    this.watchKey = key
-    this.watcher = patterns.length === 0 ? undefined : new LineWatcher(patterns, (h) => this.matched(h))
-  }
-
-  private matched(h: WatchHit): void {
-    const truncated = h.line.length > MATCH_LINE_CHARS
-    this.post({
-      type: 'console-match', bmc: this.bmc, pattern: h.pattern, severity: h.severity,
-      line: truncated ? h.line.slice(0, MATCH_LINE_CHARS) : h.line, truncated, at: Date.now(),
-    })
   }
 
   consoleControl(m: ConsoleControl): void {
@@ -325,7 +307,7 @@ export class BmcAgent {
         // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
         const bytes = new Uint8Array(chunk)
         this.screen.data(bytes)
-        this.watcher?.data(bytes)
+        this.watch.data(bytes)
       },
       progress: (backlog) => {
         if (live()) this.input.progress(backlog)
