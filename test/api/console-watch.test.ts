@@ -133,7 +133,7 @@ describe('console watch over REST', () => {
     const ndBody = collect(nd)
     const sseBody = collect(sse)
     await waitUntil(() => matches.watchers === 2, { what: 'two streams watching' })
-    matches.record('w2', { ...match(7), bmc: 'w2' })
+    matches.record('w2', match(7))
     const line = await waitUntil(() => (ndBody().endsWith('\n') ? ndBody() : undefined), { what: 'an NDJSON line' })
     assert.deepEqual(JSON.parse(line.trim()), { node: 'w2', pattern: 'panic', severity: 'critical', line: 'Kernel panic - not syncing: 7', truncated: false, at: '2026-01-01T00:00:07.000Z' })
     const ev = await waitUntil(() => /event: match\ndata: (.*)\n\n/.exec(sseBody())?.[1], { what: 'an SSE match event' })
