@@ -7,7 +7,8 @@
  *       NDJSON (one match per line) by default; Server-Sent Events (`event: match`)
  *       with `Accept: text/event-stream`.
  * A stream holds one of its token's connection slots and ends when the token
- * is revoked, expires or loses the role, like a console socket.
+ * is revoked, expires or loses the role, like a console socket, and when its
+ * client leaves more than MAX_STREAM_BACKLOG_BYTES unread.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
@@ -38,6 +39,8 @@ const LimitQuery = Type.Object({
 }, { additionalProperties: false })
 
 const SSE = 'text/event-stream'
+/** A stream client that leaves this much unread is ended (a storm of matches must not pile up in memory). */
+export const MAX_STREAM_BACKLOG_BYTES = 1024 * 1024
 
 function wantsSse(request: FastifyRequest): boolean {
   const a = request.headers.accept
@@ -75,7 +78,13 @@ function stream(request: FastifyRequest, reply: FastifyReply, matches: ConsoleMa
     'content-type': sse ? `${SSE}; charset=utf-8` : 'application/x-ndjson; charset=utf-8',
     'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no',
   })
-  const send = (e: MatchEvent) => raw.write(sse ? `event: match\ndata: ${JSON.stringify(e)}\n\n` : `${JSON.stringify(e)}\n`)
+  const send = (e: MatchEvent) => {
+    if (raw.writableLength > MAX_STREAM_BACKLOG_BYTES) {
+      raw.destroy()
+      return
+    }
+    raw.write(sse ? `event: match\ndata: ${JSON.stringify(e)}\n\n` : `${JSON.stringify(e)}\n`)
+  }
   const unsubscribe = matches.watch(send)
   // SSE comments keep proxies from timing the stream out; NDJSON lines are matches only.
   const keep = sse ? setInterval(() => raw.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref() : undefined
