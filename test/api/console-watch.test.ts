@@ -112,7 +112,7 @@ describe('console watch over REST', () => {
     assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/nodes/w1/console/matches' })).statusCode, 401)
   })
 
-  it('GET console/matches/stream: NDJSON by default, SSE with Accept: text/event-stream; each ends its watch on close', async () => {
+  it('GET console/matches/stream: NDJSON by default, SSE with Accept: text/event-stream; each ends its watch on close and on revocation', async () => {
     await t.app.listen({ host: LOOPBACK, port: 0 })
     const port = (t.app.server.address() as AddressInfo).port
     const open = (accept?: string) => new Promise<IncomingMessage>((resolve, reject) => {
@@ -141,5 +141,19 @@ describe('console watch over REST', () => {
     nd.destroy()
     sse.destroy()
     await waitUntil(() => matches.watchers === 0, { what: 'both watches ended' })
+
+    // A revoked token's stream ends (it held one of the token's connections).
+    const { token, info } = t.store.tokens.create({ name: 'stream-viewer', role: 'viewer' })
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const r = httpRequest({ host: LOOPBACK, port, path: '/api/v1/console/matches/stream', headers: { authorization: `Bearer ${token}` } }, resolve)
+      r.on('error', reject)
+      r.end()
+    })
+    res.resume()
+    const ended = new Promise<void>((resolve) => res.once('close', () => resolve()))
+    await waitUntil(() => matches.watchers === 1, { what: 'the stream watching' })
+    t.store.tokens.revoke(info.id)
+    await ended
+    await waitUntil(() => matches.watchers === 0, { what: 'the revoked stream ended' })
   })
 })
