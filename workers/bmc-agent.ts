@@ -333,8 +333,9 @@ export class BmcAgent {
     })
   }
 
-  /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping). */
+  /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping), and held-back console matches. */
   flushStats(): void {
+    this.watch.flush()
     const c = this.current()?.management.takeCounters()
     const d = this.stats
     d.retransmits += this.closedCounters.retransmits + (c?.retransmits ?? 0)

@@ -184,6 +184,14 @@ export type FromWorker =
 /** Characters of a matched console line a ConsoleMatch carries (the rest is cut, and `truncated` says so). */
 export const MATCH_LINE_CHARS = 256
 
+/**
+ * Match messages a worker sends per pattern and second; further matching
+ * lines of that pattern in the same second are folded into one message sent
+ * with the next heartbeat (`count` > 1), so a host that floods a matching line
+ * costs the main thread a few messages a second, and the counter stays exact.
+ */
+export const MATCH_EVENTS_PER_SECOND = 10
+
 /** A console line matched a watch pattern (worker -> main, one per pattern that matched the line). */
 export interface ConsoleMatch {
   type: 'console-match'
@@ -196,6 +204,8 @@ export interface ConsoleMatch {
   truncated: boolean
   /** When the worker saw the line's end: ms since the epoch. */
   at: number
+  /** Matching lines this message stands for (1, or more when folded: `line` and `at` are the last one's). */
+  count: number
 }
 
 /**

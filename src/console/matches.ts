@@ -22,6 +22,8 @@ export interface MatchEvent {
   truncated: boolean
   /** ISO 8601, when the worker saw the line end. */
   at: string
+  /** Matching lines this event stands for: 1, or more when the worker folded a flood (line and at are the last one's). */
+  count: number
 }
 
 /** The part of the Supervisor this reads ('console:match' events). */
@@ -69,8 +71,8 @@ export class ConsoleMatches {
     return () => source.off('console:match', on)
   }
 
-  record(node: string, m: Pick<ConsoleMatch, 'pattern' | 'severity' | 'line' | 'truncated' | 'at'>): MatchEvent {
-    const e: MatchEvent = { node, pattern: m.pattern, severity: m.severity, line: m.line, truncated: m.truncated, at: new Date(m.at).toISOString() }
+  record(node: string, m: Pick<ConsoleMatch, 'pattern' | 'severity' | 'line' | 'truncated' | 'at' | 'count'>): MatchEvent {
+    const e: MatchEvent = { node, pattern: m.pattern, severity: m.severity, line: m.line, truncated: m.truncated, at: new Date(m.at).toISOString(), count: m.count }
     let ring = this.rings.get(node)
     if (ring === undefined) {
       ring = new Ring(this.perNode)

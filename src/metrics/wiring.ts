@@ -32,7 +32,7 @@ export interface SourceEvents {
   'command:done': [node: string, msg: { op: string; ok: boolean; code?: string | undefined; durationMs: number }]
   stats: [node: string, delta: { retransmits: number; droppedPackets: number; solBytesIn: number; solBytesOut: number; staleEvents: number }]
   escalate: [crashing: number, total: number]
-  'console:match': [node: string, match: { pattern: string }]
+  'console:match': [node: string, match: { pattern: string; count: number }]
   'console:watch': [node: string, patterns: readonly { name: string }[]]
 }
 
@@ -271,7 +271,7 @@ class SupervisorMetrics implements MetricsWiring {
     if (!WATCH_NAME.test(match.pattern)) return
     if (!t.patterns.has(match.pattern) && t.patterns.size >= MAX_WATCH_PATTERNS) return
     t.patterns.add(match.pattern)
-    this.m.bmcvisor_console_matches_total.inc({ node, pattern: match.pattern })
+    if (Number.isSafeInteger(match.count) && match.count > 0) this.m.bmcvisor_console_matches_total.inc({ node, pattern: match.pattern }, match.count)
   }
 
   /** The node's patterns start at 0, so increase() sees the first match (the panic alert relies on it). */

@@ -18,7 +18,7 @@ import { nodeBody, testApi, type TestApi } from './helpers.js'
 const names = (p: readonly { name: string }[] | undefined) => (p ?? []).map((x) => x.name)
 const DEFAULT_NAMES = names(DEFAULT_WATCH_PATTERNS)
 const match = (i: number): ConsoleMatch => ({
-  type: 'console-match', bmc: 'w1', pattern: 'panic', severity: 'critical', line: `Kernel panic - not syncing: ${i}`, truncated: false, at: Date.UTC(2026, 0, 1, 0, 0, i),
+  type: 'console-match', bmc: 'w1', pattern: 'panic', severity: 'critical', line: `Kernel panic - not syncing: ${i}`, truncated: false, at: Date.UTC(2026, 0, 1, 0, 0, i), count: 1,
 })
 
 describe('console watch over REST', () => {
@@ -104,7 +104,7 @@ describe('console watch over REST', () => {
     const res = await req('GET', '/nodes/w1/console/matches', undefined, 'viewer')
     assert.equal(res.statusCode, 200, res.body)
     assert.deepEqual(res.json().matches.map((m: { line: string }) => m.line.slice(-1)), ['3', '2', '1'])
-    assert.deepEqual(res.json().matches[0], { node: 'w1', pattern: 'panic', severity: 'critical', line: 'Kernel panic - not syncing: 3', truncated: false, at: '2026-01-01T00:00:03.000Z' })
+    assert.deepEqual(res.json().matches[0], { node: 'w1', pattern: 'panic', severity: 'critical', line: 'Kernel panic - not syncing: 3', truncated: false, at: '2026-01-01T00:00:03.000Z', count: 1 })
     assert.equal((await req('GET', '/nodes/w1/console/matches?limit=1', undefined, 'viewer')).json().matches.length, 1)
     assert.equal((await req('GET', '/nodes/w2/console/matches', undefined, 'viewer')).json().matches.length, 0)
     assert.equal((await req('GET', '/nodes/nope/console/matches', undefined, 'viewer')).statusCode, 404)
@@ -135,7 +135,7 @@ describe('console watch over REST', () => {
     await waitUntil(() => matches.watchers === 2, { what: 'two streams watching' })
     matches.record('w2', match(7))
     const line = await waitUntil(() => (ndBody().endsWith('\n') ? ndBody() : undefined), { what: 'an NDJSON line' })
-    assert.deepEqual(JSON.parse(line.trim()), { node: 'w2', pattern: 'panic', severity: 'critical', line: 'Kernel panic - not syncing: 7', truncated: false, at: '2026-01-01T00:00:07.000Z' })
+    assert.deepEqual(JSON.parse(line.trim()), { node: 'w2', pattern: 'panic', severity: 'critical', line: 'Kernel panic - not syncing: 7', truncated: false, at: '2026-01-01T00:00:07.000Z', count: 1 })
     const ev = await waitUntil(() => /event: match\ndata: (.*)\n\n/.exec(sseBody())?.[1], { what: 'an SSE match event' })
     assert.equal(JSON.parse(ev).node, 'w2')
     nd.destroy()

@@ -32,6 +32,7 @@ export const MatchView = Type.Object({
   line: Type.String({ description: 'The console line, ANSI sequences and CR removed, at most 256 characters.' }),
   truncated: Type.Boolean({ description: 'The line was longer and was cut.' }),
   at: Type.String({ description: 'When the node\'s worker saw the line (ISO 8601).' }),
+  count: Type.Integer({ minimum: 1, description: 'Matching lines this event stands for: more than 1 when a flood was folded (the line and time are the last one\'s).' }),
 }, { additionalProperties: false })
 
 const LimitQuery = Type.Object({

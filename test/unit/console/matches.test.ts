@@ -8,7 +8,7 @@ import type { ConsoleMatch } from '../../../src/bridge/messages.js'
 import { ConsoleMatches, MATCHES_PER_NODE, type MatchEvent } from '../../../src/console/matches.js'
 
 const match = (i: number, pattern = 'panic'): ConsoleMatch => ({
-  type: 'console-match', bmc: 'n1', pattern, severity: 'critical', line: `line ${i}`, truncated: false, at: Date.UTC(2026, 0, 1, 0, 0, i),
+  type: 'console-match', bmc: 'n1', pattern, severity: 'critical', line: `line ${i}`, truncated: false, at: Date.UTC(2026, 0, 1, 0, 0, i), count: 1,
 })
 
 describe('console matches', () => {
@@ -18,7 +18,7 @@ describe('console matches', () => {
     m.record('n2', match(9))
     assert.deepEqual(m.recent('n1').map((e) => e.line), ['line 5', 'line 4', 'line 3'])
     assert.deepEqual(m.recent('n1', 2).map((e) => e.line), ['line 5', 'line 4'])
-    assert.deepEqual(m.recent('n2'), [{ node: 'n2', pattern: 'panic', severity: 'critical', line: 'line 9', truncated: false, at: '2026-01-01T00:00:09.000Z' }])
+    assert.deepEqual(m.recent('n2'), [{ node: 'n2', pattern: 'panic', severity: 'critical', line: 'line 9', truncated: false, at: '2026-01-01T00:00:09.000Z', count: 1 }])
     assert.deepEqual(m.recent('n3'), [])
     assert.equal(new ConsoleMatches().recent('x').length, 0)
     assert.equal(MATCHES_PER_NODE, 100)

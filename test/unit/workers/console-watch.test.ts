@@ -3,7 +3,7 @@
 // thread, no socket: the matching path alone, with a fixed clock.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { MATCH_LINE_CHARS, type ConsoleMatch } from '../../../src/bridge/messages.js'
+import { MATCH_EVENTS_PER_SECOND, MATCH_LINE_CHARS, type ConsoleMatch } from '../../../src/bridge/messages.js'
 import { DEFAULT_WATCH_PATTERNS, resolveWatch } from '../../../src/bridge/watch.js'
 import { ConsoleWatch } from '../../../workers/console-watch.js'
 
@@ -12,8 +12,9 @@ const AT = 1_750_000_000_000
 
 function harness() {
   const posted: ConsoleMatch[] = []
-  const w = new ConsoleWatch('n1', (m) => posted.push(m), () => AT)
-  return { w, posted }
+  let now = AT
+  const w = new ConsoleWatch('n1', (m) => posted.push(m), () => now)
+  return { w, posted, tick: (ms: number) => (now += ms) }
 }
 
 describe('worker console watch', () => {
@@ -25,7 +26,7 @@ describe('worker console watch', () => {
     w.data(enc('nic - not syncing: VFS: Unable to mount root fs\r\n[   12.4] CPU: 0 PID: 1\r\n'))
     assert.deepEqual(posted, [{
       type: 'console-match', bmc: 'n1', pattern: 'panic', severity: 'critical',
-      line: '[   12.3] Kernel panic - not syncing: VFS: Unable to mount root fs', truncated: false, at: AT,
+      line: '[   12.3] Kernel panic - not syncing: VFS: Unable to mount root fs', truncated: false, at: AT, count: 1,
     }])
   })
 
@@ -68,5 +69,33 @@ describe('worker console watch', () => {
     w.set(resolveWatch([{ add: [{ name: 'marker', regex: '^MARK$', severity: 'info' }] }]))
     w.data(enc(' syncing\nMARK\n'))
     assert.deepEqual(posted.map((m) => m.pattern), ['marker'])
+  })
+
+  it('a flood is folded: per pattern and second the first ones go out, the rest as one message with their count on flush', () => {
+    const { w, posted, tick } = harness()
+    w.set(resolveWatch([]))
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `Call Trace: ${from + i}\n`).join('')
+    w.data(enc(`${lines(1, 25)}Kernel panic - not syncing: once\n`))
+    assert.equal(posted.filter((m) => m.pattern === 'call_trace').length, MATCH_EVENTS_PER_SECOND)
+    assert.ok(posted.every((m) => m.count === 1))
+    assert.equal(posted.filter((m) => m.pattern === 'panic').length, 1, 'another pattern has its own budget')
+    posted.length = 0
+    w.flush()
+    assert.deepEqual(posted.map((m) => [m.pattern, m.count, m.line]), [['call_trace', 25 - MATCH_EVENTS_PER_SECOND, 'Call Trace: 25']])
+    posted.length = 0
+    w.flush()
+    assert.equal(posted.length, 0, 'nothing held, nothing sent')
+    // Still the same second: more lines are held again; a new second sends what was held, then opens a fresh budget.
+    w.data(enc(lines(26, 3)))
+    assert.equal(posted.length, 0)
+    tick(1000)
+    w.data(enc(lines(29, 2)))
+    assert.deepEqual(posted.map((m) => [m.count, m.line]), [[3, 'Call Trace: 28'], [1, 'Call Trace: 29'], [1, 'Call Trace: 30']])
+    // Every matching line is accounted for exactly once.
+    posted.length = 0
+    tick(1000)
+    w.data(enc(lines(31, 40)))
+    w.flush()
+    assert.equal(posted.reduce((n, m) => n + m.count, 0), 40)
   })
 })
