@@ -72,7 +72,8 @@ describe('console watch over REST', () => {
     const many = { add: Array.from({ length: 28 }, (_, i) => ({ name: `p${i}`, regex: `x${i}`, severity: 'info' })) }
     const res = await req('PATCH', '/nodes/w1', { console: { watch: many } })
     assert.equal(res.statusCode, 400, res.body)
-    assert.match(res.json().error.message, /at most 32 console watch patterns/)
+    assert.match(res.json().error.message, /node w1 would have more than 32 console watch patterns/)
+    assert.equal(res.json().error.details.field, 'body.console.watch')
   })
 
   it("a group's override reaches every member at once, shows with the defaults, and goes on DELETE (admin only)", async () => {
@@ -82,6 +83,9 @@ describe('console watch over REST', () => {
     const bad = await req('PUT', '/groups/gpu/console/watch', { add: [{ name: 'x', regex: '[', severity: 'info' }] })
     assert.equal(bad.statusCode, 400)
     assert.equal(bad.json().error.details.field, 'body.add[0].regex')
+    const tooMany = await req('PUT', '/groups/gpu/console/watch', { add: Array.from({ length: 28 }, (_, i) => ({ name: `g${i}`, regex: `y${i}`, severity: 'info' })) })
+    assert.equal(tooMany.statusCode, 400, tooMany.body)
+    assert.deepEqual(tooMany.json().error.details, { field: 'body', node: 'w1' })
     const updates = t.sup.updates.length
     const res = await req('PUT', '/groups/gpu/console/watch', watch)
     assert.equal(res.statusCode, 200, res.body)

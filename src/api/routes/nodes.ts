@@ -7,7 +7,7 @@
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { CREDENTIAL_ENV_FIELDS, reservedExecEnvName } from '../../bridge/messages.js'
-import { checkWatchOverride, DEFAULT_WATCH_PATTERNS } from '../../bridge/watch.js'
+import { checkWatchOverride, DEFAULT_WATCH_PATTERNS, MAX_WATCH_PATTERNS } from '../../bridge/watch.js'
 import { checkRegExp, ServiceError } from '../../errors.js'
 import type { NodeDoc, NodeRecord, WatchOverrideDoc } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
@@ -68,9 +68,16 @@ export function checkNode(doc: unknown): NodeDoc {
   return n
 }
 
-/** The node's patterns with its groups' overrides fit the bound per node (MAX_WATCH_PATTERNS). */
-function checkNodeWatch(n: NodeDoc, groupWatch: GroupWatch): void {
-  nodeWatch(n, groupWatch)
+/** The node's patterns with its groups' overrides fit the bound per node (MAX_WATCH_PATTERNS); else VALIDATION_FAILED naming `field`. */
+function checkNodeWatch(n: NodeDoc, groupWatch: GroupWatch, field: string): void {
+  try {
+    nodeWatch(n, groupWatch)
+  } catch (e) {
+    if (!(e instanceof ServiceError) || e.code !== 'VALIDATION_FAILED') throw e
+    throw new ServiceError('VALIDATION_FAILED', `${field}: node ${n.name} would have more than ${MAX_WATCH_PATTERNS} console watch patterns (defaults, its groups' and its own)`, {
+      details: { field, node: n.name },
+    })
+  }
 }
 
 /** `console.env`: exec only, names that do not replace what every command gets, one credential per name. */
@@ -163,7 +170,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     schema: { summary: 'Add a node', tags: ['nodes'], body: NodeCreate, response: withErrors({ 201: NodeView }) },
   }, async (req, reply) => {
     const doc = checkNode(withDefaults(req.body))
-    checkNodeWatch(doc, groupWatch)
+    checkNodeWatch(doc, groupWatch, 'body.console.watch')
     checkExecAllowed(ctx.allowExecConsoles, doc)
     const rec = nodes.create(doc)
     audit(req, 'node.create', { target: rec.name, outcome: 'ok', change: req.body })
@@ -187,7 +194,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     const merged = mergePatch(docOf(cur), req.body) as NodeDoc
     if (typeof merged.bmc?.kg === 'string') merged.bmc.kg = merged.bmc.kg.toLowerCase()
     const next = checkNode(merged)
-    checkNodeWatch(next, groupWatch)
+    checkNodeWatch(next, groupWatch, 'body.console.watch')
     checkExecAllowed(ctx.allowExecConsoles, next, docOf(cur))
     const rec = nodes.replace(next, cur.revision)
     audit(req, 'node.update', { target: rec.name, outcome: 'ok', ...changeDetail(req.body) })
@@ -243,7 +250,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     const next: GroupWatch = (g) => (g === group ? req.body : nodes.groupWatch(g))
     for (const name of nodes.inGroup(group)) {
       const n = nodes.get(name)
-      if (n !== undefined) checkNodeWatch(n, next)
+      if (n !== undefined) checkNodeWatch(n, next, 'body')
     }
     nodes.setGroupWatch(group, req.body)
     audit(req, 'group.watch.set', { target: group, outcome: 'ok', change: req.body })
