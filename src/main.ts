@@ -15,11 +15,12 @@ import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
+import { consoleMatchesPlugin } from './api/routes/console-matches.js'
 import { webPlugin } from './api/routes/web.js'
 import { FleetFeed } from './api/fleet.js'
 import { WebSessions } from './api/web-sessions.js'
 import { tlsServerOptions, type TlsFiles } from './api/tls.js'
-import { CONSOLE_LOG_DIR, ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
+import { CONSOLE_LOG_DIR, ConsoleManager, ConsoleMatches, type ConsoleManagerOptions } from './console/index.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
@@ -76,6 +77,8 @@ export interface RunningServer {
   supervisor: Supervisor
   /** Every node's console session (metrics read its getters and events). */
   consoles: ConsoleManager
+  /** Each node's recent console watch matches and the fleet's feed of them. */
+  matches: ConsoleMatches
   logger: Logger
   /** SIGHUP: console logs let go of their files (logrotate). */
   reopenLogs(): Promise<void>
@@ -159,6 +162,10 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     onError: (node, err) => logger.error({ err, node }, 'console log write failed'),
   })
   const unsubscribeConsoles = consoles.subscribe(supervisor)
+  const matches = new ConsoleMatches()
+  const unsubscribeMatches = matches.subscribe(supervisor)
+  const forgetMatches = (n: { name: string }) => matches.forget(n.name)
+  store.nodes.on('node:removed', forgetMatches)
   consoles.on('console:input-dropped', (node, bytes) => wiring.inputDropped(node, bytes))
   const consoleSync = syncConsoles(store.nodes, consoles, logger)
   const sync = syncNodes(store.nodes, supervisor, logger, {
@@ -200,7 +207,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
       ...(o.limits !== undefined ? { limits: o.limits } : {}),
       ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
-      plugins: [consolePlugin(consoles) as ApiPlugin, ...(o.plugins ?? [])],
+      plugins: [
+        consolePlugin(consoles) as ApiPlugin,
+        consoleMatchesPlugin({ matches, known: (node) => store.nodes.get(node) !== undefined }),
+        ...(o.plugins ?? []),
+      ],
       metrics: o.metrics ?? metricsRoute(metrics.registry),
     })
     await app.listen({ host, port })
@@ -210,6 +221,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     wiring.close()
     await app?.close()
     await supervisor.shutdown(3000)
+    unsubscribeMatches()
+    store.nodes.off('node:removed', forgetMatches)
     unsubscribeConsoles()
     await consoles.close()
     retention.stop()
@@ -223,7 +236,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined
   const server = app
   return {
-    url, app: server, store, supervisor, consoles, logger, metrics, escalated, web,
+    url, app: server, store, supervisor, consoles, matches, logger, metrics, escalated, web,
     reopenLogs: () => consoles.reopenLogs(),
     close() {
       closing ??= (async () => {
@@ -234,6 +247,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         await sync.idle()
         await supervisor.shutdown(5000)
         // After the workers: their last console bytes are logged too.
+        unsubscribeMatches()
+        store.nodes.off('node:removed', forgetMatches)
         unsubscribeConsoles()
         await consoles.close()
         wiring.close()

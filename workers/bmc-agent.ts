@@ -19,6 +19,7 @@ import { ServiceError, toWire } from '../src/errors.js'
 import { REGISTRY } from '../src/ops/registry.js'
 import { runOp, validateOp } from './ops.js'
 import { InputGate, inputLimit } from './console-input.js'
+import { ConsoleWatch } from './console-watch.js'
 import { ConnectionEngine } from './engine/engine.js'
 import { createConsole, createManagement, engineConfig, type ConsoleHooks, type ConsolePlugin, type ManagementPlugin } from './engine/plugins.js'
 import type { EngineAction, EngineInput, TimerName } from './engine/types.js'
@@ -55,11 +56,15 @@ export class BmcAgent {
    * Posted as a copy, not transferred: the terminal parses the same bytes later.
    */
   private readonly screen = new ScreenEmulator((bytes) => this.consolePort?.postMessage(bytes))
+  /** The console watch patterns' matcher, fed every live console byte (console-watch.ts). */
+  private readonly watch: ConsoleWatch
   private staleSeen = 0
   private closedCounters = { retransmits: 0, droppedPackets: 0 }
 
   /** Counters go out with each heartbeat answer (flushStats), so an idle thread wakes once per beat, not twice. */
-  constructor(readonly bmc: string, private readonly post: Post) {}
+  constructor(readonly bmc: string, private readonly post: Post) {
+    this.watch = new ConsoleWatch(bmc, post)
+  }
 
   handle(msg: ToWorker): void {
     switch (msg.type) {
@@ -81,6 +86,9 @@ export class BmcAgent {
       case 'login-grant':
         this.feed({ type: 'login-granted' })
         return
+      case 'watch':
+        this.watch.set(msg.patterns)
+        return
       case 'ping':
       case 'fault':
         return // the thread entry answers these
@@ -95,6 +103,7 @@ export class BmcAgent {
       this.input.progress(0) // what the old console held goes with it
       this.input = new InputGate(inputLimit(config), (m) => this.consolePort?.postMessage(m))
     }
+    this.watch.set(config.watch ?? [])
     this.configs.set(generation, config)
     this.feed({ type: 'configure', generation, config: engineConfig(config) })
   }
@@ -296,7 +305,9 @@ export class BmcAgent {
         }
         this.stats.solBytesIn += chunk.length
         // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
-        this.screen.data(new Uint8Array(chunk))
+        const bytes = new Uint8Array(chunk)
+        this.screen.data(bytes)
+        this.watch.data(bytes)
       },
       progress: (backlog) => {
         if (live()) this.input.progress(backlog)
@@ -322,8 +333,9 @@ export class BmcAgent {
     })
   }
 
-  /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping). */
+  /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping), and held-back console matches. */
   flushStats(): void {
+    this.watch.flush()
     const c = this.current()?.management.takeCounters()
     const d = this.stats
     d.retransmits += this.closedCounters.retransmits + (c?.retransmits ?? 0)

@@ -1,5 +1,5 @@
 // Fleet overview: is the fleet healthy at a glance (dashboards/README.md maps each panel to its metrics).
-import { barGauge, dashboard, resetIds, sel, stat, thresholds, timeseries, type Json } from './panels.js'
+import { barGauge, dashboard, resetIds, sel, stat, table, thresholds, timeseries, type Json } from './panels.js'
 
 const RI = '$__rate_interval'
 
@@ -101,6 +101,18 @@ export function fleetOverview(): Json {
       targets: [
         { expr: `rate(process_cpu_seconds_total{instance=~"$instance"}[${RI}])`, legend: 'CPU {{instance}}' },
       ],
+    }),
+    timeseries({
+      title: 'Console matches', unit: 'cps', pos: [0, 44, 12, 8],
+      description: 'Console lines per second that matched a watch pattern (kernel panic, Call Trace, machine checks, OOM kills, hung tasks, and any configured ones), fleet-wide by pattern; matched in each node\'s worker (bmcvisor_console_matches_total). A panic fires BmcvisorConsolePanic.',
+      targets: [{ expr: `sum by (pattern) (rate(${sel('bmcvisor_console_matches_total')}[${RI}]))`, legend: '{{pattern}}' }],
+    }),
+    table({
+      title: 'Console matches by node and pattern', unit: 'none', pos: [12, 44, 12, 8],
+      description: 'Console lines that matched a watch pattern over the time range, by node and pattern, most first (bmcvisor_console_matches_total). The lines themselves and their times: GET /api/v1/nodes/{node}/console/matches.',
+      targets: [{ expr: `sort_desc(sum by (instance, node, pattern) (increase(${sel('bmcvisor_console_matches_total')}[$__range])) > 0)`, table: true }],
+      transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'Matches' } } }],
+      options: { sortBy: [{ displayName: 'Matches', desc: true }] },
     }),
   ]
   return dashboard({

@@ -115,6 +115,11 @@ export function nodeDetail(): Json {
       description: 'Sensor readings over time in each sensor\'s own unit; empty unless sensor polling is enabled (bmcvisor_sensor_value).',
       targets: [{ expr: sel('bmcvisor_sensor_value'), legend: '{{sensor}} ({{type}})' }],
     }),
+    timeseries({
+      title: 'Console matches by pattern', unit: 'cps', pos: [0, 53, 24, 8],
+      description: 'Console lines per second that matched each of the node\'s watch patterns (bmcvisor_console_matches_total); the lines: GET /api/v1/nodes/{node}/console/matches.',
+      targets: [{ expr: `sum by (pattern) (rate(${sel('bmcvisor_console_matches_total')}[${RI}]))`, legend: '{{pattern}}' }],
+    }),
   ]
   return dashboard({
     uid: 'bmcvisor-node-detail', title: 'bmcvisor / Node detail', nodeMulti: false, panels,

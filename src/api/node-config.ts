@@ -4,13 +4,30 @@
  * needs (exec console fields, say) is a change here and nowhere else.
  */
 import type { BmcConfig } from '../bridge/messages.js'
+import { checkWatchOverride, resolveWatch, type WatchOverride, type WatchPattern } from '../bridge/watch.js'
 import { bmcConsoleFields } from '../console/index.js'
-import type { NodeRecord } from '../store/types.js'
+import type { NodeRecord, WatchOverrideDoc } from '../store/types.js'
 
 /** Fields that come from the service's configuration, not from the node (timing, reconnect backoff). */
 export type BmcDefaults = Pick<BmcConfig, 'timing' | 'reconnect' | 'consoleLivenessMs' | 'consoleForce' | 'allowExecConsole' | 'consoleInputLimitBytes'>
 
-export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {}): BmcConfig {
+/** A group's console watch override, if it has one (the store's groupWatch). */
+export type GroupWatch = (group: string) => WatchOverrideDoc | undefined
+
+const noGroupWatch: GroupWatch = () => undefined
+
+/** The overrides that apply to a node, in order: each of its groups' (by name), then its own. */
+export function watchOverrides(node: Pick<NodeRecord, 'groups' | 'console'>, groupWatch: GroupWatch): WatchOverride[] {
+  const docs = [...[...node.groups].sort().map((g) => groupWatch(g)), node.console.watch]
+  return docs.filter((d): d is WatchOverrideDoc => d !== undefined).map((d) => checkWatchOverride(d, 'console.watch'))
+}
+
+/** The node's console watch patterns: the defaults, its groups' overrides, its own. */
+export function nodeWatch(node: Pick<NodeRecord, 'groups' | 'console'>, groupWatch: GroupWatch = noGroupWatch): WatchPattern[] {
+  return resolveWatch(watchOverrides(node, groupWatch))
+}
+
+export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {}, groupWatch: GroupWatch = noGroupWatch): BmcConfig {
   return {
     ...defaults,
     host: node.bmc.host,
@@ -20,6 +37,7 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
     privilege: node.bmc.privilege,
     // SOL or an exec command; on-demand logging modes start closed (the ConsoleSession opens them).
     ...bmcConsoleFields(node.console),
+    watch: nodeWatch(node, groupWatch),
   }
 }
 
@@ -27,5 +45,11 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
 export function sameBmcConfig(a: BmcConfig, b: BmcConfig): boolean {
   // consoleOnDemand only matters when a worker starts; later the ConsoleSession
   // tells the worker (console-control), so a logging change never drops the session.
-  return JSON.stringify({ ...a, consoleOnDemand: undefined }) === JSON.stringify({ ...b, consoleOnDemand: undefined })
+  // Watch patterns reach a running worker on their own (Supervisor.setWatch): never a reconnect.
+  const strip = (c: BmcConfig) => JSON.stringify({ ...c, consoleOnDemand: undefined, watch: undefined })
+  return strip(a) === strip(b)
+}
+
+export function sameWatch(a: BmcConfig, b: BmcConfig): boolean {
+  return JSON.stringify(a.watch ?? []) === JSON.stringify(b.watch ?? [])
 }

@@ -4,14 +4,16 @@
  * A node's configuration reaches its worker only through update(), which
  * cancels the worker's old watcher before arming a new one (DESIGN lesson 2),
  * and only when the mapped BmcConfig really changed: a change of groups or
- * console logging alone must not drop a live session.
+ * console logging alone must not drop a live session. A change of console
+ * watch patterns (the node's, or a group's: `group:updated`) reaches the
+ * worker through setWatch, without a reconnect either.
  *
  * Events for one node are applied in order (a remove that is still closing
  * the BMC session finishes before a re-add of the same name starts).
  */
 import type { Logger } from '../log.js'
 import type { NodeRecord, NodeRepo } from '../store/types.js'
-import { sameBmcConfig, toBmcConfig, type BmcDefaults } from './node-config.js'
+import { sameBmcConfig, sameWatch, toBmcConfig, type BmcDefaults } from './node-config.js'
 import type { SupervisorPort } from './ports.js'
 
 export interface NodeSync {
@@ -42,15 +44,28 @@ export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, 
       if (queues.get(name) === next) queues.delete(name)
     })
   }
+  const groupWatch = (g: string) => nodes.groupWatch(g)
+  const configOf = (n: NodeRecord) => toBmcConfig(n, defaults, groupWatch)
   const add = (n: NodeRecord) => enqueue(n.name, () => {
-    if (sup.has(n.name)) sup.update(n.name, toBmcConfig(n, defaults))
-    else sup.add(n.name, toBmcConfig(n, defaults))
+    if (sup.has(n.name)) sup.update(n.name, configOf(n))
+    else sup.add(n.name, configOf(n))
   })
   const update = (n: NodeRecord, prev: NodeRecord) => enqueue(n.name, () => {
-    const next = toBmcConfig(n, defaults)
-    if (!sup.has(n.name)) sup.add(n.name, next)
-    else if (!sameBmcConfig(next, toBmcConfig(prev, defaults))) sup.update(n.name, next)
+    const next = configOf(n)
+    if (!sup.has(n.name)) return sup.add(n.name, next)
+    const before = configOf(prev)
+    if (!sameBmcConfig(next, before)) sup.update(n.name, next)
+    else if (!sameWatch(next, before)) sup.setWatch(n.name, next.watch ?? [])
   })
+  // A group's override changed: each member's patterns, as they are now (the previous ones are gone from the store).
+  const groupUpdated = (group: string) => {
+    for (const name of nodes.inGroup(group)) {
+      enqueue(name, () => {
+        const n = nodes.get(name)
+        if (n !== undefined && sup.has(name)) sup.setWatch(name, configOf(n).watch ?? [])
+      })
+    }
+  }
   const remove = (n: NodeRecord) => enqueue(n.name, async () => {
     if (sup.has(n.name)) await sup.remove(n.name)
   })
@@ -59,6 +74,7 @@ export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, 
   nodes.on('node:added', add)
   nodes.on('node:updated', update)
   nodes.on('node:removed', remove)
+  nodes.on('group:updated', groupUpdated)
   return {
     async idle() {
       while (queues.size > 0) await Promise.all([...queues.values()])
@@ -67,6 +83,7 @@ export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, 
       nodes.off('node:added', add)
       nodes.off('node:updated', update)
       nodes.off('node:removed', remove)
+      nodes.off('group:updated', groupUpdated)
     },
   }
 }

@@ -4,6 +4,7 @@
  * structurally; API tests pass a fake.
  */
 import type { BmcConfig, FaultKind, OpName } from '../bridge/messages.js'
+import type { WatchPattern } from '../bridge/watch.js'
 import type { ChildStatus } from '../supervisor/supervisor.js'
 
 export type { ChildStatus } from '../supervisor/supervisor.js'
@@ -12,6 +13,8 @@ export interface SupervisorPort {
   has(node: string): boolean
   add(node: string, config: BmcConfig): void
   update(node: string, config: BmcConfig): number
+  /** New console watch patterns for the node's worker (no reconnect). */
+  setWatch(node: string, patterns: readonly WatchPattern[]): void
   remove(node: string, deadlineMs?: number): Promise<void>
   /** A typed ServiceError for that node only (NODE_NOT_FOUND, WORKER_UNAVAILABLE, BMC_*), never a hang past timeoutMs + grace. */
   run(node: string, op: OpName, args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>

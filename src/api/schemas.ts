@@ -7,6 +7,7 @@
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
 import { CREDENTIAL_ENV_FIELDS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
+import { MAX_WATCH_PATTERNS, MAX_WATCH_REGEX_LENGTH, WATCH_NAME_PATTERN, WATCH_SEVERITIES } from '../bridge/watch.js'
 
 export const NAME_PATTERN = NODE_NAME_PATTERN
 export const NodeName = Type.String({ pattern: NAME_PATTERN, description: 'Node name: letters, digits, ".", "_", "-"; 1 to 63 characters.' })
@@ -39,6 +40,21 @@ function credentialEnvSchema<T extends TSchema>(value: T) {
 }
 const ConsoleEnv = credentialEnvSchema(EnvName)
 
+const WatchName = Type.String({ pattern: WATCH_NAME_PATTERN, description: 'A watch pattern name: lower case letters, digits, "_"; 1 to 32 characters (the pattern label of bmcvisor_console_matches_total).' })
+export const WatchPatternSchema = Type.Object({
+  name: WatchName,
+  regex: Type.String({ minLength: 1, maxLength: MAX_WATCH_REGEX_LENGTH, description: 'A JavaScript regular expression, matched against each console line (ANSI sequences and CR removed).' }),
+  severity: Type.Enum([...WATCH_SEVERITIES]),
+}, { additionalProperties: false })
+/** `console.watch` of a node or a group: patterns added (or replacing a default of the same name) and names turned off. */
+export const WatchOverrideSchema = Type.Object({
+  add: Type.Optional(Type.Array(WatchPatternSchema, { maxItems: MAX_WATCH_PATTERNS })),
+  disable: Type.Optional(Type.Array(WatchName, { maxItems: MAX_WATCH_PATTERNS, uniqueItems: true })),
+}, {
+  additionalProperties: false,
+  description: 'Console watch patterns: the defaults (panic, call_trace, mce, oom, hung_task), then each group\'s override, then the node\'s.',
+})
+
 export const NODE_DEFAULTS = { port: 623, cipherSuite: 3, privilege: 'administrator', console: { method: 'ipmi', logging: 'full' } } as const
 
 /** POST /nodes: defaults fill what is left out. */
@@ -59,6 +75,7 @@ export const NodeCreate = Type.Object({
     connectedPattern: Type.Optional(Pattern),
     env: Type.Optional(ConsoleEnv),
     logging: Type.Optional(ConsoleLogging),
+    watch: Type.Optional(WatchOverrideSchema),
   }, { additionalProperties: false })),
   groups: Type.Optional(Groups),
 }, { additionalProperties: false })
@@ -72,6 +89,7 @@ export const NodeDocSchema = Type.Object({
   }, { additionalProperties: false }),
   console: Type.Object({
     method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), env: Type.Optional(ConsoleEnv), logging: ConsoleLogging,
+    watch: Type.Optional(WatchOverrideSchema),
   }, { additionalProperties: false }),
   groups: Groups,
 }, { additionalProperties: false })
@@ -94,6 +112,7 @@ export const NodePatch = Type.Object({
     connectedPattern: Type.Optional(Type.Union([Pattern, Type.Null()])),
     env: Type.Optional(Type.Union([credentialEnvSchema(Type.Union([EnvName, Type.Null()])), Type.Null()])),
     logging: Type.Optional(ConsoleLogging),
+    watch: Type.Optional(Type.Union([WatchOverrideSchema, Type.Null()])),
   }, { additionalProperties: false })),
   groups: Type.Optional(Groups),
 }, { additionalProperties: false })
@@ -116,6 +135,7 @@ export const NodeView = Type.Object({
     connectedPattern: Type.Optional(Type.String()),
     env: Type.Optional(credentialEnvSchema(Type.String())),
     logging: Type.String(),
+    watch: Type.Optional(WatchOverrideSchema),
   }, { additionalProperties: false }),
   groups: Type.Array(Type.String()),
   revision: Type.Integer(),

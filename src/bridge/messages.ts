@@ -9,6 +9,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors.js'
 import type { OpName } from '../ops/registry.js'
 import type { ReconnectPolicy } from './reconnect.js'
+import type { WatchPattern, WatchSeverity } from './watch.js'
 
 export interface BmcCredentials {
   username: string
@@ -49,6 +50,11 @@ export interface BmcConfig {
    * with `demand`): logging modes `interactive` and `none`. Default false: always open.
    */
   consoleOnDemand?: boolean | undefined
+  /**
+   * Console watch patterns, resolved (defaults, groups, node: bridge/watch.ts resolveWatch), matched
+   * on the live console output in the worker; undefined or empty: nothing is watched.
+   */
+  watch?: readonly WatchPattern[] | undefined
 }
 
 /** A console that is a command (ssh -tt host, a vendor tool): best effort (DESIGN lesson 5). */
@@ -135,6 +141,8 @@ export type ToWorker =
   | { type: 'fault'; bmc: string; kind: FaultKind }
   /** The supervisor's answer to login-wait: log in now (supervisor/login-gate.ts). */
   | { type: 'login-grant'; bmc: string }
+  /** New console watch patterns: the worker matches with them from now on, without touching its session or console. */
+  | { type: 'watch'; bmc: string; patterns: readonly WatchPattern[] }
   | ConsoleControl
 
 /**
@@ -171,6 +179,34 @@ export type FromWorker =
   | { type: 'stopped'; bmc: string }
   /** The last login failed on credentials: the worker logs in again only after login-grant (per-BMC back-off). */
   | { type: 'login-wait'; bmc: string; generation: number }
+  | ConsoleMatch
+
+/** Characters of a matched console line a ConsoleMatch carries (the rest is cut, and `truncated` says so). */
+export const MATCH_LINE_CHARS = 256
+
+/**
+ * Match messages a worker sends per pattern and second; further matching
+ * lines of that pattern in the same second are folded into one message sent
+ * with the next heartbeat (`count` > 1), so a host that floods a matching line
+ * costs the main thread a few messages a second, and the counter stays exact.
+ */
+export const MATCH_EVENTS_PER_SECOND = 10
+
+/** A console line matched a watch pattern (worker -> main, one per pattern that matched the line). */
+export interface ConsoleMatch {
+  type: 'console-match'
+  bmc: string
+  /** The pattern's name (a configured name: bridge/watch.ts WATCH_NAME_PATTERN). */
+  pattern: string
+  severity: WatchSeverity
+  /** The cleaned line (no ANSI, no CR), at most MATCH_LINE_CHARS characters. */
+  line: string
+  truncated: boolean
+  /** When the worker saw the line's end: ms since the epoch. */
+  at: number
+  /** Matching lines this message stands for (1, or more when folded: `line` and `at` are the last one's). */
+  count: number
+}
 
 /**
  * Console traffic on the MessagePort: bytes as Uint8Array both ways, control

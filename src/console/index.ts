@@ -4,3 +4,4 @@ export { ConsoleLog, type ConsoleLogOptions, type JournalEvent } from './console
 export { ReplayBuffer } from './replay-buffer.js'
 export { bmcConsoleFields, type BmcConsoleFields } from './bmc-fields.js'
 export * from './types.js'
+export { ConsoleMatches, MATCHES_PER_NODE, type MatchEvent, type MatchSource } from './matches.js'

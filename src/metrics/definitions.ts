@@ -73,6 +73,8 @@ export const METRICS = {
   bmcvisor_console_failures_total: { type: 'counter', labels: [...N, 'reason'], help: 'Console activations that failed or consoles that were lost, by reason.' },
   bmcvisor_console_clients: { type: 'gauge', labels: N, help: 'Clients attached to the node\'s console (terminal and browser sessions).' },
   bmcvisor_console_bytes_total: { type: 'counter', labels: [...N, 'direction'], help: 'Console bytes moved between bmcvisor and the host: in = host output read from the BMC, out = input written to the host.' },
+  // `pattern` is a configured watch pattern name (bridge/watch.ts: WATCH_NAME_PATTERN, at most MAX_WATCH_PATTERNS per node), never console text.
+  bmcvisor_console_matches_total: { type: 'counter', labels: [...N, 'pattern'], help: "Console lines that matched one of the node's watch patterns (kernel panic, Call Trace, ...), by pattern; counted in the node's worker on the live console output." },
   bmcvisor_console_input_dropped_bytes_total: { type: 'counter', labels: N, help: 'Console input that did not reach the host (input buffer full, console not connected, worker down); the client that typed it was told.' },
   // --- commands ---
   bmcvisor_commands_total: { type: 'counter', labels: [...N, 'command', 'outcome'], help: 'Operations run on the BMC by its worker (REST, CLI and the power poller), by outcome.' },
@@ -112,6 +114,8 @@ export const REJECTED_LABELS: Record<string, string> = {
   cipher_suite: 'Configuration, not state: shown by the REST node view; it would double every session series for no alert.',
   sel_entry: 'SEL texts are free text from the BMC; the REST events endpoint serves them.',
   sensor_number: 'Duplicates `sensor` on bmcvisor_sensor_* and would split series when the SDR is renumbered; the ipmi_* families carry it as `id` only because ipmi_exporter does.',
+  severity: "Fixed per pattern by configuration: alert rules select patterns by name; GET nodes/{node}/console/matches carries it.",
+  line: 'Console text is free text from the host: the recent matches (REST) carry the line, the counter only counts.',
   instance: 'Prometheus adds it from the scrape target; one bmcvisor serves many nodes, so `node` names the BMC.',
 }
 

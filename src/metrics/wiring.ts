@@ -7,13 +7,15 @@
  * (metrics.ts) or the supervisor; close() removes everything it added.
  *
  * The supervisor is seen through SupervisorSource, a structural interface
- * with plain strings, so this layer imports neither supervisor nor bridge
- * (test/unit/layering.test.ts); every string that becomes a label value goes
- * through a fixed list first (definitions.ts). Power state arrives in no
+ * with plain strings, so this layer imports no supervisor and of bridge
+ * only its lists (test/unit/layering.test.ts); every string that becomes a
+ * label value goes through a fixed list first (definitions.ts), or, for a
+ * watch pattern's name, through the name rule and the per-node bound. Power state arrives in no
  * event, so it is polled: `power.status` once per `powerPollMs` per node
  * whose BMC session is up, staggered by node name, at most `pollConcurrency`
  * at once; those polls count in bmcvisor_commands_total like any command.
  */
+import { MAX_WATCH_PATTERNS, WATCH_NAME_PATTERN } from '../bridge/watch.js'
 import { isErrorCode } from '../errors.js'
 import {
   bounded, COMMANDS, CONNECTION_STATES, DIRECTIONS, FAILURE_REASONS, MAX_SENSORS_PER_NODE, RESTART_REASONS, WORKER_STATES,
@@ -30,6 +32,8 @@ export interface SourceEvents {
   'command:done': [node: string, msg: { op: string; ok: boolean; code?: string | undefined; durationMs: number }]
   stats: [node: string, delta: { retransmits: number; droppedPackets: number; solBytesIn: number; solBytesOut: number; staleEvents: number }]
   escalate: [crashing: number, total: number]
+  'console:match': [node: string, match: { pattern: string; count: number }]
+  'console:watch': [node: string, patterns: readonly { name: string }[]]
 }
 
 type Listener<K extends keyof SourceEvents> = (...args: SourceEvents[K]) => void
@@ -49,6 +53,8 @@ export interface SupervisorSource {
   on(event: 'command:done', listener: Listener<'command:done'>): unknown
   on(event: 'stats', listener: Listener<'stats'>): unknown
   on(event: 'escalate', listener: Listener<'escalate'>): unknown
+  on(event: 'console:match', listener: Listener<'console:match'>): unknown
+  on(event: 'console:watch', listener: Listener<'console:watch'>): unknown
   off(event: 'worker:state', listener: Listener<'worker:state'>): unknown
   off(event: 'worker:exited', listener: Listener<'worker:exited'>): unknown
   off(event: 'session:state', listener: Listener<'session:state'>): unknown
@@ -56,6 +62,8 @@ export interface SupervisorSource {
   off(event: 'command:done', listener: Listener<'command:done'>): unknown
   off(event: 'stats', listener: Listener<'stats'>): unknown
   off(event: 'escalate', listener: Listener<'escalate'>): unknown
+  off(event: 'console:match', listener: Listener<'console:match'>): unknown
+  off(event: 'console:watch', listener: Listener<'console:watch'>): unknown
   status(): readonly { node: string; state: string; session: { state: string } | null; console: { state: string } | null }[]
   handleOf(node: string): WorkerSampler | undefined
   run(node: string, op: 'power.status' | 'sensors.list', args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
@@ -111,7 +119,11 @@ interface Track {
   sensors: Map<string, { sensor: string; type: string }>
   /** The ipmi_* series last set, by metric name and labels (without node). */
   ipmi: Map<string, { metric: IpmiMetric; labels: Record<string, string> }>
+  /** Watch pattern names with a bmcvisor_console_matches_total series (bounded: MAX_WATCH_PATTERNS). */
+  patterns: Set<string>
 }
+
+const WATCH_NAME = new RegExp(WATCH_NAME_PATTERN)
 
 /** A sensor ID string as a label value: printable ASCII, at most 16 bytes (IPMI v2.0 §43.1). */
 const sensorLabel = sdrLabel
@@ -162,6 +174,8 @@ class SupervisorMetrics implements MetricsWiring {
     sup.on('command:done', this.onCommand)
     sup.on('stats', this.onStats)
     sup.on('escalate', this.onEscalate)
+    sup.on('console:match', this.onMatch)
+    sup.on('console:watch', this.onWatch)
     this.removeCollector = metrics.onCollect(() => this.collect())
     this.power?.start()
     this.sensorPoller?.start()
@@ -187,6 +201,8 @@ class SupervisorMetrics implements MetricsWiring {
     this.sup.off('command:done', this.onCommand)
     this.sup.off('stats', this.onStats)
     this.sup.off('escalate', this.onEscalate)
+    this.sup.off('console:match', this.onMatch)
+    this.sup.off('console:watch', this.onWatch)
     this.removeCollector()
     this.power?.stop()
     this.sensorPoller?.stop()
@@ -249,12 +265,31 @@ class SupervisorMetrics implements MetricsWiring {
 
   private readonly onEscalate: Listener<'escalate'> = () => this.m.bmcvisor_supervisor_escalations_total.inc()
 
+  /** A match counts under its pattern's name only if the node is configured with that name (a bounded label). */
+  private readonly onMatch: Listener<'console:match'> = (node, match) => {
+    const t = this.track(node)
+    if (!WATCH_NAME.test(match.pattern)) return
+    if (!t.patterns.has(match.pattern) && t.patterns.size >= MAX_WATCH_PATTERNS) return
+    t.patterns.add(match.pattern)
+    if (Number.isSafeInteger(match.count) && match.count > 0) this.m.bmcvisor_console_matches_total.inc({ node, pattern: match.pattern }, match.count)
+  }
+
+  /** The node's patterns start at 0, so increase() sees the first match (the panic alert relies on it). */
+  private readonly onWatch: Listener<'console:watch'> = (node, patterns) => {
+    const t = this.track(node)
+    for (const p of patterns) {
+      if (!WATCH_NAME.test(p.name) || (!t.patterns.has(p.name) && t.patterns.size >= MAX_WATCH_PATTERNS)) continue
+      t.patterns.add(p.name)
+      this.m.bmcvisor_console_matches_total.inc({ node, pattern: p.name }, 0)
+    }
+  }
+
   // --- per-node records ---
 
   private track(node: string): Track {
     let t = this.nodes.get(node)
     if (t !== undefined) return t
-    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, power: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map() }
+    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, power: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map(), patterns: new Set() }
     this.nodes.set(node, t)
     // Known label sets start at 0, so increase() sees a node's first restart,
     // retransmit or console byte, and the fleet's rate() panels are never empty.

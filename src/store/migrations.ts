@@ -54,6 +54,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD COLUMN expires_at TEXT;
   CREATE INDEX audit_at ON audit (at);
   `,
+  // 3: per-group settings: a group's console watch override (JSON); a group itself is still its members
+  `
+  CREATE TABLE group_settings (
+    grp TEXT PRIMARY KEY,
+    watch TEXT NOT NULL
+  ) STRICT;
+  `,
 ]
 
 /** Brings the database to the newest schema; returns the versions applied. */

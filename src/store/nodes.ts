@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events'
 import type { Database, Statement } from 'better-sqlite3'
 import { ServiceError } from '../errors.js'
 import type { SecretBox } from './secret-box.js'
-import type { NodeDoc, NodeRecord, NodeRepo, NodeStoreEvents } from './types.js'
+import type { NodeDoc, NodeRecord, NodeRepo, NodeStoreEvents, WatchOverrideDoc } from './types.js'
 
 interface Row {
   name: string
@@ -39,6 +39,10 @@ export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements Nod
     remove: Statement<[string]>
     clearGroups: Statement<[string]>
     addGroup: Statement<[string, string]>
+    groupWatch: Statement<[string], { watch: string }>
+    groupWatches: Statement<[], { grp: string; watch: string }>
+    setGroupWatch: Statement<[string, string]>
+    clearGroupWatch: Statement<[string]>
   }
 
   constructor(private readonly db: Database, private readonly box: SecretBox) {
@@ -54,6 +58,10 @@ export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements Nod
       remove: db.prepare('DELETE FROM nodes WHERE name = ?'),
       clearGroups: db.prepare('DELETE FROM node_groups WHERE node = ?'),
       addGroup: db.prepare('INSERT OR IGNORE INTO node_groups (node, grp) VALUES (?, ?)'),
+      groupWatch: db.prepare('SELECT watch FROM group_settings WHERE grp = ?'),
+      groupWatches: db.prepare('SELECT grp, watch FROM group_settings ORDER BY grp'),
+      setGroupWatch: db.prepare('INSERT INTO group_settings (grp, watch) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET watch = excluded.watch'),
+      clearGroupWatch: db.prepare('DELETE FROM group_settings WHERE grp = ?'),
     }
   }
 
@@ -133,6 +141,21 @@ export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements Nod
     }).immediate()
     this.emit('node:removed', previous!)
     return previous!
+  }
+
+  groupWatch(group: string): WatchOverrideDoc | undefined {
+    const row = this.q.groupWatch.get(group)
+    return row === undefined ? undefined : (JSON.parse(row.watch) as WatchOverrideDoc)
+  }
+
+  groupWatches(): { group: string; watch: WatchOverrideDoc }[] {
+    return this.q.groupWatches.all().map((r) => ({ group: r.grp, watch: JSON.parse(r.watch) as WatchOverrideDoc }))
+  }
+
+  setGroupWatch(group: string, watch: WatchOverrideDoc | undefined): void {
+    if (watch === undefined) this.q.clearGroupWatch.run(group)
+    else this.q.setGroupWatch.run(group, JSON.stringify(watch))
+    this.emit('group:updated', group)
   }
 
   private encode(doc: NodeDoc): { spec: string; sealed: Buffer } {

@@ -36,6 +36,18 @@ export interface NodeConsole {
   /** exec consoles: environment variable names for the BMC credentials the command may see (none unless named). */
   env?: { username?: string; password?: string; kg?: string } | undefined
   logging: ConsoleLogging
+  /** Console watch patterns this node adds or turns off (on top of the defaults and its groups'). */
+  watch?: WatchOverrideDoc | undefined
+}
+
+/**
+ * A node's or a group's console watch override as stored: the shape of
+ * bridge/watch.ts WatchOverride (the store does not import bridge; the API
+ * validates it with checkWatchOverride before it is written).
+ */
+export interface WatchOverrideDoc {
+  add?: { name: string; regex: string; severity: string }[] | undefined
+  disable?: string[] | undefined
 }
 
 /** A node as written by clients (secrets included). */
@@ -57,6 +69,8 @@ export interface NodeStoreEvents {
   'node:added': [node: NodeRecord]
   'node:updated': [node: NodeRecord, previous: NodeRecord]
   'node:removed': [node: NodeRecord]
+  /** A group's settings (its console watch override) changed; its members' configuration follows. */
+  'group:updated': [group: string]
 }
 
 export interface NodeRepo extends EventEmitter<NodeStoreEvents> {
@@ -73,6 +87,12 @@ export interface NodeRepo extends EventEmitter<NodeStoreEvents> {
   replace(doc: NodeDoc, expectedRevision?: number): NodeRecord
   /** NODE_NOT_FOUND when absent. */
   remove(name: string): NodeRecord
+  /** A group's console watch override, if it has one (a group need not have members to have one). */
+  groupWatch(group: string): WatchOverrideDoc | undefined
+  /** Every group's override, by group name, ordered. */
+  groupWatches(): { group: string; watch: WatchOverrideDoc }[]
+  /** Sets (or, with undefined, removes) a group's console watch override; emits group:updated. */
+  setGroupWatch(group: string, watch: WatchOverrideDoc | undefined): void
 }
 
 export interface TokenInfo {

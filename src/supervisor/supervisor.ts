@@ -17,9 +17,10 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleMatch, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
 import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
+import type { WatchPattern } from '../bridge/watch.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
@@ -96,6 +97,10 @@ export interface SupervisorEvents {
   'console:input': [node: string, report: ConsoleInputResult | ConsoleInputDrain]
   'console:screen': [node: string, screen: string]
   'command:done': [node: string, msg: Extract<FromWorker, { type: 'command-done' }>]
+  /** A console line matched one of the node's watch patterns (in its worker). */
+  'console:match': [node: string, match: ConsoleMatch]
+  /** The node's watch patterns now (on add and on every change), so counters per pattern can start at 0. */
+  'console:watch': [node: string, patterns: readonly WatchPattern[]]
   stats: [node: string, delta: WorkerStats]
   escalate: [crashing: number, total: number]
 }
@@ -145,6 +150,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     this.children.set(node, child)
     this.setState(child, 'starting')
+    this.emit('console:watch', node, config.watch ?? [])
     this.enqueueStart(child)
   }
 
@@ -160,7 +166,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logins.forget(node) // new credentials are tried at once
     if (child.state === 'running') child.handle?.post({ type: 'configure', bmc: node, generation: child.generation, config })
     // Any other state: the next start sends the newest configuration.
+    this.emit('console:watch', node, config.watch ?? [])
     return child.generation
+  }
+
+  /**
+   * New console watch patterns for a node: its worker matches with them from
+   * now on, its session and console untouched (no new generation). A worker
+   * that starts later gets them with its configuration.
+   */
+  setWatch(node: string, patterns: readonly WatchPattern[]): void {
+    const child = this.require(node)
+    child.config = { ...child.config, watch: patterns }
+    if (child.state === 'running') child.handle?.post({ type: 'watch', bmc: node, patterns })
+    this.emit('console:watch', node, patterns)
+  }
+
+  /** The node's console watch patterns as its worker has (or will have) them. */
+  watchPatterns(node: string): readonly WatchPattern[] {
+    return this.children.get(node)?.config.watch ?? []
   }
 
   /** Stops a node's worker (Deactivate SOL, Close Session) and forgets it. */
@@ -389,6 +413,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return
       case 'command-done':
         this.emit('command:done', child.node, m)
+        return
+      case 'console-match':
+        this.emit('console:match', child.node, m)
         return
       case 'stats':
         this.emit('stats', child.node, m.delta)

@@ -10,6 +10,7 @@ import { ServiceError } from '../../src/errors.js'
 import { buildApp, type ApiInstance, type BuildAppOptions } from '../../src/api/app.js'
 import { syncNodes, type NodeSync } from '../../src/api/node-sync.js'
 import type { ChildStatus, SupervisorPort } from '../../src/api/ports.js'
+import type { WatchPattern } from '../../src/bridge/watch.js'
 import { createLogger } from '../../src/log.js'
 import { openStore, type OpenedStore } from '../../src/store/sqlite.js'
 import type { Role } from '../../src/store/types.js'
@@ -61,6 +62,14 @@ export class FakeSupervisor implements SupervisorPort {
     this.configs.set(node, config)
     this.updates.push(node)
     return this.updates.length
+  }
+  /** Watch pattern changes (setWatch), in order. */
+  readonly watches: { node: string; patterns: string[] }[] = []
+  setWatch(node: string, patterns: readonly WatchPattern[]): void {
+    const c = this.configs.get(node)
+    if (c === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
+    this.configs.set(node, { ...c, watch: patterns })
+    this.watches.push({ node, patterns: patterns.map((p) => p.name) })
   }
   async remove(node: string): Promise<void> {
     this.configs.delete(node)

@@ -20,6 +20,9 @@ const EXPECTED: Record<string, Expect> = {
   'PATCH /api/v1/nodes/:node': 'admin',
   'DELETE /api/v1/nodes/:node': 'admin',
   'GET /api/v1/groups': 'viewer',
+  'GET /api/v1/groups/:group/console/watch': 'viewer',
+  'PUT /api/v1/groups/:group/console/watch': 'admin',
+  'DELETE /api/v1/groups/:group/console/watch': 'admin',
   'GET /api/v1/noderange/:expr': 'viewer',
   'GET /api/v1/workers': 'viewer',
   'GET /api/v1/nodes/:node/worker': 'viewer',
@@ -64,7 +67,7 @@ const BODIES: [RegExp, unknown][] = [
 let seq = 0
 function request(key: string): InjectOptions {
   const [method, path] = key.split(' ') as [string, string]
-  const url = path.replace(':node', 'n1').replace(':expr', 'n1,n2').replace(':uid', '5').replace(':id', 'deadbeef').replace('*', 'index.html')
+  const url = path.replace(':node', 'n1').replace(':expr', 'n1,n2').replace(':uid', '5').replace(':group', 'rack1').replace(':id', 'deadbeef').replace('*', 'index.html')
   const m = method as 'GET'
   if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return { method: m, url }
   const body = BODIES.find(([re]) => re.test(key))?.[1]

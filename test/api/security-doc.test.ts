@@ -6,10 +6,11 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { consolePlugin } from '../../src/api/routes/console.js'
+import { consoleMatchesPlugin } from '../../src/api/routes/console-matches.js'
 import { webPlugin } from '../../src/api/routes/web.js'
 import { FleetFeed } from '../../src/api/fleet.js'
 import type { ApiPlugin } from '../../src/api/app.js'
-import { ConsoleManager } from '../../src/console/index.js'
+import { ConsoleManager, ConsoleMatches } from '../../src/console/index.js'
 import { createMetrics, metricsRoute } from '../../src/metrics/index.js'
 import { testApi, type TestApi } from './helpers.js'
 
@@ -22,7 +23,7 @@ describe('docs/security.md role table', () => {
   before(async () => {
     consoles = new ConsoleManager({ consoleInput: () => false, consoleControl: () => false, control: async () => ({}) })
     const fleet = new FleetFeed({ nodes: () => [], worker: () => undefined, console: () => undefined, power: () => null, watch: () => () => undefined })
-    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin], metrics: metricsRoute(createMetrics().registry), ui: webPlugin({ consoles, fleet, secure: false }) })
+    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin, consoleMatchesPlugin({ matches: new ConsoleMatches(), known: () => true })], metrics: metricsRoute(createMetrics().registry), ui: webPlugin({ consoles, fleet, secure: false }) })
   })
   after(async () => {
     await t.close()

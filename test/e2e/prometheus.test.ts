@@ -2,7 +2,10 @@
 // serve`) with four ipmi_sim nodes: one healthy (console with a client,
 // sensors polled), one whose BMC is killed (the failing node), one whose SOL
 // is held by ipmitool (console down, host on) and one whose worker is made to
-// crash until it is parked; a second target of the job is a dead port. Every
+// crash until it is parked, and one whose host prints a kernel panic (its
+// worker's watch pattern raises bmcvisor_console_matches_total within 2 s,
+// the match is listed over REST, and BmcvisorConsolePanic fires for it); a
+// second target of the job is a dead port. Every
 // PromQL expression of every dashboard and alert rule must parse and return
 // data through Prometheus's HTTP API, the failing node must show in the
 // failed-sessions queries, and every alert must fire for its node. The rule
@@ -20,10 +23,15 @@ import type { NodeDoc } from '../../src/store/types.js'
 import { freePort, ipmiSimAvailable, requireIpmiSim, startIpmiSim, type IpmiSim } from '../lab/sim.js'
 import { ipmitoolSol, type IpmitoolConsole } from '../integration/sol/helpers.js'
 import { alertRules, dashboardExprs } from '../unit/metrics/lint.js'
+import { waitUntil } from '../lab/net.js'
 import { onPath, requirePrometheus, startPrometheus, type Prometheus, type PromSample } from './prometheus.js'
 
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
 const ALERTS_FILE = new URL('../../dashboards/prometheus/alerts.yml', import.meta.url).pathname
-const NODES = { ok: 'node-ok', down: 'node-down', busy: 'node-busy', crash: 'node-crash' } as const
+const NODES = { ok: 'node-ok', down: 'node-down', busy: 'node-busy', crash: 'node-crash', panic: 'node-panic' } as const
+const PANIC_LINE = '[   42.000000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'
+/** The issue's bound: a panic on the console is in the metric within 2 s. */
+const MATCH_DEADLINE_MS = 2000
 
 /** Grafana's variables as a query of the whole fleet would have them (scrape 1 s: $__rate_interval is 4 s; use 5 s). */
 function grafanaSubst(expr: string): string {
@@ -68,7 +76,7 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
     holder = await ipmitoolSol(sims.busy!) // SOL taken before bmcvisor tries (consoleForce false below)
     dataDir = mkdtempSync(join(tmpdir(), 'bmcvisor-e2e-prom-'))
     server = await startServer({
-      listen: '127.0.0.1:0', dataDir, adminToken: 'e2e-admin-token-0123456789', enableFaultInjection: true,
+      listen: '127.0.0.1:0', dataDir, adminToken: ADMIN_TOKEN, enableFaultInjection: true,
       logger: (await import('../../src/log.js')).createLogger({ level: 'silent' }),
       bmcDefaults: {
         timing: { retransmitMs: 250, backoffMs: 100, retries: 3, connectTimeoutMs: 3000 },
@@ -113,6 +121,24 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
     await until('healthy and failing nodes connected', 60_000, () => sup.status(NODES.ok)[0]?.console?.state === 'connected' && sup.status(NODES.down)[0]?.session?.state === 'connected' ? true : undefined)
     await until('power state of the failing node scraped', 30_000, async () => (await p.query(`bmcvisor_chassis_power_state{node="${NODES.down}"} == 1`)).length > 0 || undefined)
     phase('nodes up')
+
+    // The panicking host: its console connected and Prometheus holding the counter at 0 first (increase() needs the 0).
+    await until('console of the panicking node connected', 60_000, () => sup.status(NODES.panic)[0]?.console?.state === 'connected' || undefined)
+    await until('panic counter at 0 in Prometheus', 30_000, async () => (await p.query(`bmcvisor_console_matches_total{node="${NODES.panic}",pattern="panic"} == 0`)).length > 0 || undefined)
+    const metricsUrl = `${server.url}/metrics`
+    const panics = async () => {
+      const text = await (await fetch(metricsUrl)).text()
+      const m = new RegExp(`^bmcvisor_console_matches_total\\{node="${NODES.panic}",pattern="panic"\\} (\\d+)$`, 'm').exec(text)
+      return m === null ? undefined : Number(m[1])
+    }
+    assert.equal(await panics(), 0)
+    const written = performance.now()
+    await sims.panic!.solBackend.write(`${PANIC_LINE}\r\n`)
+    await waitUntil(async () => (await panics()) === 1, { timeoutMs: MATCH_DEADLINE_MS, intervalMs: 20, what: 'the panic in bmcvisor_console_matches_total' })
+    t.diagnostic(`panic line counted ${(performance.now() - written).toFixed(0)} ms after the host wrote it`)
+    const listed = await fetch(`${server.url}/api/v1/nodes/${NODES.panic}/console/matches`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    const body = (await listed.json()) as { matches: { pattern: string; severity: string; line: string }[] }
+    assert.deepEqual(body.matches.map((m) => [m.pattern, m.severity, m.line]), [['panic', 'critical', PANIC_LINE]])
     sims.down!.kill() // the failing node: its BMC dies
 
     // Commands to every node, console bytes both ways on the healthy one.
@@ -188,6 +214,7 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
       ['BmcvisorConsoleDownWhilePoweredOn', { node: NODES.busy }],
       ['BmcvisorWorkerCrashLooping', { node: NODES.crash }],
       ['BmcvisorWorkerParked', { node: NODES.crash }],
+      ['BmcvisorConsolePanic', { node: NODES.panic }],
       ['BmcvisorNotScraped', { job: 'bmcvisor' }],
     ]
     const firing = await until('every alert to fire', 30_000, async () => {
@@ -198,6 +225,7 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
     }, 500)
     phase('alerts firing')
     assert.deepEqual(firing.filter((a) => a.labels.node === NODES.ok), [], 'nothing fires for the healthy node')
+    assert.deepEqual(firing.filter((a) => a.labels.alertname === 'BmcvisorConsolePanic').map((a) => a.labels.node), [NODES.panic], 'only the node that panicked')
     const notScraped = firing.filter((a) => a.labels.alertname === 'BmcvisorNotScraped')
     assert.ok(notScraped.every((a) => a.labels.instance !== new URL(server!.url).host), 'the live bmcvisor is scraped')
   })

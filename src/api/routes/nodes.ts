@@ -4,17 +4,21 @@
  * changes admin and audited. Replies go through NodeView: a password or
  * K_G can be written but never read back.
  */
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { CREDENTIAL_ENV_FIELDS, reservedExecEnvName } from '../../bridge/messages.js'
+import { checkWatchOverride, DEFAULT_WATCH_PATTERNS, MAX_WATCH_PATTERNS } from '../../bridge/watch.js'
 import { checkRegExp, ServiceError } from '../../errors.js'
-import type { NodeDoc, NodeRecord } from '../../store/types.js'
+import type { NodeDoc, NodeRecord, WatchOverrideDoc } from '../../store/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
 import { mergePatch } from '../merge-patch.js'
+import { nodeWatch, type GroupWatch } from '../node-config.js'
 import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
 import { fieldOf } from '../error-handler.js'
-import { GroupName, NODE_DEFAULTS, NodeCreate, NodeDocSchema, NodeParams, NodePatch, NodeView, withErrors, type NodeView as NodeViewT } from '../schemas.js'
+import {
+  GroupName, NODE_DEFAULTS, NodeCreate, NodeDocSchema, NodeParams, NodePatch, NodeView, WatchOverrideSchema, WatchPatternSchema, withErrors, type NodeView as NodeViewT,
+} from '../schemas.js'
 
 const checkDoc = Compile(NodeDocSchema)
 
@@ -28,12 +32,19 @@ export function toView(n: NodeRecord): NodeViewT {
       ...(n.console.connectedPattern !== undefined ? { connectedPattern: n.console.connectedPattern } : {}),
       ...(n.console.env !== undefined ? { env: { ...n.console.env } } : {}),
       logging: n.console.logging,
+      ...(n.console.watch !== undefined ? { watch: overrideView(n.console.watch) } : {}),
     },
     groups: n.groups,
     revision: n.revision,
     createdAt: n.createdAt,
     updatedAt: n.updatedAt,
   }
+}
+
+/** A stored watch override as the API shows it (it was checked before it was stored). */
+function overrideView(w: WatchOverrideDoc): Static<typeof WatchOverrideSchema> {
+  const o = checkWatchOverride(w, 'console.watch')
+  return { ...(o.add !== undefined ? { add: o.add.map((p) => ({ ...p })) } : {}), ...(o.disable !== undefined ? { disable: [...o.disable] } : {}) }
 }
 
 function invalid(field: string, message: string): ServiceError {
@@ -53,7 +64,20 @@ export function checkNode(doc: unknown): NodeDoc {
   if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
   checkConsoleEnv(n.console)
   if (n.console.connectedPattern !== undefined) checkRegExp(n.console.connectedPattern, 'body.console.connectedPattern')
+  if (n.console.watch !== undefined) checkWatchOverride(n.console.watch, 'body.console.watch')
   return n
+}
+
+/** The node's patterns with its groups' overrides fit the bound per node (MAX_WATCH_PATTERNS); else VALIDATION_FAILED naming `field`. */
+function checkNodeWatch(n: NodeDoc, groupWatch: GroupWatch, field: string): void {
+  try {
+    nodeWatch(n, groupWatch)
+  } catch (e) {
+    if (!(e instanceof ServiceError) || e.code !== 'VALIDATION_FAILED') throw e
+    throw new ServiceError('VALIDATION_FAILED', `${field}: node ${n.name} would have more than ${MAX_WATCH_PATTERNS} console watch patterns (defaults, its groups' and its own)`, {
+      details: { field, node: n.name },
+    })
+  }
 }
 
 /** `console.env`: exec only, names that do not replace what every command gets, one credential per name. */
@@ -104,6 +128,7 @@ export function withDefaults(c: NodeCreate): NodeDoc {
       ...(c.console?.connectedPattern !== undefined ? { connectedPattern: c.console.connectedPattern } : {}),
       ...(c.console?.env !== undefined ? { env: { ...c.console.env } } : {}),
       logging: c.console?.logging ?? NODE_DEFAULTS.console.logging,
+      ...(c.console?.watch !== undefined ? { watch: c.console.watch } : {}),
     },
     groups: c.groups ?? [],
   }
@@ -120,6 +145,7 @@ function changeDetail(patch: unknown): Record<string, unknown> {
 
 export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   const nodes = ctx.store.nodes
+  const groupWatch: GroupWatch = (g) => nodes.groupWatch(g)
   const require = (name: string): NodeRecord => {
     const n = nodes.get(name)
     if (n === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
@@ -144,6 +170,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     schema: { summary: 'Add a node', tags: ['nodes'], body: NodeCreate, response: withErrors({ 201: NodeView }) },
   }, async (req, reply) => {
     const doc = checkNode(withDefaults(req.body))
+    checkNodeWatch(doc, groupWatch, 'body.console.watch')
     checkExecAllowed(ctx.allowExecConsoles, doc)
     const rec = nodes.create(doc)
     audit(req, 'node.create', { target: rec.name, outcome: 'ok', change: req.body })
@@ -167,6 +194,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     const merged = mergePatch(docOf(cur), req.body) as NodeDoc
     if (typeof merged.bmc?.kg === 'string') merged.bmc.kg = merged.bmc.kg.toLowerCase()
     const next = checkNode(merged)
+    checkNodeWatch(next, groupWatch, 'body.console.watch')
     checkExecAllowed(ctx.allowExecConsoles, next, docOf(cur))
     const rec = nodes.replace(next, cur.revision)
     audit(req, 'node.update', { target: rec.name, outcome: 'ok', ...changeDetail(req.body) })
@@ -189,6 +217,54 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
       response: withErrors({ 200: Type.Object({ groups: Type.Array(Type.Object({ name: Type.String(), nodes: Type.Array(Type.String()) })) }) }),
     },
   }, async () => ({ groups: nodes.groups() }))
+
+  const GroupParams = Type.Object({ group: GroupName }, { additionalProperties: false })
+  const GroupWatchView = Type.Object({
+    group: Type.String(),
+    watch: Type.Union([WatchOverrideSchema, Type.Null()], { description: "The group's override; null: none." }),
+    defaults: Type.Array(WatchPatternSchema),
+  }, { additionalProperties: false })
+  const groupWatchView = (group: string) => {
+    const w = nodes.groupWatch(group)
+    return { group, watch: w === undefined ? null : overrideView(w), defaults: DEFAULT_WATCH_PATTERNS.map((p) => ({ ...p })) }
+  }
+
+  app.get('/groups/:group/console/watch', {
+    config: { role: 'viewer' },
+    schema: {
+      summary: "A group's console watch override (patterns its nodes add or turn off) and the defaults", tags: ['nodes'],
+      params: GroupParams, response: withErrors({ 200: GroupWatchView }),
+    },
+  }, async (req) => groupWatchView(req.params.group))
+
+  app.put('/groups/:group/console/watch', {
+    config: { role: 'admin' },
+    schema: {
+      summary: "Set a group's console watch override: its nodes' workers match with the new patterns at once, without reconnecting", tags: ['nodes'],
+      params: GroupParams, body: WatchOverrideSchema, response: withErrors({ 200: GroupWatchView }),
+    },
+  }, async (req) => {
+    const { group } = req.params
+    checkWatchOverride(req.body, 'body')
+    // Every member must still fit the bound with the new override in place of the old one.
+    const next: GroupWatch = (g) => (g === group ? req.body : nodes.groupWatch(g))
+    for (const name of nodes.inGroup(group)) {
+      const n = nodes.get(name)
+      if (n !== undefined) checkNodeWatch(n, next, 'body')
+    }
+    nodes.setGroupWatch(group, req.body)
+    audit(req, 'group.watch.set', { target: group, outcome: 'ok', change: req.body })
+    return groupWatchView(group)
+  })
+
+  app.delete('/groups/:group/console/watch', {
+    config: { role: 'admin' },
+    schema: { summary: "Remove a group's console watch override", tags: ['nodes'], params: GroupParams, response: withErrors({ 204: Type.Null() }) },
+  }, async (req, reply) => {
+    nodes.setGroupWatch(req.params.group, undefined)
+    audit(req, 'group.watch.delete', { target: req.params.group, outcome: 'ok' })
+    return reply.code(204).send(null)
+  })
 
   app.get('/noderange/:expr', {
     config: { role: 'viewer' },

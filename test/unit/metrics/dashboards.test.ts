@@ -73,7 +73,7 @@ describe('Grafana dashboards', () => {
 describe('Prometheus alert rules', () => {
   it('cover the issue\'s alerts, each with a summary and a runbook line', () => {
     const rules = alertRules()
-    assert.deepEqual(rules.map((r) => r.alert), ['BmcvisorBmcUnreachable', 'BmcvisorConsoleDownWhilePoweredOn', 'BmcvisorWorkerCrashLooping', 'BmcvisorWorkerParked', 'BmcvisorCommandErrorRatioHigh', 'BmcvisorNotScraped'])
+    assert.deepEqual(rules.map((r) => r.alert), ['BmcvisorBmcUnreachable', 'BmcvisorConsoleDownWhilePoweredOn', 'BmcvisorWorkerCrashLooping', 'BmcvisorWorkerParked', 'BmcvisorCommandErrorRatioHigh', 'BmcvisorConsolePanic', 'BmcvisorNotScraped'])
     assert.equal(rules.find((r) => r.alert === 'BmcvisorBmcUnreachable')?.for, '5m')
     for (const r of rules) {
       assert.ok((r.annotations.summary ?? '').length > 10, `${r.alert}: summary`)

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict'
 import { createMetrics } from '../../../src/metrics/metrics.js'
 import { wireSupervisor, type WireOptions } from '../../../src/metrics/wiring.js'
 import { FakeSupervisor, key, parseExposition } from './helpers.js'
+import { MAX_WATCH_PATTERNS } from '../../../src/bridge/watch.js'
+import { waitUntil } from '../../lab/net.js'
 
 function setup(opts: WireOptions = {}) {
   const sup = new FakeSupervisor()
@@ -167,5 +169,32 @@ describe('metrics wiring', () => {
     assert.equal(s.get(key('bmcvisor_console_state', { node: 'n1', state: 'connecting' })), 1)
     wiring.close()
     assert.equal(sup.listenerCount('session:state'), 0, 'close() removes every listener')
+  })
+
+  it("console matches count per pattern from 0 for the node's patterns, only under names the rule allows, and go with the node", async () => {
+    const { sup, wiring, scrape } = setup()
+    sup.add('n1')
+    sup.add('n2')
+    sup.emit('console:watch', 'n1', [{ name: 'panic' }, { name: 'oom' }])
+    let s = await scrape()
+    assert.equal(s.get(key('bmcvisor_console_matches_total', { node: 'n1', pattern: 'panic' })), 0)
+    assert.equal(s.get(key('bmcvisor_console_matches_total', { node: 'n1', pattern: 'oom' })), 0)
+    sup.emit('console:match', 'n1', { pattern: 'panic', count: 1 })
+    sup.emit('console:match', 'n1', { pattern: 'panic', count: 41 })
+    sup.emit('console:match', 'n1', { pattern: 'panic', count: -3 })
+    sup.emit('console:match', 'n1', { pattern: 'Not A Name', count: 1 })
+    s = await scrape()
+    assert.equal(s.get(key('bmcvisor_console_matches_total', { node: 'n1', pattern: 'panic' })), 42, 'a folded flood counts every line')
+    assert.equal([...s.keys()].filter((k) => k.includes('Not A Name')).length, 0)
+    // At most MAX_WATCH_PATTERNS names per node become series.
+    for (let i = 0; i < 40; i++) sup.emit('console:match', 'n2', { pattern: `p${i}`, count: 1 })
+    s = await scrape()
+    assert.equal([...s.keys()].filter((k) => k.startsWith('bmcvisor_console_matches_total{') && k.includes('node="n2"')).length, MAX_WATCH_PATTERNS)
+    sup.nodes.delete('n1')
+    await waitUntil(async () => ![...(await scrape()).keys()].some((k) => k.startsWith('bmcvisor_console_matches_total{') && k.includes('node="n1"')), {
+      timeoutMs: 5000, what: "n1's match series removed",
+    })
+    wiring.close()
+    assert.equal(sup.listenerCount('console:match'), 0)
   })
 })

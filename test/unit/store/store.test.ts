@@ -83,6 +83,27 @@ describe('store', () => {
     s.close()
   })
 
+  it("keeps a group's console watch override across a reopen, with or without members, and says when it changes", () => {
+    const d = dir()
+    const s = openStore({ dataDir: d })
+    const changed: string[] = []
+    s.nodes.on('group:updated', (g) => changed.push(g))
+    const watch = { add: [{ name: 'xid', regex: 'NVRM: Xid', severity: 'critical' }], disable: ['oom'] }
+    s.nodes.setGroupWatch('gpu', watch)
+    s.nodes.setGroupWatch('empty', { disable: ['panic'] })
+    s.nodes.create(doc('n1', ['gpu']))
+    assert.deepEqual(s.nodes.groupWatch('gpu'), watch)
+    assert.equal(s.nodes.groupWatch('none'), undefined)
+    s.close()
+    const again = openStore({ dataDir: d })
+    assert.deepEqual(again.nodes.groupWatches(), [{ group: 'empty', watch: { disable: ['panic'] } }, { group: 'gpu', watch }])
+    again.nodes.on('group:updated', (g) => changed.push(g))
+    again.nodes.setGroupWatch('gpu', undefined)
+    assert.equal(again.nodes.groupWatch('gpu'), undefined)
+    assert.deepEqual(changed, ['gpu', 'empty', 'gpu'])
+    again.close()
+  })
+
   it('stores tokens only as hashes; verifies, lists and revokes them', () => {
     const d = dir()
     const s = openStore({ dataDir: d })

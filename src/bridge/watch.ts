@@ -45,8 +45,14 @@ export interface WatchOverride {
   disable?: readonly string[] | undefined
 }
 
-/** A bad pattern: VALIDATION_FAILED naming the field (e.g. body.console.watch.add[0].regex). */
-export function checkWatchOverride(o: WatchOverride, field: string): void {
+/** An override as written by a client or read from the store, before checkWatchOverride. */
+export interface WatchOverrideInput {
+  add?: readonly { name: string; regex: string; severity: string }[] | undefined
+  disable?: readonly string[] | undefined
+}
+
+/** The override, checked; a bad pattern: VALIDATION_FAILED naming the field (e.g. body.console.watch.add[0].regex). */
+export function checkWatchOverride(o: WatchOverrideInput, field: string): WatchOverride {
   const bad = (f: string, why: string) => new ServiceError('VALIDATION_FAILED', `${f} ${why}`, { details: { field: f } })
   for (const [i, p] of (o.add ?? []).entries()) {
     if (!WATCH_NAME.test(p.name)) throw bad(`${field}.add[${i}].name`, `must match ${WATCH_NAME_PATTERN}`)
@@ -57,6 +63,7 @@ export function checkWatchOverride(o: WatchOverride, field: string): void {
   for (const [i, n] of (o.disable ?? []).entries()) {
     if (!WATCH_NAME.test(n)) throw bad(`${field}.disable[${i}]`, `must match ${WATCH_NAME_PATTERN}`)
   }
+  return o as WatchOverride
 }
 
 /** The defaults with each override applied in order (service, then groups, then the node). */

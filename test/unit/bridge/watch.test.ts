@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_WATCH_PATTERNS, LineWatcher, MAX_WATCH_LINE, checkWatchOverride, resolveWatch, type WatchHit } from '../../../src/console/watch.js'
+import { DEFAULT_WATCH_PATTERNS, LineWatcher, MAX_WATCH_LINE, checkWatchOverride, resolveWatch, type WatchHit } from '../../../src/bridge/watch.js'
 import { ServiceError } from '../../../src/errors.js'
 
 const enc = (s: string) => new TextEncoder().encode(s)
