@@ -5,7 +5,7 @@
  * (api/routes/commands.ts), the bmcvisor_commands_total and
  * bmcvisor_command_duration_seconds label set (metrics/definitions.ts) and
  * the CLI verbs (cli/op-command.ts) all read OPS; a new entry here is a new
- * operation everywhere (test/unit/ops/registry.test.ts).
+ * operation everywhere (test/api/op-registry.test.ts).
  * Console reopen, session info and worker resources are not here: they are
  * control messages of the worker (bridge ControlName), not BMC operations.
  */
