@@ -159,6 +159,51 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     noProblems(b)
   })
 
+  it('fleet search and filter narrow the rows; identify and next boot device for the shown nodes, one result each; Send break reaches the host', async (t) => {
+    if (!requireChromium(t)) return
+    const b = await signIn('alice')
+    const { page } = b
+    const nodes = demo!.nodes
+    const shown = async () => page.$$eval('#main tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-node')))
+    for (const node of nodes) await page.waitForSelector(`tr[data-node="${node}"] td[data-field="console"] .badge:text-is("connected")`, { timeout: DEADLINE })
+    await page.fill('#fleet-search', nodes[1]!)
+    await page.waitForFunction((n) => document.querySelectorAll('#main tbody tr').length === 1 && document.querySelector(`tr[data-node="${n}"]`) !== null, nodes[1], { timeout: DEADLINE })
+    await page.fill('#fleet-search', '@demo connected')
+    await page.waitForFunction((n) => document.querySelectorAll('#main tbody tr').length === n, nodes.length, { timeout: DEADLINE })
+    await page.selectOption('#fleet-filter', 'powered off')
+    await page.waitForFunction(() => document.querySelectorAll('#main tbody tr').length === 0, null, { timeout: DEADLINE })
+    await page.selectOption('#fleet-filter', 'console connected')
+    await page.waitForFunction((n) => document.querySelectorAll('#main tbody tr').length === n, nodes.length, { timeout: DEADLINE })
+    assert.deepEqual(await shown(), [...nodes].sort())
+
+    await page.click('#actions button:text-is("Select shown")')
+    await page.click('#actions button:text-is("Identify")')
+    await page.waitForSelector('#confirm[open]', { timeout: DEADLINE })
+    assert.equal(await page.textContent('#confirm .nodes'), [...nodes].sort().join(', '))
+    await page.click('#confirm-ok')
+    for (const node of nodes) await page.waitForSelector(`#results li[data-node="${node}"].ok`, { timeout: DEADLINE })
+    await page.selectOption('#actions select[aria-label="boot device"]', 'pxe')
+    await page.click('#actions button:text-is("Set boot device")')
+    await page.waitForSelector('#confirm[open] h2:has-text("Boot from pxe")', { timeout: DEADLINE })
+    await page.click('#confirm-ok')
+    await page.waitForSelector('#results h2:has-text("Boot from pxe")', { timeout: DEADLINE })
+    for (const node of nodes) await page.waitForSelector(`#results li[data-node="${node}"].ok`, { timeout: DEADLINE })
+    // The BMCs say so.
+    for (const node of nodes) {
+      const r = await fetch(`${server!.url}/api/v1/nodes/${node}/boot`, { headers: { authorization: `Bearer ${tokens.alice}` } })
+      assert.equal(((await r.json()) as { device: string }).device, 'pxe', node)
+    }
+
+    // Send break, as the read-write holder: the host reports it on its console.
+    await page.goto(`${server!.url}/#/console/${nodes[2]}`)
+    await page.click('#take:text-is("Take read-write")')
+    await page.waitForSelector('#holder:text-is("read-write: you")', { timeout: DEADLINE })
+    await page.click('#break:text-is("Send break")')
+    await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('BREAK received') ?? false, null, { timeout: DEADLINE })
+    await page.click('#release')
+    noProblems(b)
+  })
+
   it('console: output, typing as the read-write holder, a viewer typing nothing, takeover seen on both pages', async (t) => {
     if (!requireChromium(t)) return
     const node = demo!.nodes[0]!
