@@ -15,11 +15,13 @@ import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
+import { consoleSearchPlugin } from './api/routes/console-search.js'
 import { webPlugin } from './api/routes/web.js'
 import { FleetFeed } from './api/fleet.js'
 import { WebSessions } from './api/web-sessions.js'
 import { tlsServerOptions, type TlsFiles } from './api/tls.js'
 import { CONSOLE_LOG_DIR, ConsoleManager, type ConsoleManagerOptions } from './console/index.js'
+import { SearchPool, type SearchPoolOptions } from './console/search-pool.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
@@ -55,6 +57,8 @@ export interface ServeOptions {
   /** Console replay size, client backlog limit, input limit (also the workers'), log flush/rotation/retention. */
   consoles?: Omit<ConsoleManagerOptions, 'dataDir' | 'onError'>
   metrics?: ApiPlugin
+  /** The console log search pool (threads, queue, per-file deadline; defaults in console/search-pool.ts). */
+  search?: SearchPoolOptions
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
   metricsOptions?: WireOptions
   /** Connections per token, token recheck period, expensive-request rate (api/app.ts ApiLimits; defaults there). */
@@ -76,6 +80,8 @@ export interface RunningServer {
   supervisor: Supervisor
   /** Every node's console session (metrics read its getters and events). */
   consoles: ConsoleManager
+  /** The console log search pool (GET /api/v1/noderange/{expr}/console/log). */
+  search: SearchPool
   logger: Logger
   /** SIGHUP: console logs let go of their files (logrotate). */
   reopenLogs(): Promise<void>
@@ -166,6 +172,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     allowExecConsole: o.allowExecConsoles ?? false,
     ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
   })
+  // Threads start with the first search (minThreads 0), so an idle server pays nothing for the pool.
+  const search = new SearchPool(o.search)
   const web = new WebSessions()
   const fleet = new FleetFeed({
     nodes: () => store.nodes.list(),
@@ -200,7 +208,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
       ...(o.limits !== undefined ? { limits: o.limits } : {}),
       ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
-      plugins: [consolePlugin(consoles) as ApiPlugin, ...(o.plugins ?? [])],
+      plugins: [
+        consolePlugin(consoles) as ApiPlugin,
+        consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
+        ...(o.plugins ?? []),
+      ],
       metrics: o.metrics ?? metricsRoute(metrics.registry),
     })
     await app.listen({ host, port })
@@ -209,6 +221,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     consoleSync.stop()
     wiring.close()
     await app?.close()
+    await search.close()
     await supervisor.shutdown(3000)
     unsubscribeConsoles()
     await consoles.close()
@@ -223,12 +236,13 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined
   const server = app
   return {
-    url, app: server, store, supervisor, consoles, logger, metrics, escalated, web,
+    url, app: server, store, supervisor, consoles, search, logger, metrics, escalated, web,
     reopenLogs: () => consoles.reopenLogs(),
     close() {
       closing ??= (async () => {
         fleet.stop()
         await server.close()
+        await search.close()
         sync.stop()
         consoleSync.stop()
         await sync.idle()
