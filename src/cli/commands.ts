@@ -9,7 +9,21 @@ export interface FixedCommand {
   help: string
   /** The words completion offers after the command (subcommands). */
   words?: readonly string[]
+  /** The options completion offers for a word starting with `-`. */
+  flags?: readonly string[]
 }
+
+/** `bmcvisor console-grep`'s options, once: its parseArgs takes them (console-grep.ts) and completion offers them. */
+export const CONSOLE_GREP_OPTIONS = {
+  since: { type: 'string' },
+  until: { type: 'string' },
+  context: { type: 'string', short: 'C' },
+  limit: { type: 'string' },
+  'ignore-case': { type: 'boolean', short: 'i' },
+  json: { type: 'boolean' },
+  ndjson: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
 
 export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'ipmi', help: 'talk to one BMC directly (bmcvisor ipmi --help)', words: ['power', 'mc', 'chassis', 'bootdev', 'identify', 'sdr', 'sensors', 'fru', 'sel', 'user', 'sol'] },
@@ -19,6 +33,7 @@ export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'token', help: 'create, list or revoke API tokens in the data directory (works without a server)', words: ['create', 'list', 'set', 'revoke'] },
   { name: 'node', help: 'add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import'] },
   { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])' },
+  { name: 'console-grep', help: 'search the console logs of a range, like grep (bmcvisor console-grep RANGE REGEX [--since 2h] [-C N] [-i])', flags: Object.keys(CONSOLE_GREP_OPTIONS).map((k) => `--${k}`) },
   { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'] },
   { name: 'completion', help: 'print a shell completion script (bmcvisor completion bash|zsh)', words: ['bash', 'zsh'] },
 ]

@@ -26,6 +26,8 @@ interface Completions {
   sub: Map<string, readonly string[]>
   /** Words after an op verb's RANGE (position 3). */
   actions: Map<string, readonly string[]>
+  /** Options of fixed commands, for a word starting with `-`. */
+  flags: Map<string, readonly string[]>
 }
 
 export function completions(): Completions {
@@ -34,6 +36,7 @@ export function completions(): Completions {
     commands: [...FIXED_COMMANDS.map((c) => ({ name: c.name, help: c.help })), ...[...verbs].map(([verb, ops]) => ({ name: verb, help: ops[0]!.cli.help }))],
     sub: new Map(FIXED_COMMANDS.filter((c) => c.words !== undefined).map((c) => [c.name, c.words!])),
     actions: new Map([...verbs].map(([verb, ops]) => [verb, ops.flatMap((o) => o.cli.words)])),
+    flags: new Map(FIXED_COMMANDS.filter((c) => c.flags !== undefined).map((c) => [c.name, c.flags!])),
   }
 }
 
@@ -52,6 +55,7 @@ _bmcvisor() {
   case \${COMP_WORDS[1]} in
 ${cases(c.sub, (w) => `[[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W "${w}" -- "$cur"))`)}
 ${cases(c.actions, (w) => `if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "${OP_FLAGS.join(' ')}" -- "$cur")); elif [[ $COMP_CWORD -eq 3 ]]; then COMPREPLY=($(compgen -W "${w}" -- "$cur")); fi`)}
+${cases(c.flags, (w) => `[[ $cur == -* ]] && COMPREPLY=($(compgen -W "${w}" -- "$cur"))`)}
   esac
   return 0
 }
@@ -75,6 +79,7 @@ _bmcvisor() {
   case $words[2] in
 ${cases(c.sub, (w) => `(( CURRENT == 3 )) && compadd -- ${w}`)}
 ${cases(c.actions, (w) => `if [[ $PREFIX == -* ]]; then compadd -- ${OP_FLAGS.join(' ')}; elif (( CURRENT == 4 )); then compadd -- ${w}; fi`)}
+${cases(c.flags, (w) => `[[ $PREFIX == -* ]] && compadd -- ${w}`)}
   esac
 }
 compdef _bmcvisor bmcvisor

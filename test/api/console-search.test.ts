@@ -11,12 +11,14 @@ import { request as httpRequest } from 'node:http'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { ConsoleLog } from '../../src/console/index.js'
 import type { ConsoleClock } from '../../src/console/types.js'
 import { SearchPool } from '../../src/console/search-pool.js'
 import { consoleSearchPlugin, type SearchLine } from '../../src/api/routes/console-search.js'
 import type { ApiPlugin } from '../../src/api/app.js'
 import { waitUntil } from '../lab/net.js'
+import { consoleGrepCommand } from '../../src/cli/console-grep.js'
 import { nodeBody, testApi, type TestApi } from './helpers.js'
 
 const NODES = 50
@@ -70,6 +72,7 @@ describe('GET /api/v1/noderange/{expr}/console/log', () => {
   let t: TestApi
   let pool: SearchPool
   let logDir: string
+  let port: number
   const url = (q: string, expr = 'n[01-50]') => `/api/v1/noderange/${encodeURIComponent(expr)}/console/log?${q}`
 
   before(async () => {
@@ -85,6 +88,8 @@ describe('GET /api/v1/noderange/{expr}/console/log', () => {
     for (let i = 1; i <= NODES; i++) t.store.nodes.create(nodeBody(name(i)) as never)
     t.store.nodes.create(nodeBody('slow') as never)
     writeFileSync(join(logDir, 'slow.log'), BACKTRACK_LINE)
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    port = (t.app.server.address() as { port: number }).port
   })
   after(async () => {
     await t.close()
@@ -160,8 +165,6 @@ describe('GET /api/v1/noderange/{expr}/console/log', () => {
   })
 
   it('a client that goes away ends the scan: no task left, and the one thread serves the next search at once', async () => {
-    await t.app.listen({ host: '127.0.0.1', port: 0 })
-    const port = (t.app.server.address() as { port: number }).port
     const req = httpRequest({ host: '127.0.0.1', port, path: url('grep=(a%2B)%2B$', 'slow'), headers: t.auth('viewer') })
     req.on('error', () => undefined)
     req.end()
@@ -174,5 +177,61 @@ describe('GET /api/v1/noderange/{expr}/console/log', () => {
     const next = parse((await t.app.inject({ url: url('grep=phase=2', 'n05'), headers: t.auth('viewer') })).body)
     assert.equal(next.matches.length, 1)
     assert.ok(performance.now() - started < 10_000, `next search took ${performance.now() - started} ms`)
+  })
+
+  describe('bmcvisor console-grep', () => {
+    const run = async (...argv: string[]) => {
+      const out: string[] = []
+      const err: string[] = []
+      const sink = (into: string[]) => new Writable({ write(c: Buffer, _e, cb) { into.push(c.toString()); cb() } })
+      const env = { BMCVISOR_URL: `http://127.0.0.1:${port}`, BMCVISOR_TOKEN: t.tokens.viewer }
+      const code = await consoleGrepCommand(argv, { stdout: sink(out), stderr: sink(err), env })
+      return { code, out: out.join(''), err: err.join('') }
+    }
+
+    it('prints node, time and line per match, grep-like, and exits 0', async () => {
+      const r = await run('n[01-50]', 'PANIC-MARKER')
+      assert.equal(r.code, 0, r.err)
+      const lines = r.out.trimEnd().split('\n')
+      assert.equal(lines.length, NODES * 3 + 1)
+      assert.equal(lines[0], 'n01 2026-02-28T00:00:00.000Z old PANIC-MARKER node=n01 phase=crash')
+      assert.equal(lines[3], `n01 ${new Date(MARKER_TIMES[2]!).toISOString()} kernel: PANIC-MARKER node=n01 phase=2`)
+      assert.equal(r.err, '')
+    })
+
+    it('context lines carry - for the time, groups are separated by --; -i ignores case', async () => {
+      const r = await run('n02', 'panic-marker.*phase=2', '-i', '-C', '1')
+      assert.equal(r.code, 0, r.err)
+      assert.deepEqual(r.out.trimEnd().split('\n'), [
+        `n02 ${'-'.padEnd(24)} filler line`,
+        `n02 ${new Date(MARKER_TIMES[2]!).toISOString()} kernel: PANIC-MARKER node=n02 phase=2`,
+        `n02 ${'-'.padEnd(24)} after 2`,
+      ])
+      const two = await run('n02,n03', 'phase=2', '--context', '1')
+      assert.equal(two.out.split('\n').filter((l) => l === '--').length, 1)
+    })
+
+    it('exit 1 when nothing matches, 2 on an invalid pattern or a missing node; --limit says what was left out', async () => {
+      assert.equal((await run('n[01-50]', 'NOT-THERE')).code, 1)
+      const bad = await run('n01', '(unclosed')
+      assert.equal(bad.code, 2)
+      assert.match(bad.err, /^bmcvisor: VALIDATION_FAILED: /)
+      const ghost = await run('n01,ghost', 'PANIC-MARKER')
+      assert.equal(ghost.code, 2)
+      assert.match(ghost.err, /NODE_NOT_FOUND: ghost/)
+      const capped = await run('n[01-50]', 'PANIC-MARKER', '--limit', '5', '--since', '2026-03-01T00:00:00Z')
+      assert.equal(capped.code, 0)
+      assert.equal(capped.out.trimEnd().split('\n').length, 5)
+      assert.match(capped.err, /5 matches shown; there are more/)
+      assert.equal((await run('n01', 'x', '--limit', 'many')).code, 2)
+    })
+
+    it('--ndjson passes the lines on, --json prints one object', async () => {
+      const nd = await run('n04,n05', 'phase=1', '--ndjson')
+      const lines = nd.out.trimEnd().split('\n').map((l) => JSON.parse(l) as SearchLine)
+      assert.deepEqual(lines.map((l) => l.type), ['match', 'match', 'summary'])
+      const js = JSON.parse((await run('n04,n05', 'phase=1', '--json')).out) as { matches: { node: string }[]; summary: { matches: number } }
+      assert.deepEqual([js.matches.map((m) => m.node), js.summary.matches], [['n04', 'n05'], 2])
+    })
   })
 })
