@@ -20,3 +20,20 @@ const result = await build({
 })
 const inputs = Object.keys(result.metafile.inputs)
 if (inputs.length < 10) throw new Error(`worker bundle has only ${inputs.length} inputs: wrong entry?`)
+
+// The console log search worker (src/console/search-worker.ts: the scanner and
+// the error registry), beside tsc's output of its pool, which prefers it
+// (src/console/search-pool.ts searchWorkerFile()).
+const search = await build({
+  entryPoints: ['src/console/search-worker.ts'],
+  outfile: 'dist/src/console/search-worker.bundle.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  packages: 'external',
+  metafile: true,
+  logLevel: 'warning',
+})
+if (!Object.keys(search.metafile.inputs).some((i) => i.endsWith('log-scan.ts'))) throw new Error('search worker bundle lacks the scanner: wrong entry?')
