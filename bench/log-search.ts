@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { listLogFiles } from '../src/api/routes/console-search.js'
-import type { ScanTask } from '../src/console/log-scan.js'
+import { scanFile, type ScanTask } from '../src/console/log-scan.js'
 import { SearchPool, searchThreads } from '../src/console/search-pool.js'
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1000' }, kib: { type: 'string', default: '128' }, runs: { type: 'string', default: '3' } } })
@@ -101,6 +101,15 @@ async function ours(dir: string, names: string[], threads: number): Promise<{ ms
   }
 }
 
+/** The same scans in this thread, one after another: the scanner's own cost, without the pool. */
+async function inline(dir: string, names: string[], only?: 'plain' | 'gz'): Promise<{ ms: number; matches: number }> {
+  const files = [...(await listLogFiles(dir, new Set(names))).values()].flat().filter((f) => only === undefined || (only === 'gz') === f.log.endsWith('.gz'))
+  const t0 = performance.now()
+  let matches = 0
+  for (const f of files) matches += (await scanFile({ log: f.log, journal: f.journal, pattern: PATTERN, flags: '', sinceMs: null, untilMs: null, context: 0, limit: 1000 })).matches.length
+  return { ms: performance.now() - t0, matches }
+}
+
 function tool(cmd: string, args: string[]): { ms: number; matches: number } {
   const t0 = performance.now()
   let out = ''
@@ -128,8 +137,10 @@ try {
   const rows: { name: string; bytes: number; ms: number[]; matches: number }[] = []
   const add = (name: string, bytes: number, run: () => Promise<{ ms: number; matches: number }> | { ms: number; matches: number }) => ({ name, bytes, run })
   const cases = [
-    add(`search pool, ${searchThreads()} threads (all files)`, fleet.uncompressed, () => ours(dir, fleet.names, searchThreads())),
+    add(`search pool, default size: ${searchThreads()} thread(s) (all files)`, fleet.uncompressed, () => ours(dir, fleet.names, searchThreads())),
     add('search pool, 1 thread (all files)', fleet.uncompressed, () => ours(dir, fleet.names, 1)),
+    add('scanFile in the main thread, no pool (plain files)', fleet.plainBytes, () => inline(dir, fleet.names, 'plain')),
+    add('scanFile in the main thread, no pool (the .gz files)', fleet.gzBytes, () => inline(dir, fleet.names, 'gz')),
     add('`grep -r --include=*.log` (plain files)', fleet.plainBytes, () => tool('grep', ['-r', '--include=*.log', '-F', PATTERN, dir])),
     add('`zgrep` (the .gz files)', fleet.gzBytes, () => tool('zgrep', ['-F', PATTERN, ...gzFiles])),
     add('`zgrep` (all files)', fleet.uncompressed, () => tool('zgrep', ['-F', PATTERN, ...fleet.names.map((n) => join(dir, `${n}.log`)), ...gzFiles])),
