@@ -6,7 +6,10 @@
 // node the current `<node>.log` with its journal and one rotated pair
 // gzipped (`<node>.log.<stamp>.gz`, `<node>.jnl.<stamp>.gz`), boot-log-like
 // lines with a journal record per 4 KiB, and a kernel panic line in every
-// 100th node. MB/s is uncompressed bytes per second of wall time.
+// 100th node. MB/s is uncompressed bytes per second of wall time. The main
+// thread's loop (gaps between 5 ms timer ticks, p99 and max) during each run shows what the search
+// costs the loop that carries consoles and commands (the tools run as child
+// processes, so theirs is the cost of waiting on a child).
 //
 // Run: node --import tsx bench/log-search.ts [--nodes 1000] [--kib 128] [--runs 3]
 import { execFileSync } from 'node:child_process'
@@ -122,6 +125,26 @@ function tool(cmd: string, args: string[]): { ms: number; matches: number } {
   return { ms: performance.now() - t0, matches: out.split('\n').filter((l) => l !== '').length }
 }
 
+/** Gaps between the ticks of a TICK_MS timer on the main thread, sorted: how long its loop was held (a blocked loop shows as one long gap). */
+const TICK_MS = 5
+function loopGaps(): { stop(): Promise<number[]> } {
+  const gaps: number[] = []
+  let last = performance.now()
+  const timer = setInterval(() => {
+    const now = performance.now()
+    gaps.push(now - last)
+    last = now
+  }, TICK_MS)
+  return {
+    async stop() {
+      // One more tick after the run, so a run that held the loop to its end is counted.
+      await new Promise((r) => setTimeout(r, TICK_MS * 2))
+      clearInterval(timer)
+      return gaps.sort((a, b) => a - b)
+    },
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]!
@@ -134,7 +157,7 @@ try {
   const gzFiles = fleet.names.map((n) => join(dir, `${n}.log.${STAMP}.gz`))
   // Warm the page cache once for everyone.
   tool('cat', [...fleet.names.map((n) => join(dir, `${n}.log`)), ...gzFiles])
-  const rows: { name: string; bytes: number; ms: number[]; matches: number }[] = []
+  const rows: { name: string; bytes: number; ms: number[]; matches: number; p99: number[]; max: number[] }[] = []
   const add = (name: string, bytes: number, run: () => Promise<{ ms: number; matches: number }> | { ms: number; matches: number }) => ({ name, bytes, run })
   const cases = [
     add(`search pool, default size: ${searchThreads()} thread(s) (all files)`, fleet.uncompressed, () => ours(dir, fleet.names, searchThreads())),
@@ -145,20 +168,24 @@ try {
     add('`zgrep` (the .gz files)', fleet.gzBytes, () => tool('zgrep', ['-F', PATTERN, ...gzFiles])),
     add('`zgrep` (all files)', fleet.uncompressed, () => tool('zgrep', ['-F', PATTERN, ...fleet.names.map((n) => join(dir, `${n}.log`)), ...gzFiles])),
   ]
-  for (const c of cases) rows.push({ name: c.name, bytes: c.bytes, ms: [], matches: 0 })
+  for (const c of cases) rows.push({ name: c.name, bytes: c.bytes, ms: [], matches: 0, p99: [], max: [] })
   for (let r = 0; r < RUNS; r++) {
     for (const [i, c] of cases.entries()) {
+      const loop = loopGaps()
       const res = await c.run()
+      const gaps = await loop.stop()
       rows[i]!.ms.push(res.ms)
       rows[i]!.matches = res.matches
+      rows[i]!.p99.push(gaps[Math.floor(gaps.length * 0.99)] ?? 0)
+      rows[i]!.max.push(gaps[gaps.length - 1] ?? 0)
     }
   }
   console.log(`${NODES} nodes, ${KIB} KiB current + ${KIB} KiB rotated (gzipped) each: ${mb(fleet.uncompressed).toFixed(0)} MB uncompressed; ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)}; median of ${RUNS}`)
-  console.log('| search | MB scanned | median s | MB/s | matches |')
-  console.log('|---|---|---|---|---|')
+  console.log('| search | MB scanned | median s | MB/s | matches | main loop gap p99 / max ms |')
+  console.log('|---|---|---|---|---|---|')
   for (const r of rows) {
     const s = median(r.ms) / 1000
-    console.log(`| ${r.name} | ${mb(r.bytes).toFixed(0)} | ${s.toFixed(2)} | ${(mb(r.bytes) / s).toFixed(0)} | ${r.matches} |`)
+    console.log(`| ${r.name} | ${mb(r.bytes).toFixed(0)} | ${s.toFixed(2)} | ${(mb(r.bytes) / s).toFixed(0)} | ${r.matches} | ${r.name.startsWith('`') ? '-' : `${median(r.p99).toFixed(0)} / ${median(r.max).toFixed(0)}`} |`)
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
