@@ -7,9 +7,9 @@
 // gzipped (`<node>.log.<stamp>.gz`, `<node>.jnl.<stamp>.gz`), boot-log-like
 // lines with a journal record per 4 KiB, and a kernel panic line in every
 // 100th node. MB/s is uncompressed bytes per second of wall time. The main
-// thread's loop (gaps between 5 ms timer ticks, p99 and max) during each run shows what the search
-// costs the loop that carries consoles and commands (the tools run as child
-// processes, so theirs is the cost of waiting on a child).
+// thread's loop gaps (between 5 ms timer ticks, p99 and max) during each run
+// show what the search costs the loop that carries consoles and commands
+// (not shown for the tools: they run as child processes, waited for in sync).
 //
 // Run: node --import tsx bench/log-search.ts [--nodes 1000] [--kib 128] [--runs 3]
 import { execFileSync } from 'node:child_process'
