@@ -4,7 +4,9 @@
 // rotated pair a crash left behind; a marker on every node is found in every
 // file with the time it was written. Invalid patterns and times are 400 with
 // the field; limit and truncated are exact; a client that goes away ends the
-// scan (the one search thread is free again for the next search).
+// scan (the one search thread is free again for the next search); a full
+// queue is SEARCH_BUSY, a file past the per-file deadline SEARCH_TIMEOUT in
+// the summary; and `bmcvisor console-grep` against the same server.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
@@ -233,5 +235,56 @@ describe('GET /api/v1/noderange/{expr}/console/log', () => {
       const js = JSON.parse((await run('n04,n05', 'phase=1', '--json')).out) as { matches: { node: string }[]; summary: { matches: number } }
       assert.deepEqual([js.matches.map((m) => m.node), js.summary.matches], [['n04', 'n05'], 2])
     })
+  })
+})
+
+describe('the search pool when full', () => {
+  it('a task past maxQueue is SEARCH_BUSY at once (503, retryable), and so is a search that would not fit', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bmcvisor-busy-'))
+    writeFileSync(join(dir, 'slow.log'), BACKTRACK_LINE)
+    const pool = new SearchPool({ threads: 1, maxQueue: 1, taskTimeoutMs: 120_000 })
+    const api = await testApi({
+      plugins: [consoleSearchPlugin({ pool, logDir: () => dir, nodes: { names: () => ['slow'], inGroup: () => [] } }) as ApiPlugin],
+    })
+    const stop = new AbortController()
+    t.after(async () => {
+      stop.abort()
+      await api.close()
+      await pool.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const task = { log: join(dir, 'slow.log'), journal: null, pattern: '(a+)+$', flags: '', sinceMs: null, untilMs: null, context: 0, limit: 1 }
+    const running = pool.scan(task, stop.signal).catch((e: unknown) => e)
+    await waitUntil(() => pool.active === 1 && pool.queued === 0, { timeoutMs: 10_000 })
+    const waiting = pool.scan(task, stop.signal).catch((e: unknown) => e)
+    assert.equal(pool.queued, 1)
+    await assert.rejects(pool.scan(task, stop.signal), (e: { code?: string; retryable?: boolean }) => e.code === 'SEARCH_BUSY' && e.retryable === true)
+    const res = await api.app.inject({ url: '/api/v1/noderange/slow/console/log?grep=x', headers: api.auth('viewer') })
+    assert.equal(res.statusCode, 503, res.body)
+    assert.equal(res.json<{ error: { code: string } }>().error.code, 'SEARCH_BUSY')
+    stop.abort()
+    await Promise.all([running, waiting])
+    await waitUntil(() => pool.active === 0, { timeoutMs: 10_000 })
+  })
+})
+
+describe('the per-file deadline', () => {
+  it('a file that takes too long is SEARCH_TIMEOUT in the summary; the rest of the search goes on', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bmcvisor-deadline-'))
+    writeFileSync(join(dir, 'slow.log'), BACKTRACK_LINE)
+    writeFileSync(join(dir, 'fast.log'), 'aaaa\n')
+    const pool = new SearchPool({ threads: 1, taskTimeoutMs: 1000 })
+    const api = await testApi({
+      plugins: [consoleSearchPlugin({ pool, logDir: () => dir, nodes: { names: () => ['fast', 'slow'], inGroup: () => [] } }) as ApiPlugin],
+    })
+    t.after(async () => {
+      await api.close()
+      await pool.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const res = await api.app.inject({ url: '/api/v1/noderange/slow,fast/console/log?grep=(a%2B)%2B$', headers: api.auth('viewer') })
+    const { matches, summary } = parse(res.body)
+    assert.deepEqual(matches.map((m) => [m.node, m.text]), [['fast', 'aaaa']])
+    assert.deepEqual(summary.errors.map((e) => [e.node, e.file, e.code]), [['slow', 'slow.log', 'SEARCH_TIMEOUT']])
   })
 })
