@@ -16,11 +16,13 @@ import { syncNodes } from './api/node-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
 import { consoleMatchesPlugin } from './api/routes/console-matches.js'
+import { consoleSearchPlugin } from './api/routes/console-search.js'
 import { webPlugin } from './api/routes/web.js'
 import { FleetFeed } from './api/fleet.js'
 import { WebSessions } from './api/web-sessions.js'
 import { tlsServerOptions, type TlsFiles } from './api/tls.js'
 import { CONSOLE_LOG_DIR, ConsoleManager, ConsoleMatches, type ConsoleManagerOptions } from './console/index.js'
+import { SearchPool, type SearchPoolOptions } from './console/search-pool.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
@@ -56,6 +58,8 @@ export interface ServeOptions {
   /** Console replay size, client backlog limit, input limit (also the workers'), log flush/rotation/retention. */
   consoles?: Omit<ConsoleManagerOptions, 'dataDir' | 'onError'>
   metrics?: ApiPlugin
+  /** The console log search pool (threads, queue, per-file deadline; defaults in console/search-pool.ts). */
+  search?: SearchPoolOptions
   /** Power poll and sensor polling of the metrics wiring (default: power every 60 s, sensors off). */
   metricsOptions?: WireOptions
   /** Connections per token, token recheck period, expensive-request rate (api/app.ts ApiLimits; defaults there). */
@@ -79,6 +83,8 @@ export interface RunningServer {
   consoles: ConsoleManager
   /** Each node's recent console watch matches and the fleet's feed of them. */
   matches: ConsoleMatches
+  /** The console log search pool (GET /api/v1/noderange/{expr}/console/log). */
+  search: SearchPool
   logger: Logger
   /** SIGHUP: console logs let go of their files (logrotate). */
   reopenLogs(): Promise<void>
@@ -173,6 +179,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     allowExecConsole: o.allowExecConsoles ?? false,
     ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
   })
+  // Threads start with the first search (minThreads 0), so an idle server pays nothing for the pool.
+  const search = new SearchPool(o.search)
   const web = new WebSessions()
   const fleet = new FleetFeed({
     nodes: () => store.nodes.list(),
@@ -210,6 +218,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       plugins: [
         consolePlugin(consoles) as ApiPlugin,
         consoleMatchesPlugin({ matches, known: (node) => store.nodes.get(node) !== undefined }),
+        consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
         ...(o.plugins ?? []),
       ],
       metrics: o.metrics ?? metricsRoute(metrics.registry),
@@ -220,6 +229,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     consoleSync.stop()
     wiring.close()
     await app?.close()
+    await search.close()
     await supervisor.shutdown(3000)
     unsubscribeMatches()
     store.nodes.off('node:removed', forgetMatches)
@@ -236,12 +246,13 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined
   const server = app
   return {
-    url, app: server, store, supervisor, consoles, matches, logger, metrics, escalated, web,
+    url, app: server, store, supervisor, consoles, matches, search, logger, metrics, escalated, web,
     reopenLogs: () => consoles.reopenLogs(),
     close() {
       closing ??= (async () => {
         fleet.stop()
         await server.close()
+        await search.close()
         sync.stop()
         consoleSync.stop()
         await sync.idle()

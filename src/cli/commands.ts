@@ -11,7 +11,21 @@ export interface FixedCommand {
   words?: readonly string[]
   /** The position (1: the word after the command) at which completion offers node names and @groups. */
   nodeAt?: number
+  /** The options completion offers for a word starting with `-`. */
+  flags?: readonly string[]
 }
+
+/** `bmcvisor console-grep`'s options, once: its parseArgs takes them (console-grep.ts) and completion offers them. */
+export const CONSOLE_GREP_OPTIONS = {
+  since: { type: 'string' },
+  until: { type: 'string' },
+  context: { type: 'string', short: 'C' },
+  limit: { type: 'string' },
+  'ignore-case': { type: 'boolean', short: 'i' },
+  json: { type: 'boolean' },
+  ndjson: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
 
 export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'ipmi', help: 'talk to one BMC directly (bmcvisor ipmi --help)', words: ['power', 'mc', 'chassis', 'bootdev', 'identify', 'sdr', 'sensors', 'fru', 'sel', 'user', 'sol'] },
@@ -21,6 +35,7 @@ export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'token', help: 'create, list or revoke API tokens in the data directory (works without a server)', words: ['create', 'list', 'set', 'revoke'] },
   { name: 'node', help: 'add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import'], nodeAt: 2 },
   { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])', nodeAt: 1 },
+  { name: 'console-grep', help: 'search the console logs of a range, like grep (bmcvisor console-grep RANGE REGEX [--since 2h] [-C N] [-i])', flags: Object.keys(CONSOLE_GREP_OPTIONS).map((k) => `--${k}`), nodeAt: 1 },
   { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'], nodeAt: 2 },
   { name: 'completion', help: 'print a shell completion script (bmcvisor completion bash|zsh)', words: ['bash', 'zsh'] },
 ]

@@ -32,8 +32,8 @@ export const NODES_TIMEOUT_MS = 2000
 interface Completions {
   /** Command name and its help line. */
   commands: { name: string; help: string }[]
-  /** Fixed commands: the words after them (position 1) and where node names go. */
-  fixed: { name: string; words: readonly string[]; nodeAt: number | undefined }[]
+  /** Fixed commands: the words after them (position 1), where node names go, and their options. */
+  fixed: { name: string; words: readonly string[]; nodeAt: number | undefined; flags: readonly string[] }[]
   /** Op verbs: the words after RANGE (position 2) and the options. */
   verbs: { name: string; words: readonly string[]; flags: readonly string[] }[]
 }
@@ -42,7 +42,8 @@ export function completions(): Completions {
   const verbs = cliVerbs()
   return {
     commands: [...FIXED_COMMANDS.map((c) => ({ name: c.name, help: c.help })), ...[...verbs].map(([verb, ops]) => ({ name: verb, help: ops[0]!.cli.help }))],
-    fixed: FIXED_COMMANDS.filter((c) => c.words !== undefined || c.nodeAt !== undefined).map((c) => ({ name: c.name, words: c.words ?? [], nodeAt: c.nodeAt })),
+    fixed: FIXED_COMMANDS.filter((c) => c.words !== undefined || c.nodeAt !== undefined || c.flags !== undefined)
+      .map((c) => ({ name: c.name, words: c.words ?? [], nodeAt: c.nodeAt, flags: c.flags ?? [] })),
     verbs: [...verbs].map(([verb, ops]) => ({
       name: verb,
       words: ops.flatMap((o) => o.cli.words),
@@ -60,6 +61,7 @@ export function completions(): Completions {
 export function bashScript(c: Completions = completions()): string {
   const fixed = c.fixed.map((f) => {
     const parts = [
+      ...(f.flags.length > 0 ? [`[[ $cur == -* ]]; then COMPREPLY=($(compgen -W "${f.flags.join(' ')}" -- "$cur"))`] : []),
       ...(f.words.length > 0 ? [`[[ $COMP_CWORD -eq 2 ]]; then COMPREPLY=($(compgen -W "${f.words.join(' ')}" -- "$cur"))`] : []),
       ...(f.nodeAt !== undefined ? [`[[ $COMP_CWORD -eq ${f.nodeAt + 1} ]]; then _bmcvisor_nodes "$cur"`] : []),
     ]
@@ -97,6 +99,7 @@ const describeEntry = (name: string, help: string): string => `'${`${name}:${hel
 export function zshScript(c: Completions = completions()): string {
   const fixed = c.fixed.map((f) => {
     const parts = [
+      ...(f.flags.length > 0 ? [`[[ $PREFIX == -* ]]; then compadd -- ${f.flags.join(' ')}`] : []),
       ...(f.words.length > 0 ? [`(( CURRENT == 3 )); then compadd -- ${f.words.join(' ')}`] : []),
       ...(f.nodeAt !== undefined ? [`(( CURRENT == ${f.nodeAt + 2} )); then _bmcvisor_nodes`] : []),
     ]

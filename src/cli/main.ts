@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./token.js')).tokenCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'node':
       return (await import('./node.js')).nodeCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'console-grep':
+      return (await import('./console-grep.js')).consoleGrepCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'worker':
       return (await import('./worker.js')).workerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'console':

@@ -10,15 +10,23 @@
  * batch, and one write chain. Bytes are written to the kernel within flushMs
  * (default 200 ms, at most 1 s), so after a crash of the service everything
  * older than that is on disk. Rotation by size and age renames both files to
- * `<name>.<UTC stamp>` and keeps the newest `keep` pairs. reopen() (SIGHUP)
+ * `<name>.<UTC stamp>`, then gzips each rotated file to `<name>.<stamp>.gz`
+ * in the background (written as `.gz.tmp`, renamed into place, and only then
+ * is the uncompressed file removed: a reader that listed the plain name finds
+ * the `.gz` beside it), and keeps the newest `keep` pairs (compressed or not:
+ * a rotated file a crash left uncompressed is compressed at the next
+ * rotation). Compression never holds up writes. reopen() (SIGHUP)
  * closes the descriptors, so a file that logrotate moved away is left alone
  * and a new one is created at the next write.
  * Hazards: offsets are resolved when the batch is written, against the file
  * as it is then, so they stay right across rotation and logrotate.
  */
 import { mkdirSync, statSync } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { createGzip } from 'node:zlib'
 import { systemConsoleClock, type ConsoleClock } from './types.js'
 
 export interface ConsoleLogOptions {
@@ -56,6 +64,11 @@ const BURST_MS = 1000
 const LOG_FILE_MODE = 0o600
 const LOG_DIR_MODE = 0o700
 const FLUSH_AT_BYTES = 256 * 1024
+/** Suffix of a compressed rotated file, and of one being written. */
+export const COMPRESSED_SUFFIX = '.gz'
+const COMPRESSING_SUFFIX = '.gz.tmp'
+/** A rotated file's stamp: `20260101T000000.000Z`, `-N` when two rotations share a millisecond. */
+const STAMP_PATTERN = '\\d{8}T\\d{6}\\.\\d{3}Z(?:-\\d+)?'
 
 export class ConsoleLog {
   readonly logPath: string
@@ -79,6 +92,9 @@ export class ConsoleLog {
   private knownSize = 0
   /** Write failures (the batch is lost; onError is told). */
   errors = 0
+  /** The background compression of rotated files (one pass at a time), and whether another pass is wanted. */
+  private compressing: Promise<void> | undefined
+  private compressAgain = false
 
   constructor(opts: ConsoleLogOptions) {
     this.o = {
@@ -169,6 +185,12 @@ export class ConsoleLog {
     if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer)
     this.chain = this.chain.then(() => this.closeHandles())
     await this.chain
+    await this.compressed()
+  }
+
+  /** Resolves when no rotated file is being compressed (close() waits for it too). */
+  async compressed(): Promise<void> {
+    while (this.compressing !== undefined) await this.compressing
   }
 
   private arm(): void {
@@ -227,13 +249,13 @@ export class ConsoleLog {
     for (let i = 1; await exists(`${this.logPath}.${suffix}`); i++) suffix = `${stamp}-${i}`
     await rename(this.logPath, `${this.logPath}.${suffix}`).catch(() => undefined)
     await rename(this.journalPath, `${this.journalPath}.${suffix}`).catch(() => undefined)
-    await this.prune()
+    this.compressRotated()
   }
 
-  /** Keeps the newest `keep` rotated pairs. */
-  private async prune(): Promise<void> {
+  /** The rotated files of this node by stamp (plain, `.gz` and `.gz.tmp` names alike). */
+  private async rotated(): Promise<Map<string, string[]>> {
     const node = this.o.node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    const re = new RegExp(`^${node}\\.(log|jnl)\\.(\\d{8}T\\d{6}\\.\\d{3}Z(?:-\\d+)?)$`)
+    const re = new RegExp(`^${node}\\.(log|jnl)\\.(${STAMP_PATTERN})(\\.gz(?:\\.tmp)?)?$`)
     const byStamp = new Map<string, string[]>()
     for (const name of await readdir(this.o.dir)) {
       const m = re.exec(name)
@@ -242,11 +264,65 @@ export class ConsoleLog {
       list.push(name)
       byStamp.set(m[2]!, list)
     }
+    return byStamp
+  }
+
+  /** Keeps the newest `keep` rotated pairs (a compressed file counts like its plain one). */
+  private async prune(): Promise<void> {
+    const byStamp = await this.rotated()
     const stamps = [...byStamp.keys()].sort(compareStamps)
     for (const s of stamps.slice(0, Math.max(0, stamps.length - this.o.keep))) {
       for (const name of byStamp.get(s)!) await rm(join(this.o.dir, name), { force: true })
     }
   }
+
+  /**
+   * Starts a background pass that prunes, then gzips every rotated file still
+   * plain; a pass asked for while one runs runs after it. Prune and compression
+   * share the one pass so that a pair is never pruned while it is compressed
+   * (which would leave its `.gz` behind).
+   */
+  private compressRotated(): void {
+    if (this.compressing !== undefined) {
+      this.compressAgain = true
+      return
+    }
+    this.compressing = (async () => {
+      do {
+        this.compressAgain = false
+        try {
+          await this.prune()
+          const byStamp = await this.rotated()
+          for (const names of byStamp.values()) {
+            for (const name of names) {
+              if (name.endsWith(COMPRESSED_SUFFIX) || name.endsWith(COMPRESSING_SUFFIX)) continue
+              if (names.includes(name + COMPRESSED_SUFFIX)) await rm(join(this.o.dir, name), { force: true })
+              else await compressFile(join(this.o.dir, name))
+            }
+          }
+        } catch (e) {
+          this.errors++
+          this.onError(e instanceof Error ? e : new Error(String(e)))
+        }
+      } while (this.compressAgain)
+    })().finally(() => {
+      this.compressing = undefined
+    })
+  }
+}
+
+/** `path` -> `path.gz` (through `.gz.tmp`, renamed into place), then the original is removed. A file gone meanwhile (pruned) is skipped. */
+async function compressFile(path: string): Promise<void> {
+  const tmp = path + COMPRESSING_SUFFIX
+  try {
+    await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp, { mode: LOG_FILE_MODE }))
+  } catch (e) {
+    await rm(tmp, { force: true })
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw e
+  }
+  await rename(tmp, path + COMPRESSED_SUFFIX)
+  await rm(path, { force: true })
 }
 
 function compareStamps(a: string, b: string): number {

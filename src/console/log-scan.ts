@@ -19,8 +19,7 @@
  * chunk, not per line) and only candidate lines are tried alone, so a chunk
  * without a match costs one decode, one regex pass and one newline count.
  */
-import { createReadStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { pipeline } from 'node:stream'
 import { createGunzip, gunzipSync } from 'node:zlib'
 import { ServiceError } from '../errors.js'
@@ -35,6 +34,9 @@ export const MAX_CONTEXT_LINES = 20
 export const PATTERN_FLAGS = ['i', 's', 'u'] as const
 /** Longest pattern accepted. */
 export const MAX_PATTERN_CHARS = 1024
+/** A `.gz` up to this size is read and inflated in one go (bounded by INFLATE_AT_ONCE_MAX_BYTES), a larger one streamed. */
+const INFLATE_AT_ONCE_GZ_BYTES = 4 * 1024 * 1024
+const INFLATE_AT_ONCE_MAX_BYTES = 64 * 1024 * 1024
 const NL = 0x0a
 const CR = '\r'
 const GZ = '.gz'
@@ -152,10 +154,11 @@ export class JournalIndex {
   }
 }
 
+/** Read synchronously: the scan runs in a thread of its own, where a blocking read costs nothing and saves a thread-pool round trip per call (most logs are small files). */
 export async function readJournal(path: string): Promise<JournalIndex> {
   let raw: Buffer
   try {
-    raw = await readFile(path)
+    raw = readFileSync(path)
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return JournalIndex.empty
     throw e
@@ -347,12 +350,31 @@ export async function scanFile(task: ScanTask, onBytes?: (bytes: number) => void
   return { ...result, matches: scanner.matches, truncated: scanner.truncated }
 }
 
+/**
+ * The log's bytes in chunks. A plain file and a small `.gz` are read
+ * synchronously (this runs in a search thread: see readJournal), a large
+ * `.gz`, or one that inflates past INFLATE_AT_ONCE_MAX_BYTES, is streamed
+ * through gunzip. Chunks of a plain file share one buffer: the scanner copies
+ * what it keeps.
+ */
 async function openLog(path: string): Promise<AsyncIterable<unknown> | Iterable<unknown>> {
-  const tryOpen = (p: string) => new Promise<NodeJS.ReadableStream>((resolve, reject) => {
-    const s = createReadStream(p, { highWaterMark: READ_CHUNK_BYTES })
-    s.once('open', () => resolve(p.endsWith(GZ) ? pipeline(s, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => undefined) : s))
-    s.once('error', reject)
-  })
+  const tryOpen = (p: string): Promise<AsyncIterable<unknown> | Iterable<unknown>> => {
+    const fd = openSync(p, 'r')
+    if (!p.endsWith(GZ)) return Promise.resolve(readChunks(fd))
+    try {
+      if (fstatSync(fd).size <= INFLATE_AT_ONCE_GZ_BYTES) {
+        const all = gunzipSync(readFileSync(fd), { maxOutputLength: INFLATE_AT_ONCE_MAX_BYTES })
+        return Promise.resolve(slices(all))
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+        closeSync(fd)
+        throw e
+      }
+    }
+    const s = createReadStream(p, { fd, start: 0, highWaterMark: READ_CHUNK_BYTES })
+    return Promise.resolve(pipeline(s, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => undefined))
+  }
   try {
     return await tryOpen(path)
   } catch (e) {
@@ -367,6 +389,23 @@ async function openLog(path: string): Promise<AsyncIterable<unknown> | Iterable<
     }
     return []
   }
+}
+
+function* readChunks(fd: number): Generator<Buffer> {
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES)
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) return
+      yield buf.subarray(0, n)
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function* slices(all: Buffer): Generator<Buffer> {
+  for (let i = 0; i < all.length; i += READ_CHUNK_BYTES) yield all.subarray(i, i + READ_CHUNK_BYTES)
 }
 
 function countNewlines(text: string, from: number, to: number): number {

@@ -3,9 +3,10 @@
 // rotation keeps `keep` pairs, and reopen() (SIGHUP) follows logrotate.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { ConsoleLog } from '../../../src/console/index.js'
 import { FakeClock } from './fakes.js'
 
@@ -74,9 +75,44 @@ describe('ConsoleLog', () => {
     const files = readdirSync(dir).sort()
     const rotated = files.filter((f) => /^n1\.log\.\d{8}T/.test(f))
     assert.equal(rotated.length, 2, files.join(' '))
-    assert.equal(files.filter((f) => /^n1\.jnl\.\d{8}T/.test(f)).length, 2)
+    assert.ok(rotated.every((f) => f.endsWith('.gz')), `rotated logs are compressed: ${files.join(' ')}`)
+    assert.equal(files.filter((f) => /^n1\.jnl\.\d{8}T.*\.gz$/.test(f)).length, 2)
+    assert.equal(files.length, 6, `the current pair and two compressed pairs, no plain or .tmp left: ${files.join(' ')}`)
     assert.equal(readFileSync(join(dir, 'n1.log'), 'latin1'), '4'.repeat(100))
-    assert.equal(readFileSync(join(dir, rotated[1]!), 'latin1'), '3'.repeat(100))
+    assert.equal(gunzipSync(readFileSync(join(dir, rotated[1]!))).toString('latin1'), '3'.repeat(100))
+    const jnl = files.filter((f) => /^n1\.jnl\.\d{8}T/.test(f))
+    const records = gunzipSync(readFileSync(join(dir, jnl[1]!))).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string })
+    assert.ok(records.some((r) => r.type === 'data'), 'the compressed journal keeps its records')
+  })
+
+  it('compresses in the background without holding writes, and prunes compressed pairs like plain ones', async (t) => {
+    const dir = tmp(t)
+    const clock = new FakeClock()
+    // A plain rotated pair a crash left behind: compressed at the next rotation, and counted by prune.
+    writeFileSync(join(dir, 'n1.log.20200101T000000.000Z'), 'left behind')
+    writeFileSync(join(dir, 'n1.jnl.20200101T000000.000Z'), '')
+    const log = new ConsoleLog({ dir, node: 'n1', clock, maxBytes: 10, keep: 2 })
+    log.append(Buffer.from('first log!'))
+    await log.flush()
+    clock.tick(1000)
+    log.append(Buffer.from('second'))
+    // The write after the rotation resolves on its own; compression goes on behind it.
+    await log.flush()
+    assert.equal(readFileSync(log.logPath, 'latin1'), 'second')
+    await log.compressed()
+    let files = readdirSync(dir).sort()
+    assert.deepEqual(files.filter((f) => !f.endsWith('.gz')), ['n1.jnl', 'n1.log'], files.join(' '))
+    assert.equal(gunzipSync(readFileSync(join(dir, 'n1.log.20200101T000000.000Z.gz'))).toString(), 'left behind')
+    for (let i = 0; i < 3; i++) {
+      clock.tick(1000)
+      log.append(Buffer.alloc(10, 0x61 + i))
+      await log.flush()
+    }
+    await log.close()
+    files = readdirSync(dir).sort()
+    const stamps = new Set(files.filter((f) => f !== 'n1.log' && f !== 'n1.jnl').map((f) => f.split('.')[2]))
+    assert.equal(stamps.size, 2, `keep 2 pairs, compressed ones counted: ${files.join(' ')}`)
+    assert.ok(!files.some((f) => f.includes('20200101')), 'the oldest (compressed) pair was pruned')
   })
 
   it('rotates by age', async (t) => {
