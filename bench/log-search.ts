@@ -13,52 +13,20 @@
 //
 // Run: node --import tsx bench/log-search.ts [--nodes 1000] [--kib 128] [--runs 3]
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { gzipSync } from 'node:zlib'
 import { listLogFiles } from '../src/api/routes/console-search.js'
 import { scanFile, type ScanTask } from '../src/console/log-scan.js'
 import { SearchPool, searchThreads } from '../src/console/search-pool.js'
+import { STAMP, writeNodeLogs } from './console-logs.js'
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1000' }, kib: { type: 'string', default: '128' }, runs: { type: 'string', default: '3' } } })
 const NODES = Number(values.nodes)
 const KIB = Number(values.kib)
 const RUNS = Number(values.runs)
 const PATTERN = 'Kernel panic - not syncing'
-const RECORD_BYTES = 4096
-const STAMP = '20260301T000000.000Z'
-const BASE = Date.parse('2026-03-01T00:00:00.000Z')
-const LINES = [
-  '[   12.345678] usb 1-1: new high-speed USB device number 2 using xhci_hcd',
-  '[   13.000001] EXT4-fs (sda1): mounted filesystem with ordered data mode. Opts: (null)',
-  '[   14.250000] systemd[1]: Started Journal Service.',
-  '[   15.500000] e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx',
-  'node login: root',
-  'Last login: Sun Mar  1 00:00:00 on ttyS1',
-]
-
-function logText(node: number, bytes: number, panic: boolean): string {
-  const out: string[] = []
-  let size = 0
-  for (let i = 0; size < bytes; i++) {
-    const l = LINES[(i + node) % LINES.length]!
-    out.push(l)
-    size += l.length + 1
-  }
-  if (panic) out.push(`[  999.000000] ${PATTERN}: Attempted to kill init! exitcode=0x00000009`)
-  return out.join('\n') + '\n'
-}
-
-function journal(len: number, startMs: number): string {
-  const recs: string[] = []
-  for (let off = 0, i = 0; off < len; off += RECORD_BYTES, i++) {
-    recs.push(JSON.stringify({ time: new Date(startMs + i * 1000).toISOString(), type: 'data', offset: off, length: Math.min(RECORD_BYTES, len - off) }))
-  }
-  return recs.join('\n') + '\n'
-}
-
 function writeFleet(dir: string): { names: string[]; plainBytes: number; gzBytes: number; uncompressed: number } {
   const names: string[] = []
   let plainBytes = 0
@@ -66,15 +34,9 @@ function writeFleet(dir: string): { names: string[]; plainBytes: number; gzBytes
   for (let i = 1; i <= NODES; i++) {
     const node = `n${String(i).padStart(4, '0')}`
     names.push(node)
-    const rotated = Buffer.from(logText(i, KIB * 1024, false))
-    const current = Buffer.from(logText(i + 1, KIB * 1024, i % 100 === 0))
-    const gz = gzipSync(rotated)
-    writeFileSync(join(dir, `${node}.log.${STAMP}.gz`), gz)
-    writeFileSync(join(dir, `${node}.jnl.${STAMP}.gz`), gzipSync(journal(rotated.length, BASE)))
-    writeFileSync(join(dir, `${node}.log`), current)
-    writeFileSync(join(dir, `${node}.jnl`), journal(current.length, BASE + 86_400_000))
-    plainBytes += current.length
-    gzBytes += rotated.length
+    const sizes = writeNodeLogs(dir, node, i, KIB * 1024, i % 100 === 0 ? PATTERN : undefined)
+    plainBytes += sizes.plain
+    gzBytes += sizes.rotated
   }
   return { names, plainBytes, gzBytes, uncompressed: plainBytes + gzBytes }
 }

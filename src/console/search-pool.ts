@@ -30,6 +30,12 @@ export const MAX_SEARCH_THREADS = 4
 export const QUEUE_PER_THREAD = 64
 /** One file's scan deadline by default. */
 export const DEFAULT_TASK_TIMEOUT_MS = 60_000
+/**
+ * Search threads run this much nicer than the service (Linux: piscina sets
+ * each thread's own nice value through @napi-rs/nice): when the cores are
+ * busy, consoles and commands get the CPU first and a search takes longer.
+ */
+export const SEARCH_NICE_INCREMENT = 10
 /** Idle threads end after this long (a search is rare; its threads need not stay). */
 const IDLE_TIMEOUT_MS = 30_000
 /** piscina's message when its own maxQueue is reached (a race with queueSize below). */
@@ -91,6 +97,7 @@ export class SearchPool extends EventEmitter<PoolEvents> {
       maxQueue: this.maxQueue,
       idleTimeout: IDLE_TIMEOUT_MS,
       atomics: 'disabled',
+      niceIncrement: SEARCH_NICE_INCREMENT,
       // No loader or flag of this process: the dev entry registers tsx itself, a compiled one needs none
       // (a benchmark run under tsx would otherwise load tsx into every thread).
       execArgv: [],

@@ -10,13 +10,13 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { ConsoleLog } from '../../src/console/index.js'
 import type { ConsoleClock } from '../../src/console/types.js'
-import { SearchPool } from '../../src/console/search-pool.js'
+import { SEARCH_NICE_INCREMENT, SearchPool } from '../../src/console/search-pool.js'
 import { consoleSearchPlugin, type SearchLine } from '../../src/api/routes/console-search.js'
 import type { ApiPlugin } from '../../src/api/app.js'
 import { waitUntil } from '../lab/net.js'
@@ -171,6 +171,11 @@ describe('GET /api/v1/noderange/{expr}/console/log', () => {
     req.on('error', () => undefined)
     req.end()
     await waitUntil(() => pool.active === 1, { timeoutMs: 10_000 })
+    // The thread scanning runs nicer than the service's own threads (Linux).
+    const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+    const base = nice(readFileSync('/proc/self/stat', 'utf8'))
+    const threads = readdirSync('/proc/self/task').map((tid) => { try { return nice(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')) } catch { return base } })
+    assert.ok(threads.includes(base + SEARCH_NICE_INCREMENT), `thread nice values ${threads.join(',')}, the process's ${base}`)
     req.destroy()
     // Well inside the per-file deadline (120 s): only the client's going away can end the task this soon.
     await waitUntil(() => pool.active === 0, { timeoutMs: 10_000 })
