@@ -10,7 +10,7 @@
 // matches once per node, so every byte is scanned). Prints p50/p99 per phase
 // and the ratio of the search phases' p99 to the quiet phases'.
 //
-// Run: node --import tsx bench/log-search-load.ts [--nodes 20] [--mib 1024] [--phase-s 20] [--rounds 3]
+// Run: node --import tsx bench/log-search-load.ts [--nodes 20] [--mib 1024] [--phase-s 20] [--rounds 3] [--nice N]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,15 +19,17 @@ import { parseArgs } from 'node:util'
 import { createLogger } from '../src/log.js'
 import { startServer } from '../src/main.js'
 import { CONSOLE_LOG_DIR } from '../src/console/index.js'
-import { searchThreads } from '../src/console/search-pool.js'
+import { SEARCH_NICE_INCREMENT, searchThreads } from '../src/console/search-pool.js'
 import { startIpmiSim, type IpmiSim } from '../test/lab/sim.js'
 import { writeNodeLogs } from './console-logs.js'
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '20' }, mib: { type: 'string', default: '1024' }, 'phase-s': { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } } })
+const { values } = parseArgs({ options: { nodes: { type: 'string', default: '20' }, mib: { type: 'string', default: '1024' }, 'phase-s': { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' }, nice: { type: 'string' } } })
 const NODES = Number(values.nodes)
 const TOTAL_MIB = Number(values.mib)
 const PHASE_MS = Number(values['phase-s']) * 1000
 const ROUNDS = Number(values.rounds)
+/** The search threads' nice increment (default the service's, SEARCH_NICE_INCREMENT). */
+const NICE = values.nice === undefined ? SEARCH_NICE_INCREMENT : Number(values.nice)
 const ADMIN = 'bench-search-load-admin-token-0123'
 const MARKER = 'Kernel panic - not syncing'
 const HOST_LINE_MS = 100
@@ -49,7 +51,7 @@ try {
   }
   for (let i = 0; i < NODES; i++) sims.push(await startIpmiSim({ powerOn: true, startTimeoutMs: 60_000 }))
   const server = await startServer({
-    listen: '127.0.0.1:0', dataDir: data, adminToken: ADMIN,
+    listen: '127.0.0.1:0', dataDir: data, adminToken: ADMIN, search: { niceIncrement: NICE },
     logger: createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
     prepareStore: (store) => {
       for (const [i, name] of [...logged, ...measured].entries()) {
@@ -122,7 +124,7 @@ try {
   }
   printing = false
   await Promise.all(printers)
-  console.log(`${NODES} ipmi_sim nodes (${measured.length} measured, ${logged.length} searched: ${(bytes / 2 ** 30).toFixed(2)} GiB of console logs, half gzipped); ${availableParallelism()} cores, ${searchThreads()} search thread(s), load ${loadavg()[0]!.toFixed(1)}; hosts print a line every ${HOST_LINE_MS} ms; ${ROUNDS} rounds of ${PHASE_MS / 1000} s quiet then ${PHASE_MS / 1000} s searching`)
+  console.log(`${NODES} ipmi_sim nodes (${measured.length} measured, ${logged.length} searched: ${(bytes / 2 ** 30).toFixed(2)} GiB of console logs, half gzipped); ${availableParallelism()} cores, ${searchThreads()} search thread(s) at nice +${NICE}, load ${loadavg()[0]!.toFixed(1)}; hosts print a line every ${HOST_LINE_MS} ms; ${ROUNDS} rounds of ${PHASE_MS / 1000} s quiet then ${PHASE_MS / 1000} s searching`)
   console.log(`searches: ${searches}, ${(searchMs / searches / 1000).toFixed(1)} s each, ${((bytes / 1e6) / (searchMs / searches / 1000)).toFixed(0)} MB/s, ${matches} matches each`)
   console.log('| round | quiet p50 / p99 ms (n) | searching p50 / p99 ms (n) | p99 ratio |')
   console.log('|---|---|---|---|')

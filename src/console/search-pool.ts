@@ -50,6 +50,8 @@ export interface SearchPoolOptions {
   taskTimeoutMs?: number
   /** Overrides the worker entry (tests). */
   file?: URL
+  /** How much nicer than the service the threads run (default SEARCH_NICE_INCREMENT; 0: not at all). */
+  niceIncrement?: number
 }
 
 /** max(1, cpus - 1), at most MAX_SEARCH_THREADS. */
@@ -97,7 +99,7 @@ export class SearchPool extends EventEmitter<PoolEvents> {
       maxQueue: this.maxQueue,
       idleTimeout: IDLE_TIMEOUT_MS,
       atomics: 'disabled',
-      niceIncrement: SEARCH_NICE_INCREMENT,
+      niceIncrement: o.niceIncrement ?? SEARCH_NICE_INCREMENT,
       // No loader or flag of this process: the dev entry registers tsx itself, a compiled one needs none
       // (a benchmark run under tsx would otherwise load tsx into every thread).
       execArgv: [],
