@@ -26,6 +26,7 @@ import { CC, commandKey, type CommandResult, type ResolvedConfig, type SessionCl
 import { FaultGate, realClock, type FaultCounters, type SimClock, type SimFaults } from './faults.js'
 import { handleOpenSession, handleRakp1, handleRakp3, type HandshakeEnv } from './handshake.js'
 import { Prng } from './prng.js'
+import { quirkCipherSuites, validateQuirks, type QuirkName } from './quirks.js'
 import { nextOutSeq, SessionTable, type SimSession } from './sessions.js'
 import {
   DEFAULT_GUID, defaultDevice, emptyUser, makeChassis, makeUser, Priv,
@@ -101,8 +102,9 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
     this.clock = deps.clock ?? realClock
     this.prng = new Prng(seed)
     this.gate = new FaultGate(this.clock, deps.faultSeed ?? seed + 1)
+    const quirks: ReadonlySet<QuirkName> = new Set(validateQuirks(cfg.quirks ?? []))
     this.config = {
-      cipherSuites: cfg.cipherSuites ?? [3, 17],
+      cipherSuites: quirkCipherSuites(quirks, cfg.cipherSuites ?? [3, 17]),
       maxSessions: cfg.maxSessions ?? 4,
       maxUsers: cfg.maxUsers ?? 10,
       answerCipherSuitesPreSession: cfg.answerCipherSuitesPreSession ?? true,
@@ -112,6 +114,7 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
       setupTimeoutMs: cfg.setupTimeoutMs ?? 10_000,
       coldResetDowntimeMs: cfg.coldResetDowntimeMs ?? 2000,
       channelPrivilegeLimit: Priv.Administrator,
+      quirks,
     }
     this.users = Array.from({ length: this.config.maxUsers + 1 }, (_, id) => emptyUser(id))
     for (const u of cfg.users ?? [{ id: 2, name: 'admin', password: 'password' }]) {

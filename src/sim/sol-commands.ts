@@ -11,6 +11,7 @@
  * payload access.
  */
 import { CC, fail, isOurChannel, ok, type SimCommand } from './context.js'
+import { reportedPayloadSize, reportedSolPort } from './quirks.js'
 import type { SimSession } from './sessions.js'
 import { LAN_CHANNEL, Priv } from './state.js'
 
@@ -53,7 +54,7 @@ function solOnly(type: number, instance: number): boolean {
 export function solCommands(sol: SolControl): SimCommand[] {
   const activate: SimCommand = {
     name: 'Activate Payload', netFn: APP, cmd: 0x48, privilege: Priv.User,
-    handle(data, _bmc, session) {
+    handle(data, bmc, session) {
       if (session === undefined) return fail(CC.InsufficientPrivilege)
       if (data.length !== 6) return fail(CC.RequestLengthInvalid)
       if ((data[0]! & 0x3f) !== SOL_PAYLOAD) return fail(CC.InvalidDataField)
@@ -66,9 +67,11 @@ export function solCommands(sol: SolControl): SimCommand[] {
       if (cc !== CC.Ok) return fail(cc)
       const out = Buffer.alloc(12)
       // Aux bytes 1-4: test mode off. Then inbound size, outbound size, port, VLAN (none), all LE.
-      out.writeUInt16LE(sol.inboundPayloadSize, 4)
-      out.writeUInt16LE(sol.outboundPayloadSize, 6)
-      out.writeUInt16LE(sol.payloadPort, 8)
+      // QUIRK(solpayloadsize), QUIRK(solport), QUIRK(solport-endian): what a quirky BMC reports instead.
+      const quirks = bmc.config.quirks
+      out.writeUInt16LE(reportedPayloadSize(quirks, sol.inboundPayloadSize), 4)
+      out.writeUInt16LE(reportedPayloadSize(quirks, sol.outboundPayloadSize), 6)
+      out.writeUInt16LE(reportedSolPort(quirks, sol.payloadPort), 8)
       out.writeUInt16LE(0xffff, 10)
       return ok(out)
     },

@@ -114,6 +114,8 @@ export class SimSol implements SolControl {
     for (const c of solCommands(this)) bmc.registerCommand(c)
     bmc.registerPayload(PayloadType.Sol, (payload, ctx) => this.onPayload(payload, ctx.session))
     bmc.on('session:closed', this.sessionClosed)
+    // QUIRK(solactive-stale): a console that died left SOL active; it stays so until Deactivate Payload.
+    if (bmc.config.quirks.has('solactive-stale')) this.holdByOther(true)
   }
 
   /** The holder's session ID, the phantom's, or 0. */
