@@ -1,0 +1,197 @@
+// The quirk simulator's side of each quirk, with no sockets: opensesspriv
+// hashes the Open Session privilege (checked against an HMAC computed here),
+// authcap clears the non-null user name bit, solpayloadsize/solport/
+// solport-endian change what Activate Payload reports, solactive-stale holds
+// SOL until Deactivate Payload, suite17-only/suite3-only refuse the other
+// suite at Open Session; a BMC without quirks answers as before. Also the
+// --quirk spec parser, --list-quirks, and docs/quirks.md naming every quirk.
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Writable } from 'node:stream'
+import { ActivatePayload, DeactivatePayload } from '../../../src/ipmi/commands/index.js'
+import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType } from '../../../src/ipmi/packet.js'
+import { decodeOpenSessionResponse, decodeRakp2, encodeOpenSessionRequest, encodeRakp1 } from '../../../src/ipmi/rakp.js'
+import { simCommand } from '../../../src/cli/sim.js'
+import { ManualClock } from '../../../src/session/clock.js'
+import { GetChannelAuthCapabilitiesHandler } from '../../../src/sim/app-commands.js'
+import {
+  DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, swap16, validateQuirks, type QuirkName,
+} from '../../../src/sim/quirks.js'
+import { SimBmc } from '../../../src/sim/sim-bmc.js'
+import { attachSol } from '../../../src/sim/sol.js'
+import { clientRig, drive, driveToError, watchUnhandled } from '../session/harness.js'
+
+watchUnhandled()
+
+const SIDM = 0x0a0b0c0d
+const RM = Buffer.alloc(16, 0x5a)
+
+function setup(bmc: SimBmc, type: number, payload: Buffer): Buffer {
+  const out: Buffer[] = []
+  bmc.handleDatagram(encodeRmcpPlusPacket({ payloadType: type, sessionId: 0, sessionSeq: 0, payload }), (b) => out.push(b))
+  assert.equal(out.length, 1, 'one answer')
+  return parseRmcpPlusPacket(out[0]!).rawPayload
+}
+
+/** Open Session (suite 3 algorithms unless told) with this requested privilege; RAKP 1 with this role byte. */
+function handshake(bmc: SimBmc, openPriv: number, role: number) {
+  const os = decodeOpenSessionResponse(setup(bmc, PayloadType.OpenSessionRequest, encodeOpenSessionRequest({
+    messageTag: 1, requestedPrivilege: openPriv, remoteConsoleSessionId: SIDM, auth: 1, integrity: 1, confidentiality: 1,
+  })))
+  assert.equal(os.status, 0)
+  const r2 = decodeRakp2(setup(bmc, PayloadType.Rakp1, encodeRakp1({
+    messageTag: 2, managedSystemSessionId: os.managedSystemSessionId, consoleRandom: RM, role, username: Buffer.from('admin'),
+  })))
+  assert.equal(r2.status, 0)
+  return { sidc: os.managedSystemSessionId, r2 }
+}
+
+/** RAKP 2 HMAC-SHA1 as IPMI v2.0 §13.31 defines it, computed here from the spec, for the role byte given. */
+function rakp2Code(sidc: number, rc: Buffer, guid: Buffer, role: number): Buffer {
+  const le = (n: number) => {
+    const b = Buffer.alloc(4)
+    b.writeUInt32LE(n >>> 0)
+    return b
+  }
+  return createHmac('sha1', 'password').update(Buffer.concat([le(SIDM), le(sidc), RM, rc, guid, Buffer.from([role, 5]), Buffer.from('admin')])).digest()
+}
+
+function bmcWith(quirks: QuirkName[]): SimBmc {
+  return new SimBmc({ quirks }, { clock: new ManualClock() })
+}
+
+describe('quirk list and parsing', () => {
+  it('names are unique; only FreeIPMI flags that exist are named; every quirk has a source and description', () => {
+    assert.equal(new Set(QUIRK_NAMES).size, QUIRKS.length)
+    for (const q of QUIRKS) {
+      assert.ok(q.source.length > 10 && q.description.length > 10, q.name)
+      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'solpayloadsize', 'solport'].includes(q.freeipmiFlag), q.name)
+    }
+  })
+
+  it('parses INDEX[-LAST]:NAME[,NAME] like --fault, merges repeats, refuses unknown names, ranges and contradictions', () => {
+    assert.deepEqual(parseQuirkSpec('2-3:solport,authcap', 4), [{ index: 2, quirks: ['solport', 'authcap'] }, { index: 3, quirks: ['solport', 'authcap'] }])
+    const merged = quirksByIndex([...parseQuirkSpec('0:authcap', 2), ...parseQuirkSpec('0-1:opensesspriv,authcap', 2)])
+    assert.deepEqual([...merged], [[0, ['authcap', 'opensesspriv']], [1, ['opensesspriv', 'authcap']]])
+    assert.throws(() => parseQuirkSpec('0:nosuch', 1), /quirk "nosuch" is not one of opensesspriv, authcap/)
+    assert.throws(() => parseQuirkSpec('1:authcap', 1), /outside 0\.\.0/)
+    assert.throws(() => parseQuirkSpec('authcap', 1), /not INDEX\[-LAST\]:NAME/)
+    assert.throws(() => validateQuirks(['suite3-only', 'suite17-only']), /cannot both be set/)
+    assert.throws(() => new SimBmc({ quirks: ['nosuch' as QuirkName] }), RangeError)
+  })
+
+  it('bmcvisor sim --list-quirks prints every quirk with its source; a bad --quirk exits 2 with VALIDATION_FAILED', async () => {
+    const sink = () => {
+      let text = ''
+      return { stream: new Writable({ write(c: Buffer, _e, cb) { text += c.toString(); cb() } }), text: () => text }
+    }
+    const out = sink()
+    const err = sink()
+    assert.equal(await simCommand(['--list-quirks'], { stdout: out.stream, stderr: err.stream }), 0)
+    const lines = out.text().trim().split('\n')
+    assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]), QUIRK_NAMES)
+    for (const q of QUIRKS) assert.ok(lines.some((l) => l.startsWith(q.name) && l.includes(q.source)), q.name)
+    assert.equal(await simCommand(['--count', '2', '--quirk', '0:bogus'], { stdout: out.stream, stderr: err.stream }), 2)
+    assert.match(err.text(), /VALIDATION_FAILED: quirk "bogus" is not one of/)
+  })
+
+  it('docs/quirks.md has a table row for every quirk', () => {
+    const doc = readFileSync(new URL('../../../docs/quirks.md', import.meta.url), 'utf8')
+    for (const name of QUIRK_NAMES) assert.match(doc, new RegExp(`^\\| \`${name}\` \\|`, 'm'), name)
+  })
+})
+
+describe('opensesspriv', () => {
+  it('RAKP 2 is keyed with the Open Session privilege (0 = highest) in ROLEm, lookup bit kept', () => {
+    const bmc = bmcWith(['opensesspriv'])
+    const { sidc, r2 } = handshake(bmc, 0, 0x14)
+    assert.deepEqual(r2.authCode, rakp2Code(sidc, r2.bmcRandom, r2.bmcGuid, 0x10))
+    assert.notDeepEqual(r2.authCode, rakp2Code(sidc, r2.bmcRandom, r2.bmcGuid, 0x14))
+  })
+
+  it('with the same privilege in Open Session and RAKP 1 (FreeIPMI -W opensesspriv) the code is the compliant one', () => {
+    const { sidc, r2 } = handshake(bmcWith(['opensesspriv']), 4, 0x14)
+    assert.deepEqual(r2.authCode, rakp2Code(sidc, r2.bmcRandom, r2.bmcGuid, 0x14))
+  })
+
+  it('a BMC without the quirk hashes the RAKP 1 role byte whatever Open Session asked', () => {
+    const { sidc, r2 } = handshake(bmcWith([]), 0, 0x14)
+    assert.deepEqual(r2.authCode, rakp2Code(sidc, r2.bmcRandom, r2.bmcGuid, 0x14))
+  })
+})
+
+describe('authcap', () => {
+  const caps = (bmc: SimBmc) => {
+    const r = GetChannelAuthCapabilitiesHandler.handle(Buffer.from([0x8e, 0x04]), bmc, undefined)
+    assert.equal(r.cc, 0)
+    return r.data!
+  }
+  it('byte 3 b2 (non-null user names) is clear although user admin logs in; the rest as a compliant BMC', () => {
+    const plain = caps(bmcWith([]))
+    const quirky = caps(bmcWith(['authcap']))
+    assert.equal(plain[2]! & 0x04, 0x04)
+    assert.equal(quirky[2]! & 0x04, 0)
+    assert.deepEqual({ ...quirky, 2: 0 }, { ...plain, 2: 0 })
+  })
+})
+
+describe('Activate Payload quirks', () => {
+  async function activate(quirks: QuirkName[], port = 623) {
+    const r = clientRig({ bmc: { quirks } })
+    const sol = attachSol(r.bmc, { clock: r.clock, host: { hostname: 'q', rateBytesPerSecond: 0 }, payloadPort: port })
+    try {
+      return await drive(r.clock, r.client.run(ActivatePayload, { instance: 1, sol: { encrypt: true, authenticate: true } }))
+    } finally {
+      sol.dispose()
+    }
+  }
+
+  it('a compliant BMC reports 204/204 and its port', async () => {
+    const a = await activate([])
+    assert.deepEqual([a.inboundPayloadSize, a.outboundPayloadSize, a.port], [204, 204, 623])
+  })
+
+  it('solpayloadsize: both sizes byte-swapped, outside the 5..259 FreeIPMI accepts', async () => {
+    const a = await activate(['solpayloadsize'])
+    assert.deepEqual([a.inboundPayloadSize, a.outboundPayloadSize], [swap16(204), swap16(204)])
+    assert.ok(a.inboundPayloadSize > 259 && a.outboundPayloadSize > 259)
+  })
+
+  it('solport: a dead alternate port instead of the real one (and never the real one)', async () => {
+    assert.equal((await activate(['solport'])).port, DEAD_ALTERNATE_SOL_PORT)
+    assert.equal((await activate(['solport'], DEAD_ALTERNATE_SOL_PORT)).port, DEAD_ALTERNATE_SOL_PORT + 1)
+  })
+
+  it('solport-endian: 623 reported as 28418', async () => {
+    assert.equal((await activate(['solport-endian'])).port, 28418)
+  })
+})
+
+describe('solactive-stale', () => {
+  it('Activate answers 0x80 at once; after Deactivate Payload the next Activate succeeds', async () => {
+    const r = clientRig({ bmc: { quirks: ['solactive-stale'] } })
+    const sol = attachSol(r.bmc, { clock: r.clock, host: { hostname: 'q', rateBytesPerSecond: 0 } })
+    const busy = await driveToError(r.clock, r.client.run(ActivatePayload, { instance: 1 }))
+    assert.equal(busy.details.completionCode, 0x80)
+    assert.notEqual(sol.ownerSessionId(), 0)
+    await drive(r.clock, r.client.run(DeactivatePayload, { instance: 1 }))
+    await drive(r.clock, r.client.run(ActivatePayload, { instance: 1 }))
+    assert.equal(sol.active, true)
+    sol.dispose()
+  })
+})
+
+describe('suite17-only and suite3-only', () => {
+  const open = (bmc: SimBmc, suite: 3 | 17) => decodeOpenSessionResponse(setup(bmc, PayloadType.OpenSessionRequest, encodeOpenSessionRequest({
+    messageTag: 1, requestedPrivilege: 4, remoteConsoleSessionId: SIDM, auth: suite === 3 ? 1 : 3, integrity: suite === 3 ? 1 : 4, confidentiality: 1,
+  }))).status
+  it('each offers its one suite and refuses the other at Open Session (0x04 invalid authentication algorithm)', () => {
+    const s17 = bmcWith(['suite17-only'])
+    const s3 = bmcWith(['suite3-only'])
+    assert.deepEqual([s17.config.cipherSuites, s3.config.cipherSuites], [[17], [3]])
+    assert.deepEqual([open(s17, 3), open(s17, 17), open(s3, 3), open(s3, 17)], [0x04, 0, 0, 0x04])
+    assert.deepEqual(bmcWith([]).config.cipherSuites, [3, 17])
+  })
+})
