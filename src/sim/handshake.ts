@@ -26,7 +26,7 @@ import { codesEqual } from '../ipmi/crypto.js'
 import type { SimContext } from './context.js'
 import { bmcRakp2Code, bmcRakp4Icv, bmcSessionKeys, bmcSik, expectedRakp3Code, type BmcHandshake } from './keys.js'
 import type { Prng } from './prng.js'
-import { hashedRole } from './quirks.js'
+import { hashedRole, rakp4Icv } from './quirks.js'
 import { Priv, type SimUser } from './state.js'
 
 /** Suites the simulator can run: [auth, integrity, confidentiality] (IPMI v2.0 Table 22-20). */
@@ -172,7 +172,8 @@ export function handleRakp3(env: HandshakeEnv, b: Buffer): Buffer | undefined {
   // RMCP+ sessions start at User (or lower when the ceiling is lower), IPMI v2.0 §22.18.
   session.privilege = Math.min(Priv.User, session.maxPrivilege)
   session.lastActivityMs = env.bmc.nowMs()
-  return answer(0, session.consoleSessionId, bmcRakp4Icv(h, sik))
+  // QUIRK(integritycheckvalue): a non-empty value where suite 0 wants none.
+  return answer(0, session.consoleSessionId, rakp4Icv(env.bmc.config.quirks, h.auth, bmcRakp4Icv(h, sik)))
 }
 
 /**

@@ -13,6 +13,7 @@
  * Invariant: with no quirks a SimBmc behaves exactly as it did before quirks
  * existed.
  */
+import { RAKP_NONE as RAKP_AUTH_NONE } from './keys.js'
 
 export interface QuirkInfo {
   readonly name: string
@@ -35,6 +36,12 @@ export const QUIRKS = [
     freeipmiFlag: 'authcap',
     description: 'Get Channel Authentication Capabilities does not report non-null user names as enabled although named users can log in',
     source: 'FreeIPMI bugs doc, LAN Authentication Issue #5 (Asus P5M2/P5MT-R/RS162-E4/RX4, Intel SR1520ML/X38ML, Sun Fire X4150/X4450); ipmipower(8) authcap',
+  },
+  {
+    name: 'integritycheckvalue',
+    freeipmiFlag: 'integritycheckvalue',
+    description: 'cipher suite 0 is offered, and with it RAKP 4 carries a 12-byte integrity check value where the spec says it is empty',
+    source: 'FreeIPMI ipmipower(8)/ipmiconsole(8) integritycheckvalue (Supermicro X8DTG/X8DTU, Intel S5500WBV/Penguin Relion 700, Intel S2600JF/Appro 512X)',
   },
   {
     name: 'solpayloadsize',
@@ -79,7 +86,9 @@ export type QuirkName = (typeof QUIRKS)[number]['name']
 export const QUIRK_NAMES: readonly QuirkName[] = QUIRKS.map((q) => q.name)
 
 /** Quirks that cannot both be on: each pair contradicts itself. */
-const EXCLUSIVE: readonly (readonly [QuirkName, QuirkName])[] = [['suite17-only', 'suite3-only'], ['solport', 'solport-endian']]
+const EXCLUSIVE: readonly (readonly [QuirkName, QuirkName])[] = [
+  ['suite17-only', 'suite3-only'], ['solport', 'solport-endian'], ['integritycheckvalue', 'suite17-only'], ['integritycheckvalue', 'suite3-only'],
+]
 
 export function isQuirkName(s: string): s is QuirkName {
   return (QUIRK_NAMES as readonly string[]).includes(s)
@@ -125,11 +134,25 @@ export function quirksByIndex(entries: readonly { index: number; quirks: readonl
   return map
 }
 
-/** The default (well-behaved) cipher suites, or the one suite a suite-only quirk leaves. */
+/**
+ * The configured cipher suites, the one suite a suite-only quirk leaves, or
+ * (QUIRK(integritycheckvalue)) the configured ones plus suite 0, which the
+ * quirk needs and which the boards it was seen on offer.
+ */
 export function quirkCipherSuites(quirks: ReadonlySet<QuirkName>, configured: number[]): number[] {
   if (quirks.has('suite17-only')) return [17]
   if (quirks.has('suite3-only')) return [3]
+  if (quirks.has('integritycheckvalue') && !configured.includes(0)) return [...configured, 0]
   return configured
+}
+
+/** QUIRK(integritycheckvalue): length of the value sent where suite 0 wants none (HMAC-SHA1-96's; FreeIPMI discards it unread). */
+export const BOGUS_RAKP4_ICV_LENGTH = 12
+
+/** The RAKP 4 integrity check value sent: the compliant one, or for RAKP-none sessions of a quirky BMC, 12 zero bytes (the content is not documented). */
+export function rakp4Icv(quirks: ReadonlySet<QuirkName>, auth: number, compliant: Buffer): Buffer {
+  if (auth === RAKP_AUTH_NONE && quirks.has('integritycheckvalue')) return Buffer.alloc(BOGUS_RAKP4_ICV_LENGTH)
+  return compliant
 }
 
 /**

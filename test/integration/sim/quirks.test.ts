@@ -131,6 +131,23 @@ describe('login quirks: ipmipower fails without -W and works with it', () => {
   })
 })
 
+describe('integritycheckvalue: ipmipower -I 0 fails without -W and works with it', () => {
+  it('"k_g invalid" without the flag; "on" with -W integritycheckvalue; ipmitool -C 0 works', async (t) => {
+    if (!requireTools(t, ['ipmipower', 'ipmitool'], FREEIPMI)) return
+    const fleet = await quirkyBmc(['integritycheckvalue'])
+    const port = fleet.bmcs[0]!.port
+    const without = await ipmipower(port, ['-I', '0'])
+    assert.notEqual(without.code, 0)
+    assert.match(without.out, /127\.0\.0\.1: k_g invalid/)
+    const withFlag = await ipmipower(port, ['-I', '0', '-W', 'integritycheckvalue'])
+    assert.equal(withFlag.code, 0, withFlag.out)
+    assert.match(withFlag.out, /127\.0\.0\.1: on/)
+    const it = await tool('ipmitool', ['-I', 'lanplus', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-P', 'password', '-C', '0', 'power', 'status'])
+    assert.equal(it.code, 0, it.out)
+    assert.match(it.out, /Chassis Power is on/)
+  })
+})
+
 describe('SOL quirks: ipmiconsole fails without -W and works with it', () => {
   it('solpayloadsize: "BMC Implementation" without the flag; SOL with -W solpayloadsize; ipmitool works', async (t) => {
     if (!requireTools(t, ['ipmiconsole', 'ipmitool', 'script'], FREEIPMI)) return

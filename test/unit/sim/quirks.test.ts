@@ -1,6 +1,7 @@
 // The quirk simulator's side of each quirk, with no sockets: opensesspriv
 // hashes the Open Session privilege (checked against an HMAC computed here),
-// authcap clears the non-null user name bit, solpayloadsize/solport/
+// authcap clears the non-null user name bit, integritycheckvalue fills
+// RAKP 4's empty suite-0 ICV, solpayloadsize/solport/
 // solport-endian change what Activate Payload reports, solactive-stale holds
 // SOL until Deactivate Payload, suite17-only/suite3-only refuse the other
 // suite at Open Session; a BMC without quirks answers as before. Also the
@@ -12,12 +13,13 @@ import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { ActivatePayload, DeactivatePayload } from '../../../src/ipmi/commands/index.js'
 import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType } from '../../../src/ipmi/packet.js'
-import { decodeOpenSessionResponse, decodeRakp2, encodeOpenSessionRequest, encodeRakp1 } from '../../../src/ipmi/rakp.js'
+import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3 } from '../../../src/ipmi/rakp.js'
 import { simCommand } from '../../../src/cli/sim.js'
 import { ManualClock } from '../../../src/session/clock.js'
 import { GetChannelAuthCapabilitiesHandler } from '../../../src/sim/app-commands.js'
+import { expectedRakp3Code } from '../../../src/sim/keys.js'
 import {
-  DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, swap16, validateQuirks, type QuirkName,
+  BOGUS_RAKP4_ICV_LENGTH, DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, swap16, validateQuirks, type QuirkName,
 } from '../../../src/sim/quirks.js'
 import { SimBmc } from '../../../src/sim/sim-bmc.js'
 import { attachSol } from '../../../src/sim/sol.js'
@@ -67,7 +69,7 @@ describe('quirk list and parsing', () => {
     assert.equal(new Set(QUIRK_NAMES).size, QUIRKS.length)
     for (const q of QUIRKS) {
       assert.ok(q.source.length > 10 && q.description.length > 10, q.name)
-      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'solpayloadsize', 'solport'].includes(q.freeipmiFlag), q.name)
+      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'integritycheckvalue', 'solpayloadsize', 'solport'].includes(q.freeipmiFlag), q.name)
     }
   })
 
@@ -119,6 +121,32 @@ describe('opensesspriv', () => {
   it('a BMC without the quirk hashes the RAKP 1 role byte whatever Open Session asked', () => {
     const { sidc, r2 } = handshake(bmcWith([]), 0, 0x14)
     assert.deepEqual(r2.authCode, rakp2Code(sidc, r2.bmcRandom, r2.bmcGuid, 0x14))
+  })
+})
+
+describe('integritycheckvalue', () => {
+  const login = (bmc: SimBmc, suite: 0 | 3) => {
+    const algs = suite === 0 ? 0 : 1
+    const os = decodeOpenSessionResponse(setup(bmc, PayloadType.OpenSessionRequest, encodeOpenSessionRequest({
+      messageTag: 1, requestedPrivilege: 4, remoteConsoleSessionId: SIDM, auth: algs, integrity: algs, confidentiality: algs,
+    })))
+    assert.equal(os.status, 0)
+    const r2 = decodeRakp2(setup(bmc, PayloadType.Rakp1, encodeRakp1({
+      messageTag: 2, managedSystemSessionId: os.managedSystemSessionId, consoleRandom: RM, role: 0x14, username: Buffer.from('admin'),
+    })))
+    const authCode = suite === 0 ? Buffer.alloc(0) : expectedRakp3Code({
+      auth: 1, consoleSessionId: SIDM, bmcSessionId: os.managedSystemSessionId, consoleRandom: RM, bmcRandom: r2.bmcRandom, guid: r2.bmcGuid, role: 0x14, username: Buffer.from('admin'),
+    }, Buffer.from('password'))
+    return decodeRakp4(setup(bmc, PayloadType.Rakp3, encodeRakp3({ messageTag: 3, status: 0, managedSystemSessionId: os.managedSystemSessionId, authCode })))
+  }
+  it('suite 0 is offered, and its RAKP 4 carries 12 bytes where the spec wants none; suite 3 is untouched', () => {
+    const quirky = bmcWith(['integritycheckvalue'])
+    assert.deepEqual(quirky.config.cipherSuites, [3, 17, 0])
+    const r4 = login(quirky, 0)
+    assert.equal(r4.status, 0)
+    assert.equal(r4.icv.length, BOGUS_RAKP4_ICV_LENGTH)
+    assert.equal(login(quirky, 3).icv.length, 12) // HMAC-SHA1-96 of the SIK, as on any BMC
+    assert.equal(login(new SimBmc({ cipherSuites: [0, 3] }, { clock: new ManualClock() }), 0).icv.length, 0)
   })
 })
 
