@@ -38,6 +38,12 @@ export const QUIRKS = [
     source: 'FreeIPMI bugs doc, LAN Authentication Issue #5 (Asus P5M2/P5MT-R/RS162-E4/RX4, Intel SR1520ML/X38ML, Sun Fire X4150/X4450); ipmipower(8) authcap',
   },
   {
+    name: 'nochecksumcheck',
+    freeipmiFlag: 'nochecksumcheck',
+    description: 'every in-session IPMI response carries a wrong second checksum (over the response data); the packet is otherwise valid',
+    source: 'FreeIPMI ipmipower(8)/ipmiconsole(8) nochecksumcheck (Supermicro X9SCM-iiF, X9DRi-F, X9DRFR)',
+  },
+  {
     name: 'integritycheckvalue',
     freeipmiFlag: 'integritycheckvalue',
     description: 'cipher suite 0 is offered, and with it RAKP 4 carries a 12-byte integrity check value where the spec says it is empty',
@@ -60,6 +66,18 @@ export const QUIRKS = [
     freeipmiFlag: undefined,
     description: 'Activate Payload reports the SOL port in the wrong byte order (623 reads as 28418); SOL works on the real port',
     source: 'FreeIPMI bugs doc, Serial-Over-LAN Issue #12 (Supermicro X8DTH-iF); FreeIPMI maps 28418 back to 623 with no flag',
+  },
+  {
+    name: 'solstatus',
+    freeipmiFlag: 'solstatus',
+    description: 'Get Payload Activation Status is not supported (completion code C1h, invalid command)',
+    source: 'FreeIPMI ipmiconsole(8) solstatus (Supermicro X8SIL-F)',
+  },
+  {
+    name: 'solchannelsupport',
+    freeipmiFlag: 'solchannelsupport',
+    description: 'Get Channel Payload Support is not supported (completion code C1h, invalid command)',
+    source: 'FreeIPMI bugs doc, Serial-Over-LAN Issue #4 (Sun Fire 4100 ILOM, Intel Windmill, Quanta Winterfell, Wiwynn Windmill); ipmiconsole(8) solchannelsupport',
   },
   {
     name: 'solactive-stale',
@@ -188,4 +206,27 @@ export function reportedSolPort(quirks: ReadonlySet<QuirkName>, port: number): n
 /** QUIRK(solpayloadsize): the inbound/outbound payload sizes Activate Payload reports. */
 export function reportedPayloadSize(quirks: ReadonlySet<QuirkName>, size: number): number {
   return quirks.has('solpayloadsize') ? swap16(size) : size
+}
+
+/** Commands a quirk makes the BMC not support, and which quirk. */
+const UNSUPPORTED_BY: Readonly<Record<'activation-status' | 'channel-payload-support', QuirkName>> = {
+  'activation-status': 'solstatus',
+  'channel-payload-support': 'solchannelsupport',
+}
+
+/** QUIRK(solstatus), QUIRK(solchannelsupport): true when this BMC answers the command C1h (not supported). */
+export function unsupportedCommand(quirks: ReadonlySet<QuirkName>, command: keyof typeof UNSUPPORTED_BY): boolean {
+  return quirks.has(UNSUPPORTED_BY[command])
+}
+
+/**
+ * QUIRK(nochecksumcheck): an encoded IPMI LAN response with its last byte
+ * (checksum 2, over rqSA..data, IPMI v2.0 §13.8) off by one; unchanged
+ * without the quirk.
+ */
+export function responseChecksum(quirks: ReadonlySet<QuirkName>, lanResponse: Buffer): Buffer {
+  if (!quirks.has('nochecksumcheck') || lanResponse.length === 0) return lanResponse
+  const out = Buffer.from(lanResponse)
+  out[out.length - 1] = (out[out.length - 1]! + 1) & 0xff
+  return out
 }

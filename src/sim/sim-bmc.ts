@@ -26,7 +26,7 @@ import { CC, commandKey, type CommandResult, type ResolvedConfig, type SessionCl
 import { FaultGate, realClock, type FaultCounters, type SimClock, type SimFaults } from './faults.js'
 import { handleOpenSession, handleRakp1, handleRakp3, type HandshakeEnv } from './handshake.js'
 import { Prng } from './prng.js'
-import { quirkCipherSuites, validateQuirks, type QuirkName } from './quirks.js'
+import { quirkCipherSuites, responseChecksum, validateQuirks, type QuirkName } from './quirks.js'
 import { nextOutSeq, SessionTable, type SimSession } from './sessions.js'
 import {
   DEFAULT_GUID, defaultDevice, emptyUser, makeChassis, makeUser, Priv,
@@ -340,7 +340,8 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
     else r = this.run(c, req.data, s)
     const name = c?.name ?? 'unknown'
     this.stats.commands[name] = (this.stats.commands[name] ?? 0) + 1
-    const response = encodeLanResponse(req, r.cc, r.data)
+    // QUIRK(nochecksumcheck): the BMC gets checksum 2 wrong on every in-session answer.
+    const response = responseChecksum(this.config.quirks, encodeLanResponse(req, r.cc, r.data))
     s.requestCounter++
     s.recent.set(req.rqSeq, { netFn: req.netFn, cmd: req.cmd, data: req.data, response, atMs: now, ordinal: s.requestCounter })
     this.sendInSession(s, PayloadType.Ipmi, response, send)

@@ -11,7 +11,7 @@
  * payload access.
  */
 import { CC, fail, isOurChannel, ok, type SimCommand } from './context.js'
-import { reportedPayloadSize, reportedSolPort } from './quirks.js'
+import { reportedPayloadSize, reportedSolPort, unsupportedCommand } from './quirks.js'
 import type { SimSession } from './sessions.js'
 import { LAN_CHANNEL, Priv } from './state.js'
 
@@ -87,7 +87,8 @@ export function solCommands(sol: SolControl): SimCommand[] {
   }
   const activationStatus: SimCommand = {
     name: 'Get Payload Activation Status', netFn: APP, cmd: 0x4a, privilege: Priv.User,
-    handle(data) {
+    handle(data, bmc) {
+      if (unsupportedCommand(bmc.config.quirks, 'activation-status')) return fail(CC.InvalidCommand) // QUIRK(solstatus)
       if (data.length !== 1) return fail(CC.RequestLengthInvalid)
       if ((data[0]! & 0x3f) !== SOL_PAYLOAD) return fail(CC.InvalidDataField)
       return ok(Buffer.from([0x01, sol.ownerSessionId() !== 0 ? 0x01 : 0x00, 0x00]))
@@ -107,7 +108,8 @@ export function solCommands(sol: SolControl): SimCommand[] {
   }
   const payloadSupport: SimCommand = {
     name: 'Get Channel Payload Support', netFn: APP, cmd: 0x4e, privilege: Priv.User,
-    handle(data) {
+    handle(data, bmc) {
+      if (unsupportedCommand(bmc.config.quirks, 'channel-payload-support')) return fail(CC.InvalidCommand) // QUIRK(solchannelsupport)
       if (data.length !== 1) return fail(CC.RequestLengthInvalid)
       if (!isOurChannel(data[0]!, LAN_CHANNEL)) return fail(CC.InvalidDataField)
       // Standard payloads: IPMI message (0) and SOL (1); session setup payloads 10h-15h.

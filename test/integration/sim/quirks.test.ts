@@ -131,6 +131,23 @@ describe('login quirks: ipmipower fails without -W and works with it', () => {
   })
 })
 
+describe('nochecksumcheck: ipmipower fails without -W and works with it', () => {
+  it('"session timeout" without the flag; "on" with -W nochecksumcheck; ipmitool works', async (t) => {
+    if (!requireTools(t, ['ipmipower', 'ipmitool'], FREEIPMI)) return
+    const fleet = await quirkyBmc(['nochecksumcheck'])
+    const port = fleet.bmcs[0]!.port
+    const without = await ipmipower(port, [])
+    assert.notEqual(without.code, 0)
+    assert.match(without.out, /127\.0\.0\.1: session timeout/)
+    const withFlag = await ipmipower(port, ['-W', 'nochecksumcheck'])
+    assert.equal(withFlag.code, 0, withFlag.out)
+    assert.match(withFlag.out, /127\.0\.0\.1: on/)
+    const it = await ipmitoolPower(port)
+    assert.equal(it.code, 0, it.out)
+    assert.match(it.out, /Chassis Power is on/)
+  })
+})
+
 describe('integritycheckvalue: ipmipower -I 0 fails without -W and works with it', () => {
   it('"k_g invalid" without the flag; "on" with -W integritycheckvalue; ipmitool -C 0 works', async (t) => {
     if (!requireTools(t, ['ipmipower', 'ipmitool'], FREEIPMI)) return
@@ -167,6 +184,27 @@ describe('SOL quirks: ipmiconsole fails without -W and works with it', () => {
     await endSol(fleet, it, '\r~.')
     assert.equal(fleet.members[0]!.bmc.lastInternalError, undefined)
   })
+
+  for (const [quirk, otherFlag] of [['solstatus', 'solchannelsupport'], ['solchannelsupport', 'solstatus']] as const) {
+    it(`${quirk}: "BMC Error" without the flag (and with -W ${otherFlag}); SOL with -W ${quirk}; ipmitool works`, async (t) => {
+      if (!requireTools(t, ['ipmiconsole', 'ipmitool', 'script'], FREEIPMI)) return
+      const fleet = await quirkyBmcLowPort([quirk])
+      const port = fleet.bmcs[0]!.port
+      for (const extra of ['', `-W ${otherFlag}`]) {
+        const bad = ipmiconsole(t, port, extra)
+        await bad.waitFor(/\[error received\]: BMC Error/)
+        await bad.exited
+        assert.equal(bad.output().includes('[SOL established]'), false)
+      }
+      const good = ipmiconsole(t, port, `-W ${quirk}`)
+      await good.waitFor(/\[SOL established\][\s\S]*Linux version/)
+      await endSol(fleet, good, '\r&.')
+      const it = ipmitoolSol(t, port)
+      await it.waitFor(/SOL Session operational[\s\S]*Linux version/)
+      await endSol(fleet, it, '\r~.')
+      assert.equal(fleet.members[0]!.bmc.lastInternalError, undefined)
+    })
+  }
 
   it('solport (BMC on 623): no SOL without the flag (it follows the dead port); SOL with -W solport; ipmitool refuses', async (t) => {
     if (!requireTools(t, ['ipmiconsole', 'ipmitool', 'script'], FREEIPMI)) return

@@ -1,7 +1,8 @@
 // The quirk simulator's side of each quirk, with no sockets: opensesspriv
 // hashes the Open Session privilege (checked against an HMAC computed here),
 // authcap clears the non-null user name bit, integritycheckvalue fills
-// RAKP 4's empty suite-0 ICV, solpayloadsize/solport/
+// RAKP 4's empty suite-0 ICV, nochecksumcheck spoils checksum 2, solstatus
+// and solchannelsupport make their command C1h, solpayloadsize/solport/
 // solport-endian change what Activate Payload reports, solactive-stale holds
 // SOL until Deactivate Payload, suite17-only/suite3-only refuse the other
 // suite at Open Session; a BMC without quirks answers as before. Also the
@@ -12,6 +13,7 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { ActivatePayload, DeactivatePayload } from '../../../src/ipmi/commands/index.js'
+import { decodeLanResponse, encodeLanResponse } from '../../../src/ipmi/lan-message.js'
 import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType } from '../../../src/ipmi/packet.js'
 import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3 } from '../../../src/ipmi/rakp.js'
 import { simCommand } from '../../../src/cli/sim.js'
@@ -19,7 +21,8 @@ import { ManualClock } from '../../../src/session/clock.js'
 import { GetChannelAuthCapabilitiesHandler } from '../../../src/sim/app-commands.js'
 import { expectedRakp3Code } from '../../../src/sim/keys.js'
 import {
-  BOGUS_RAKP4_ICV_LENGTH, DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, swap16, validateQuirks, type QuirkName,
+  BOGUS_RAKP4_ICV_LENGTH, DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, responseChecksum, swap16, validateQuirks,
+  type QuirkName,
 } from '../../../src/sim/quirks.js'
 import { SimBmc } from '../../../src/sim/sim-bmc.js'
 import { attachSol } from '../../../src/sim/sol.js'
@@ -69,7 +72,7 @@ describe('quirk list and parsing', () => {
     assert.equal(new Set(QUIRK_NAMES).size, QUIRKS.length)
     for (const q of QUIRKS) {
       assert.ok(q.source.length > 10 && q.description.length > 10, q.name)
-      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'integritycheckvalue', 'solpayloadsize', 'solport'].includes(q.freeipmiFlag), q.name)
+      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'nochecksumcheck', 'integritycheckvalue', 'solpayloadsize', 'solport', 'solstatus', 'solchannelsupport'].includes(q.freeipmiFlag), q.name)
     }
   })
 
@@ -194,6 +197,37 @@ describe('Activate Payload quirks', () => {
 
   it('solport-endian: 623 reported as 28418', async () => {
     assert.equal((await activate(['solport-endian'])).port, 28418)
+  })
+})
+
+describe('solstatus and solchannelsupport', () => {
+  it('each makes its one command answer C1h; the other and a compliant BMC answer normally', async () => {
+    const cc = async (quirks: QuirkName[], netFn: number, cmd: number, data: number[]) => {
+      const r = clientRig({ bmc: { quirks } })
+      const sol = attachSol(r.bmc, { clock: r.clock, host: { hostname: 'q', rateBytesPerSecond: 0 } })
+      try {
+        const res = await drive(r.clock, r.client.raw(netFn, cmd, Buffer.from(data)))
+        return res.cc
+      } finally {
+        sol.dispose()
+      }
+    }
+    const status = (q: QuirkName[]) => cc(q, 0x06, 0x4a, [0x01])
+    const support = (q: QuirkName[]) => cc(q, 0x06, 0x4e, [0x0e])
+    assert.deepEqual(await Promise.all([status(['solstatus']), support(['solstatus'])]), [0xc1, 0])
+    assert.deepEqual(await Promise.all([status(['solchannelsupport']), support(['solchannelsupport'])]), [0, 0xc1])
+    assert.deepEqual(await Promise.all([status([]), support([])]), [0, 0])
+  })
+})
+
+describe('nochecksumcheck', () => {
+  it('checksum 2 of an in-session answer is off by one; header and data are as a compliant BMC sends them', () => {
+    const lan = encodeLanResponse({ netFn: 0x06, cmd: 0x01, rqSeq: 3 }, 0, Buffer.from([1, 2, 3]))
+    const bad = responseChecksum(new Set(['nochecksumcheck']), lan)
+    assert.deepEqual(bad.subarray(0, -1), lan.subarray(0, -1))
+    assert.equal(bad.at(-1), (lan.at(-1)! + 1) & 0xff)
+    assert.throws(() => decodeLanResponse(bad), /checksum/i)
+    assert.equal(responseChecksum(new Set(), lan), lan)
   })
 })
 
