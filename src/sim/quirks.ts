@@ -86,6 +86,12 @@ export const QUIRKS = [
     source: 'IPMI v2.0 Table 24-2 completion 80h; ipmitool lanplus "SOL payload already active on another session"; ipmiconsole(8) --deactivate',
   },
   {
+    name: 'cipher-suites-silent',
+    freeipmiFlag: undefined,
+    description: 'Get Channel Cipher Suites outside a session gets no answer at all (a client that asks first waits for its timeout)',
+    source: 'OpenIPMI ipmi_sim (lanserv) as installed here; issue 13 (ipmitool waits 10 s without -C)',
+  },
+  {
     name: 'suite17-only',
     freeipmiFlag: undefined,
     description: 'only cipher suite 17 (HMAC-SHA256, AES-CBC-128) is offered; suite 3 is refused at Open Session',

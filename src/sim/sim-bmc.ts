@@ -107,7 +107,8 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
       cipherSuites: quirkCipherSuites(quirks, cfg.cipherSuites ?? [3, 17]),
       maxSessions: cfg.maxSessions ?? 4,
       maxUsers: cfg.maxUsers ?? 10,
-      answerCipherSuitesPreSession: cfg.answerCipherSuitesPreSession ?? true,
+      // QUIRK(cipher-suites-silent) wins over the config knob it names.
+      answerCipherSuitesPreSession: quirks.has('cipher-suites-silent') ? false : cfg.answerCipherSuitesPreSession ?? true,
       roleRefusal: cfg.roleRefusal ?? 0x09,
       duplicateMode: cfg.duplicateMode ?? 'resend',
       idleTimeoutMs: cfg.idleTimeoutMs ?? 60_000,

@@ -2,7 +2,8 @@
 // hashes the Open Session privilege (checked against an HMAC computed here),
 // authcap clears the non-null user name bit, integritycheckvalue fills
 // RAKP 4's empty suite-0 ICV, nochecksumcheck spoils checksum 2, solstatus
-// and solchannelsupport make their command C1h, solpayloadsize/solport/
+// and solchannelsupport make their command C1h, cipher-suites-silent drops
+// Get Channel Cipher Suites before a session, solpayloadsize/solport/
 // solport-endian change what Activate Payload reports, solactive-stale holds
 // SOL until Deactivate Payload, suite17-only/suite3-only refuse the other
 // suite at Open Session; a BMC without quirks answers as before. Also the
@@ -13,7 +14,7 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { ActivatePayload, DeactivatePayload } from '../../../src/ipmi/commands/index.js'
-import { decodeLanResponse, encodeLanResponse } from '../../../src/ipmi/lan-message.js'
+import { decodeLanResponse, encodeLanRequest, encodeLanResponse } from '../../../src/ipmi/lan-message.js'
 import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType } from '../../../src/ipmi/packet.js'
 import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3 } from '../../../src/ipmi/rakp.js'
 import { simCommand } from '../../../src/cli/sim.js'
@@ -242,6 +243,21 @@ describe('solactive-stale', () => {
     await drive(r.clock, r.client.run(ActivatePayload, { instance: 1 }))
     assert.equal(sol.active, true)
     sol.dispose()
+  })
+})
+
+describe('cipher-suites-silent', () => {
+  it('Get Channel Cipher Suites before a session gets no answer (dropped as pre-session); a compliant BMC answers it', () => {
+    const ask = (bmc: SimBmc) => {
+      const out: Buffer[] = []
+      const req = encodeLanRequest({ netFn: 0x06, cmd: 0x54, rqSeq: 1, data: Buffer.from([0x0e, 0x00, 0x80]) })
+      bmc.handleDatagram(encodeRmcpPlusPacket({ payloadType: PayloadType.Ipmi, sessionId: 0, sessionSeq: 0, payload: req }), (b) => out.push(b))
+      return out.length
+    }
+    const quiet = new SimBmc({ quirks: ['cipher-suites-silent'], answerCipherSuitesPreSession: true }, { clock: new ManualClock() })
+    assert.equal(ask(quiet), 0)
+    assert.equal(quiet.stats.dropped.presession, 1)
+    assert.equal(ask(bmcWith([])), 1)
   })
 })
 
