@@ -86,6 +86,12 @@ export const QUIRKS = [
     source: 'IPMI v2.0 Table 24-2 completion 80h; ipmitool lanplus "SOL payload already active on another session"; ipmiconsole(8) --deactivate',
   },
   {
+    name: 'soldeactivate-noop',
+    freeipmiFlag: undefined,
+    description: 'Deactivate Payload from any session but the one that activated SOL answers 80h (already deactivated) and leaves SOL active',
+    source: 'FreeIPMI bugs doc, Serial-Over-LAN Issue #17 (Dell PowerEdge M605, M610, M915)',
+  },
+  {
     name: 'cipher-suites-silent',
     freeipmiFlag: undefined,
     description: 'Get Channel Cipher Suites outside a session gets no answer at all (a client that asks first waits for its timeout)',

@@ -188,6 +188,9 @@ export class SimSol implements SolControl {
   }
 
   deactivate(by: SimSession): number {
+    // QUIRK(soldeactivate-noop): only the activating session can deactivate; others hear "already deactivated".
+    const noop = this.bmc.config.quirks.has('soldeactivate-noop')
+    if (noop && (this.phantomId !== 0 || (this.holder !== undefined && this.holder.session !== by))) return 0x80
     if (this.phantomId !== 0) {
       this.phantomId = 0
       this.stats.kicked++

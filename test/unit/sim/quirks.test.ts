@@ -3,7 +3,8 @@
 // authcap clears the non-null user name bit, integritycheckvalue fills
 // RAKP 4's empty suite-0 ICV, nochecksumcheck spoils checksum 2, solstatus
 // and solchannelsupport make their command C1h, cipher-suites-silent drops
-// Get Channel Cipher Suites before a session, solpayloadsize/solport/
+// Get Channel Cipher Suites before a session, soldeactivate-noop ignores
+// other sessions' Deactivate, solpayloadsize/solport/
 // solport-endian change what Activate Payload reports, solactive-stale holds
 // SOL until Deactivate Payload, suite17-only/suite3-only refuse the other
 // suite at Open Session; a BMC without quirks answers as before. Also the
@@ -242,6 +243,23 @@ describe('solactive-stale', () => {
     await drive(r.clock, r.client.run(DeactivatePayload, { instance: 1 }))
     await drive(r.clock, r.client.run(ActivatePayload, { instance: 1 }))
     assert.equal(sol.active, true)
+    sol.dispose()
+  })
+})
+
+describe('soldeactivate-noop', () => {
+  it('another session\'s Deactivate answers 0x80 and SOL stays with its holder; the holder itself can deactivate', async () => {
+    const r = clientRig({ bmc: { quirks: ['soldeactivate-noop'] } })
+    const sol = attachSol(r.bmc, { clock: r.clock, host: { hostname: 'q', rateBytesPerSecond: 0 } })
+    await drive(r.clock, r.client.run(ActivatePayload, { instance: 1 }))
+    const holder = sol.ownerSessionId()
+    const other = clientRig({ on: { bmc: r.bmc, clock: r.clock } }).client
+    const refused = await driveToError(r.clock, other.run(DeactivatePayload, { instance: 1 }))
+    assert.equal(refused.details.completionCode, 0x80)
+    assert.equal(sol.ownerSessionId(), holder)
+    assert.equal((await driveToError(r.clock, other.run(ActivatePayload, { instance: 1 }))).details.completionCode, 0x80)
+    await drive(r.clock, r.client.run(DeactivatePayload, { instance: 1 }))
+    assert.equal(sol.active, false)
     sol.dispose()
   })
 })
