@@ -7,10 +7,14 @@
 // ignores an alternate SOL port only when the session is on 623; the test
 // waits for the port to be free (another test file may hold it) and fails
 // under CI if it never is. ipmiconsole and `ipmitool sol activate` need a
-// terminal, so they run under script(1).
+// terminal, so they run under script(1). First, `bmcvisor sim --quirk` as a
+// user runs it: the CLI wires quirks to the BMCs it names and no others.
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
 import { startSimFleet, type SimFleetHandle } from '../../../src/sim/fleet.js'
@@ -97,6 +101,26 @@ async function endSol(fleet: SimFleetHandle, p: { type(s: string): void; exited:
   const sol = fleet.members[0]!.sol
   await waitUntil(() => !sol.active, { timeoutMs: 10_000, what: 'the console to deactivate SOL' })
 }
+
+describe('bmcvisor sim --quirk', () => {
+  it('gives the named BMCs their quirks (listed in --json) and leaves the others compliant', async (t) => {
+    if (!requireTools(t, ['ipmipower'], FREEIPMI)) return
+    const cli = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sim', '--count', '3', '--base-port', '0', '--console-rate', '0', '--quirk', '1:authcap', '--quirk', '2:suite3-only', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    t.after(() => void child.kill('SIGKILL'))
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string]
+    const { bmcs } = JSON.parse(line) as { bmcs: { port: number; quirks?: string[]; cipherSuites?: number[] }[] }
+    assert.deepEqual(bmcs.map((b) => [b.quirks, b.cipherSuites]), [[undefined, undefined], [['authcap'], [17, 3]], [['suite3-only'], [3]]])
+    const plain = await ipmipower(bmcs[0]!.port, [])
+    assert.match(plain.out, /127\.0\.0\.1: on/)
+    assert.match((await ipmipower(bmcs[1]!.port, [])).out, /127\.0\.0\.1: username invalid/)
+    assert.match((await ipmipower(bmcs[2]!.port, ['-I', '17'])).out, /127\.0\.0\.1: BMC error/)
+    assert.match((await ipmipower(bmcs[2]!.port, ['-I', '3'])).out, /127\.0\.0\.1: on/)
+    child.kill('SIGTERM')
+    const [code] = (await once(child, 'exit')) as [number]
+    assert.equal(code, 0)
+  })
+})
 
 describe('login quirks: ipmipower fails without -W and works with it', () => {
   it('opensesspriv: "password invalid" without the flag; "on" with -W opensesspriv; ipmitool fails', async (t) => {
