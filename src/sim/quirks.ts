@@ -80,6 +80,12 @@ export const QUIRKS = [
     source: 'FreeIPMI bugs doc, Serial-Over-LAN Issue #4 (Sun Fire 4100 ILOM, Intel Windmill, Quanta Winterfell, Wiwynn Windmill); ipmiconsole(8) solchannelsupport',
   },
   {
+    name: 'serialalertsdeferred',
+    freeipmiFlag: 'serialalertsdeferred',
+    description: 'SOL activated with serial alerts set to "fail" (Activate Payload aux b3:2 = 00b) never accepts console input (neither delivered nor ACKed: our reading of the documented "excess retransmissions"); "deferred" works',
+    source: 'FreeIPMI ipmiconsole(8) serialalertsdeferred (Intel Windmill, Quanta Winterfell, Wiwynn Windmill: IPMI over serial beside SOL)',
+  },
+  {
     name: 'solactive-stale',
     freeipmiFlag: undefined,
     description: 'SOL is left active by a client that died: Activate Payload answers 0x80 (already active) until someone sends Deactivate Payload',
@@ -241,4 +247,12 @@ export function responseChecksum(quirks: ReadonlySet<QuirkName>, lanResponse: Bu
   const out = Buffer.from(lanResponse)
   out[out.length - 1] = (out[out.length - 1]! + 1) & 0xff
   return out
+}
+
+/** Activate Payload aux byte 1 b3:2 value "serial/modem alerts fail while SOL is active" (IPMI v2.0 Table 24-2). */
+const SERIAL_ALERTS_FAIL = 0
+
+/** QUIRK(serialalertsdeferred): whether SOL activated with this aux byte 1 ignores console input. */
+export function deafToSolInput(quirks: ReadonlySet<QuirkName>, aux: number): boolean {
+  return quirks.has('serialalertsdeferred') && ((aux >> 2) & 0x03) === SERIAL_ALERTS_FAIL
 }

@@ -230,6 +230,32 @@ describe('SOL quirks: ipmiconsole fails without -W and works with it', () => {
     })
   }
 
+  it('serialalertsdeferred: typed input is lost without the flag while output flows; echoed with -W serialalertsdeferred; ipmitool works', async (t) => {
+    if (!requireTools(t, ['ipmiconsole', 'ipmitool', 'script'], FREEIPMI)) return
+    const fleet = await quirkyBmcLowPort(['serialalertsdeferred'])
+    const port = fleet.bmcs[0]!.port
+    const m = fleet.members[0]!
+    const bad = ipmiconsole(t, port, '')
+    await bad.waitFor(/\[SOL established\][\s\S]*Linux version/)
+    await bad.waitFor(/login: |# $/)
+    bad.type('echo lost-input\r')
+    // FreeIPMI documents "excess retransmissions sent"; within 10 s it only retransmits, unanswered.
+    await assert.rejects(bad.waitFor(/\r\nlost-input/, 10_000), /no .* within 10000 ms/)
+    assert.equal(m.sol.active, true, 'output side still up')
+    // The stuck one (killed when the test ends) holds SOL; ipmiconsole takes it over by default.
+    const good = ipmiconsole(t, port, '-W serialalertsdeferred')
+    await good.waitFor(/\[SOL established\]/)
+    good.type('echo kept-input\r')
+    await good.waitFor(/\r\nkept-input\r\n/)
+    await endSol(fleet, good, '\r&.')
+    const it = ipmitoolSol(t, port)
+    await it.waitFor(/SOL Session operational/)
+    it.type('echo tool-input\r')
+    await it.waitFor(/\r\ntool-input\r\n/)
+    await endSol(fleet, it, '\r~.')
+    assert.equal(m.bmc.lastInternalError, undefined)
+  })
+
   it('solport (BMC on 623): no SOL without the flag (it follows the dead port); SOL with -W solport; ipmitool refuses', async (t) => {
     if (!requireTools(t, ['ipmiconsole', 'ipmitool', 'script'], FREEIPMI)) return
     const fleet = await quirkyBmcOn623(t, ['solport'])

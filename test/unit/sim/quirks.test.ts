@@ -20,10 +20,11 @@ import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType } from '../../..
 import { decodeOpenSessionResponse, decodeRakp2, decodeRakp4, encodeOpenSessionRequest, encodeRakp1, encodeRakp3 } from '../../../src/ipmi/rakp.js'
 import { simCommand } from '../../../src/cli/sim.js'
 import { ManualClock } from '../../../src/session/clock.js'
+import { SolConsole } from '../../../src/sol/console.js'
 import { GetChannelAuthCapabilitiesHandler } from '../../../src/sim/app-commands.js'
 import { expectedRakp3Code } from '../../../src/sim/keys.js'
 import {
-  BOGUS_RAKP4_ICV_LENGTH, DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, responseChecksum, swap16, validateQuirks,
+  BOGUS_RAKP4_ICV_LENGTH, DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, responseChecksum, swap16, validateQuirks, deafToSolInput,
   type QuirkName,
 } from '../../../src/sim/quirks.js'
 import { SimBmc } from '../../../src/sim/sim-bmc.js'
@@ -74,7 +75,7 @@ describe('quirk list and parsing', () => {
     assert.equal(new Set(QUIRK_NAMES).size, QUIRKS.length)
     for (const q of QUIRKS) {
       assert.ok(q.source.length > 10 && q.description.length > 10, q.name)
-      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'nochecksumcheck', 'integritycheckvalue', 'solpayloadsize', 'solport', 'solstatus', 'solchannelsupport'].includes(q.freeipmiFlag), q.name)
+      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'nochecksumcheck', 'integritycheckvalue', 'solpayloadsize', 'solport', 'solstatus', 'solchannelsupport', 'serialalertsdeferred'].includes(q.freeipmiFlag), q.name)
     }
   })
 
@@ -230,6 +231,30 @@ describe('nochecksumcheck', () => {
     assert.equal(bad.at(-1), (lan.at(-1)! + 1) & 0xff)
     assert.throws(() => decodeLanResponse(bad), /checksum/i)
     assert.equal(responseChecksum(new Set(), lan), lan)
+  })
+})
+
+describe('serialalertsdeferred', () => {
+  it('only an activation with serial alerts "fail" (aux b3:2 = 00b) is deaf to input, and only with the quirk', () => {
+    const q = new Set<QuirkName>(['serialalertsdeferred'])
+    assert.deepEqual([0x00, 0x04, 0x08, 0xc0, 0xc4].map((aux) => deafToSolInput(q, aux)), [true, false, false, true, false])
+    assert.equal(deafToSolInput(new Set(), 0x00), false)
+  })
+
+  it('a deaf activation still takes ACKs for its output but drops typed characters', async () => {
+    const r = clientRig({ bmc: { quirks: ['serialalertsdeferred'] } })
+    const sol = attachSol(r.bmc, { clock: r.clock, host: { hostname: 'q', rateBytesPerSecond: 0 } })
+    const con = SolConsole.forClient(r.client, { clock: r.clock, livenessTimeoutMs: 6000 })
+    await drive(r.clock, con.open({}))
+    const before = sol.linkStats().bytesReceived
+    con.write(Buffer.from('x'))
+    for (let i = 0; i < 40; i++) {
+      r.clock.advance(50)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    // Our SolConsole asks for "deferred" alerts, so the quirk does not bite it: the byte arrives.
+    assert.equal(sol.linkStats().bytesReceived, before + 1)
+    sol.dispose()
   })
 })
 
