@@ -1,22 +1,35 @@
 /**
  * `bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate B]
- * [--fault INDEX[-LAST]:KIND[=VALUE]]...`: a fleet of simulated servers
+ * [--fault INDEX[-LAST]:KIND[=VALUE]]... [--quirk INDEX[-LAST]:NAME[,NAME]]...`
+ * (or `bmcvisor sim --list-quirks`): a fleet of simulated servers
  * (src/sim startSimFleet) on consecutive loopback ports, until SIGINT or
  * SIGTERM. Every BMC has user admin / password (administrator), speaks RMCP+
  * with cipher suites 3 and 17, has a SOL console printing a boot log at the
  * given rate while its host is powered on (hosts start on; with --power off,
  * `bmcvisor ipmi ... power on` and watch it boot), sensors, FRU and SEL, so
- * `bmcvisor ipmi`, ipmitool and FreeIPMI can talk to it.
+ * `bmcvisor ipmi`, ipmitool and FreeIPMI can talk to it. --quirk makes the
+ * named BMCs imitate documented vendor deviations (src/sim/quirks.ts,
+ * docs/quirks.md); --list-quirks prints each quirk with its source.
  */
 import { parseArgs } from 'node:util'
 import { parseFaultSpec, SIM_FAULT_KINDS, startSimFleet, type SimFault } from '../sim/fleet.js'
+import { parseQuirkSpec, QUIRKS, quirksByIndex, type QuirkName } from '../sim/quirks.js'
 import { ServiceError, toWire } from '../errors.js'
 
 export const SIM_USAGE = [
   'usage: bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate BYTES_PER_S] [--power on|off]',
   '                    [--fault INDEX[-LAST]:KIND[=VALUE]]... [--sol-accumulate-ms MS] [--sol-threshold BYTES] [--json]',
+  '                    [--quirk INDEX[-LAST]:NAME[,NAME]]...',
+  '       bmcvisor sim --list-quirks',
   `  fault kinds: ${SIM_FAULT_KINDS.filter((k) => k !== 'none').join(', ')} (drop=RATIO, delay=MS), e.g. --fault 3:drop=0.2 --fault 5-9:hang`,
+  `  quirks: ${QUIRKS.map((q) => q.name).join(', ')}, e.g. --quirk 0:opensesspriv --quirk 2-3:solport,authcap (sources: --list-quirks)`,
 ].join('\n')
+
+/** One line per quirk: name, FreeIPMI flag, source. */
+export function listQuirks(): string {
+  const width = Math.max(...QUIRKS.map((q) => q.name.length))
+  return QUIRKS.map((q) => `${q.name.padEnd(width)}  ${q.freeipmiFlag !== undefined ? `FreeIPMI -W ${q.freeipmiFlag}` : 'no FreeIPMI flag'}; ${q.source}`).join('\n')
+}
 
 function int(v: string, field: string, min: number, max: number): number {
   const n = Number(v)
@@ -35,6 +48,8 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
         'console-rate': { type: 'string', default: '256' },
         power: { type: 'string', default: 'on' },
         fault: { type: 'string', multiple: true },
+        quirk: { type: 'string', multiple: true },
+        'list-quirks': { type: 'boolean' },
         'sol-accumulate-ms': { type: 'string' },
         'sol-threshold': { type: 'string' },
         json: { type: 'boolean' },
@@ -44,6 +59,10 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
     })
     if (o.help === true) {
       io.stdout.write(SIM_USAGE + '\n')
+      return 0
+    }
+    if (o['list-quirks'] === true) {
+      io.stdout.write(listQuirks() + '\n')
       return 0
     }
     const count = Number(o.count)
@@ -66,8 +85,17 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
     } catch (e) {
       throw new ServiceError('VALIDATION_FAILED', (e as Error).message, { details: { field: 'fault' } })
     }
-    const fleet = await startSimFleet({ count, host: o.host, basePort, consoleRate, powerOn: o.power === 'on', sol, faults })
-    const bmcs = fleet.bmcs.map((b) => ({ index: b.index, name: b.name, host: b.host, port: b.port, username: b.username, password: b.password }))
+    let quirks: Map<number, QuirkName[]>
+    try {
+      quirks = quirksByIndex((o.quirk ?? []).flatMap((q) => parseQuirkSpec(q, count)))
+    } catch (e) {
+      throw new ServiceError('VALIDATION_FAILED', (e as Error).message, { details: { field: 'quirk' } })
+    }
+    const fleet = await startSimFleet({ count, host: o.host, basePort, consoleRate, powerOn: o.power === 'on', sol, faults, quirks })
+    const bmcs = fleet.bmcs.map((b) => ({
+      index: b.index, name: b.name, host: b.host, port: b.port, username: b.username, password: b.password,
+      ...(quirks.has(b.index) ? { quirks: quirks.get(b.index), cipherSuites: b.cipherSuites } : {}),
+    }))
     if (o.json === true) io.stdout.write(JSON.stringify({ bmcs }) + '\n')
     else {
       const first = bmcs[0]!
@@ -75,6 +103,7 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
       io.stdout.write(`${count} simulated BMC(s) on ${first.host} ports ${first.port}-${last.port} (user admin, password password), consoles at ${consoleRate} B/s\n`)
       io.stdout.write(`try: bmcvisor ipmi -H ${first.host} -p ${first.port} -U admin -P password sol activate\n`)
       for (const f of faults) io.stdout.write(`fault: BMC ${f.index} ${f.fault.kind}${f.fault.value !== undefined ? `=${f.fault.value}` : ''}\n`)
+      for (const [index, names] of [...quirks].sort((a, b) => a[0] - b[0])) io.stdout.write(`quirk: BMC ${index} ${names.join(',')}\n`)
     }
     await new Promise<void>((resolve) => {
       const stop = () => resolve()

@@ -9,6 +9,7 @@
  */
 import { CC, fail, isOurChannel, ok, type SimCommand } from './context.js'
 import { SIM_SUITES } from './handshake.js'
+import { authCapsStatusByte } from './quirks.js'
 import { LAN_CHANNEL, Priv } from './state.js'
 
 const APP = 0x06
@@ -64,7 +65,8 @@ export const GetChannelAuthCapabilitiesHandler: SimCommand = {
     out[0] = LAN_CHANNEL
     // b5:0 would list IPMI 1.5 auth types; this BMC runs RMCP+ sessions only.
     out[1] = v20 ? 0x80 : 0x00
-    out[2] = (bmc.kg !== undefined ? 0x20 : 0) | (named ? 0x04 : 0) | (nullName ? 0x02 : 0) | (anonymous ? 0x01 : 0)
+    // QUIRK(authcap): the quirky BMC leaves b2 (non-null user names) clear although named users log in.
+    out[2] = authCapsStatusByte(bmc.config.quirks, (bmc.kg !== undefined ? 0x20 : 0) | (named ? 0x04 : 0) | (nullName ? 0x02 : 0) | (anonymous ? 0x01 : 0))
     // Extended capabilities are meaningful only in a v2.0 answer: b1 = IPMI 2.0 connections.
     out[3] = v20 ? 0x02 : 0x00
     return ok(out) // OEM IANA and aux data: 0

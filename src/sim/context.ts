@@ -5,6 +5,7 @@
  * on an interface rather than on the SimBmc class (no import cycles).
  * Completion codes are IPMI v2.0 Table 5-2.
  */
+import type { QuirkName } from './quirks.js'
 import type { SessionTable, SimSession } from './sessions.js'
 import type { ChassisState, DeviceIdentity, DuplicateMode, RoleRefusal, SimUser } from './state.js'
 
@@ -33,6 +34,8 @@ export interface ResolvedConfig {
   coldResetDowntimeMs: number
   /** Highest privilege the LAN channel allows (IPMI v2.0 §6.8 channel limit). */
   channelPrivilegeLimit: number
+  /** Vendor quirks this BMC imitates (empty: a compliant BMC). */
+  quirks: ReadonlySet<QuirkName>
 }
 
 /** What handlers may read and change. */

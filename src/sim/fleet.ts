@@ -13,6 +13,7 @@
 import { realClock, type SimClock } from './faults.js'
 import { attachHardware } from './hardware-commands.js'
 import type { SimHardware } from './hardware.js'
+import type { QuirkName } from './quirks.js'
 import { SimBmc } from './sim-bmc.js'
 import { attachSol, type SimSol } from './sol.js'
 import type { SolLinkTiming } from './sol-link.js'
@@ -44,6 +45,8 @@ export interface SimFleetOptions {
   sol?: Partial<SolLinkTiming>
   /** Session slots per BMC (default 4). */
   maxSessions?: number
+  /** Vendor quirks by BMC index (src/sim/quirks.ts); fixed for the BMC's life. */
+  quirks?: ReadonlyMap<number, readonly QuirkName[]>
   /** Faults set at start, by BMC index. */
   faults?: { index: number; fault: SimFault }[]
   /** The simulated hosts' names (console prompt, BMC listing); default sim-INDEX. */
@@ -62,7 +65,7 @@ export interface SimFleetBmc {
   port: number
   username: string
   password: string
-  /** Suites 3 and 17 both work; 17 is what a modern client should pick. */
+  /** Suites offered, preferred first: 17 and 3 unless a quirk leaves one. */
   cipherSuites: number[]
 }
 
@@ -109,7 +112,7 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
   try {
     for (let i = 0; i < count; i++) {
       const bmc = new SimBmc(
-        { seed: 1000 + i, guid: guidFor(i), powerOn: opts.powerOn ?? true, maxSessions: opts.maxSessions, users: [{ id: 2, name: username, password }] },
+        { seed: 1000 + i, guid: guidFor(i), powerOn: opts.powerOn ?? true, maxSessions: opts.maxSessions, users: [{ id: 2, name: username, password }], quirks: [...(opts.quirks?.get(i) ?? [])] },
         { clock },
       )
       const name = opts.hostname?.(i) ?? `sim-${i}`
@@ -124,7 +127,10 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
     await close()
     throw e
   }
-  const bmcs = members.map((m, index) => ({ index, name: opts.hostname?.(index) ?? `sim-${index}`, host, port: m.server.port, username, password, cipherSuites: [17, 3] }))
+  const bmcs = members.map((m, index) => ({
+    index, name: opts.hostname?.(index) ?? `sim-${index}`, host, port: m.server.port, username, password,
+    cipherSuites: [...m.bmc.config.cipherSuites].sort((a, b) => b - a),
+  }))
   const handle: SimFleetHandle = {
     bmcs,
     members,

@@ -13,6 +13,8 @@
  * - an identical RAKP 1 retransmit gets the same RAKP 2 again; any other
  *   RAKP 1 or a RAKP 3 out of turn gets status 0x02 (pyghmi: a retried RAKP 3
  *   answered 0x02 means the BMC had already finished);
+ * - quirk opensesspriv (quirks.ts): RAKP 2/3 and the SIK hash the Open
+ *   Session privilege, not the RAKP 1 role;
  * - "wrong credentials" fault: RAKP 2 is keyed with a password the console
  *   cannot know, which is what a changed password looks like on the wire.
  * A failed step frees the session slot at once.
@@ -24,6 +26,7 @@ import { codesEqual } from '../ipmi/crypto.js'
 import type { SimContext } from './context.js'
 import { bmcRakp2Code, bmcRakp4Icv, bmcSessionKeys, bmcSik, expectedRakp3Code, type BmcHandshake } from './keys.js'
 import type { Prng } from './prng.js'
+import { hashedRole, rakp4Icv } from './quirks.js'
 import { Priv, type SimUser } from './state.js'
 
 /** Suites the simulator can run: [auth, integrity, confidentiality] (IPMI v2.0 Table 22-20). */
@@ -120,7 +123,9 @@ export function handleRakp1(env: HandshakeEnv, b: Buffer): Buffer | undefined {
   }
   const h: BmcHandshake = {
     auth: session.auth, consoleSessionId: session.consoleSessionId, bmcSessionId: session.bmcSessionId,
-    consoleRandom: m.consoleRandom, bmcRandom: env.prng.bytes(16), guid: env.bmc.guid, role: m.role, username: m.username,
+    consoleRandom: m.consoleRandom, bmcRandom: env.prng.bytes(16), guid: env.bmc.guid,
+    // QUIRK(opensesspriv): a quirky BMC hashes the Open Session privilege instead of the RAKP 1 role.
+    role: hashedRole(env.bmc.config.quirks, m.role, session.requestedMaxPrivilege), username: m.username,
   }
   const kuid = env.wrongCredentials ? env.prng.bytes(20) : user.password
   const reply = encodeRakp2({
@@ -167,7 +172,8 @@ export function handleRakp3(env: HandshakeEnv, b: Buffer): Buffer | undefined {
   // RMCP+ sessions start at User (or lower when the ceiling is lower), IPMI v2.0 §22.18.
   session.privilege = Math.min(Priv.User, session.maxPrivilege)
   session.lastActivityMs = env.bmc.nowMs()
-  return answer(0, session.consoleSessionId, bmcRakp4Icv(h, sik))
+  // QUIRK(integritycheckvalue): a non-empty value where suite 0 wants none.
+  return answer(0, session.consoleSessionId, rakp4Icv(env.bmc.config.quirks, h.auth, bmcRakp4Icv(h, sik)))
 }
 
 /**

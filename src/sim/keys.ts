@@ -27,7 +27,7 @@ export interface BmcHandshake {
   /** Rc, ours, sent in RAKP 2. */
   bmcRandom: Buffer
   guid: Buffer
-  /** ROLEm byte exactly as received. */
+  /** ROLEm byte exactly as received (quirk opensesspriv: the byte that BMC hashes instead). */
   role: number
   username: Buffer
 }

@@ -26,6 +26,7 @@ import { CC, commandKey, type CommandResult, type ResolvedConfig, type SessionCl
 import { FaultGate, realClock, type FaultCounters, type SimClock, type SimFaults } from './faults.js'
 import { handleOpenSession, handleRakp1, handleRakp3, type HandshakeEnv } from './handshake.js'
 import { Prng } from './prng.js'
+import { quirkCipherSuites, responseChecksum, validateQuirks, type QuirkName } from './quirks.js'
 import { nextOutSeq, SessionTable, type SimSession } from './sessions.js'
 import {
   DEFAULT_GUID, defaultDevice, emptyUser, makeChassis, makeUser, Priv,
@@ -101,17 +102,20 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
     this.clock = deps.clock ?? realClock
     this.prng = new Prng(seed)
     this.gate = new FaultGate(this.clock, deps.faultSeed ?? seed + 1)
+    const quirks: ReadonlySet<QuirkName> = new Set(validateQuirks(cfg.quirks ?? []))
     this.config = {
-      cipherSuites: cfg.cipherSuites ?? [3, 17],
+      cipherSuites: quirkCipherSuites(quirks, cfg.cipherSuites ?? [3, 17]),
       maxSessions: cfg.maxSessions ?? 4,
       maxUsers: cfg.maxUsers ?? 10,
-      answerCipherSuitesPreSession: cfg.answerCipherSuitesPreSession ?? true,
+      // QUIRK(cipher-suites-silent) wins over the config knob it names.
+      answerCipherSuitesPreSession: quirks.has('cipher-suites-silent') ? false : cfg.answerCipherSuitesPreSession ?? true,
       roleRefusal: cfg.roleRefusal ?? 0x09,
       duplicateMode: cfg.duplicateMode ?? 'resend',
       idleTimeoutMs: cfg.idleTimeoutMs ?? 60_000,
       setupTimeoutMs: cfg.setupTimeoutMs ?? 10_000,
       coldResetDowntimeMs: cfg.coldResetDowntimeMs ?? 2000,
       channelPrivilegeLimit: Priv.Administrator,
+      quirks,
     }
     this.users = Array.from({ length: this.config.maxUsers + 1 }, (_, id) => emptyUser(id))
     for (const u of cfg.users ?? [{ id: 2, name: 'admin', password: 'password' }]) {
@@ -337,7 +341,8 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
     else r = this.run(c, req.data, s)
     const name = c?.name ?? 'unknown'
     this.stats.commands[name] = (this.stats.commands[name] ?? 0) + 1
-    const response = encodeLanResponse(req, r.cc, r.data)
+    // QUIRK(nochecksumcheck): the BMC gets checksum 2 wrong on every in-session answer.
+    const response = responseChecksum(this.config.quirks, encodeLanResponse(req, r.cc, r.data))
     s.requestCounter++
     s.recent.set(req.rqSeq, { netFn: req.netFn, cmd: req.cmd, data: req.data, response, atMs: now, ordinal: s.requestCounter })
     this.sendInSession(s, PayloadType.Ipmi, response, send)

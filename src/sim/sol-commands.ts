@@ -11,6 +11,7 @@
  * payload access.
  */
 import { CC, fail, isOurChannel, ok, type SimCommand } from './context.js'
+import { reportedPayloadSize, reportedSolPort, unsupportedCommand } from './quirks.js'
 import type { SimSession } from './sessions.js'
 import { LAN_CHANNEL, Priv } from './state.js'
 
@@ -53,7 +54,7 @@ function solOnly(type: number, instance: number): boolean {
 export function solCommands(sol: SolControl): SimCommand[] {
   const activate: SimCommand = {
     name: 'Activate Payload', netFn: APP, cmd: 0x48, privilege: Priv.User,
-    handle(data, _bmc, session) {
+    handle(data, bmc, session) {
       if (session === undefined) return fail(CC.InsufficientPrivilege)
       if (data.length !== 6) return fail(CC.RequestLengthInvalid)
       if ((data[0]! & 0x3f) !== SOL_PAYLOAD) return fail(CC.InvalidDataField)
@@ -66,9 +67,11 @@ export function solCommands(sol: SolControl): SimCommand[] {
       if (cc !== CC.Ok) return fail(cc)
       const out = Buffer.alloc(12)
       // Aux bytes 1-4: test mode off. Then inbound size, outbound size, port, VLAN (none), all LE.
-      out.writeUInt16LE(sol.inboundPayloadSize, 4)
-      out.writeUInt16LE(sol.outboundPayloadSize, 6)
-      out.writeUInt16LE(sol.payloadPort, 8)
+      // QUIRK(solpayloadsize), QUIRK(solport), QUIRK(solport-endian): what a quirky BMC reports instead.
+      const quirks = bmc.config.quirks
+      out.writeUInt16LE(reportedPayloadSize(quirks, sol.inboundPayloadSize), 4)
+      out.writeUInt16LE(reportedPayloadSize(quirks, sol.outboundPayloadSize), 6)
+      out.writeUInt16LE(reportedSolPort(quirks, sol.payloadPort), 8)
       out.writeUInt16LE(0xffff, 10)
       return ok(out)
     },
@@ -84,7 +87,8 @@ export function solCommands(sol: SolControl): SimCommand[] {
   }
   const activationStatus: SimCommand = {
     name: 'Get Payload Activation Status', netFn: APP, cmd: 0x4a, privilege: Priv.User,
-    handle(data) {
+    handle(data, bmc) {
+      if (unsupportedCommand(bmc.config.quirks, 'activation-status')) return fail(CC.InvalidCommand) // QUIRK(solstatus)
       if (data.length !== 1) return fail(CC.RequestLengthInvalid)
       if ((data[0]! & 0x3f) !== SOL_PAYLOAD) return fail(CC.InvalidDataField)
       return ok(Buffer.from([0x01, sol.ownerSessionId() !== 0 ? 0x01 : 0x00, 0x00]))
@@ -104,7 +108,8 @@ export function solCommands(sol: SolControl): SimCommand[] {
   }
   const payloadSupport: SimCommand = {
     name: 'Get Channel Payload Support', netFn: APP, cmd: 0x4e, privilege: Priv.User,
-    handle(data) {
+    handle(data, bmc) {
+      if (unsupportedCommand(bmc.config.quirks, 'channel-payload-support')) return fail(CC.InvalidCommand) // QUIRK(solchannelsupport)
       if (data.length !== 1) return fail(CC.RequestLengthInvalid)
       if (!isOurChannel(data[0]!, LAN_CHANNEL)) return fail(CC.InvalidDataField)
       // Standard payloads: IPMI message (0) and SOL (1); session setup payloads 10h-15h.

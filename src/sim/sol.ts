@@ -15,6 +15,7 @@
  * with it the SOL instance, so nobody's output goes to a dead address for ever.
  */
 import { decodeSolPacket } from '../ipmi/sol-packet.js'
+import { deafToSolInput } from './quirks.js'
 import { PayloadType } from '../ipmi/packet.js'
 import { ConsoleHost, type ConsoleHostOptions } from './console-host.js'
 import { realClock, type SimClock } from './faults.js'
@@ -56,6 +57,8 @@ export interface SimSolStats {
 interface Holder {
   session: SimSession
   link: SolLink
+  /** QUIRK(serialalertsdeferred): console input is dropped, its packets taken for their ACKs only. */
+  deafToInput: boolean
 }
 
 export class SimSol implements SolControl {
@@ -114,6 +117,8 @@ export class SimSol implements SolControl {
     for (const c of solCommands(this)) bmc.registerCommand(c)
     bmc.registerPayload(PayloadType.Sol, (payload, ctx) => this.onPayload(payload, ctx.session))
     bmc.on('session:closed', this.sessionClosed)
+    // QUIRK(solactive-stale): a console that died left SOL active; it stays so until Deactivate Payload.
+    if (bmc.config.quirks.has('solactive-stale')) this.holdByOther(true)
   }
 
   /** The holder's session ID, the phantom's, or 0. */
@@ -163,7 +168,7 @@ export class SimSol implements SolControl {
     return this.phantomId !== 0
   }
 
-  activate(session: SimSession): number {
+  activate(session: SimSession, aux = 0): number {
     if (this.holder !== undefined || this.phantomId !== 0) {
       this.stats.refusedBusy++
       return 0x80
@@ -177,7 +182,7 @@ export class SimSol implements SolControl {
       ...this.timing, accumulateMs: this.accumulateMs, sendThreshold: this.sendThreshold,
       retryCount: this.retryCount, retryIntervalMs: this.retryIntervalMs,
     })
-    this.holder = { session, link }
+    this.holder = { session, link, deafToInput: deafToSolInput(this.bmc.config.quirks, aux) }
     this.stats.activations++
     this.lastPower = this.powerSnapshot()
     this.untick?.()
@@ -186,6 +191,9 @@ export class SimSol implements SolControl {
   }
 
   deactivate(by: SimSession): number {
+    // QUIRK(soldeactivate-noop): only the activating session can deactivate; others hear "already deactivated".
+    const noop = this.bmc.config.quirks.has('soldeactivate-noop')
+    if (noop && (this.phantomId !== 0 || (this.holder !== undefined && this.holder.session !== by))) return 0x80
     if (this.phantomId !== 0) {
       this.phantomId = 0
       this.stats.kicked++
@@ -231,6 +239,8 @@ export class SimSol implements SolControl {
       this.stats.malformedPackets++
       return
     }
+    // QUIRK(serialalertsdeferred): keep what the packet ACKs, drop what it carries.
+    if (h.deafToInput && p.seq !== 0) p = { ...p, seq: 0, flags: 0, data: Buffer.alloc(0) }
     h.link.onPacket(p, this.bmc.nowMs())
   }
 

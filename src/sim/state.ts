@@ -8,6 +8,7 @@
  * Invariant: user IDs are 1..maxUsers; user 1 is the fixed null-name user,
  * disabled unless configured, as on most BMCs.
  */
+import type { QuirkName } from './quirks.js'
 
 /** Privilege levels (IPMI v2.0 §6.8); 0x0F as a user limit means "no access". */
 export const Priv = { Callback: 1, User: 2, Operator: 3, Administrator: 4, Oem: 5, NoAccess: 0x0f } as const
@@ -96,6 +97,8 @@ export interface SimBmcConfig {
   /** Seed for session IDs and random numbers (default 1). Fault decisions use their own seed. */
   seed?: number
   powerOn?: boolean
+  /** Vendor quirks to imitate (src/sim/quirks.ts); none by default. */
+  quirks?: QuirkName[]
 }
 
 export interface BootOptionsState {
