@@ -13,7 +13,8 @@ import { attachSol } from '../../src/sim/sol.js'
 import { startSimFleet } from '../../src/sim/fleet.js'
 import { listenUdp } from '../../src/sim/udp-server.js'
 import { interactive } from '../lab/interactive.js'
-import { inCi, requireTools } from '../lab/tools.js'
+import { onPort623 } from '../lab/port623.js'
+import { requireTools } from '../lab/tools.js'
 
 const run = promisify(execFile)
 
@@ -54,14 +55,10 @@ describe('FreeIPMI ipmiconsole against a simulated BMC on port 623', () => {
     if (!requireTools(t, ['ipmiconsole', 'script'], 'apt-get install freeipmi-tools')) return
     const bmc = new SimBmc({ powerOn: true })
     const sol = attachSol(bmc, { host: { hostname: 'fipmi', rateBytesPerSecond: 2000 } })
-    let srv
-    try {
-      srv = await listenUdp(bmc, { port: 623 })
-    } catch (e) {
+    const srv = await onPort623(t, (port) => listenUdp(bmc, { port }), 'ipmiconsole has no port option')
+    if (srv === undefined) {
       sol.dispose()
-      const msg = `cannot bind 127.0.0.1:623 (${(e as { code?: string }).code}); ipmiconsole has no port option`
-      if (inCi()) throw new Error(`${msg}; CI runs as root, so this is a failure, not a skip`)
-      return t.skip(msg)
+      return
     }
     after(() => { sol.dispose(); return srv.close() })
     sol.payloadPort = srv.port

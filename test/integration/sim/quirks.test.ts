@@ -21,11 +21,11 @@ import { startSimFleet, type SimFleetHandle } from '../../../src/sim/fleet.js'
 import type { QuirkName } from '../../../src/sim/quirks.js'
 import { interactive } from '../../lab/interactive.js'
 import { waitUntil } from '../../lab/net.js'
-import { inCi, requireTools } from '../../lab/tools.js'
+import { RMCP_PORT, onPort623 } from '../../lab/port623.js'
+import { requireTools } from '../../lab/tools.js'
 
 const run = promisify(execFile)
 const FREEIPMI = 'apt-get install freeipmi-tools ipmitool'
-const RMCP_PORT = 623
 
 /** Runs a tool; resolves with stdout+stderr and the exit code whether it succeeded or not. */
 async function tool(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
@@ -59,24 +59,8 @@ async function quirkyBmcLowPort(quirks: QuirkName[]): Promise<SimFleetHandle> {
 }
 
 /** A quirky BMC on 127.0.0.1:623, once the port is free; undefined (test skipped) when it cannot be had outside CI. */
-async function quirkyBmcOn623(t: TestContext, quirks: QuirkName[]): Promise<SimFleetHandle | undefined> {
-  let lastError = ''
-  try {
-    return await waitUntil(async () => {
-      try {
-        return await quirkyBmc(quirks, RMCP_PORT)
-      } catch (e) {
-        lastError = (e as { code?: string }).code ?? String(e)
-        if (lastError !== 'EADDRINUSE') throw e
-        return undefined
-      }
-    }, { timeoutMs: 30_000, intervalMs: 250, what: '127.0.0.1:623 to be free' })
-  } catch (e) {
-    const msg = `cannot bind 127.0.0.1:623 (${lastError || (e as Error).message}); ipmiconsole follows SOL ports only from 623`
-    if (inCi()) throw new Error(`${msg}; CI runs as root, so this is a failure, not a skip`)
-    t.skip(msg)
-    return undefined
-  }
+function quirkyBmcOn623(t: TestContext, quirks: QuirkName[]): Promise<SimFleetHandle | undefined> {
+  return onPort623(t, (port) => quirkyBmc(quirks, port), 'ipmiconsole follows SOL ports only from 623')
 }
 
 const ipmipower = (port: number, extra: string[]) => tool('ipmipower', [
