@@ -37,6 +37,8 @@ export interface LanResponse {
   cmd: number
   cc: number
   data: Buffer
+  /** The data checksum was wrong and the caller said to forgive it (decodeLanResponse's option). */
+  dataChecksumForgiven?: true
 }
 
 export function checksum(b: Uint8Array, start: number, end: number): number {
@@ -59,18 +61,31 @@ export function encodeLanRequest(req: LanRequest): Buffer {
   return b
 }
 
-function verifyChecksums(b: Buffer, what: string): void {
+/** Checks both checksums; returns false when only the data checksum is wrong and `forgiveData` is set. */
+function verifyChecksums(b: Buffer, what: string, forgiveData = false): boolean {
   if (checksum(b, 0, 2) !== b[2]) throw new IpmiDecodeError(what, 2, 1, 1, 'header checksum mismatch')
   // chk2 makes the sum of bytes 3..end (itself included) zero.
-  if (checksum(b, 3, b.length) !== 0) throw new IpmiDecodeError(what, b.length - 1, 1, 1, 'data checksum mismatch')
+  if (checksum(b, 3, b.length) === 0) return true
+  if (forgiveData) return false
+  throw new IpmiDecodeError(what, b.length - 1, 1, 1, 'data checksum mismatch')
 }
 
-export function decodeLanResponse(b: Buffer): LanResponse {
+export interface LanResponseOptions {
+  /**
+   * Accept a wrong data checksum (QUIRK(Supermicro X9) "nochecksumcheck"):
+   * only for a message whose packet passed an integrity check, which covers
+   * the same bytes; the result says it was forgiven.
+   */
+  forgiveDataChecksum?: boolean
+}
+
+export function decodeLanResponse(b: Buffer, opts: LanResponseOptions = {}): LanResponse {
   const what = 'IPMI LAN response'
   // pyghmi drops IPMI payloads shorter than 7 bytes; a response needs 8 (cc included).
   if (b.length < 8) throw new IpmiDecodeError(what, 0, 8, b.length)
-  verifyChecksums(b, what)
+  const dataOk = verifyChecksums(b, what, opts.forgiveDataChecksum === true)
   return {
+    ...(dataOk ? {} : { dataChecksumForgiven: true as const }),
     rqAddr: b[0]!,
     netFn: b[1]! >> 2,
     rqLun: b[1]! & 0x03,

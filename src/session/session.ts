@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import { IntegrityAlg } from '../ipmi/crypto.js'
 import { IpmiError } from '../ipmi/errors.js'
 import { CloseSession } from '../ipmi/commands/close-session.js'
 import { SetSessionPrivilegeLevel } from '../ipmi/commands/set-session-privilege-level.js'
@@ -38,6 +39,12 @@ export interface SessionStats {
   packetsReceived: number
   retransmits: number
   dropped: Record<DropReason, number>
+  /**
+   * Answers with a wrong data checksum taken anyway because their packet's
+   * integrity check (HMAC over the same bytes) passed: QUIRK(Supermicro X9)
+   * "nochecksumcheck". Under a suite without integrity they are dropped.
+   */
+  checksumsForgiven: number
 }
 
 export interface SessionInfo {
@@ -60,6 +67,7 @@ export class Session extends EventEmitter<SessionEvents> {
   readonly stats: SessionStats = {
     packetsSent: 0, packetsReceived: 0, retransmits: 0,
     dropped: { malformed: 0, integrity: 0, unknown_session: 0, sequence: 0, unmatched: 0, closed: 0 },
+    checksumsForgiven: 0,
   }
   private _state: SessionState = 'idle'
   private _info: SessionInfo | undefined
@@ -325,7 +333,9 @@ export class Session extends EventEmitter<SessionEvents> {
         return
       }
       if (p.payloadType !== PayloadType.Ipmi) return this.drop('unmatched')
-      if (!this.table.deliver(decodeLanResponse(payload))) this.drop('unmatched')
+      const r = decodeLanResponse(payload, { forgiveDataChecksum: this.crypto !== undefined && this.crypto.integrity !== IntegrityAlg.None })
+      if (r.dataChecksumForgiven === true) this.stats.checksumsForgiven++
+      if (!this.table.deliver(r)) this.drop('unmatched')
     } catch {
       this.drop('malformed')
     }

@@ -233,3 +233,31 @@ describe('foreign and tampered packets', () => {
     assert.deepEqual(await commands(r, 1), [0])
   })
 })
+
+describe('a BMC whose answers carry a wrong data checksum (QUIRK nochecksumcheck, Supermicro X9)', () => {
+  for (const suite of [3, 17]) {
+    it(`suite ${suite}: the HMAC-checked answers are taken and counted, the session works`, async () => {
+      const r = rig({ bmc: { quirks: ['nochecksumcheck'] }, session: { cipherSuite: suite } })
+      await drive(r.clock, r.session.connect())
+      const res = await drive(r.clock, r.session.request(0x06, 0x01, Buffer.alloc(0)))
+      assert.equal(res.cc, 0)
+      assert.ok(r.session.stats.checksumsForgiven >= 2, `forgiven: ${r.session.stats.checksumsForgiven}`)
+      assert.equal(r.session.stats.dropped.malformed, 0)
+    })
+  }
+
+  it('suite 1 (no integrity): the checksum is the only check, so the answers are dropped and the login fails', async () => {
+    const r = rig({ bmc: { quirks: ['nochecksumcheck'], cipherSuites: [1, 3, 17] }, session: { cipherSuite: 1, timing: { connectTimeoutMs: 3000 } } })
+    const err = await drive(r.clock, r.session.connect().then(() => undefined, (e: { code: string }) => e))
+    assert.equal(err?.code, 'BMC_UNREACHABLE')
+    assert.ok(r.session.stats.dropped.malformed > 0)
+    assert.equal(r.session.stats.checksumsForgiven, 0)
+  })
+
+  it('a plain BMC: nothing is forgiven', async () => {
+    const r = rig({ session: { cipherSuite: 3 } })
+    await drive(r.clock, r.session.connect())
+    await drive(r.clock, r.session.request(0x06, 0x01, Buffer.alloc(0)))
+    assert.equal(r.session.stats.checksumsForgiven, 0)
+  })
+})
