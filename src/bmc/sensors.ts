@@ -15,7 +15,8 @@
  * Thresholds come from the SDR (readable ones only), not from Get Sensor
  * Thresholds, so a read costs one command per sensor.
  * Limitation: the session addresses only the BMC (20h, LUN 0); sensors owned
- * by other controllers or LUNs are listed as "not-addressable".
+ * by other controllers or LUNs, and records naming the reserved sensor
+ * number FFh, are listed as "not-addressable".
  */
 import { GetSensorReading, type GetSensorReadingResponse } from '../ipmi/commands/get-sensor-reading.js'
 import { GetSensorReadingFactors } from '../ipmi/commands/get-sensor-reading-factors.js'
@@ -163,9 +164,14 @@ export function interpretReading(rec: SensorRecord, res: GetSensorReadingRespons
   return out
 }
 
+/** Sensor number FFh is reserved (IPMI v2.0 §35.14): a record that names it has no sensor to read. */
+const RESERVED_SENSOR_NUMBER = 0xff
+
 async function readOne(r: CommandRunner, rec: SensorRecord, opts: SensorReadOptions): Promise<SensorReading> {
   const own = rec.kind === 'full' ? rec.factors : undefined
-  if (rec.key.ownerId !== BMC_SA || rec.key.ownerLun !== 0 || rec.key.channel !== 0) return { ...baseReading(rec, own), unavailable: 'not-addressable' }
+  if (rec.key.ownerId !== BMC_SA || rec.key.ownerLun !== 0 || rec.key.channel !== 0 || rec.key.sensorNumber === RESERVED_SENSOR_NUMBER) {
+    return { ...baseReading(rec, own), unavailable: 'not-addressable' }
+  }
   const reqOpts = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }
   try {
     const res = await r.run(GetSensorReading, { sensorNumber: rec.key.sensorNumber }, reqOpts)

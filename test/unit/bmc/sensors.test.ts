@@ -91,6 +91,15 @@ describe('readings', () => {
     assert.equal(bmc.count(0x2d, 0x04), 0)
   })
 
+  test('a record naming the reserved sensor number FFh is listed as not addressable, without a request', async () => {
+    const reserved = bytes(LAB_SDR.cpuTemp!)
+    reserved[7] = 0xff // sensor number (spec byte 8)
+    const bmc = new FakeBmc({ sdr: [reserved], sensors: labReadings() })
+    const { sensors } = await readSensors(bmc)
+    assert.deepEqual([sensors[0]?.sensorNumber, sensors[0]?.unavailable], [0xff, 'not-addressable'])
+    assert.equal(bmc.count(0x2d, 0x04), 0)
+  })
+
   test('non-linear sensors use the factors Get Sensor Reading Factors returns for the reading', async () => {
     const rec = bytes(LAB_SDR.cpuTemp!)
     rec[23] = 0x70 // linearization byte (spec byte 24): non-linear
