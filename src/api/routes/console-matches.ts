@@ -17,7 +17,7 @@ import { ServiceError } from '../../errors.js'
 import { MATCHES_PER_NODE, type ConsoleMatches, type MatchEvent } from '../../console/index.js'
 import type { ApiInstance, ApiPlugin } from '../app.js'
 import { NodeParams, withErrors } from '../schemas.js'
-import { SSE_KEEPALIVE_MS } from './web.js'
+import { holdStream } from './web.js'
 
 export interface ConsoleMatchesOptions {
   matches: ConsoleMatches
@@ -87,17 +87,10 @@ function stream(request: FastifyRequest, reply: FastifyReply, matches: ConsoleMa
     raw.write(sse ? `event: match\ndata: ${JSON.stringify(e)}\n\n` : `${JSON.stringify(e)}\n`)
   }
   const unsubscribe = matches.watch(send)
-  // SSE comments keep proxies from timing the stream out; NDJSON lines are matches only.
-  const keep = sse ? setInterval(() => raw.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref() : undefined
+  // NDJSON lines are matches only: no keepalive comments there.
+  holdStream(raw, lease, unsubscribe, sse)
   if (sse) raw.write(': matches\n\n')
   else raw.flushHeaders()
-  const done = () => {
-    clearInterval(keep)
-    unsubscribe()
-    lease.release()
-  }
-  lease.onEnd(() => raw.end())
-  raw.once('close', done)
 }
 
 export function consoleMatchesPlugin(o: ConsoleMatchesOptions): ApiPlugin {

@@ -164,16 +164,11 @@ async function search(req: FastifyRequest, reply: FastifyReply, o: ConsoleSearch
   return reply.type(NDJSON).header('cache-control', 'no-store').send(Readable.from(lines(o.pool, plan, abort.signal)))
 }
 
-interface Plan {
+/** A search: what every file's task shares (ScanTask without the file), and which files. */
+interface Plan extends Omit<ScanTask, 'log' | 'journal'> {
   names: string[]
   known: ReadonlySet<string>
   files: Map<string, LogFile[]>
-  pattern: string
-  flags: string
-  sinceMs: number | null
-  untilMs: number | null
-  context: number
-  limit: number
   inFlight: number
   finish: (outcome: string, detail: Record<string, unknown>) => void
 }

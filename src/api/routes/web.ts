@@ -11,6 +11,7 @@
  * writes dist/web) and served with a Content-Security-Policy that lets only
  * this origin's own scripts run and connect (WEB_CSP).
  */
+import type { ServerResponse } from 'node:http'
 import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +21,7 @@ import { ServiceError } from '../../errors.js'
 import type { ConsoleManager } from '../../console/index.js'
 import type { ApiInstance, ApiPlugin, Principal } from '../app.js'
 import { audit, requestToken, roleAllows } from '../auth.js'
+import type { ConnectionLease } from '../connections.js'
 import type { FleetFeed } from '../fleet.js'
 import { clearedCookie, sessionCookie } from '../web-sessions.js'
 import { NodeParams } from '../schemas.js'
@@ -164,12 +166,21 @@ function fleetEvents(request: FastifyRequest, reply: FastifyReply, fleet: FleetF
   const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
   const unsubscribe = fleet.subscribe((u) => (u.type === 'row' ? send('row', u.row) : send('removed', { name: u.name })))
   send('fleet', { nodes: fleet.rows() })
-  const keep = setInterval(() => raw.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref()
-  const done = () => {
+  holdStream(raw, lease, unsubscribe, true)
+}
+
+/**
+ * Ties a hijacked event stream to its connection lease: the registry ending
+ * the lease ends the stream, and a closed stream unsubscribes, stops the SSE
+ * keepalive comments (`keepalive`: they keep proxies from timing it out) and
+ * gives the lease back.
+ */
+export function holdStream(raw: ServerResponse, lease: ConnectionLease, unsubscribe: () => void, keepalive: boolean): void {
+  const keep = keepalive ? setInterval(() => raw.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref() : undefined
+  lease.onEnd(() => raw.end())
+  raw.once('close', () => {
     clearInterval(keep)
     unsubscribe()
     lease.release()
-  }
-  lease.onEnd(() => raw.end())
-  raw.once('close', done)
+  })
 }
