@@ -8,23 +8,11 @@ import { once } from 'node:events'
 import WebSocket from 'ws'
 import { DEFAULT_CONNECTIONS_PER_TOKEN } from '../../src/api/connections.js'
 import { waitUntil } from '../lab/net.js'
+import { attemptWebSocket } from '../lab/ws.js'
 import { startSocketLab, type SocketLab } from './socket-lab.js'
 
 const ATTEMPTS = 500
 
-/** Opens a socket; resolves with the socket, or with the HTTP status that refused it. */
-function attempt(url: string, token: string): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } })
-    ws.once('open', () => resolve(ws))
-    ws.once('unexpected-response', (req, res) => {
-      res.resume()
-      req.destroy()
-      resolve(res.statusCode ?? 0)
-    })
-    ws.once('error', (e) => (ws.readyState === ws.CLOSED ? undefined : reject(e)))
-  })
-}
 
 describe('connections per token', () => {
   let lab: SocketLab
@@ -32,23 +20,23 @@ describe('connections per token', () => {
   after(() => lab.close())
 
   it(`${ATTEMPTS} WebSockets from one viewer token: ${DEFAULT_CONNECTIONS_PER_TOKEN} accepted, the rest 429, and the API answers`, async () => {
-    const results = await Promise.all(Array.from({ length: ATTEMPTS }, () => attempt(lab.wsUrl(), lab.tokens.viewer)))
-    const open = results.filter((r): r is WebSocket => typeof r !== 'number')
-    const refused = results.filter((r) => typeof r === 'number')
+    const results = await Promise.all(Array.from({ length: ATTEMPTS }, () => attemptWebSocket(lab.wsUrl(), lab.tokens.viewer)))
+    const open = results.filter((r): r is WebSocket => r instanceof WebSocket)
+    const refused = results.filter((r) => !(r instanceof WebSocket))
     assert.equal(open.length, DEFAULT_CONNECTIONS_PER_TOKEN)
     assert.ok(refused.every((s) => s === 429), `refusals: ${[...new Set(refused)].join(', ')}`)
     assert.equal(lab.app.bmcvisorConnections.count(lab.store.tokens.verify(lab.tokens.viewer)!.id), DEFAULT_CONNECTIONS_PER_TOKEN)
     // Other tokens and plain requests are unaffected.
     assert.equal((await fetch(`${lab.base}/healthz`)).status, 200)
     assert.equal((await fetch(`${lab.base}/api/v1/nodes`, { headers: lab.auth('viewer') })).status, 200)
-    const operator = await attempt(lab.wsUrl(), lab.tokens.operator)
+    const operator = await attemptWebSocket(lab.wsUrl(), lab.tokens.operator)
     assert.ok(operator instanceof WebSocket)
     operator.close()
     // A slot freed is a slot again.
     open[0]!.close()
     await once(open[0]!, 'close')
     await waitUntil(() => lab.consoles.get('n1').clientCount === DEFAULT_CONNECTIONS_PER_TOKEN - 1, { what: 'the closed socket detached' })
-    const again = await attempt(lab.wsUrl(), lab.tokens.viewer)
+    const again = await attemptWebSocket(lab.wsUrl(), lab.tokens.viewer)
     assert.ok(again instanceof WebSocket)
     for (const ws of [...open, again]) ws.close()
   })

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { DEFAULT_CONNECTIONS_PER_TOKEN } from '../../src/api/connections.js'
 import { waitUntil } from '../lab/net.js'
+import { attemptWebSocket } from '../lab/ws.js'
 import { sink } from '../lab/sink.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
@@ -27,19 +28,6 @@ const STOP_DEADLINE_MS = 20_000
 const data = mkdtempSync(join(tmpdir(), 'bmcvisor-fd-limit-'))
 after(() => rmSync(data, { recursive: true, force: true }))
 
-/** Opens a socket; resolves with it, with the HTTP status that refused it, or with the error's code. */
-function attempt(url: string, token: string): Promise<WebSocket | number | string> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } })
-    ws.once('open', () => resolve(ws))
-    ws.once('unexpected-response', (req, res) => {
-      res.resume()
-      req.destroy()
-      resolve(res.statusCode ?? 0)
-    })
-    ws.once('error', (e) => resolve((e as { code?: string }).code ?? e.message))
-  })
-}
 
 describe(`serve under ulimit -n ${FD_LIMIT}`, { timeout: 180_000 }, () => {
   it(`${ATTEMPTS} WebSockets from one viewer token leave the API reachable, and SIGTERM still ends it`, async (t) => {
@@ -61,7 +49,7 @@ describe(`serve under ulimit -n ${FD_LIMIT}`, { timeout: 180_000 }, () => {
       assert.equal((await api('POST', '/nodes', ADMIN, { name: 'n1', bmc: { host: '127.0.0.1', port: 9, username: 'a', password: 'fd-limit-pw' } })).status, 201)
       const wsUrl = `${url.replace(/^http/, 'ws')}/api/v1/nodes/n1/console/ws`
 
-      const results = await Promise.all(Array.from({ length: ATTEMPTS }, () => attempt(wsUrl, viewer)))
+      const results = await Promise.all(Array.from({ length: ATTEMPTS }, () => attemptWebSocket(wsUrl, viewer)))
       const open = results.filter((r): r is WebSocket => r instanceof WebSocket)
       const refused = results.filter((r) => !(r instanceof WebSocket))
       assert.equal(open.length, DEFAULT_CONNECTIONS_PER_TOKEN)
@@ -73,7 +61,7 @@ describe(`serve under ulimit -n ${FD_LIMIT}`, { timeout: 180_000 }, () => {
       // The process is far below its 200 descriptors: everything else still answers.
       assert.equal((await fetch(`${url}/healthz`)).status, 200)
       assert.equal((await api('GET', '/nodes', viewer)).status, 200)
-      const other = await attempt(wsUrl, operator)
+      const other = await attemptWebSocket(wsUrl, operator)
       assert.ok(other instanceof WebSocket, `operator's console: ${String(other)}`)
       other.close()
       for (const ws of open) ws.close()

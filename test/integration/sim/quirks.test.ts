@@ -68,6 +68,17 @@ const ipmipower = (port: number, extra: string[]) => tool('ipmipower', [
 ])
 const ipmitoolPower = (port: number) => tool('ipmitool', ['-I', 'lanplus', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-P', 'password', '-C', '17', 'power', 'status'])
 
+/** ipmipower (with `extra`) fails as `without` says unless given `-W flag`, and then reports power on. */
+async function failsWithoutFlagWorksWith(port: number, flag: string, without: RegExp, extra: string[] = []): Promise<void> {
+  const bare = await ipmipower(port, extra)
+  assert.notEqual(bare.code, 0)
+  assert.match(bare.out, without)
+  const withFlag = await ipmipower(port, [...extra, '-W', flag])
+  assert.equal(withFlag.code, 0, withFlag.out)
+  assert.match(withFlag.out, /127\.0\.0\.1: on/)
+}
+
+
 /** `ipmiconsole` under script(1); the host is HOST:PORT unless the BMC is on 623. */
 function ipmiconsole(t: TestContext, port: number, extra: string) {
   const host = port === RMCP_PORT ? '127.0.0.1' : `127.0.0.1:${port}`
@@ -111,12 +122,7 @@ describe('login quirks: ipmipower fails without -W and works with it', () => {
     if (!requireTools(t, ['ipmipower', 'ipmitool'], FREEIPMI)) return
     const fleet = await quirkyBmc(['opensesspriv'])
     const port = fleet.bmcs[0]!.port
-    const without = await ipmipower(port, [])
-    assert.notEqual(without.code, 0)
-    assert.match(without.out, /127\.0\.0\.1: password invalid/)
-    const withFlag = await ipmipower(port, ['-W', 'opensesspriv'])
-    assert.equal(withFlag.code, 0, withFlag.out)
-    assert.match(withFlag.out, /127\.0\.0\.1: on/)
+    await failsWithoutFlagWorksWith(port, 'opensesspriv', /127\.0\.0\.1: password invalid/)
     const it = await ipmitoolPower(port)
     assert.notEqual(it.code, 0)
     assert.match(it.out, /Unable to establish IPMI v2 \/ RMCP\+ session/)
@@ -127,12 +133,7 @@ describe('login quirks: ipmipower fails without -W and works with it', () => {
     if (!requireTools(t, ['ipmipower', 'ipmitool'], FREEIPMI)) return
     const fleet = await quirkyBmc(['authcap'])
     const port = fleet.bmcs[0]!.port
-    const without = await ipmipower(port, [])
-    assert.notEqual(without.code, 0)
-    assert.match(without.out, /127\.0\.0\.1: username invalid/)
-    const withFlag = await ipmipower(port, ['-W', 'authcap'])
-    assert.equal(withFlag.code, 0, withFlag.out)
-    assert.match(withFlag.out, /127\.0\.0\.1: on/)
+    await failsWithoutFlagWorksWith(port, 'authcap', /127\.0\.0\.1: username invalid/)
     const it = await ipmitoolPower(port)
     assert.equal(it.code, 0, it.out)
     assert.match(it.out, /Chassis Power is on/)
@@ -144,12 +145,7 @@ describe('nochecksumcheck: ipmipower fails without -W and works with it', () => 
     if (!requireTools(t, ['ipmipower', 'ipmitool'], FREEIPMI)) return
     const fleet = await quirkyBmc(['nochecksumcheck'])
     const port = fleet.bmcs[0]!.port
-    const without = await ipmipower(port, [])
-    assert.notEqual(without.code, 0)
-    assert.match(without.out, /127\.0\.0\.1: session timeout/)
-    const withFlag = await ipmipower(port, ['-W', 'nochecksumcheck'])
-    assert.equal(withFlag.code, 0, withFlag.out)
-    assert.match(withFlag.out, /127\.0\.0\.1: on/)
+    await failsWithoutFlagWorksWith(port, 'nochecksumcheck', /127\.0\.0\.1: session timeout/)
     const it = await ipmitoolPower(port)
     assert.equal(it.code, 0, it.out)
     assert.match(it.out, /Chassis Power is on/)
@@ -161,12 +157,7 @@ describe('integritycheckvalue: ipmipower -I 0 fails without -W and works with it
     if (!requireTools(t, ['ipmipower', 'ipmitool'], FREEIPMI)) return
     const fleet = await quirkyBmc(['integritycheckvalue'])
     const port = fleet.bmcs[0]!.port
-    const without = await ipmipower(port, ['-I', '0'])
-    assert.notEqual(without.code, 0)
-    assert.match(without.out, /127\.0\.0\.1: k_g invalid/)
-    const withFlag = await ipmipower(port, ['-I', '0', '-W', 'integritycheckvalue'])
-    assert.equal(withFlag.code, 0, withFlag.out)
-    assert.match(withFlag.out, /127\.0\.0\.1: on/)
+    await failsWithoutFlagWorksWith(port, 'integritycheckvalue', /127\.0\.0\.1: k_g invalid/, ['-I', '0'])
     const it = await tool('ipmitool', ['-I', 'lanplus', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-P', 'password', '-C', '0', 'power', 'status'])
     assert.equal(it.code, 0, it.out)
     assert.match(it.out, /Chassis Power is on/)
