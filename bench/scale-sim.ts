@@ -10,6 +10,7 @@ const { startSimFleet } = (await import(fileURLToPath(new URL('../dist/src/sim/f
 export type ToSim =
   | { type: 'start'; count: number; basePort: number; rate: number; accumulateMs: number; sendThreshold: number; maxSendData: number; tickMs: number }
   | { type: 'rate'; rate: number }
+  | { type: 'fault'; index: number; fault: FleetModule.SimFault }
   | { type: 'stats' }
   | { type: 'stop' }
 
@@ -37,6 +38,10 @@ process.on('message', (m: ToSim) => {
           return
         case 'rate':
           for (const x of fleet?.members ?? []) x.sol.host.rateBytesPerSecond = m.rate
+          send({ type: 'ok' })
+          return
+        case 'fault':
+          await fleet?.setFault(m.index, m.fault)
           send({ type: 'ok' })
           return
         case 'stats': {
