@@ -123,6 +123,7 @@ function bootChange(ctx: HandlerContext, boot: unknown, current: BootOverride): 
     const bad = oneOf(b[k], BOOT_FIELDS[k as keyof typeof BOOT_FIELDS], `Boot/${k}`)
     if (bad !== undefined) return bad
   }
+  // A new target alone while the override is Disabled means "boot it next time": Enabled becomes Once.
   return {
     target: (b.BootSourceOverrideTarget as BootOverride['target'] | undefined) ?? current.target,
     enabled: (b.BootSourceOverrideEnabled as BootOverride['enabled'] | undefined) ?? (b.BootSourceOverrideTarget !== undefined && current.enabled === 'Disabled' ? 'Once' : current.enabled),

@@ -209,6 +209,9 @@ describe('simulated Redfish: one BMC, two interfaces', () => {
     assert.equal(r.bmc.runCommand(CHASSIS, CMD.setBoot, Buffer.concat([Buffer.from([5]), disk])).cc, 0)
     const boot = r.call('GET', SYSTEM).json.Boot
     assert.deepEqual([boot.BootSourceOverrideTarget, boot.BootSourceOverrideEnabled, boot.BootSourceOverrideMode], ['Hdd', 'Once', 'Legacy'])
+    assert.equal(r.call('PATCH', SYSTEM, { body: { Boot: { BootSourceOverrideEnabled: 'Disabled' } } }).json.Boot.BootSourceOverrideTarget, 'None')
+    const cd = r.call('PATCH', SYSTEM, { body: { Boot: { BootSourceOverrideTarget: 'Cd' } } }).json.Boot
+    assert.deepEqual([cd.BootSourceOverrideTarget, cd.BootSourceOverrideEnabled], ['Cd', 'Once'], 'a target alone while Disabled boots it once')
     assertError(r.call('PATCH', SYSTEM, { body: { Boot: { BootSourceOverrideTarget: 'Tape' } } }), 400, 'PropertyValueNotInList')
     assertError(r.call('PATCH', SYSTEM, { body: { PowerState: 'Off' } }), 400, 'PropertyNotWritable')
     assertError(r.call('PATCH', SYSTEM, { body: { Colour: 'red' } }), 400, 'PropertyUnknown')
