@@ -14,6 +14,9 @@ import { ManualClock } from '../../../src/session/clock.js'
 import { attachHardware } from '../../../src/sim/hardware-commands.js'
 import { attachRedfish, type SimRedfish } from '../../../src/sim/redfish/attach.js'
 import type { RedfishResponse } from '../../../src/sim/redfish/service.js'
+import { Writable } from 'node:stream'
+import { simCommand } from '../../../src/cli/sim.js'
+import { parseFaultSpec } from '../../../src/sim/fleet.js'
 import { SimBmc } from '../../../src/sim/sim-bmc.js'
 import { Priv } from '../../../src/sim/state.js'
 
@@ -336,5 +339,19 @@ describe('simulated Redfish: errors and faults', () => {
     assertError(r.call('POST', '/redfish/v1/SessionService/Sessions', { auth: null, body: { UserName: 'admin', Password: 'password' } }), 401, 'NoValidSession')
     r.bmc.setFaults({ wrongCredentials: false })
     assert.equal(r.call('GET', SYSTEM).status, 200)
+  })
+})
+
+describe('simulated Redfish: options', () => {
+  it('--fault takes unavailable=SECONDS and session-limit; bad --redfish options exit 2 with VALIDATION_FAILED before anything starts', async () => {
+    assert.deepEqual(parseFaultSpec('0-1:unavailable=3', 2).map((f) => f.fault), [{ kind: 'unavailable', value: 3 }, { kind: 'unavailable', value: 3 }])
+    assert.deepEqual(parseFaultSpec('0:session-limit', 1), [{ index: 0, fault: { kind: 'session-limit' } }])
+    let text = ''
+    const err = new Writable({ write(c: Buffer, _e, cb) { text += c.toString(); cb() } })
+    const out = new Writable({ write(_c, _e, cb) { cb() } })
+    assert.equal(await simCommand(['--count', '2', '--redfish', '--redfish-base-port', '65535'], { stdout: out, stderr: err }), 2)
+    assert.match(text, /VALIDATION_FAILED: --redfish-base-port must leave room for --count ports/)
+    assert.equal(await simCommand(['--redfish', '--redfish-transition-ms', 'slow'], { stdout: out, stderr: err }), 2)
+    assert.match(text, /VALIDATION_FAILED: --redfish-transition-ms must be an integer from 0 to 60000/)
   })
 })
