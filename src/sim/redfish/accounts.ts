@@ -76,7 +76,7 @@ export function role(id: string): Doc | undefined {
 export function sessionService(v: RedfishView): Doc {
   return resource('#SessionService.v1_1_8.SessionService', PATHS.sessionService, {
     Id: 'SessionService', Name: 'Session Service', ServiceEnabled: true, Status: status('OK'),
-    SessionTimeout: SESSION_TIMEOUT_DEFAULT_S, MaxSessions: v.sessions.maxSessions, Sessions: link(PATHS.sessions),
+    SessionTimeout: v.sessions.timeoutSeconds, MaxSessions: v.sessions.maxSessions, Sessions: link(PATHS.sessions),
   })
 }
 

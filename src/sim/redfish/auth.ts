@@ -81,6 +81,11 @@ export class SessionTable {
     return this.limit
   }
 
+  /** The SessionService SessionTimeout: seconds a session may stay unused. */
+  get timeoutSeconds(): number {
+    return Math.round(this.idleTimeoutMs / 1000)
+  }
+
   list(): RedfishSession[] {
     return [...this.byToken.values()]
   }

@@ -294,6 +294,19 @@ describe('simulated Redfish: authentication and sessions', () => {
     assertError(r.call('POST', '/redfish/v1/SessionService/Sessions', { auth: null, body: { UserName: 'op', Password: 'nope' } }), 401, 'NoValidSession')
   })
 
+  it('a session unused for SessionTimeout seconds ends; use restarts its clock', () => {
+    const r = rig()
+    assert.equal(r.call('GET', '/redfish/v1/SessionService').json.SessionTimeout, 1800)
+    const token = r.call('POST', '/redfish/v1/SessionService/Sessions', { auth: null, body: { UserName: 'admin', Password: 'password' } }).headers['X-Auth-Token']!
+    r.clock.advance(1_000_000)
+    assert.equal(r.call('GET', SYSTEM, { token }).status, 200)
+    r.clock.advance(1_000_000)
+    assert.equal(r.call('GET', SYSTEM, { token }).status, 200, 'the GET 1000 s ago restarted the idle clock')
+    r.clock.advance(1_800_001)
+    assertError(r.call('GET', SYSTEM, { token }), 401, 'NoValidSession')
+    assert.equal(r.rf.service.openSessions, 0)
+  })
+
   it('the session limit refuses the next login with SessionLimitExceeded until one logs out', () => {
     const r = rig({ maxSessions: 2 })
     const login = () => r.call('POST', '/redfish/v1/SessionService/Sessions', { auth: null, body: { UserName: 'admin', Password: 'password' } })
