@@ -1,9 +1,8 @@
 /**
  * Redfish error answers of the simulated BMC: the `error` object with
  * `@Message.ExtendedInfo` (DSP0266 §9.6 "Error responses"), built from the
- * DMTF Base message registry, version 1.5.0 (the message texts and argument
- * counts are those of ../shared/redfish/public-rackmount1/Registries/
- * Base.1.5.0.json, restated in our words where they take arguments).
+ * DMTF Base message registry, version 1.5.0 (message IDs, argument counts
+ * and severities as DMTF publishes them; the texts follow the registry's).
  * Owns the list of messages this simulator sends and the HTTP status of
  * each; pure functions, no I/O.
  * Hazard: Base 1.5.0 has no PreconditionFailed message, so a failed If-Match
