@@ -29,7 +29,7 @@ export const CONSOLE_GREP_OPTIONS = {
 
 export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'ipmi', help: 'talk to one BMC directly (bmcvisor ipmi --help)', words: ['power', 'mc', 'chassis', 'bootdev', 'identify', 'sdr', 'sensors', 'fru', 'sel', 'user', 'sol'] },
-  { name: 'sim', help: 'run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P])' },
+  { name: 'sim', help: 'run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P] [--redfish])' },
   { name: 'serve', help: 'run the service: REST API and one worker per BMC (bmcvisor serve --help)' },
   { name: 'config', help: 'check a serve configuration file, or print an example (bmcvisor config check FILE)', words: ['check', 'example'] },
   { name: 'token', help: 'create, list or revoke API tokens in the data directory (works without a server)', words: ['create', 'list', 'set', 'revoke'] },

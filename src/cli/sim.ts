@@ -1,6 +1,7 @@
 /**
  * `bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate B]
- * [--fault INDEX[-LAST]:KIND[=VALUE]]... [--quirk INDEX[-LAST]:NAME[,NAME]]...`
+ * [--fault INDEX[-LAST]:KIND[=VALUE]]... [--quirk INDEX[-LAST]:NAME[,NAME]]...
+ * [--redfish [--redfish-base-port P] [--redfish-transition-ms MS]]`
  * (or `bmcvisor sim --list-quirks`): a fleet of simulated servers
  * (src/sim startSimFleet) on consecutive loopback ports, until SIGINT or
  * SIGTERM. Every BMC has user admin / password (administrator), speaks RMCP+
@@ -10,18 +11,21 @@
  * `bmcvisor ipmi`, ipmitool and FreeIPMI can talk to it. --quirk makes the
  * named BMCs imitate documented vendor deviations (src/sim/quirks.ts,
  * docs/quirks.md); --list-quirks prints each quirk with its source.
+ * --redfish also serves Redfish over HTTPS on each BMC (same state: power,
+ * users, sensors, SEL), under one certificate made at start; the sim prints
+ * its SHA-256 fingerprint and each BMC's Redfish URL.
  */
 import { parseArgs } from 'node:util'
-import { parseFaultSpec, SIM_FAULT_KINDS, startSimFleet, type SimFault } from '../sim/fleet.js'
+import { parseFaultSpec, SIM_FAULT_KINDS, startSimFleet, type SimFault, type SimFleetRedfishOptions } from '../sim/fleet.js'
 import { parseQuirkSpec, QUIRKS, quirksByIndex, type QuirkName } from '../sim/quirks.js'
 import { ServiceError, toWire } from '../errors.js'
 
 export const SIM_USAGE = [
   'usage: bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate BYTES_PER_S] [--power on|off]',
   '                    [--fault INDEX[-LAST]:KIND[=VALUE]]... [--sol-accumulate-ms MS] [--sol-threshold BYTES] [--json]',
-  '                    [--quirk INDEX[-LAST]:NAME[,NAME]]...',
+  '                    [--quirk INDEX[-LAST]:NAME[,NAME]]... [--redfish [--redfish-base-port P] [--redfish-transition-ms MS]]',
   '       bmcvisor sim --list-quirks',
-  `  fault kinds: ${SIM_FAULT_KINDS.filter((k) => k !== 'none').join(', ')} (drop=RATIO, delay=MS), e.g. --fault 3:drop=0.2 --fault 5-9:hang`,
+  `  fault kinds: ${SIM_FAULT_KINDS.filter((k) => k !== 'none').join(', ')} (drop=RATIO, delay=MS, unavailable=RETRY_AFTER_S), e.g. --fault 3:drop=0.2 --fault 5-9:hang`,
   `  quirks: ${QUIRKS.map((q) => q.name).join(', ')}, e.g. --quirk 0:opensesspriv --quirk 2-3:solport,authcap (sources: --list-quirks)`,
 ].join('\n')
 
@@ -35,6 +39,16 @@ function int(v: string, field: string, min: number, max: number): number {
   const n = Number(v)
   if (!Number.isInteger(n) || n < min || n > max) throw new ServiceError('VALIDATION_FAILED', `--${field} must be an integer from ${min} to ${max}`, { details: { field } })
   return n
+}
+
+/** Where --redfish puts BMC 0's Redfish service (TCP) unless --redfish-base-port says otherwise; 0 lets the kernel pick. */
+export const DEFAULT_REDFISH_BASE_PORT = 18443
+
+function redfishOptions(baseArg: string, transitionArg: string | undefined, count: number): SimFleetRedfishOptions {
+  const base = int(baseArg, 'redfish-base-port', 0, 65535)
+  if (base !== 0 && base + count - 1 > 65535) throw new ServiceError('VALIDATION_FAILED', '--redfish-base-port must leave room for --count ports', { details: { field: 'redfish-base-port' } })
+  const transition = transitionArg === undefined ? undefined : int(transitionArg, 'redfish-transition-ms', 0, 60_000)
+  return { basePort: base, ...(transition !== undefined ? { power: { onMs: transition, offMs: transition } } : {}) }
 }
 
 export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, stopSignal?: AbortSignal): Promise<number> {
@@ -53,6 +67,9 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
         'sol-accumulate-ms': { type: 'string' },
         'sol-threshold': { type: 'string' },
         json: { type: 'boolean' },
+        redfish: { type: 'boolean' },
+        'redfish-base-port': { type: 'string', default: String(DEFAULT_REDFISH_BASE_PORT) },
+        'redfish-transition-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -91,12 +108,14 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
     } catch (e) {
       throw new ServiceError('VALIDATION_FAILED', (e as Error).message, { details: { field: 'quirk' } })
     }
-    const fleet = await startSimFleet({ count, host: o.host, basePort, consoleRate, powerOn: o.power === 'on', sol, faults, quirks })
+    const redfish = o.redfish === true ? redfishOptions(o['redfish-base-port'], o['redfish-transition-ms'], count) : undefined
+    const fleet = await startSimFleet({ count, host: o.host, basePort, consoleRate, powerOn: o.power === 'on', sol, faults, quirks, ...(redfish !== undefined ? { redfish } : {}) })
     const bmcs = fleet.bmcs.map((b) => ({
       index: b.index, name: b.name, host: b.host, port: b.port, username: b.username, password: b.password,
       ...(quirks.has(b.index) ? { quirks: quirks.get(b.index), cipherSuites: b.cipherSuites } : {}),
+      ...(b.redfish !== undefined ? { redfish: b.redfish } : {}),
     }))
-    if (o.json === true) io.stdout.write(JSON.stringify({ bmcs }) + '\n')
+    if (o.json === true) io.stdout.write(JSON.stringify({ bmcs, ...(fleet.redfishFingerprint !== undefined ? { redfishFingerprint: fleet.redfishFingerprint } : {}) }) + '\n')
     else {
       const first = bmcs[0]!
       const last = bmcs[bmcs.length - 1]!
@@ -104,6 +123,12 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
       io.stdout.write(`try: bmcvisor ipmi -H ${first.host} -p ${first.port} -U admin -P password sol activate\n`)
       for (const f of faults) io.stdout.write(`fault: BMC ${f.index} ${f.fault.kind}${f.fault.value !== undefined ? `=${f.fault.value}` : ''}\n`)
       for (const [index, names] of [...quirks].sort((a, b) => a[0] - b[0])) io.stdout.write(`quirk: BMC ${index} ${names.join(',')}\n`)
+      if (fleet.redfishFingerprint !== undefined) {
+        io.stdout.write(`redfish: certificate SHA-256 fingerprint ${fleet.redfishFingerprint}\n`)
+        for (const b of bmcs) if (b.redfish !== undefined) io.stdout.write(`redfish: BMC ${b.index} ${b.redfish.url}/redfish/v1/\n`)
+        const first = bmcs[0]!.redfish
+        if (first !== undefined) io.stdout.write(`try: redfishtool -r ${first.url.replace(/^https:\/\//, '')} -u admin -p password -S Always Systems\n`)
+      }
     }
     await new Promise<void>((resolve) => {
       const stop = () => resolve()

@@ -14,7 +14,8 @@ import { Priv } from './state.js'
 const CHASSIS = 0x00
 const VALID_BIT_TIMEOUT_MS = 60_000
 
-function identifyState(bmc: SimContext): number {
+/** 0 off, 1 on for an interval, 2 on until turned off (Get Chassis Status byte 3 b5:4); also read by the Redfish side. */
+export function identifyState(bmc: SimContext): number {
   const until = bmc.chassis.identifyUntilMs
   if (until === 'forever') return 2
   if (until !== undefined && bmc.nowMs() < until) return 1
@@ -119,13 +120,17 @@ function readParameter(bmc: SimContext, param: number): Buffer {
     case 0: return Buffer.from([boot.setInProgress])
     case 3: return Buffer.from([boot.validBitClearing])
     case 4: return Buffer.from([0x00, boot.bootInfoAck])
-    default: {
-      const flags = boot.bootFlags
-      const keep = (boot.validBitClearing & 0x08) !== 0
-      if ((flags[0]! & 0x80) !== 0 && !keep && bmc.nowMs() - boot.bootFlagsSetAtMs >= VALID_BIT_TIMEOUT_MS) flags[0] = flags[0]! & 0x7f
-      return Buffer.from(flags)
-    }
+    default: return currentBootFlags(bmc)
   }
+}
+
+/** Parameter 5 as it reads now: the valid bit is cleared 60 s after it was set unless parameter 3 b3 keeps it. */
+export function currentBootFlags(bmc: SimContext): Buffer {
+  const boot = bmc.chassis.boot
+  const flags = boot.bootFlags
+  const keep = (boot.validBitClearing & 0x08) !== 0
+  if ((flags[0]! & 0x80) !== 0 && !keep && bmc.nowMs() - boot.bootFlagsSetAtMs >= VALID_BIT_TIMEOUT_MS) flags[0] = flags[0]! & 0x7f
+  return Buffer.from(flags)
 }
 
 export const GetSystemBootOptionsHandler: SimCommand = {

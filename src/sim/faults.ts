@@ -1,6 +1,8 @@
 /**
  * Runtime fault injection for one simulated BMC: loss, delay, duplication,
- * reordering, a hung BMC and refused logins, changeable while it runs.
+ * reordering, a hung BMC and refused logins, changeable while it runs (the
+ * Redfish side, src/sim/redfish/server.ts, reads the same settings: delay,
+ * hang, loss as dropped connections, wrong credentials, and its own two).
  * Owns the fault settings, a PRNG of its own (seeded, so the same seed and
  * the same traffic give the same faults, whatever else draws random numbers)
  * and every timer it arms; dispose() clears them. Knows nothing of IPMI.
@@ -22,10 +24,15 @@ export interface SimFaults {
   duplicateRatio: number
   /** An answer is held back and sent after the next one with this probability. */
   reorderRatio: number
+  /** Redfish only: every request is answered 503 with Retry-After of this many seconds (0 = off). */
+  unavailableRetryAfterS: number
+  /** Redfish only: session login is refused as if every session slot were taken. */
+  sessionLimitReached: boolean
 }
 
 export const NO_FAULTS: Readonly<SimFaults> = Object.freeze({
   dropRatio: 0, delayMs: 0, hang: false, wrongCredentials: false, duplicateRatio: 0, reorderRatio: 0,
+  unavailableRetryAfterS: 0, sessionLimitReached: false,
 })
 
 /** Time as the simulator sees it; session/ManualClock fits this shape, so tests drive both with one clock. */

@@ -4,26 +4,38 @@
  * a boot log at a set rate), sensors, FRU and SEL, on its own UDP port, with
  * per-BMC faults (loss, delay, hang, die, wrong credentials, SOL held by
  * someone else). startSimFleet() returns what a client needs to reach each
- * one: host, port, user, password, cipher suite.
+ * one: host, port, user, password, cipher suite. With `redfish`, each BMC
+ * also serves Redfish on loopback HTTPS over the same state (src/sim/redfish),
+ * under one certificate made for the fleet.
  * Owns every BMC, socket and the one Ticker they share (one timer for the
  * whole fleet). udp-server.ts startFleet() stays the bare RMCP+ variant.
  * Hazard: consecutive ports from basePort must all be free; a port already
  * taken fails the start and closes what was opened.
  */
-import { realClock, type SimClock } from './faults.js'
+import { NO_FAULTS, realClock, type SimClock } from './faults.js'
 import { attachHardware } from './hardware-commands.js'
 import type { SimHardware } from './hardware.js'
 import type { QuirkName } from './quirks.js'
+import { attachRedfish, type SimRedfish } from './redfish/attach.js'
+import type { PowerTiming } from './redfish/power.js'
+import { listenRedfish, type SimRedfishServer } from './redfish/server.js'
+import { makeCertificate } from './redfish/tls.js'
 import { SimBmc } from './sim-bmc.js'
 import { attachSol, type SimSol } from './sol.js'
 import type { SolLinkTiming } from './sol-link.js'
 import { Ticker } from './ticker.js'
 import { listenUdp, type SimUdpServer } from './udp-server.js'
 
-export const SIM_FAULT_KINDS = ['none', 'drop', 'delay', 'hang', 'die', 'wrong-credentials', 'sol-held'] as const
+export const SIM_FAULT_KINDS = ['none', 'drop', 'delay', 'hang', 'die', 'wrong-credentials', 'sol-held', 'unavailable', 'session-limit'] as const
 export type SimFaultKind = (typeof SIM_FAULT_KINDS)[number]
 
-/** One fault for one BMC; `value` is the loss ratio (drop) or milliseconds (delay). 'none' clears all. */
+/**
+ * One fault for one BMC; `value` is the loss ratio (drop), milliseconds
+ * (delay) or Retry-After seconds (unavailable). 'none' clears all. Over
+ * Redfish: drop loses connections, delay answers late, hang holds requests,
+ * die and wrong-credentials act as over IPMI; unavailable (503 with
+ * Retry-After) and session-limit (login refused) are Redfish only.
+ */
 export interface SimFault {
   kind: SimFaultKind
   value?: number
@@ -54,6 +66,24 @@ export interface SimFleetOptions {
   /** Shared tick for SOL and console output (default 25 ms). */
   tickMs?: number
   clock?: SimClock
+  /** Also serve Redfish over HTTPS beside each BMC's IPMI (one certificate for the fleet). */
+  redfish?: SimFleetRedfishOptions
+}
+
+export interface SimFleetRedfishOptions {
+  /** BMC i's Redfish service listens on basePort + i; 0 (default) lets the kernel pick each port. */
+  basePort?: number
+  /** Power transition times (default on 2000 ms, off 1000 ms). */
+  power?: Partial<PowerTiming>
+  /** Redfish sessions per BMC (default 8). */
+  maxSessions?: number
+}
+
+/** Where one BMC's Redfish service is. */
+export interface SimFleetRedfishEndpoint {
+  port: number
+  /** https://HOST:PORT; the service root is URL + /redfish/v1/. */
+  url: string
 }
 
 /** What a client needs to reach one simulated BMC. */
@@ -67,6 +97,8 @@ export interface SimFleetBmc {
   password: string
   /** Suites offered, preferred first: 17 and 3 unless a quirk leaves one. */
   cipherSuites: number[]
+  /** Present when the fleet serves Redfish. */
+  redfish?: SimFleetRedfishEndpoint
 }
 
 export interface SimFleetMember {
@@ -74,11 +106,16 @@ export interface SimFleetMember {
   readonly sol: SimSol
   readonly hardware: SimHardware
   readonly server: SimUdpServer
+  readonly redfish?: { readonly sim: SimRedfish; readonly server: SimRedfishServer }
 }
 
 export interface SimFleetHandle {
   readonly bmcs: readonly SimFleetBmc[]
   readonly members: readonly SimFleetMember[]
+  /** SHA-256 fingerprint of the fleet's Redfish certificate (colon-separated hex), when it serves Redfish. */
+  readonly redfishFingerprint?: string
+  /** The certificate itself (PEM), for clients that verify against it as a CA. */
+  readonly redfishCertificatePem?: string
   /** Applies a fault to BMC `index` (die closes its socket; 'none' clears every fault and revives it). */
   setFault(index: number, fault: SimFault): Promise<void>
   /** Console bytes ACKed by consoles, fleet-wide (a progress measure for benchmarks). */
@@ -106,9 +143,13 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
   const members: SimFleetMember[] = []
   const close = async () => {
     ticker.stop()
-    for (const m of members) m.sol.dispose()
-    await Promise.all(members.map((m) => m.server.close()))
+    for (const m of members) {
+      m.sol.dispose()
+      m.redfish?.sim.dispose()
+    }
+    await Promise.all(members.flatMap((m) => [m.server.close(), ...(m.redfish !== undefined ? [m.redfish.server.close()] : [])]))
   }
+  const certificate = opts.redfish !== undefined ? await makeCertificate() : undefined
   try {
     for (let i = 0; i < count; i++) {
       const bmc = new SimBmc(
@@ -121,19 +162,33 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
       const port = opts.basePort === undefined || opts.basePort === 0 ? 0 : opts.basePort + i
       const server = await listenUdp(bmc, { host, port })
       sol.payloadPort = server.port
-      members.push({ bmc, sol, hardware, server })
+      let redfish: SimFleetMember['redfish']
+      if (opts.redfish !== undefined && certificate !== undefined) {
+        const sim = attachRedfish(bmc, hardware, { clock, power: opts.redfish.power, maxSessions: opts.redfish.maxSessions })
+        const base = opts.redfish.basePort ?? 0
+        try {
+          redfish = { sim, server: await listenRedfish(sim.service, bmc, { host, port: base === 0 ? 0 : base + i, certificate, clock, seed: 2000 + i }) }
+        } catch (e) {
+          sim.dispose()
+          await server.close()
+          throw e
+        }
+      }
+      members.push({ bmc, sol, hardware, server, ...(redfish !== undefined ? { redfish } : {}) })
     }
   } catch (e) {
     await close()
     throw e
   }
-  const bmcs = members.map((m, index) => ({
+  const bmcs = members.map((m, index): SimFleetBmc => ({
     index, name: opts.hostname?.(index) ?? `sim-${index}`, host, port: m.server.port, username, password,
     cipherSuites: [...m.bmc.config.cipherSuites].sort((a, b) => b - a),
+    ...(m.redfish !== undefined ? { redfish: { port: m.redfish.server.port, url: m.redfish.server.url } } : {}),
   }))
   const handle: SimFleetHandle = {
     bmcs,
     members,
+    ...(certificate !== undefined ? { redfishFingerprint: certificate.fingerprint256, redfishCertificatePem: certificate.certPem } : {}),
     async setFault(index, fault) {
       const m = members[index]
       if (m === undefined) throw new RangeError(`no BMC ${index} in a fleet of ${members.length}`)
@@ -150,7 +205,7 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
 async function applyFault(m: SimFleetMember, f: SimFault): Promise<void> {
   switch (f.kind) {
     case 'none':
-      m.bmc.setFaults({ dropRatio: 0, delayMs: 0, hang: false, wrongCredentials: false, duplicateRatio: 0, reorderRatio: 0 })
+      m.bmc.setFaults({ ...NO_FAULTS })
       m.sol.holdByOther(false)
       if (m.server.dead) await m.server.revive()
       return
@@ -178,6 +233,19 @@ async function applyFault(m: SimFleetMember, f: SimFault): Promise<void> {
     case 'sol-held':
       m.sol.holdByOther(true)
       return
+    case 'unavailable': {
+      const seconds = f.value ?? 5
+      if (!(Number.isInteger(seconds) && seconds >= 1 && seconds <= 3600)) throw new RangeError('unavailable takes a Retry-After of 1..3600 s')
+      m.bmc.setFaults({ unavailableRetryAfterS: seconds })
+      return
+    }
+    case 'session-limit':
+      m.bmc.setFaults({ sessionLimitReached: true })
+      return
+    default: {
+      const never: never = f.kind
+      throw new RangeError(`unknown fault kind ${String(never)}`)
+    }
   }
 }
 

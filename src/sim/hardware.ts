@@ -13,7 +13,7 @@
 import type { SimContext } from './context.js'
 import {
   encodeCompactSensorRecord, encodeFruImage, encodeFullSensorRecord, encodeMcLocatorRecord, encodeSelEvent,
-  thresholdMask, type CompactSensorSpec, type FullSensorSpec, type SelEventSpec,
+  thresholdMask, type CompactSensorSpec, type FruSpec, type FullSensorSpec, type SelEventSpec,
 } from './records.js'
 
 export interface SimHardwareOptions {
@@ -58,6 +58,8 @@ const SPECIFIC = 0x6f
 export class SimHardware {
   readonly sdr: Buffer[]
   readonly fru: Buffer
+  /** What FRU 0 holds, as fields (the Redfish side reports the same serial numbers). */
+  readonly identity: Required<Pick<FruSpec, 'chassis' | 'board' | 'product'>>
   sel: Buffer[] = []
   sdrReservation = 0
   selReservation = 0
@@ -115,11 +117,12 @@ export class SimHardware {
       ...models.map((m) => (m.kind === 'threshold' ? encodeFullSensorRecord(m.spec) : encodeCompactSensorRecord(m.spec))),
     ]
     const serial = String(index).padStart(5, '0')
-    this.fru = encodeFruImage({
+    this.identity = {
       chassis: { type: 0x17, partNumber: 'SIM-CH-2U', serialNumber: `SIMC${serial}` },
       board: { mfgDateMinutes: 14_500_000, manufacturer: 'bmcvisor', productName: 'SIM-1000 Mainboard', serialNumber: `SIMB${serial}`, partNumber: 'SIM-MB-01', fruFileId: 'sim-fru-1' },
       product: { manufacturer: 'bmcvisor', productName: 'Simulated Server', partNumber: 'SIM-1000', version: '1.0', serialNumber: `SIM${serial}`, assetTag: `RACK1-U${(index % 42) + 1}`, fruFileId: 'sim-fru-1' },
-    })
+    }
+    this.fru = encodeFruImage(this.identity)
     const now = this.seconds()
     this.sdrLastAddSeconds = now - 3600
     // A history: the log was cleared, the PSU was found, the host was powered on.

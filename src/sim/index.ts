@@ -2,7 +2,8 @@
  * The BMC simulator: SimBmc (transport-agnostic, built on src/ipmi), a UDP
  * binding for loopback fleets, fault injection, SOL with a console host
  * (sol.ts, plugged into SimBmc's payload and command seams), sensors, SDRs,
- * FRU and SEL (hardware*.ts), and startSimFleet(): many complete simulated
+ * FRU and SEL (hardware*.ts), a Redfish side over the same state (redfish/),
+ * and startSimFleet(): many complete simulated
  * servers on consecutive loopback ports, for the demo and the benchmarks.
  */
 export { SimBmc, type PayloadContext, type PayloadHandler, type Reply, type SimBmcDeps, type SimBmcStats, type SimDropReason } from './sim-bmc.js'
@@ -13,7 +14,11 @@ export { SIM_SUITES } from './handshake.js'
 export { Priv, LAN_CHANNEL, DEFAULT_GUID, type SimBmcConfig, type SimUserConfig, type SimUser, type RoleRefusal, type DuplicateMode } from './state.js'
 export type { SimSession, SimSessionState } from './sessions.js'
 export { Prng } from './prng.js'
-export { startSimFleet, parseFaultSpec, SIM_FAULT_KINDS, type SimFault, type SimFaultKind, type SimFleetOptions, type SimFleetBmc, type SimFleetMember, type SimFleetHandle } from './fleet.js'
+export {
+  startSimFleet, parseFaultSpec, SIM_FAULT_KINDS, type SimFault, type SimFaultKind, type SimFleetOptions, type SimFleetBmc, type SimFleetMember, type SimFleetHandle,
+  type SimFleetRedfishOptions, type SimFleetRedfishEndpoint,
+} from './fleet.js'
+export * from './redfish/index.js'
 export { attachSol, SimSol, type SimSolOptions, type SimSolStats } from './sol.js'
 export { SolLink, DEFAULT_SOL_TIMING, type SolLinkTiming, type SolLinkStats } from './sol-link.js'
 export { ConsoleHost, renderBootLog, type ConsoleHostOptions } from './console-host.js'

@@ -62,6 +62,8 @@ export type PayloadHandler = (payload: Buffer, ctx: PayloadContext) => void
 interface SimBmcEvents {
   'session:opened': [session: SimSession]
   'session:closed': [session: SimSession, reason: SessionCloseReason]
+  /** Cold Reset (over IPMI or Redfish Manager.Reset): every session of every interface is gone. */
+  'cold-reset': []
 }
 
 export interface SimBmcDeps {
@@ -185,6 +187,25 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
     this.stats.coldResets++
     for (const s of this.sessions.clear()) this.emit('session:closed', s, 'cold-reset')
     this.rebootUntilMs = this.nowMs() + this.config.coldResetDowntimeMs
+    this.emit('cold-reset')
+  }
+
+  /** True while the BMC "reboots" after a Cold Reset (nothing is answered). */
+  get isRebooting(): boolean {
+    return this.nowMs() < this.rebootUntilMs
+  }
+
+  /**
+   * Runs a registered command as another interface of this BMC would (the
+   * Redfish side): the same handler, checks and side effects (SEL entries)
+   * as over IPMI, without a session. Unknown commands answer 0xC1.
+   */
+  runCommand(netFn: number, cmd: number, data: Buffer): CommandResult {
+    const c = this.commands.get(commandKey(netFn, cmd))
+    if (c === undefined) return { cc: CC.InvalidCommand }
+    const r = this.run(c, data, undefined)
+    r.after?.()
+    return r
   }
 
   /**
