@@ -20,7 +20,7 @@ import type { ClientChannel } from 'ssh2'
 import type { BmcCredentials, SshConsoleConfig } from '../src/bridge/messages.js'
 import { ServiceError } from '../src/errors.js'
 import { sendBreakRequest } from './ssh-break.js'
-import { hostKeyFingerprint, sshFailure } from './ssh-trust.js'
+import { hostKeyFingerprint, sshFailure, type SshPhase } from './ssh-trust.js'
 
 export type SshConsoleState = 'connecting' | 'connected' | 'error' | 'closed'
 
@@ -54,6 +54,7 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
   private closing = false
   /** A pinned key the server did not show: the fingerprint it showed instead. */
   private mismatch: string | undefined
+  private phase: SshPhase = 'handshake'
   readonly ended: Promise<void>
   private endedResolve: () => void = () => undefined
 
@@ -75,8 +76,11 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
       // BMCs ask for the password through keyboard-interactive: every prompt gets the one credential set's password.
       finish(prompts.map(() => this.credentials.password))
     })
+    c.on('handshake', () => {
+      if (this.phase === 'handshake') this.phase = 'authenticating'
+    })
     c.on('ready', () => this.startChannel())
-    c.on('error', (err: Error & { level?: string }) => this.fail(sshFailure(err, this.mismatch, this.cfg.hostKey, this._state === 'connected')))
+    c.on('error', (err: Error & { level?: string }) => this.fail(sshFailure(err, this.mismatch, this.cfg.hostKey, this.phase)))
     c.on('close', () => {
       if (this.closing) {
         if (this._state === 'connecting' || this._state === 'connected') this.setState('closed')
@@ -139,6 +143,7 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
         return
       }
       this.channel = ch
+      this.phase = 'connected'
       ch.on('data', (chunk: Buffer) => this.emit('data', chunk))
       ch.stderr.on('data', (chunk: Buffer) => this.emit('data', chunk))
       ch.on('close', () => {
