@@ -106,7 +106,7 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     sshd.setScreen(Buffer.from('login: '))
     await addNode('s2', sshd)
     const c = await attach('s2')
-    await c.until(() => c.state() === 'connected', 30_000, 'connected')
+    await c.until(() => c.bytes().toString('latin1') === 'login: ', 30_000, 'the console prints')
     const pinned = sshd.fingerprint
     await waitUntil(() => server.store.nodes.get('s2')?.console.hostKey === pinned, { what: 'key stored' })
 
@@ -114,7 +114,7 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     await c.until(() => c.state() === 'unconnected' && c.last('state')?.reason === 'unreachable', 30_000, 'unreachable')
     await sshd.restart()
     await c.until(() => c.state() === 'connected', 30_000, 'healed')
-    await c.until(() => c.bytes().toString('latin1').endsWith('login: login: '), 10_000, 'the console prints again')
+    await c.until(() => c.bytes().toString('latin1') === 'login: login: ', 10_000, 'the console prints again')
 
     // The same port with another host key: refused, and the pin is not replaced.
     await sshd.kill()
