@@ -97,6 +97,9 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     assert.equal(sshd.lastCommand(), '', 'no console.command: a PTY shell')
     assert.equal(status('s1').state, 'connected')
     assert.equal(status('s1').since, connects, 'storing the learned key did not reconnect the console')
+    assert.equal(c.messages.filter((m) => m.type === 'state' && m.state === 'connected').length, 1, 'connected once')
+    assert.equal(server.supervisor.status('s1')[0]?.restarts, 0)
+    assert.equal(sshd.log().match(/Connection from 127\.0\.0\.1 port/g)?.length, 1, 'one SSH connection: storing the learned key made no new one')
     c.close()
   })
 
