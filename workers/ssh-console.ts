@@ -46,6 +46,12 @@ export interface SshConsoleOptions {
 const PTY = { term: 'xterm', cols: 80, rows: 24 } as const
 /** Keepalives per liveness window: the server is declared dead after this many unanswered ones. */
 const KEEPALIVES_PER_WINDOW = 3
+/**
+ * After our end of the connection is closed, how long a server may take to
+ * close its end before the socket is destroyed: a hung BMC never answers the
+ * FIN, and a teardown must not wait for it (the next generation waits on it).
+ */
+export const CLOSE_GRACE_MS = 2000
 
 export class SshConsole extends EventEmitter<SshConsoleEvents> {
   private readonly client = new ssh2.Client()
@@ -55,6 +61,9 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
   /** A pinned key the server did not show: the fingerprint it showed instead. */
   private mismatch: string | undefined
   private phase: SshPhase = 'handshake'
+  private destroyTimer: NodeJS.Timeout | undefined
+  /** ssh2 said `close`: the socket is gone. */
+  private gone = false
   readonly ended: Promise<void>
   private endedResolve: () => void = () => undefined
 
@@ -80,8 +89,13 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
       if (this.phase === 'handshake') this.phase = 'authenticating'
     })
     c.on('ready', () => this.startChannel())
-    c.on('error', (err: Error & { level?: string }) => this.fail(sshFailure(err, this.mismatch, this.cfg.hostKey, this.phase)))
+    c.on('error', (err: Error & { level?: string }) => {
+      // While we close it, whatever the connection does is part of closing.
+      if (!this.closing) this.fail(sshFailure(err, this.mismatch, this.cfg.hostKey, this.phase))
+    })
     c.on('close', () => {
+      this.gone = true
+      clearTimeout(this.destroyTimer)
       if (this.closing) {
         if (this._state === 'connecting' || this._state === 'connected') this.setState('closed')
       } else this.fail(new ServiceError('BMC_SESSION_CLOSED', 'the SSH connection to the console closed', { details: { reason: 'closed' } }))
@@ -116,8 +130,22 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
     if (this._state === 'idle') {
       this._state = 'closed'
       this.endedResolve()
-    } else this.client.end()
+    } else this.shutdown()
     return this.ended
+  }
+
+  /**
+   * Ends the connection: politely (SSH disconnect, FIN) once logged in, and for
+   * good once the grace is over; before that there is nobody to be polite to.
+   */
+  private shutdown(): void {
+    if (this.gone) return
+    if (this.phase !== 'connected') {
+      this.client.destroy()
+      return
+    }
+    this.client.end()
+    this.destroyTimer ??= setTimeout(() => this.client.destroy(), CLOSE_GRACE_MS)
   }
 
   private verify(key: Buffer): boolean {
@@ -135,7 +163,6 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
     const opened = (err: Error | undefined, ch: ClientChannel) => {
       if (err !== undefined) {
         this.fail(new ServiceError('BMC_PROTOCOL_ERROR', `the SSH server refused the console channel: ${err.message}`, { details: { reason: 'protocol' } }))
-        this.client.end()
         return
       }
       if (this._state !== 'connecting') {
@@ -149,7 +176,7 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
       ch.on('close', () => {
         // The console command or shell ended: the connection has nothing more to carry.
         if (!this.closing) this.fail(new ServiceError('BMC_SESSION_CLOSED', 'the SSH console channel closed', { details: { reason: 'closed' } }))
-        this.client.end()
+        this.shutdown()
       })
       this.setState('connected')
     }
@@ -161,7 +188,7 @@ export class SshConsole extends EventEmitter<SshConsoleEvents> {
   private fail(err: ServiceError): boolean {
     if (this._state !== 'connecting' && this._state !== 'connected') return false
     this.setState('error', err)
-    this.client.end()
+    this.shutdown()
     return true
   }
 

@@ -40,6 +40,9 @@ export interface Sshd {
   lastCommand(): string
   /** SIGKILL to sshd and every session it started: the BMC is gone. */
   kill(): Promise<void>
+  /** SIGSTOP to sshd and every session: a hung BMC (connections stay open, nothing answers). */
+  pause(): void
+  resume(): void
   /** Starts again on the same port with the same host key. */
   restart(): Promise<void>
   /** A new host key (the next start shows it): a replaced BMC, or someone in between. */
@@ -193,6 +196,16 @@ export async function startSshd(opts: { auth?: SshAuth } = {}): Promise<Sshd> {
     child = undefined
     sshdPid = undefined
   }
+  const signalAll = (sig: NodeJS.Signals) => {
+    if (sshdPid === undefined) return
+    for (const pid of [sshdPid, ...descendants(sshdPid)]) {
+      try {
+        process.kill(pid, sig)
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
   await start()
   return {
     host: LOOPBACK,
@@ -212,9 +225,12 @@ export async function startSshd(opts: { auth?: SshAuth } = {}): Promise<Sshd> {
       }
     },
     kill: killAll,
+    pause: () => signalAll('SIGSTOP'),
+    resume: () => signalAll('SIGCONT'),
     restart: () => start(port),
     newHostKey: () => (fingerprint = generateHostKey(dir)),
     async stop() {
+      signalAll('SIGCONT')
       await killAll()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -24,6 +24,8 @@ const ADMIN = 'ssh-console-admin-token-0123456789'
 const OUT_BYTES = 1024 * 1024
 const IN_BYTES = 64 * 1024
 const IN_FRAME = 4096
+/** A silent server is declared dead after about this long (SSH keepalives). */
+const LIVENESS_MS = 3000
 
 describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
   let server: RunningServer
@@ -38,7 +40,7 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     server = await startServer({
       listen: '127.0.0.1:0', dataDir, adminToken: ADMIN,
       logger: createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-      bmcDefaults: { reconnect: { initialMs: 100, maxMs: 1000 } },
+      bmcDefaults: { reconnect: { initialMs: 100, maxMs: 1000 }, consoleLivenessMs: LIVENESS_MS },
     })
   })
   after(async () => {
@@ -131,6 +133,25 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     assert.equal(server.store.nodes.get('s2')?.console.hostKey, pinned)
     const after = sshd.log().slice(logBefore)
     assert.doesNotMatch(after, /Accepted |Failed password|Postponed/, 'no credentials were offered to the changed server')
+    c.close()
+  })
+
+  it('a hung sshd (SIGSTOP) is noticed by keepalives and reported unreachable; it heals after SIGCONT', async (t) => {
+    if (!requireSshd(t)) return
+    const sshd = await lab()
+    sshd.setScreen(Buffer.from('$ '))
+    await addNode('s7', sshd)
+    const c = await attach('s7')
+    await c.until(() => c.bytes().toString('latin1') === '$ ', 30_000, 'the console prints')
+    sshd.pause()
+    const t0 = performance.now()
+    await c.until(() => c.state() === 'unconnected', LIVENESS_MS * 4, 'a hung server noticed')
+    const noticedMs = performance.now() - t0
+    t.diagnostic(`hung server noticed after ${Math.round(noticedMs)} ms (liveness ${LIVENESS_MS} ms)`)
+    assert.equal(c.last('state')?.reason, 'unreachable')
+    assert.ok(noticedMs >= LIVENESS_MS / 2, `not before the keepalives ran out (${Math.round(noticedMs)} ms)`)
+    sshd.resume()
+    await c.until(() => c.state() === 'connected' && c.bytes().toString('latin1') === '$ $ ', 30_000, 'healed')
     c.close()
   })
 
