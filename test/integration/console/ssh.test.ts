@@ -84,7 +84,9 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     await addNode('s1', sshd)
     const c = await attach('s1')
     await c.until(() => c.state() === 'connected', 30_000, 'connected')
+    const t0 = performance.now()
     await c.until(() => c.received >= OUT_BYTES, 60_000, '1 MiB from the host')
+    t.diagnostic(`1 MiB host -> client after connected: ${Math.round(performance.now() - t0)} ms`)
     assert.ok(c.bytes().equals(screen), 'the host\'s 1 MiB arrived byte for byte')
 
     const shown = await (await api('GET', '/nodes/s1')).json() as { console: { hostKey?: string } }
@@ -93,7 +95,9 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
 
     const typed = randomBytes(IN_BYTES)
     for (let i = 0; i < IN_BYTES; i += IN_FRAME) c.send(typed.subarray(i, i + IN_FRAME))
+    const t1 = performance.now()
     await c.until(() => c.received >= OUT_BYTES + IN_BYTES, 60_000, '64 KiB echoed')
+    t.diagnostic(`64 KiB typed and echoed: ${Math.round(performance.now() - t1)} ms`)
     assert.ok(c.bytes().subarray(OUT_BYTES).equals(typed), 'what was typed came back byte for byte')
     assert.deepEqual(c.messages.filter((m) => m.type === 'input-dropped'), [])
     assert.equal(sshd.lastCommand(), '', 'no console.command: a PTY shell')
