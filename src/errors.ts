@@ -30,7 +30,8 @@ export const ERROR_CODES = {
   TOO_MANY_CONNECTIONS: { status: 429, retryable: true, doc: 'This token already holds as many WebSocket connections as the server allows; close one first.' },
   // BMC outcomes
   BMC_UNREACHABLE: { status: 504, retryable: true, doc: 'The BMC did not answer within the deadline (down, hung, wrong address, or packets lost).' },
-  BMC_AUTH_FAILED: { status: 502, retryable: false, doc: 'The BMC rejected the credentials: wrong password (RAKP 2 check) or unknown user.' },
+  BMC_AUTH_FAILED: { status: 502, retryable: false, doc: 'The BMC rejected the credentials: wrong password (RAKP 2 check, or every SSH authentication method failed) or unknown user.' },
+  BMC_HOST_KEY_MISMATCH: { status: 502, retryable: false, doc: "The BMC's SSH server showed a host key other than the node's pinned `console.hostKey` (details: expected and seen fingerprints); the console was not connected. If the BMC really changed, set the new key or remove the pin to trust the next one." },
   BMC_KG_MISMATCH: { status: 502, retryable: false, doc: 'The session keys do not match (RAKP 4 check): the BMC key K_G is wrong or missing.' },
   BMC_PRIVILEGE_REFUSED: { status: 502, retryable: false, doc: 'The BMC refused the requested privilege level for this user.' },
   BMC_NO_CIPHER_SUITE: { status: 502, retryable: false, doc: 'The BMC and bmcvisor share no usable cipher suite.' },

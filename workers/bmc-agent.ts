@@ -268,7 +268,10 @@ export class BmcAgent {
     const management = createManagement(config, {
       lost: (error) => this.feed({ type: 'session-lost', generation, error }),
     })
-    const console = createConsole({ bmc: this.bmc, config, management })
+    const console = createConsole({
+      bmc: this.bmc, config, management,
+      trust: (what, fingerprint) => this.post({ type: 'trust-learned', bmc: this.bmc, generation, what, fingerprint }),
+    })
     this.generations.set(generation, { generation, management, console, timers: new Map() })
     const waiters = this.builtWaiters
     this.builtWaiters = []

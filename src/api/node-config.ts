@@ -36,7 +36,7 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
     cipherSuite: node.bmc.cipherSuite,
     privilege: node.bmc.privilege,
     // SOL or an exec command; on-demand logging modes start closed (the ConsoleSession opens them).
-    ...bmcConsoleFields(node.console),
+    ...bmcConsoleFields(node.console, node.bmc.host),
     watch: nodeWatch(node, groupWatch),
   }
 }

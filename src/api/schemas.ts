@@ -6,7 +6,10 @@
  * Route-local bodies live beside their routes.
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
-import { CREDENTIAL_ENV_FIELDS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
+import {
+  CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConsoleMethodName, type CredentialEnvField,
+} from '../bridge/messages.js'
+import type { ConsoleMethod as StoredConsoleMethod } from '../store/types.js'
 import { MAX_WATCH_PATTERNS, MAX_WATCH_REGEX_LENGTH, WATCH_NAME_PATTERN, WATCH_SEVERITIES } from '../bridge/watch.js'
 
 export const NAME_PATTERN = NODE_NAME_PATTERN
@@ -23,7 +26,13 @@ const Password = Type.String({ minLength: 1, maxLength: 20, writeOnly: true, des
 const Kg = Type.String({ pattern: '^([0-9a-fA-F]{2}){1,20}$', writeOnly: true, description: 'Write-only. The BMC key K_G as hex, 1 to 20 bytes.' })
 const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite (suite 0 is never used).' })
 const Privilege = Type.Enum(['administrator', 'operator', 'user'])
-const ConsoleMethod = Type.Enum(['ipmi', 'exec'])
+const ConsoleMethod = Type.Enum([...CONSOLE_METHODS], { description: 'ipmi: Serial-over-LAN; exec: a command the service runs; ssh: the BMC\'s SSH console; none: no console.' })
+// The store spells the methods out (it imports no bridge): the two lists must agree.
+const _sameMethods: [ConsoleMethodName, StoredConsoleMethod] = ['ipmi', 'ipmi'] as [StoredConsoleMethod, ConsoleMethodName]
+void _sameMethods
+const ConsolePort = Type.Integer({ minimum: 1, maximum: 65535, description: 'ssh only: the SSH server\'s port (default 22; OpenBMC\'s console is on 2200).' })
+const ConsoleHost = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9:._\\[\\]%-]+$', description: 'ssh only: where the SSH server listens, if not at bmc.host.' })
+const HostKey = Type.String({ pattern: SSH_HOST_KEY_PATTERN, description: 'ssh only: the pinned host key, as `ssh-keygen -lf` prints it (SHA256:...). Unset, the first key seen is trusted and stored here.' })
 const ConsoleLogging = Type.Enum(['full', 'memory', 'interactive', 'none'])
 const Command = Type.String({ minLength: 1, maxLength: 4096 })
 const Pattern = Type.String({ minLength: 1, maxLength: 1024, description: 'A regular expression; its first match in exec console output means connected.' })
@@ -74,6 +83,9 @@ export const NodeCreate = Type.Object({
     command: Type.Optional(Command),
     connectedPattern: Type.Optional(Pattern),
     env: Type.Optional(ConsoleEnv),
+    host: Type.Optional(ConsoleHost),
+    port: Type.Optional(ConsolePort),
+    hostKey: Type.Optional(HostKey),
     logging: Type.Optional(ConsoleLogging),
     watch: Type.Optional(WatchOverrideSchema),
   }, { additionalProperties: false })),
@@ -88,7 +100,8 @@ export const NodeDocSchema = Type.Object({
     host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: CipherSuite, privilege: Privilege,
   }, { additionalProperties: false }),
   console: Type.Object({
-    method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), env: Type.Optional(ConsoleEnv), logging: ConsoleLogging,
+    method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), env: Type.Optional(ConsoleEnv),
+    host: Type.Optional(ConsoleHost), port: Type.Optional(ConsolePort), hostKey: Type.Optional(HostKey), logging: ConsoleLogging,
     watch: Type.Optional(WatchOverrideSchema),
   }, { additionalProperties: false }),
   groups: Groups,
@@ -111,6 +124,9 @@ export const NodePatch = Type.Object({
     command: Type.Optional(Type.Union([Command, Type.Null()])),
     connectedPattern: Type.Optional(Type.Union([Pattern, Type.Null()])),
     env: Type.Optional(Type.Union([credentialEnvSchema(Type.Union([EnvName, Type.Null()])), Type.Null()])),
+    host: Type.Optional(Type.Union([ConsoleHost, Type.Null()])),
+    port: Type.Optional(Type.Union([ConsolePort, Type.Null()])),
+    hostKey: Type.Optional(Type.Union([HostKey, Type.Null()])),
     logging: Type.Optional(ConsoleLogging),
     watch: Type.Optional(Type.Union([WatchOverrideSchema, Type.Null()])),
   }, { additionalProperties: false })),
@@ -134,6 +150,9 @@ export const NodeView = Type.Object({
     command: Type.Optional(Type.String()),
     connectedPattern: Type.Optional(Type.String()),
     env: Type.Optional(credentialEnvSchema(Type.String())),
+    host: Type.Optional(Type.String()),
+    port: Type.Optional(Type.Integer()),
+    hostKey: Type.Optional(Type.String({ description: 'ssh: the pinned host key, set by the operator or learned on first use.' })),
     logging: Type.String(),
     watch: Type.Optional(WatchOverrideSchema),
   }, { additionalProperties: false }),

@@ -35,9 +35,10 @@ export interface BmcConfig {
   consoleForce?: boolean | undefined
   /** A dead BMC under an open console is reported within this many ms (default 10 s). */
   consoleLivenessMs?: number | undefined
-  /** How the console is reached: IPMI SOL (default) or a command the worker runs (`consoleExec`). */
-  consoleMethod?: 'ipmi' | 'exec' | undefined
+  /** How the console is reached: IPMI SOL (default), a command the worker runs (`consoleExec`) or SSH (`consoleSsh`). */
+  consoleMethod?: WorkerConsoleMethod | undefined
   consoleExec?: ExecConsoleConfig | undefined
+  consoleSsh?: SshConsoleConfig | undefined
   /**
    * The service runs exec consoles (`serve --allow-exec-consoles`). Without it
    * an exec console runs nothing and reports `exec_disabled`.
@@ -56,6 +57,39 @@ export interface BmcConfig {
    */
   watch?: readonly WatchPattern[] | undefined
 }
+
+/**
+ * Every console method a node can name, once (the API's schema, the store, the CLI and the
+ * worker's plugin table derive from it); `none`: the node has no console (commands only).
+ */
+export const CONSOLE_METHODS = ['ipmi', 'exec', 'ssh', 'none'] as const
+export type ConsoleMethodName = (typeof CONSOLE_METHODS)[number]
+/** The methods a worker opens a console with (`none` never reaches one: BmcConfig.console is false). */
+export type WorkerConsoleMethod = Exclude<ConsoleMethodName, 'none'>
+
+/** The SSH port a console uses when the node names none. */
+export const DEFAULT_SSH_PORT = 22
+
+/**
+ * An SSH host key fingerprint as OpenSSH prints it (`ssh-keygen -lf`): `SHA256:` and the
+ * unpadded base64 of the SHA-256 of the key blob (43 characters).
+ */
+export const SSH_HOST_KEY_PATTERN = '^SHA256:[A-Za-z0-9+/]{43}$'
+
+/** A console over SSH (many BMCs' serial console: OpenBMC on port 2200, iDRAC `console com2`, iLO `vsp`). */
+export interface SshConsoleConfig {
+  /** Where sshd listens: the BMC's host unless the node names another. */
+  host: string
+  port: number
+  /** Run this instead of a shell (iDRAC `console com2`, iLO `vsp`); none: a PTY shell (OpenBMC's port 2200). */
+  command?: string | undefined
+  /** The pinned host key (SSH_HOST_KEY_PATTERN); none: trust on first use, reported as `trust-learned`. */
+  hostKey?: string | undefined
+}
+
+/** What a worker learned to trust on first use (a `trust-learned` message): an SSH host key, a TLS certificate. */
+export const TRUST_KINDS = ['ssh-host-key', 'tls-certificate'] as const
+export type TrustKind = (typeof TRUST_KINDS)[number]
 
 /** A console that is a command (ssh -tt host, a vendor tool): best effort (DESIGN lesson 5). */
 export interface ExecConsoleConfig {
@@ -124,6 +158,8 @@ export const FAILURE_REASONS = [
   'exited', 'misconfigured',
   // an exec console on a service that does not allow them (serve --allow-exec-consoles)
   'exec_disabled',
+  // an SSH console whose server showed another host key than the pinned one: never connected
+  'host_key_mismatch',
 ] as const
 export type FailureReason = (typeof FAILURE_REASONS)[number]
 
@@ -179,7 +215,23 @@ export type FromWorker =
   | { type: 'stopped'; bmc: string }
   /** The last login failed on credentials: the worker logs in again only after login-grant (per-BMC back-off). */
   | { type: 'login-wait'; bmc: string; generation: number }
+  | TrustLearned
   | ConsoleMatch
+
+/**
+ * Trust on first use (worker -> main): with no pin configured, the worker
+ * trusted what the BMC showed (an SSH host key, a TLS certificate) and names
+ * its fingerprint, so the main thread can store it as the node's pin; from
+ * then on anything else is refused. The worker keeps trusting it for the
+ * rest of the generation.
+ */
+export interface TrustLearned {
+  type: 'trust-learned'
+  bmc: string
+  generation: number
+  what: TrustKind
+  fingerprint: string
+}
 
 /** Characters of a matched console line a ConsoleMatch carries (the rest is cut, and `truncated` says so). */
 export const MATCH_LINE_CHARS = 256

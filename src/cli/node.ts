@@ -8,6 +8,7 @@
  * create or change (src/cli/import/); `--apply` writes it.
  */
 import { parseArgs } from 'node:util'
+import { CONSOLE_METHODS, DEFAULT_SSH_PORT } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import type { NodeView } from '../api/schemas.js'
 import { clientFromEnv, seg, type ApiClient } from './client.js'
@@ -17,11 +18,13 @@ import { IMPORT_FORMATS, type ImportFormat } from './import/types.js'
 
 export const NODE_USAGE = `usage: bmcvisor node add NAME --host HOST [--port P] --user USER (--password-env VAR | -E | -P PASS)
                         [--kg-hex HEX] [--cipher N] [--priv administrator|operator|user] [--group G]...
-                        [--console ipmi|exec] [--console-command CMD] [--connected-pattern RE] [--logging full|memory|interactive|none]
+                        [--console ${CONSOLE_METHODS.join('|')}] [--console-command CMD] [--connected-pattern RE] [--logging full|memory|interactive|none]
+                        [--console-host HOST] [--console-port N] [--host-key SHA256:...]   (ssh consoles)
        bmcvisor node list [--group G] [--json]
        bmcvisor node show NAME [--json]
        bmcvisor node set NAME KEY=VALUE... [--password-env VAR]   (keys: bmc.host bmc.port bmc.username bmc.kg bmc.cipherSuite
-                        bmc.privilege console.method console.command console.connectedPattern console.logging groups; empty value removes)
+                        bmc.privilege console.method console.command console.connectedPattern console.host console.port console.hostKey
+                        console.logging groups; empty value removes)
        bmcvisor node rm NAME
        bmcvisor node import [--from ${IMPORT_FORMATS.join('|')}] FILE [--apply] [--password-env VAR] [--set-passwords]
                         (default yaml: YAML or JSON, a list of nodes or { nodes: [...] }; conserver: conserver.cf;
@@ -41,6 +44,9 @@ const OPTIONS = {
   group: { type: 'string', multiple: true },
   console: { type: 'string' },
   'console-command': { type: 'string' },
+  'console-host': { type: 'string' },
+  'console-port': { type: 'string' },
+  'host-key': { type: 'string' },
   'connected-pattern': { type: 'string' },
   logging: { type: 'string' },
   json: { type: 'boolean' },
@@ -95,12 +101,18 @@ export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv): 
   if (o.console !== undefined) console.method = o.console
   if (o['console-command'] !== undefined) console.command = o['console-command']
   if (o['connected-pattern'] !== undefined) console.connectedPattern = o['connected-pattern']
+  if (o['console-host'] !== undefined) console.host = o['console-host']
+  if (o['console-port'] !== undefined) console.port = int(o['console-port'], 'console-port')
+  if (o['host-key'] !== undefined) console.hostKey = o['host-key']
   if (o.logging !== undefined) console.logging = o.logging
   return { name, bmc, ...(Object.keys(console).length > 0 ? { console } : {}), ...(o.group !== undefined ? { groups: groups(o.group) } : {}) }
 }
 
-const NUMERIC = new Set(['bmc.port', 'bmc.cipherSuite'])
-const SETTABLE = new Set(['bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'console.method', 'console.command', 'console.connectedPattern', 'console.logging', 'groups'])
+const NUMERIC = new Set(['bmc.port', 'bmc.cipherSuite', 'console.port'])
+const SETTABLE = new Set([
+  'bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'console.method', 'console.command', 'console.connectedPattern',
+  'console.host', 'console.port', 'console.hostKey', 'console.logging', 'groups',
+])
 
 /** KEY=VALUE pairs as one merge patch. */
 export function patchFromPairs(pairs: string[]): Record<string, unknown> {
@@ -128,11 +140,18 @@ function table(nodes: NodeView[]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
 }
 
+/** An ssh console's server and pin, as `show` prints them. */
+function sshShown(c: NodeView['console']): string {
+  if (c.method !== 'ssh') return ''
+  const at = `${c.host ?? 'bmc host'}:${c.port ?? DEFAULT_SSH_PORT}`
+  return `, ssh ${at}, host key ${c.hostKey ?? 'not pinned yet (trusted on first use)'}`
+}
+
 function show(n: NodeView): string {
   return [
     `name:      ${n.name}`,
     `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
-    `console:   ${n.console.method}, logging ${n.console.logging}${n.console.command !== undefined ? `, command ${n.console.command}` : ''}`,
+    `console:   ${n.console.method}, logging ${n.console.logging}${n.console.command !== undefined ? `, command ${n.console.command}` : ''}${sshShown(n.console)}`,
     `groups:    ${n.groups.join(', ') || '-'}`,
     `revision:  ${n.revision} (updated ${n.updatedAt})`,
   ].join('\n')

@@ -4,7 +4,7 @@
  * transport (WebSocket) implements, and the JSON control messages.
  * Imports only the bridge: src/console may import bridge, errors, log.
  */
-import type { ConsoleControl, ConsoleToWorker, CredentialEnv, FailureReason, InputDropReason, SessionStateName } from '../bridge/messages.js'
+import type { ConsoleControl, ConsoleMethodName, ConsoleToWorker, CredentialEnv, FailureReason, InputDropReason, SessionStateName } from '../bridge/messages.js'
 import type { WireError } from '../errors.js'
 import type { ConsoleLog } from './console-log.js'
 
@@ -31,13 +31,19 @@ export function isOnDemand(mode: LoggingMode): boolean {
 
 /** The node model's `console` object (DESIGN.md). */
 export interface NodeConsoleConfig {
-  method?: 'ipmi' | 'exec' | undefined
-  /** exec: the command (a string runs through /bin/sh -c). */
+  method?: ConsoleMethodName | undefined
+  /** exec: the command (a string runs through /bin/sh -c); ssh: what the BMC runs instead of a shell. */
   command?: string | string[] | undefined
   /** exec: a regular expression printed once really connected. */
   connectedPattern?: string | undefined
   /** exec: the variables that carry the node's credentials to the command (none unless named). */
   env?: CredentialEnv | undefined
+  /** ssh: the SSH server, if not at the BMC's host. */
+  host?: string | undefined
+  /** ssh: the SSH server's port (default 22). */
+  port?: number | undefined
+  /** ssh: the pinned host key (SHA256:...); none: trusted on first use. */
+  hostKey?: string | undefined
   logging?: LoggingMode | undefined
 }
 
@@ -119,7 +125,7 @@ export interface ConsoleStatus {
   state: ConsoleState
   reason: ConsoleReason | null
   message: string | null
-  method: 'ipmi' | 'exec'
+  method: ConsoleMethodName
   logging: LoggingMode
   /** The worker is asked to keep the console open now. */
   wanted: boolean

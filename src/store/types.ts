@@ -10,7 +10,8 @@
  */
 import type { EventEmitter } from 'node:events'
 
-export type ConsoleMethod = 'ipmi' | 'exec'
+/** bridge/messages.ts CONSOLE_METHODS (the API checks that the two agree). */
+export type ConsoleMethod = 'ipmi' | 'exec' | 'ssh' | 'none'
 export type ConsoleLogging = 'full' | 'memory' | 'interactive' | 'none'
 export type BmcPrivilege = 'administrator' | 'operator' | 'user'
 export type Role = 'viewer' | 'operator' | 'admin'
@@ -29,12 +30,18 @@ export interface NodeBmc {
 
 export interface NodeConsole {
   method: ConsoleMethod
-  /** exec consoles: the command line to run. */
+  /** exec consoles: the command line to run; ssh consoles: the command the BMC runs instead of a shell. */
   command?: string | undefined
   /** exec consoles: a regular expression whose first match means "connected". */
   connectedPattern?: string | undefined
   /** exec consoles: environment variable names for the BMC credentials the command may see (none unless named). */
   env?: { username?: string; password?: string; kg?: string } | undefined
+  /** ssh consoles: the SSH server, if not at bmc.host. */
+  host?: string | undefined
+  /** ssh consoles: the SSH server's port (default 22). */
+  port?: number | undefined
+  /** ssh consoles: the pinned host key (SHA256:...), set or learned on first use. */
+  hostKey?: string | undefined
   logging: ConsoleLogging
   /** Console watch patterns this node adds or turns off (on top of the defaults and its groups'). */
   watch?: WatchOverrideDoc | undefined

@@ -7,7 +7,7 @@
  * protocol is a plugin file and an entry here; the supervisor, the console
  * sessions and the API routes do not change.
  */
-import type { BmcConfig } from '../../src/bridge/messages.js'
+import type { BmcConfig, TrustKind, WorkerConsoleMethod } from '../../src/bridge/messages.js'
 import { DEFAULT_RECONNECT } from '../../src/bridge/reconnect.js'
 import type { CommandRunner } from '../../src/bmc/runner.js'
 import type { WireError } from '../../src/errors.js'
@@ -17,6 +17,7 @@ import type { InputSink } from '../console-input.js'
 import { execPlugin, execTraits } from './exec-plugin.js'
 import { ipmiManagement } from './ipmi-plugin.js'
 import { solPlugin, solTraits } from './sol-plugin.js'
+import { sshPlugin, sshTraits } from './ssh-plugin.js'
 import type { ConsoleTraits, EngineConfig } from './types.js'
 
 /** The management side of a BMC (today IPMI): login, commands, keepalive. */
@@ -41,7 +42,7 @@ export interface ManagementHooks {
   lost(error?: WireError): void
 }
 
-/** One console protocol (IPMI SOL, exec, next SSH): one open() is one attempt. */
+/** One console protocol (IPMI SOL, exec, SSH): one open() is one attempt. */
 export interface ConsolePlugin extends ConsoleTraits {
   /** Starts an attempt; its outcome comes through its own hooks (up, then failed or closed), so a late event names its attempt. */
   open(hooks: ConsoleHooks): void
@@ -67,6 +68,8 @@ export interface PluginContext {
   bmc: string
   config: BmcConfig
   management: ManagementPlugin
+  /** Trust on first use: no pin was configured and the plugin trusted this (bridge TrustLearned). */
+  trust(what: TrustKind, fingerprint: string): void
 }
 
 interface ConsoleEntry {
@@ -74,12 +77,13 @@ interface ConsoleEntry {
   create(ctx: PluginContext): ConsolePlugin
 }
 
-export type ConsoleMethod = NonNullable<BmcConfig['consoleMethod']>
+export type ConsoleMethod = WorkerConsoleMethod
 
 /** Every console method, once. */
 export const CONSOLE_PLUGINS: Record<ConsoleMethod, ConsoleEntry> = {
   ipmi: { traits: solTraits, create: solPlugin },
   exec: { traits: execTraits, create: execPlugin },
+  ssh: { traits: sshTraits, create: sshPlugin },
 }
 
 export function consoleMethod(config: BmcConfig): ConsoleMethod {

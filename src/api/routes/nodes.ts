@@ -31,6 +31,7 @@ export function toView(n: NodeRecord): NodeViewT {
       ...(n.console.command !== undefined ? { command: n.console.command } : {}),
       ...(n.console.connectedPattern !== undefined ? { connectedPattern: n.console.connectedPattern } : {}),
       ...(n.console.env !== undefined ? { env: { ...n.console.env } } : {}),
+      ...sshFields(n.console),
       logging: n.console.logging,
       ...(n.console.watch !== undefined ? { watch: overrideView(n.console.watch) } : {}),
     },
@@ -63,6 +64,7 @@ export function checkNode(doc: unknown): NodeDoc {
   if (Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
   if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
   checkConsoleEnv(n.console)
+  checkSshFields(n.console)
   if (n.console.connectedPattern !== undefined) checkRegExp(n.console.connectedPattern, 'body.console.connectedPattern')
   if (n.console.watch !== undefined) checkWatchOverride(n.console.watch, 'body.console.watch')
   return n
@@ -78,6 +80,22 @@ function checkNodeWatch(n: NodeDoc, groupWatch: GroupWatch, field: string): void
       details: { field, node: n.name },
     })
   }
+}
+
+/** The ssh console's own fields, where set. */
+function sshFields(c: Pick<NodeDoc['console'], SshField>): Pick<NodeDoc['console'], SshField> {
+  const out: Pick<NodeDoc['console'], SshField> = {}
+  for (const f of SSH_FIELDS) if (c[f] !== undefined) Object.assign(out, { [f]: c[f] })
+  return out
+}
+
+const SSH_FIELDS = ['host', 'port', 'hostKey'] as const
+type SshField = (typeof SSH_FIELDS)[number]
+
+/** `console.host`, `port`, `hostKey`: ssh only. */
+function checkSshFields(c: NodeDoc['console']): void {
+  if (c.method === 'ssh') return
+  for (const f of SSH_FIELDS) if (c[f] !== undefined) throw invalid(`body.console.${f}`, `body.console.${f} is for ssh consoles only`)
 }
 
 /** `console.env`: exec only, names that do not replace what every command gets, one credential per name. */
@@ -127,6 +145,7 @@ export function withDefaults(c: NodeCreate): NodeDoc {
       ...(c.console?.command !== undefined ? { command: c.console.command } : {}),
       ...(c.console?.connectedPattern !== undefined ? { connectedPattern: c.console.connectedPattern } : {}),
       ...(c.console?.env !== undefined ? { env: { ...c.console.env } } : {}),
+      ...(c.console !== undefined ? sshFields(c.console) : {}),
       logging: c.console?.logging ?? NODE_DEFAULTS.console.logging,
       ...(c.console?.watch !== undefined ? { watch: c.console.watch } : {}),
     },

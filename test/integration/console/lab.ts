@@ -50,7 +50,7 @@ export async function startConsoleLab(nodes: LabNode[], manager: Omit<ConsoleMan
   for (const n of nodes) {
     const console = n.console ?? {}
     consoles.add(n.name, console)
-    sup.add(n.name, bmcConfig(n.bmc ?? sims.get(n.name)!, { ...bmcConsoleFields(console), ...n.over }))
+    sup.add(n.name, bmcConfig(n.bmc ?? sims.get(n.name)!, { ...bmcConsoleFields(console, (n.bmc ?? sims.get(n.name)!).host), ...n.over }))
   }
   const store = openStore({ dataDir })
   const logger = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) })
