@@ -449,9 +449,4 @@ export class RedfishClient {
     this.closed = true
     this.transport.close()
   }
-
-  /** Forget the session without a logout (the BMC itself dropped it: a manager reset). */
-  dropSession(): void {
-    this.auth = { kind: 'none' }
-  }
 }

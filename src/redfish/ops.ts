@@ -88,7 +88,7 @@ export async function mcInfo(s: RedfishService, o: CallOptions = {}): Promise<Re
 /**
  * Manager.Reset. Like IPMI's cold reset the BMC may go away before it
  * answers: no answer counts as done (`answered: false`). The session dies
- * with the BMC, so the client logs in again at its next request.
+ * with the BMC: the next request's 401 logs in again (client.ts).
  */
 export async function resetBmc(s: RedfishService, o: CallOptions = {}): Promise<{ reset: true; answered: boolean; resetType: string }> {
   const mgr = await s.manager(o)
@@ -100,8 +100,6 @@ export async function resetBmc(s: RedfishService, o: CallOptions = {}): Promise<
   } catch (e) {
     if (e instanceof ServiceError && e.code === 'BMC_UNREACHABLE') return { reset: true, answered: false, resetType }
     throw e
-  } finally {
-    s.client.dropSession()
   }
 }
 
