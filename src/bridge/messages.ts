@@ -18,10 +18,29 @@ export interface BmcCredentials {
   kgHex?: string | undefined
 }
 
+/** How a worker manages its BMC: IPMI 2.0 over LAN, or Redfish over HTTPS (src/redfish). */
+export const MANAGEMENT_PROTOCOLS = ['ipmi', 'redfish'] as const
+export type ManagementProtocol = (typeof MANAGEMENT_PROTOCOLS)[number]
+
+/** How a Redfish node trusts its BMC's certificate (src/redfish/transport.ts; docs/redfish.md). */
+export interface BmcTlsConfig {
+  mode: 'verify' | 'pin' | 'insecure'
+  /** PEM CA bundle (verify). */
+  ca?: string | undefined
+  /** SHA-256 of the BMC's certificate (pin); none: trust on first use, reported as `trust-learned`. */
+  fingerprint?: string | undefined
+}
+
 export interface BmcConfig {
   host: string
   port: number
   credentials: BmcCredentials
+  /** Default ipmi. */
+  protocol?: ManagementProtocol | undefined
+  /** Redfish: the certificate trust (default verify with the system's roots). */
+  tls?: BmcTlsConfig | undefined
+  /** Redfish: the ComputerSystem to manage (its Id); default the first the BMC lists. */
+  systemId?: string | undefined
   cipherSuite?: number | undefined
   allowInsecureSuite0?: boolean | undefined
   privilege?: 'administrator' | 'operator' | 'user' | undefined
@@ -179,7 +198,27 @@ export type FromWorker =
   | { type: 'stopped'; bmc: string }
   /** The last login failed on credentials: the worker logs in again only after login-grant (per-BMC back-off). */
   | { type: 'login-wait'; bmc: string; generation: number }
+  | TrustLearned
   | ConsoleMatch
+
+/** What a worker learned to trust on first use (a `trust-learned` message): an SSH host key, a TLS certificate. */
+export const TRUST_KINDS = ['ssh-host-key', 'tls-certificate'] as const
+export type TrustKind = (typeof TRUST_KINDS)[number]
+
+/**
+ * Trust on first use (worker -> main): with no pin configured, the worker
+ * trusted what the BMC showed (an SSH host key, a TLS certificate) and names
+ * its fingerprint, so the main thread can store it as the node's pin; from
+ * then on anything else is refused. The worker keeps trusting it for the
+ * rest of the generation.
+ */
+export interface TrustLearned {
+  type: 'trust-learned'
+  bmc: string
+  generation: number
+  what: TrustKind
+  fingerprint: string
+}
 
 /** Characters of a matched console line a ConsoleMatch carries (the rest is cut, and `truncated` says so). */
 export const MATCH_LINE_CHARS = 256

@@ -167,9 +167,10 @@ export class RedfishClient {
     return this.cfg.systemId
   }
 
-  /** Reads the service root and logs in. */
+  /** Reads the service root and logs in; with a session already, proves it still works (a 401 logs in again). */
   async open(o: CallOptions = {}): Promise<void> {
-    await this.login(o)
+    if (this.auth.kind === 'none') await this.login(o)
+    else await this.ping(o)
   }
 
   async serviceRoot(o: CallOptions = {}): Promise<Doc> {

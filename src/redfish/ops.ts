@@ -235,3 +235,10 @@ export async function setUser(s: RedfishService, id: number, c: UserChange, o: C
   const user = accountOf(doc, members.length + 1)
   return { id: user.id, changed, accountId: user.accountId }
 }
+
+/** The system GUID: the ComputerSystem's UUID (RFC 4122 text already, so no byte order to guess as over IPMI). */
+export async function systemGuid(s: RedfishService, o: CallOptions = {}): Promise<{ guid: string; encoding: 'rfc4122'; raw: string }> {
+  const uuid = (await s.system(o)).doc.UUID
+  if (typeof uuid !== 'string') throw new ServiceError('BMC_NOT_SUPPORTED', 'the ComputerSystem has no UUID', { details: { missing: 'UUID' } })
+  return { guid: uuid.toLowerCase(), encoding: 'rfc4122', raw: uuid.replace(/-/g, '').toLowerCase() }
+}

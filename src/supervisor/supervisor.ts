@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleMatch, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, TrustLearned, ConsoleControl, ConsoleInputDrain, ConsoleMatch, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
 import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
@@ -102,6 +102,8 @@ export interface SupervisorEvents {
   /** The node's watch patterns now (on add and on every change), so counters per pattern can start at 0. */
   'console:watch': [node: string, patterns: readonly WatchPattern[]]
   stats: [node: string, delta: WorkerStats]
+  /** Trust on first use: the node's worker trusted this key or certificate (the main thread stores it as the node's pin). */
+  'trust:learned': [node: string, msg: TrustLearned]
   escalate: [crashing: number, total: number]
 }
 
@@ -157,6 +159,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** New configuration for a node: the worker cancels its old watcher and session first (one of each, always). */
   update(node: string, config: BmcConfig): number {
     const child = this.require(node)
+    // The configuration it already runs (a pin learned on first use, stored back: adoptTrust) is no change.
+    if (JSON.stringify(config) === JSON.stringify(child.config)) return child.generation
     child.config = config
     child.generation++
     // The old generation's states no longer describe the node: until the new
@@ -420,6 +424,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'stats':
         this.emit('stats', child.node, m.delta)
         return
+      case 'trust-learned':
+        if (m.generation !== child.generation) return
+        this.adoptTrust(child, m)
+        this.emit('trust:learned', child.node, m)
+        return
       case 'stopped':
         child.stopped?.()
         return
@@ -428,6 +437,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return
       default:
         assertNever(m)
+    }
+  }
+
+  /**
+   * The worker runs with what it learned, and so does its configuration here:
+   * a restarted worker starts pinned, and the same pin coming back from the
+   * store (the main thread writes it into the node) is no change (update).
+   */
+  private adoptTrust(child: Child, m: TrustLearned): void {
+    switch (m.what) {
+      case 'tls-certificate':
+        if (child.config.protocol === 'redfish' && child.config.tls?.mode === 'pin' && child.config.tls.fingerprint === undefined) {
+          child.config = { ...child.config, tls: { ...child.config.tls, fingerprint: m.fingerprint } }
+        }
+        return
+      case 'ssh-host-key':
+        return // no SSH console on this branch yet
+      default:
+        assertNever(m.what)
     }
   }
 
