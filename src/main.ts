@@ -13,6 +13,7 @@ import { buildApp, type ApiInstance, type ApiLimits, type ApiPlugin, type OpenKi
 import type { HttpTimeouts } from './api/http-guard.js'
 import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
+import { storeLearnedTrust } from './api/trust-sync.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
 import { consoleMatchesPlugin } from './api/routes/console-matches.js'
@@ -174,6 +175,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   store.nodes.on('node:removed', forgetMatches)
   consoles.on('console:input-dropped', (node, bytes) => wiring.inputDropped(node, bytes))
   const consoleSync = syncConsoles(store.nodes, consoles, logger)
+  // Before the nodes' workers start: a certificate trusted on first use is stored as the node's pin.
+  const stopTrust = storeLearnedTrust(supervisor, store.nodes, store.audit, logger)
   const sync = syncNodes(store.nodes, supervisor, logger, {
     ...o.bmcDefaults,
     allowExecConsole: o.allowExecConsoles ?? false,
@@ -227,6 +230,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   } catch (e) {
     sync.stop()
     consoleSync.stop()
+    stopTrust()
     wiring.close()
     await app?.close()
     await search.close()
@@ -255,6 +259,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         await search.close()
         sync.stop()
         consoleSync.stop()
+        stopTrust()
         await sync.idle()
         await supervisor.shutdown(5000)
         // After the workers: their last console bytes are logged too.

@@ -6,6 +6,8 @@
 import type { BmcConfig } from '../bridge/messages.js'
 import { checkWatchOverride, resolveWatch, type WatchOverride, type WatchPattern } from '../bridge/watch.js'
 import { bmcConsoleFields } from '../console/index.js'
+import type { BmcConsoleFields } from '../console/bmc-fields.js'
+import { consoleOf } from './console-sync.js'
 import type { NodeRecord, WatchOverrideDoc } from '../store/types.js'
 
 /** Fields that come from the service's configuration, not from the node (timing, reconnect backoff). */
@@ -27,6 +29,22 @@ export function nodeWatch(node: Pick<NodeRecord, 'groups' | 'console'>, groupWat
   return resolveWatch(watchOverrides(node, groupWatch))
 }
 
+/** Redfish nodes only: the protocol, its certificate trust ({mode, ca?, fingerprint?}, the order the supervisor adopts a learned pin in) and the system. */
+function redfishFields(node: NodeRecord): Pick<BmcConfig, 'protocol' | 'tls' | 'systemId'> {
+  if (node.bmc.protocol !== 'redfish') return {}
+  const tls = node.bmc.tls ?? { mode: 'verify' }
+  return {
+    protocol: 'redfish',
+    tls: { mode: tls.mode, ...(tls.ca !== undefined ? { ca: tls.ca } : {}), ...(tls.fingerprint !== undefined ? { fingerprint: tls.fingerprint } : {}) },
+    ...(node.bmc.systemId !== undefined ? { systemId: node.bmc.systemId } : {}),
+  }
+}
+
+function consoleFields(node: NodeRecord): BmcConsoleFields {
+  const c = consoleOf(node)
+  return c === undefined ? { console: false } : bmcConsoleFields(c)
+}
+
 export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {}, groupWatch: GroupWatch = noGroupWatch): BmcConfig {
   return {
     ...defaults,
@@ -36,7 +54,8 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
     cipherSuite: node.bmc.cipherSuite,
     privilege: node.bmc.privilege,
     // SOL or an exec command; on-demand logging modes start closed (the ConsoleSession opens them).
-    ...bmcConsoleFields(node.console),
+    ...redfishFields(node),
+    ...consoleFields(node),
     watch: nodeWatch(node, groupWatch),
   }
 }
