@@ -403,15 +403,20 @@ export class RedfishClient {
     if (loc === undefined) return accepted.json === undefined ? undefined : asDoc(accepted.json)
     const monitor = toPath(loc)
     const deadline = o.deadline ?? Date.now() + this.timing.taskTimeoutMs
+    const timedOut = () => new ServiceError('BMC_TASK_TIMEOUT', `${method} ${pathOnly(path)}: the task was still running at the deadline`, { details: { taskMonitor: monitor } })
     let last = accepted
     for (;;) {
       const ra = header(last, 'retry-after')
       const pauseMs = ra !== undefined && Number.isFinite(Number(ra)) ? Number(ra) * 1000 : this.timing.taskPollMs
-      if (Date.now() + pauseMs >= deadline) {
-        throw new ServiceError('BMC_TASK_TIMEOUT', `${method} ${pathOnly(path)}: the task was still running at the deadline`, { details: { taskMonitor: monitor } })
-      }
+      if (Date.now() + pauseMs >= deadline) throw timedOut()
       await sleep(pauseMs)
-      last = await this.send('GET', monitor, { deadline, idempotent: true })
+      try {
+        last = await this.send('GET', monitor, { deadline, idempotent: true })
+      } catch (e) {
+        // The deadline ran out during the poll itself: still a running task, not an unreachable BMC.
+        if (e instanceof ServiceError && e.code === 'BMC_UNREACHABLE' && Date.now() >= deadline) throw timedOut()
+        throw e
+      }
       if (last.status === 202) continue
       if (!isOk(last.status)) throw this.failure('GET', monitor, last, [])
       const doc = last.json === undefined ? undefined : asDoc(last.json)
