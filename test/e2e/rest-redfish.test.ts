@@ -74,7 +74,11 @@ describe('a mixed fleet in one serve: Redfish (DMTF mockup) and IPMI (simulator)
     if (!requireMockup(t)) return
     const fp = await waitUntil(async () => ((await api('GET', '/nodes/r1')).json.bmc as { tls?: { fingerprint?: string } }).tls?.fingerprint, { timeoutMs: 30_000, intervalMs: 100, what: 'fingerprint stored' })
     assert.equal(fp, bmc.certificate.fingerprint)
-    assert.equal(bmc.openSessions, 1, 'storing the pin did not reconnect the worker')
+    // The fingerprint is reported at the TLS handshake, before the login answers: wait for the session.
+    await waitUntil(async () => ((await api('GET', '/workers')).json.workers as { node: string; session: { state: string } | null }[])
+      .some((w) => w.node === 'r1' && w.session?.state === 'connected'), { timeoutMs: 30_000, intervalMs: 100, what: 'r1 connected' })
+    const logins = bmc.requests.filter((r) => r.method === 'POST' && r.path === '/redfish/v1/SessionService/Sessions').length
+    assert.deepEqual([logins, bmc.openSessions], [1, 1], 'storing the pin did not reconnect the worker')
   })
 
   it('one range request answers for both protocols', async (t) => {
@@ -100,6 +104,8 @@ describe('a mixed fleet in one serve: Redfish (DMTF mockup) and IPMI (simulator)
     assert.equal((events.json.entries as unknown[]).length, 2)
     const chassis = await api('GET', '/nodes/r1/bmc')
     assert.equal(chassis.json.firmwareRevision, '1.45.455b66-rev4')
+    // Still the one session of the first login: the stored pin never reconnected the worker.
+    assert.equal(bmc.requests.filter((r) => r.method === 'POST' && r.path === '/redfish/v1/SessionService/Sessions').length, 1)
   })
 
   it('closing the server logs the Redfish session out', async (t) => {
