@@ -175,7 +175,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   store.nodes.on('node:removed', forgetMatches)
   consoles.on('console:input-dropped', (node, bytes) => wiring.inputDropped(node, bytes))
   const consoleSync = syncConsoles(store.nodes, consoles, logger)
-  // Before the nodes' workers start: a key trusted on first use is stored as the node's pin.
+  // Before the nodes' workers start: a key or certificate trusted on first use is stored as the node's pin.
   const stopTrust = storeLearnedTrust(supervisor, store.nodes, store.audit, logger)
   const sync = syncNodes(store.nodes, supervisor, logger, {
     ...o.bmcDefaults,

@@ -17,7 +17,7 @@ import {
 } from '../src/bridge/messages.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import { REGISTRY } from '../src/ops/registry.js'
-import { runOp, validateOp } from './ops.js'
+import { runOpOn, validateOp } from './ops.js'
 import { InputGate, inputLimit } from './console-input.js'
 import { ConsoleWatch } from './console-watch.js'
 import { ConnectionEngine } from './engine/engine.js'
@@ -171,7 +171,7 @@ export class BmcAgent {
     const deadline = performance.now() + timeoutMs
     return this.withDeadline(this.live().then((g) => {
       const remaining = () => Math.max(1, deadline - performance.now())
-      return runOp(spec, g.management.runner(remaining), args, g.management.opContext)
+      return runOpOn(op, spec, g.management, args, remaining)
     }), timeoutMs, op)
   }
 
@@ -267,6 +267,7 @@ export class BmcAgent {
     for (const n of this.configs.keys()) if (n <= generation) this.configs.delete(n)
     const management = createManagement(config, {
       lost: (error) => this.feed({ type: 'session-lost', generation, error }),
+      trustLearned: (what, fingerprint) => this.post({ type: 'trust-learned', bmc: this.bmc, generation, what, fingerprint }),
     })
     const console = createConsole({
       bmc: this.bmc, config, management,

@@ -6,11 +6,18 @@
  * session at once; a logging change alone never drops the connection.
  */
 import type { ConsoleManager } from '../console/index.js'
+import type { NodeConsoleConfig } from '../console/types.js'
 import type { Logger } from '../log.js'
 import type { NodeRecord, NodeRepo } from '../store/types.js'
 
 export interface ConsoleSync {
   stop(): void
+}
+
+/** The node's console configuration, or undefined for console.method none. */
+export function consoleOf(n: NodeRecord): NodeConsoleConfig | undefined {
+  const { method, ...rest } = n.console
+  return method === 'none' ? undefined : { ...rest, method }
 }
 
 export function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, logger: Logger): ConsoleSync {
@@ -22,8 +29,13 @@ export function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, logger: 
       logger.error({ err, node: n.name }, `console ${what} failed`)
     }
   }
-  const add = (n: NodeRecord) => guard(n, 'add', () => (consoles.has(n.name) ? consoles.update(n.name, n.console) : consoles.add(n.name, n.console)))
-  const update = (n: NodeRecord) => guard(n, 'update', () => (consoles.has(n.name) ? consoles.update(n.name, n.console) : consoles.add(n.name, n.console)))
+  // A node with console.method none has no console session at all (a Redfish node by default).
+  const add = (n: NodeRecord) => guard(n, 'add', () => {
+    const c = consoleOf(n)
+    if (c === undefined) return consoles.has(n.name) ? consoles.remove(n.name) : undefined
+    return consoles.has(n.name) ? consoles.update(n.name, c) : consoles.add(n.name, c)
+  })
+  const update = add
   const remove = (n: NodeRecord) => guard(n, 'remove', () => consoles.remove(n.name))
   for (const n of nodes.list()) add(n)
   nodes.on('node:added', add)

@@ -47,7 +47,7 @@ export function fleetRow(n: NodeRecord, s: FleetSources): FleetRow {
   return {
     name: n.name,
     groups: [...n.groups],
-    protocol: 'ipmi',
+    protocol: n.bmc.protocol ?? 'ipmi',
     consoleMethod: n.console.method,
     power: s.power(n.name),
     bmc: { up: session?.state === 'connected', state: session?.state ?? null, reason: session?.reason ?? null },

@@ -27,6 +27,17 @@ export function nodeWatch(node: Pick<NodeRecord, 'groups' | 'console'>, groupWat
   return resolveWatch(watchOverrides(node, groupWatch))
 }
 
+/** Redfish nodes only: the protocol, its certificate trust ({mode, ca?, fingerprint?}, the order the supervisor adopts a learned pin in) and the system. */
+function redfishFields(node: NodeRecord): Pick<BmcConfig, 'protocol' | 'tls' | 'systemId'> {
+  if (node.bmc.protocol !== 'redfish') return {}
+  const tls = node.bmc.tls ?? { mode: 'verify' }
+  return {
+    protocol: 'redfish',
+    tls: { mode: tls.mode, ...(tls.ca !== undefined ? { ca: tls.ca } : {}), ...(tls.fingerprint !== undefined ? { fingerprint: tls.fingerprint } : {}) },
+    ...(node.bmc.systemId !== undefined ? { systemId: node.bmc.systemId } : {}),
+  }
+}
+
 export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {}, groupWatch: GroupWatch = noGroupWatch): BmcConfig {
   return {
     ...defaults,
@@ -36,6 +47,7 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
     cipherSuite: node.bmc.cipherSuite,
     privilege: node.bmc.privilege,
     // SOL or an exec command; on-demand logging modes start closed (the ConsoleSession opens them).
+    ...redfishFields(node),
     ...bmcConsoleFields(node.console, node.bmc.host),
     watch: nodeWatch(node, groupWatch),
   }

@@ -7,7 +7,7 @@
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
 import {
-  CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConsoleMethodName, type CredentialEnvField,
+  CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, MANAGEMENT_PROTOCOLS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConsoleMethodName, type CredentialEnvField,
 } from '../bridge/messages.js'
 import type { ConsoleMethod as StoredConsoleMethod } from '../store/types.js'
 import { MAX_WATCH_PATTERNS, MAX_WATCH_REGEX_LENGTH, WATCH_NAME_PATTERN, WATCH_SEVERITIES } from '../bridge/watch.js'
@@ -21,8 +21,8 @@ export const Role = Type.Enum(['viewer', 'operator', 'admin'])
 
 const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9:._\\[\\]%-]+$', description: 'BMC address: hostname, IPv4 or IPv6.' })
 const Port = Type.Integer({ minimum: 1, maximum: 65535 })
-const Username = Type.String({ maxLength: 16, description: 'BMC user name (at most 16 characters; empty for the anonymous user).' })
-const Password = Type.String({ minLength: 1, maxLength: 20, writeOnly: true, description: 'Write-only. At most 20 bytes (IPMI 2.0).' })
+const Username = Type.String({ maxLength: 64, description: 'BMC user name (IPMI: at most 16 bytes; empty for the anonymous user).' })
+const Password = Type.String({ minLength: 1, maxLength: 128, writeOnly: true, description: 'Write-only. IPMI: at most 20 bytes (IPMI 2.0).' })
 const Kg = Type.String({ pattern: '^([0-9a-fA-F]{2}){1,20}$', writeOnly: true, description: 'Write-only. The BMC key K_G as hex, 1 to 20 bytes.' })
 const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite (suite 0 is never used).' })
 const Privilege = Type.Enum(['administrator', 'operator', 'user'])
@@ -33,6 +33,16 @@ void _sameMethods
 const ConsolePort = Type.Integer({ minimum: 1, maximum: 65535, description: 'ssh only: the SSH server\'s port (default 22; OpenBMC\'s console is on 2200).' })
 const ConsoleHost = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9:._\\[\\]%-]+$', description: 'ssh only: where the SSH server listens, if not at bmc.host.' })
 const HostKey = Type.String({ pattern: SSH_HOST_KEY_PATTERN, description: 'ssh only: the pinned host key, as `ssh-keygen -lf` prints it (SHA256:...). Unset, the first key seen is trusted and stored here.' })
+const Protocol = Type.Enum([...MANAGEMENT_PROTOCOLS], { description: 'How the BMC is managed: ipmi (default) or redfish (HTTPS).' })
+const TlsMode = Type.Enum(['verify', 'pin', 'insecure'])
+const Fingerprint = Type.String({ pattern: '^(?:sha256:)?(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$', description: "SHA-256 of the BMC's certificate, 64 hex digits (colons allowed)." })
+const CaBundle = Type.String({ minLength: 1, maxLength: 65536, description: 'PEM CA bundle that signs the BMC certificate (verify).' })
+const SystemId = Type.String({ minLength: 1, maxLength: 128, description: 'Redfish: the ComputerSystem Id to manage (default: the first the BMC lists).' })
+const Tls = Type.Object({ mode: TlsMode, ca: Type.Optional(CaBundle), fingerprint: Type.Optional(Fingerprint) }, {
+  additionalProperties: false,
+  description: 'Redfish: verify (default; the CA bundle or the system roots), pin (the fingerprint; none: trusted on first use and stored), or insecure.',
+})
+const TlsPatch = Type.Object({ mode: Type.Optional(TlsMode), ca: Type.Optional(Type.Union([CaBundle, Type.Null()])), fingerprint: Type.Optional(Type.Union([Fingerprint, Type.Null()])) }, { additionalProperties: false })
 const ConsoleLogging = Type.Enum(['full', 'memory', 'interactive', 'none'])
 const Command = Type.String({ minLength: 1, maxLength: 4096 })
 const Pattern = Type.String({ minLength: 1, maxLength: 1024, description: 'A regular expression; its first match in exec console output means connected.' })
@@ -64,7 +74,9 @@ export const WatchOverrideSchema = Type.Object({
   description: 'Console watch patterns: the defaults (panic, call_trace, mce, oom, hung_task), then each group\'s override, then the node\'s.',
 })
 
-export const NODE_DEFAULTS = { port: 623, cipherSuite: 3, privilege: 'administrator', console: { method: 'ipmi', logging: 'full' } } as const
+export const NODE_DEFAULTS = { port: 623, cipherSuite: 3, privilege: 'administrator', protocol: 'ipmi', console: { method: 'ipmi', logging: 'full' } } as const
+/** What a Redfish node gets instead (HTTPS; no SOL without IPMI). */
+export const REDFISH_DEFAULTS = { port: 443, tls: { mode: 'verify' }, console: { method: 'none' } } as const
 
 /** POST /nodes: defaults fill what is left out. */
 export const NodeCreate = Type.Object({
@@ -77,6 +89,9 @@ export const NodeCreate = Type.Object({
     kg: Type.Optional(Kg),
     cipherSuite: Type.Optional(CipherSuite),
     privilege: Type.Optional(Privilege),
+    protocol: Type.Optional(Protocol),
+    tls: Type.Optional(Tls),
+    systemId: Type.Optional(SystemId),
   }, { additionalProperties: false }),
   console: Type.Optional(Type.Object({
     method: Type.Optional(ConsoleMethod),
@@ -98,6 +113,7 @@ export const NodeDocSchema = Type.Object({
   name: NodeName,
   bmc: Type.Object({
     host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: CipherSuite, privilege: Privilege,
+    protocol: Type.Optional(Protocol), tls: Type.Optional(Tls), systemId: Type.Optional(SystemId),
   }, { additionalProperties: false }),
   console: Type.Object({
     method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), env: Type.Optional(ConsoleEnv),
@@ -118,6 +134,9 @@ export const NodePatch = Type.Object({
     kg: Type.Optional(Type.Union([Kg, Type.Null()])),
     cipherSuite: Type.Optional(CipherSuite),
     privilege: Type.Optional(Privilege),
+    protocol: Type.Optional(Protocol),
+    tls: Type.Optional(Type.Union([TlsPatch, Type.Null()])),
+    systemId: Type.Optional(Type.Union([SystemId, Type.Null()])),
   }, { additionalProperties: false })),
   console: Type.Optional(Type.Object({
     method: Type.Optional(ConsoleMethod),
@@ -144,6 +163,13 @@ export const NodeView = Type.Object({
     cipherSuite: Type.Integer(),
     privilege: Type.String(),
     kgSet: Type.Boolean({ description: 'Whether a K_G is stored (its value is never returned).' }),
+    protocol: Type.String(),
+    tls: Type.Optional(Type.Object({
+      mode: Type.String(),
+      fingerprint: Type.Optional(Type.String({ description: 'The pinned certificate fingerprint: configured, or learned on first use.' })),
+      caSet: Type.Boolean(),
+    }, { additionalProperties: false })),
+    systemId: Type.Optional(Type.String()),
   }, { additionalProperties: false }),
   console: Type.Object({
     method: Type.String(),

@@ -209,12 +209,15 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) =>
   return out
 }
 
-function reason(s: SensorReading): string {
+/** What a health summary needs of a reading: the IPMI SensorReading has it, and so does a Redfish sensor (src/redfish). */
+export type HealthInput = Pick<SensorReading, 'name' | 'sensorNumber' | 'health' | 'thresholdState' | 'assertedStates'>
+
+function reason(s: HealthInput): string {
   if (s.thresholdState !== undefined && s.thresholdState !== 'ok') return `${s.thresholdState} threshold crossed`
   return s.assertedStates.join(', ')
 }
 
-export function summarizeHealth(sensors: readonly SensorReading[]): HealthSummary {
+export function summarizeHealth(sensors: readonly HealthInput[]): HealthSummary {
   const counts: HealthSummary['counts'] = { ok: 0, warning: 0, critical: 0, failed: 0, unknown: 0 }
   let status: Health = 'ok'
   const problems: HealthSummary['problems'] = []

@@ -18,10 +18,29 @@ export interface BmcCredentials {
   kgHex?: string | undefined
 }
 
+/** How a worker manages its BMC: IPMI 2.0 over LAN, or Redfish over HTTPS (src/redfish). */
+export const MANAGEMENT_PROTOCOLS = ['ipmi', 'redfish'] as const
+export type ManagementProtocol = (typeof MANAGEMENT_PROTOCOLS)[number]
+
+/** How a Redfish node trusts its BMC's certificate (src/redfish/transport.ts; docs/redfish.md). */
+export interface BmcTlsConfig {
+  mode: 'verify' | 'pin' | 'insecure'
+  /** PEM CA bundle (verify). */
+  ca?: string | undefined
+  /** SHA-256 of the BMC's certificate (pin); none: trust on first use, reported as `trust-learned`. */
+  fingerprint?: string | undefined
+}
+
 export interface BmcConfig {
   host: string
   port: number
   credentials: BmcCredentials
+  /** Default ipmi. */
+  protocol?: ManagementProtocol | undefined
+  /** Redfish: the certificate trust (default verify with the system's roots). */
+  tls?: BmcTlsConfig | undefined
+  /** Redfish: the ComputerSystem to manage (its Id); default the first the BMC lists. */
+  systemId?: string | undefined
   cipherSuite?: number | undefined
   allowInsecureSuite0?: boolean | undefined
   privilege?: 'administrator' | 'operator' | 'user' | undefined

@@ -7,6 +7,7 @@
  * `import [--from yaml|conserver|confluent|csv] FILE` shows what it would
  * create or change (src/cli/import/); `--apply` writes it.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { CONSOLE_METHODS, DEFAULT_SSH_PORT } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
@@ -20,11 +21,12 @@ export const NODE_USAGE = `usage: bmcvisor node add NAME --host HOST [--port P] 
                         [--kg-hex HEX] [--cipher N] [--priv administrator|operator|user] [--group G]...
                         [--console ${CONSOLE_METHODS.join('|')}] [--console-command CMD] [--connected-pattern RE] [--logging full|memory|interactive|none]
                         [--console-host HOST] [--console-port N] [--host-key SHA256:...]   (ssh consoles)
+                        [--protocol ipmi|redfish] [--tls verify|pin|insecure] [--fingerprint SHA256] [--ca-file PEM] [--system ID]
        bmcvisor node list [--group G] [--json]
        bmcvisor node show NAME [--json]
        bmcvisor node set NAME KEY=VALUE... [--password-env VAR]   (keys: bmc.host bmc.port bmc.username bmc.kg bmc.cipherSuite
-                        bmc.privilege console.method console.command console.connectedPattern console.host console.port console.hostKey
-                        console.logging groups; empty value removes)
+                        bmc.privilege bmc.protocol bmc.systemId bmc.tls.mode bmc.tls.fingerprint console.method console.command
+                        console.connectedPattern console.host console.port console.hostKey console.logging groups; empty value removes)
        bmcvisor node rm NAME
        bmcvisor node import [--from ${IMPORT_FORMATS.join('|')}] FILE [--apply] [--password-env VAR] [--set-passwords]
                         (default yaml: YAML or JSON, a list of nodes or { nodes: [...] }; conserver: conserver.cf;
@@ -49,6 +51,11 @@ const OPTIONS = {
   'host-key': { type: 'string' },
   'connected-pattern': { type: 'string' },
   logging: { type: 'string' },
+  protocol: { type: 'string' },
+  tls: { type: 'string' },
+  fingerprint: { type: 'string' },
+  'ca-file': { type: 'string' },
+  system: { type: 'string' },
   json: { type: 'boolean' },
   from: { type: 'string' },
   apply: { type: 'boolean' },
@@ -97,6 +104,10 @@ export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv): 
   if (o['kg-hex'] !== undefined) bmc.kg = o['kg-hex']
   if (o.cipher !== undefined) bmc.cipherSuite = int(o.cipher, 'cipher')
   if (o.priv !== undefined) bmc.privilege = o.priv
+  if (o.protocol !== undefined) bmc.protocol = o.protocol
+  if (o.system !== undefined) bmc.systemId = o.system
+  const tls = tlsFromOptions(o)
+  if (tls !== undefined) bmc.tls = tls
   const console: Record<string, unknown> = {}
   if (o.console !== undefined) console.method = o.console
   if (o['console-command'] !== undefined) console.command = o['console-command']
@@ -108,10 +119,28 @@ export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv): 
   return { name, bmc, ...(Object.keys(console).length > 0 ? { console } : {}), ...(o.group !== undefined ? { groups: groups(o.group) } : {}) }
 }
 
+/** `--tls MODE [--fingerprint SHA256] [--ca-file PEM]`: a Redfish node's certificate trust (the server checks the rest). */
+function tlsFromOptions(o: Opts): Record<string, unknown> | undefined {
+  if (o.tls === undefined) {
+    if (o.fingerprint !== undefined || o['ca-file'] !== undefined) throw invalid('--fingerprint and --ca-file go with --tls pin or --tls verify', 'tls')
+    return undefined
+  }
+  const tls: Record<string, unknown> = { mode: o.tls }
+  if (o.fingerprint !== undefined) tls.fingerprint = o.fingerprint
+  if (o['ca-file'] !== undefined) {
+    try {
+      tls.ca = readFileSync(o['ca-file'], 'utf8')
+    } catch (e) {
+      throw invalid(`--ca-file ${o['ca-file']}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'ca-file')
+    }
+  }
+  return tls
+}
+
 const NUMERIC = new Set(['bmc.port', 'bmc.cipherSuite', 'console.port'])
 const SETTABLE = new Set([
-  'bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'console.method', 'console.command', 'console.connectedPattern',
-  'console.host', 'console.port', 'console.hostKey', 'console.logging', 'groups',
+  'bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'bmc.protocol', 'bmc.systemId', 'bmc.tls.mode', 'bmc.tls.fingerprint',
+  'console.method', 'console.command', 'console.connectedPattern', 'console.host', 'console.port', 'console.hostKey', 'console.logging', 'groups',
 ])
 
 /** KEY=VALUE pairs as one merge patch. */
@@ -125,9 +154,13 @@ export function patchFromPairs(pairs: string[]): Record<string, unknown> {
     if (key === 'bmc.password') throw invalid('set the password with --password-env VAR (never on the command line)', 'bmc.password')
     if (!SETTABLE.has(key)) throw invalid(`unknown key ${key}`, key)
     const value = raw === '' ? null : key === 'groups' ? groups([raw]) : NUMERIC.has(key) ? int(raw, key) : raw
-    const [head, leaf] = key.split('.') as [string, string | undefined]
+    const [head, leaf, sub] = key.split('.') as [string, string | undefined, string | undefined]
     if (leaf === undefined) patch[head] = value
-    else patch[head] = { ...((patch[head] ?? {}) as Record<string, unknown>), [leaf]: value }
+    else if (sub === undefined) patch[head] = { ...((patch[head] ?? {}) as Record<string, unknown>), [leaf]: value }
+    else {
+      const outer = (patch[head] ?? {}) as Record<string, unknown>
+      patch[head] = { ...outer, [leaf]: { ...((outer[leaf] ?? {}) as Record<string, unknown>), [sub]: value } }
+    }
   }
   return patch
 }
@@ -150,7 +183,9 @@ function sshShown(c: NodeView['console']): string {
 function show(n: NodeView): string {
   return [
     `name:      ${n.name}`,
-    `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
+    n.bmc.protocol === 'redfish'
+      ? `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (redfish, tls ${n.bmc.tls?.mode ?? 'verify'}${n.bmc.tls?.fingerprint !== undefined ? ` ${n.bmc.tls.fingerprint}` : ''}${n.bmc.systemId !== undefined ? `, system ${n.bmc.systemId}` : ''})`
+      : `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
     `console:   ${n.console.method}, logging ${n.console.logging}${n.console.command !== undefined ? `, command ${n.console.command}` : ''}${sshShown(n.console)}`,
     `groups:    ${n.groups.join(', ') || '-'}`,
     `revision:  ${n.revision} (updated ${n.updatedAt})`,

@@ -6,6 +6,8 @@
  * bmcvisor_command_duration_seconds label set (metrics/definitions.ts) and
  * the CLI verbs (cli/op-command.ts) all read OPS; a new entry here is a new
  * operation everywhere (test/api/op-registry.test.ts).
+ * Each op runs over IPMI (`run`) and, where Redfish has a form, over
+ * Redfish (`redfish`); chassis.status is IPMI's alone.
  * Console reopen, session info and worker resources are not here: they are
  * control messages of the worker (bridge ControlName), not BMC operations.
  */
@@ -25,6 +27,7 @@ import { EVENTS_VALUE, HEALTH_VALUE, INVENTORY_VALUE, SENSOR_REPORT_VALUE } from
 import {
   boardCell, bootCell, field, fruCountCell, healthCell, identifyCell, mcInfoCell, selCountCell, selLastCell, sensorCountCell, sensorHealthCell, usersCell, changedCell,
 } from './cli-cells.js'
+import * as rf from '../redfish/ops.js'
 import { op, type OpSpec } from './types.js'
 
 /** An op's deadline when its caller names none (a LAN round trip with retransmits fits well inside). */
@@ -44,11 +47,23 @@ const HELP = {
   events: 'system event log of a noderange, or clear it',
 }
 
+/** A sensor report with only the sensors of one type; type names match case-insensitively ("temperature", "fan", "voltage"). */
+function ofType<R extends { sensors: readonly { sensorType: string }[] }>(report: R, type: string | undefined): R {
+  if (type === undefined) return report
+  const want = type.toLowerCase()
+  return { ...report, sensors: report.sensors.filter((s) => s.sensorType.toLowerCase() === want) }
+}
+
+function identifyRequest(a: { seconds?: number | undefined; force?: boolean | undefined }): { seconds?: number; force?: boolean } {
+  return { ...(a.seconds !== undefined ? { seconds: a.seconds } : {}), ...(a.force !== undefined ? { force: a.force } : {}) }
+}
+
 export const OPS = {
   'power.status': op({
     ...defaults, summary: 'Power state', role: 'viewer', mutating: false, args: NoArgs,
     result: Type.Object({ state: Type.Enum(['on', 'off']) }),
     run: (r) => powerStatus(r),
+    redfish: (s, _a, o) => rf.powerStatus(s, o),
     rest: { method: 'GET', path: 'power', action: 'power.get' },
     cli: { verb: 'power', words: ['status'], default: true, columns: [{ header: 'state', cell: field('state') }], help: HELP.power },
   }),
@@ -57,6 +72,7 @@ export const OPS = {
     args: Type.Object({ action: Type.Enum(POWER_ACTIONS) }, { additionalProperties: false }),
     result: Type.Object({ action: Type.String() }),
     run: (r, a) => powerControl(r, a.action),
+    redfish: (s, a, o) => rf.powerControl(s, a.action, o),
     rest: { method: 'PUT', path: 'power', action: 'power.set', body: PowerBody, toArgs: (b) => ({ action: b.state }) },
     cli: { verb: 'power', words: POWER_STATES, body: (word) => ({ state: word }), columns: [{ header: 'action', cell: field('action') }], help: HELP.power },
   }),
@@ -64,6 +80,7 @@ export const OPS = {
   'boot.get': op({
     ...defaults, summary: 'Next boot device', role: 'viewer', mutating: false, args: NoArgs, result: bootValue.schema,
     run: (r) => getBootDevice(r),
+    redfish: (s, _a, o) => rf.getBootDevice(s, o),
     rest: { method: 'GET', path: 'boot', action: 'boot.get', fromResult: bootValue.map },
     cli: { verb: 'boot', words: ['status'], default: true, columns: [{ header: 'boot', cell: bootCell }], help: HELP.boot },
   }),
@@ -72,6 +89,7 @@ export const OPS = {
     args: Type.Object({ device: Type.Enum(Object.keys(BOOT_DEVICE_BY_NAME)), persistent: Flag, uefi: Flag }, { additionalProperties: false }),
     result: bootValue.schema,
     run: (r, a) => setBootDevice(r, a.device as BootDeviceName, { persistent: a.persistent ?? false, uefi: a.uefi ?? false }),
+    redfish: (s, a, o) => rf.setBootDevice(s, a.device as BootDeviceName, { persistent: a.persistent ?? false, uefi: a.uefi ?? false }, o),
     rest: { method: 'PUT', path: 'boot', action: 'boot.set', body: BootBody, toArgs: bootValue.args, fromResult: bootValue.map },
     cli: { verb: 'boot', words: BOOT_DEVICES, body: (word) => ({ device: word }), columns: [{ header: 'boot', cell: bootCell }], help: HELP.boot },
   }),
@@ -79,21 +97,24 @@ export const OPS = {
     ...defaults, summary: 'Chassis identify light: on, off, or blink for N seconds', role: 'operator', mutating: true,
     args: Type.Object({ seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })), force: Flag }, { additionalProperties: false }),
     result: Type.Object({ seconds: Type.Integer(), force: Type.Boolean() }),
-    run: (r, a) => identify(r, { ...(a.seconds !== undefined ? { seconds: a.seconds } : {}), ...(a.force !== undefined ? { force: a.force } : {}) }),
+    run: (r, a) => identify(r, identifyRequest(a)),
+    redfish: (s, a, o) => rf.identify(s, identifyRequest(a), o),
     rest: { method: 'PUT', path: 'identify', action: 'identify', body: IdentifyBody, toArgs: identifyArgs },
     cli: { verb: 'identify', words: IDENTIFY_STATES, body: (word) => ({ state: word }), columns: [{ header: 'identify', cell: identifyCell }], help: 'chassis identify light of a noderange: on, off or blink' },
   }),
   'mc.info': op({
     ...defaults, summary: 'BMC device id and firmware', role: 'viewer', mutating: false, args: NoArgs, result: MC_INFO_VALUE,
     run: (r) => mcInfo(r),
+    redfish: (s, _a, o) => rf.mcInfo(s, o),
     rest: { method: 'GET', path: 'bmc', action: 'bmc.get' },
     cli: { verb: 'bmc', words: ['info'], default: true, columns: [{ header: 'bmc', cell: mcInfoCell }], help: HELP.bmc },
   }),
-  'mc.guid': op({ ...defaults, summary: 'System GUID', role: 'viewer', mutating: false, args: NoArgs, result: Open, run: (r) => systemGuid(r) }),
+  'mc.guid': op({ ...defaults, summary: 'System GUID', role: 'viewer', mutating: false, args: NoArgs, result: Open, run: (r) => systemGuid(r), redfish: (s, _a, o) => rf.systemGuid(s, o) }),
   'mc.reset': op({
     ...defaults, summary: 'BMC cold reset', role: 'operator', mutating: true, args: NoArgs,
     result: Type.Object({ reset: Type.Boolean(), answered: Type.Boolean() }),
     run: (r) => coldReset(r),
+    redfish: (s, _a, o) => rf.resetBmc(s, o),
     rest: { method: 'POST', path: 'bmc/reset', action: 'bmc.reset' },
     cli: { verb: 'bmc', words: ['reset'], columns: [{ header: 'reset', cell: field('reset') }], help: HELP.bmc },
   }),
@@ -101,6 +122,8 @@ export const OPS = {
     ...defaults, summary: 'BMC user accounts', role: 'admin', mutating: false,
     args: Type.Object({ channel: Channel }, { additionalProperties: false }), result: Type.Array(BMC_USER_VALUE),
     run: (r, a) => listUsers(r, a.channel),
+    // Redfish accounts belong to no IPMI channel: `channel` does not apply.
+    redfish: (s, _a, o) => rf.listUsers(s, o),
     rest: { method: 'GET', path: 'bmc/users', action: 'bmc.users.list' },
     cli: { verb: 'users', words: ['list'], default: true, columns: [{ header: 'users', cell: usersCell }], help: 'BMC user accounts of a noderange: list them, or create or change one (admin)' },
   }),
@@ -113,6 +136,7 @@ export const OPS = {
     }, { additionalProperties: false }),
     result: Type.Object({ id: Type.Integer(), changed: Type.Array(Type.String()) }),
     run: (r, { id, ...rest }) => setUser(r, id, rest as UserChange),
+    redfish: (s, { id, channel: _channel, ...rest }, o) => rf.setUser(s, id, rest as UserChange, o),
     rest: { method: 'PUT', path: 'bmc/users/:uid', action: 'bmc.users.set', body: UserBody, params: { uid: Uid }, toArgs: userArgs },
     cli: {
       verb: 'users', words: ['set'], params: ['uid'], options: userSetOptions(USER_PRIVILEGES),
@@ -124,13 +148,8 @@ export const OPS = {
     ...defaults, role: 'viewer', mutating: false,
     summary: 'Sensor readings with units, states and health (the SDR is cached per BMC); ?type=Temperature filters by sensor type',
     args: Type.Object({ type: Type.Optional(Type.String()) }, { additionalProperties: false }), result: SENSOR_REPORT_VALUE,
-    run: async (r, a, ctx) => {
-      const report = await readSensors(r, { cache: ctx.sdr })
-      if (a.type === undefined) return report
-      // Sensor type names match case-insensitively ("temperature", "fan", "voltage").
-      const want = a.type.toLowerCase()
-      return { ...report, sensors: report.sensors.filter((s) => s.sensorType.toLowerCase() === want) }
-    },
+    run: async (r, a, ctx) => ofType(await readSensors(r, { cache: ctx.sdr }), a.type),
+    redfish: async (s, a, o) => ofType(await rf.readSensors(s, o), a.type),
     rest: {
       method: 'GET', path: 'sensors', action: 'sensors.get', expensive: true,
       query: { type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Sensor type name as listed (Temperature, Fan, Voltage, ...).' })) },
@@ -141,18 +160,21 @@ export const OPS = {
   health: op({
     ...defaults, summary: 'Health summary from the sensors: ok, warning, critical or failed', role: 'viewer', mutating: false, args: NoArgs, result: HEALTH_VALUE,
     run: (r, _a, ctx) => nodeHealth(r, { cache: ctx.sdr }),
+    redfish: (s, _a, o) => rf.nodeHealth(s, o),
     rest: { method: 'GET', path: 'health', action: 'health.get', expensive: true },
     cli: { verb: 'health', words: ['status'], default: true, columns: [{ header: 'health', cell: healthCell }], help: 'health summary (ok, warning, critical, failed) of a noderange' },
   }),
   inventory: op({
     ...defaults, summary: 'FRU inventory: chassis, board and product areas of every FRU device', role: 'viewer', mutating: false, args: NoArgs, result: INVENTORY_VALUE,
     run: (r, _a, ctx) => listFru(r, { cache: ctx.sdr }),
+    redfish: (s, _a, o) => rf.listInventory(s, o),
     rest: { method: 'GET', path: 'inventory', action: 'inventory.get', expensive: true },
     cli: { verb: 'inventory', words: ['list'], default: true, columns: [{ header: 'frus', cell: fruCountCell }, { header: 'board', cell: boardCell }], help: 'FRU inventory of a noderange' },
   }),
   'events.list': op({
     ...defaults, summary: 'System event log (SEL) entries with sensor names and event texts', role: 'viewer', mutating: false, args: NoArgs, result: EVENTS_VALUE,
     run: async (r, _a, ctx) => listSel(r, { sdr: (await ctx.sdr.read(r)).records }),
+    redfish: (s, _a, o) => rf.listEvents(s, o),
     rest: { method: 'GET', path: 'events', action: 'events.get', expensive: true },
     cli: { verb: 'events', words: ['list'], default: true, columns: [{ header: 'entries', cell: selCountCell }, { header: 'last', cell: selLastCell }], help: HELP.events },
   }),
@@ -160,6 +182,7 @@ export const OPS = {
     ...defaults, summary: 'Clear the system event log', role: 'operator', mutating: true, args: NoArgs,
     result: Type.Object({ cleared: Type.Boolean(), entriesBefore: Type.Integer() }),
     run: (r) => clearSel(r),
+    redfish: (s, _a, o) => rf.clearEvents(s, o),
     rest: { method: 'DELETE', path: 'events', action: 'events.clear', expensive: true },
     cli: { verb: 'events', words: ['clear'], columns: [{ header: 'cleared', cell: field('entriesBefore') }], help: HELP.events },
   }),

@@ -3,11 +3,14 @@
  * may run on a BMC, defined once. The worker validates and dispatches from
  * it, the REST routes, the OpenAPI document, the metrics label set and the
  * CLI are derived from it; nothing else names an operation.
- * Owns no I/O: `run` gets a CommandRunner on the worker's current session.
+ * Owns no I/O: `run` gets a CommandRunner on the worker's current IPMI
+ * session, `redfish` the current Redfish service of a Redfish node.
  */
 import type { Static, TSchema } from 'typebox'
 import type { CommandRunner } from '../bmc/runner.js'
 import type { SdrCache } from '../bmc/sdr.js'
+import type { CallOptions } from '../redfish/client.js'
+import type { RedfishService } from '../redfish/service.js'
 import type { Role } from '../store/types.js'
 
 /** Per-BMC state an op may use; owned by the worker's current connection. */
@@ -89,6 +92,8 @@ export interface OpSpec<A extends TSchema = TSchema> {
   /** What a caller gets back (the REST value). */
   result: TSchema
   run(r: CommandRunner, args: Static<A>, ctx: OpContext): Promise<unknown>
+  /** The same op over Redfish (src/redfish/ops.ts), answering the same shape; without it a Redfish node answers BMC_NOT_SUPPORTED. */
+  redfish?(s: RedfishService, args: Static<A>, o: CallOptions): Promise<unknown>
   rest?: RestBinding
   cli?: CliBinding
 }

@@ -10,8 +10,9 @@
  */
 import type { EventEmitter } from 'node:events'
 
-/** bridge/messages.ts CONSOLE_METHODS (the API checks that the two agree). */
+/** bridge/messages.ts CONSOLE_METHODS (the API checks that the two agree); `none`: no console (commands only), the default of a Redfish node. */
 export type ConsoleMethod = 'ipmi' | 'exec' | 'ssh' | 'none'
+export type BmcProtocol = 'ipmi' | 'redfish'
 export type ConsoleLogging = 'full' | 'memory' | 'interactive' | 'none'
 export type BmcPrivilege = 'administrator' | 'operator' | 'user'
 export type Role = 'viewer' | 'operator' | 'admin'
@@ -26,6 +27,20 @@ export interface NodeBmc {
   kg?: string | undefined
   cipherSuite: number
   privilege: BmcPrivilege
+  /** How the BMC is managed; absent: ipmi. */
+  protocol?: BmcProtocol | undefined
+  /** Redfish: how its HTTPS certificate is trusted (docs/redfish.md). */
+  tls?: NodeTls | undefined
+  /** Redfish: the ComputerSystem Id to manage; absent: the first the BMC lists. */
+  systemId?: string | undefined
+}
+
+export interface NodeTls {
+  mode: 'verify' | 'pin' | 'insecure'
+  /** verify: a PEM CA bundle; absent: the system's roots. */
+  ca?: string | undefined
+  /** pin: SHA-256 of the BMC's certificate, `AB:CD:...`; absent: learned on first use and stored here. */
+  fingerprint?: string | undefined
 }
 
 export interface NodeConsole {

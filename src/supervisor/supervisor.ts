@@ -444,9 +444,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
-   * The worker runs with what it learned: so does its configuration here, so
+   * The worker runs with what it learned, and so does its configuration here:
    * a restarted worker starts pinned, and the same pin coming back from the
-   * store is no reconfiguration (update).
+   * store (the main thread writes it into the node) is no change (update).
    */
   private adoptTrust(child: Child, m: TrustLearned): void {
     switch (m.what) {
@@ -456,7 +456,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         }
         return
       case 'tls-certificate':
-        return // no TLS-pinned protocol yet (Redfish adds its pin here)
+        if (child.config.protocol === 'redfish' && child.config.tls?.mode === 'pin' && child.config.tls.fingerprint === undefined) {
+          child.config = { ...child.config, tls: { ...child.config.tls, fingerprint: m.fingerprint } }
+        }
+        return
       default:
         assertNever(m.what)
     }

@@ -52,6 +52,7 @@ export function ipmiManagement(config: BmcConfig, hooks: ManagementHooks): Manag
     if (state === 'closed') hooks.lost(err !== undefined ? toWire(err) : undefined)
   })
   return {
+    protocol: 'ipmi',
     ipmi: client,
     connect: async () => {
       await client.connect()

@@ -7,7 +7,8 @@
  * protocol is a plugin file and an entry here; the supervisor, the console
  * sessions and the API routes do not change.
  */
-import type { BmcConfig, TrustKind, WorkerConsoleMethod } from '../../src/bridge/messages.js'
+import type { BmcConfig, ManagementProtocol, TrustKind, WorkerConsoleMethod } from '../../src/bridge/messages.js'
+import type { RedfishService } from '../../src/redfish/service.js'
 import { DEFAULT_RECONNECT } from '../../src/bridge/reconnect.js'
 import type { CommandRunner } from '../../src/bmc/runner.js'
 import type { WireError } from '../../src/errors.js'
@@ -16,15 +17,19 @@ import type { OpContext } from '../../src/ops/types.js'
 import type { InputSink } from '../console-input.js'
 import { execPlugin, execTraits } from './exec-plugin.js'
 import { ipmiManagement } from './ipmi-plugin.js'
+import { redfishManagement } from './redfish-plugin.js'
 import { solPlugin, solTraits } from './sol-plugin.js'
 import { sshPlugin, sshTraits } from './ssh-plugin.js'
 import type { ConsoleTraits, EngineConfig } from './types.js'
 
-/** The management side of a BMC (today IPMI): login, commands, keepalive. */
+/** The management side of a BMC (IPMI or Redfish): login, commands, keepalive. */
 export interface ManagementPlugin {
+  readonly protocol: ManagementProtocol
+  /** The Redfish service ops run on (Redfish nodes). */
+  readonly redfish?: RedfishService | undefined
   /** Logs in; resolves once the session is established, rejects with the reason otherwise. */
   connect(): Promise<void>
-  /** Runs commands on the current session, each within what is left of the caller's deadline. */
+  /** Runs IPMI commands on the current session, each within what is left of the caller's deadline (IPMI nodes). */
   runner(remainingMs: () => number): CommandRunner
   readonly opContext: OpContext
   /** What the session info control reports (null without a session). */
@@ -40,6 +45,8 @@ export interface ManagementPlugin {
 export interface ManagementHooks {
   /** An established session ended (error: why; none for an orderly close). */
   lost(error?: WireError): void
+  /** Trust on first use: the plugin trusted what the BMC showed (a TLS certificate) and names it. */
+  trustLearned?(what: TrustKind, fingerprint: string): void
 }
 
 /** One console protocol (IPMI SOL, exec, SSH): one open() is one attempt. */
@@ -90,8 +97,14 @@ export function consoleMethod(config: BmcConfig): ConsoleMethod {
   return config.consoleMethod ?? 'ipmi'
 }
 
+/** Every management protocol, once. */
+const MANAGEMENT_PLUGINS: Record<ManagementProtocol, (config: BmcConfig, hooks: ManagementHooks) => ManagementPlugin> = {
+  ipmi: ipmiManagement,
+  redfish: redfishManagement,
+}
+
 export function createManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
-  return ipmiManagement(config, hooks)
+  return MANAGEMENT_PLUGINS[config.protocol ?? 'ipmi'](config, hooks)
 }
 
 export function createConsole(ctx: PluginContext): ConsolePlugin | undefined {

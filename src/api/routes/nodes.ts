@@ -10,6 +10,7 @@ import { CREDENTIAL_ENV_FIELDS, reservedExecEnvName } from '../../bridge/message
 import { checkWatchOverride, DEFAULT_WATCH_PATTERNS, MAX_WATCH_PATTERNS } from '../../bridge/watch.js'
 import { checkRegExp, ServiceError } from '../../errors.js'
 import type { NodeDoc, NodeRecord, WatchOverrideDoc } from '../../store/types.js'
+import { normalizeFingerprint } from '../../redfish/transport.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
 import { mergePatch } from '../merge-patch.js'
@@ -17,7 +18,7 @@ import { nodeWatch, type GroupWatch } from '../node-config.js'
 import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
 import { fieldOf } from '../error-handler.js'
 import {
-  GroupName, NODE_DEFAULTS, NodeCreate, NodeDocSchema, NodeParams, NodePatch, NodeView, WatchOverrideSchema, WatchPatternSchema, withErrors, type NodeView as NodeViewT,
+  GroupName, NODE_DEFAULTS, REDFISH_DEFAULTS, NodeCreate, NodeDocSchema, NodeParams, NodePatch, NodeView, WatchOverrideSchema, WatchPatternSchema, withErrors, type NodeView as NodeViewT,
 } from '../schemas.js'
 
 const checkDoc = Compile(NodeDocSchema)
@@ -25,7 +26,12 @@ const checkDoc = Compile(NodeDocSchema)
 export function toView(n: NodeRecord): NodeViewT {
   return {
     name: n.name,
-    bmc: { host: n.bmc.host, port: n.bmc.port, username: n.bmc.username, cipherSuite: n.bmc.cipherSuite, privilege: n.bmc.privilege, kgSet: n.bmc.kg !== undefined },
+    bmc: {
+      host: n.bmc.host, port: n.bmc.port, username: n.bmc.username, cipherSuite: n.bmc.cipherSuite, privilege: n.bmc.privilege, kgSet: n.bmc.kg !== undefined,
+      protocol: n.bmc.protocol ?? NODE_DEFAULTS.protocol,
+      ...(n.bmc.tls !== undefined ? { tls: { mode: n.bmc.tls.mode, ...(n.bmc.tls.fingerprint !== undefined ? { fingerprint: n.bmc.tls.fingerprint } : {}), caSet: n.bmc.tls.ca !== undefined } } : {}),
+      ...(n.bmc.systemId !== undefined ? { systemId: n.bmc.systemId } : {}),
+    },
     console: {
       method: n.console.method,
       ...(n.console.command !== undefined ? { command: n.console.command } : {}),
@@ -60,14 +66,36 @@ export function checkNode(doc: unknown): NodeDoc {
     throw invalid(field, `${field} ${issue?.message ?? 'is invalid'}`)
   }
   const n = doc as NodeDoc
-  if (Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
-  if (Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
+  checkProtocol(n)
+  if (n.bmc.protocol !== 'redfish' && Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
+  if (n.bmc.protocol !== 'redfish' && Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
   if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
   checkConsoleEnv(n.console)
   checkSshFields(n.console)
   if (n.console.connectedPattern !== undefined) checkRegExp(n.console.connectedPattern, 'body.console.connectedPattern')
   if (n.console.watch !== undefined) checkWatchOverride(n.console.watch, 'body.console.watch')
   return n
+}
+
+/**
+ * Protocol fields: `tls` and `systemId` are Redfish's; a Redfish node has no
+ * IPMI session to carry SOL (console ipmi), and its fingerprint is stored in
+ * one spelling (`AB:CD:...`, as the worker reports a learned one).
+ */
+function checkProtocol(n: NodeDoc): void {
+  if (n.bmc.protocol !== 'redfish') {
+    if (n.bmc.tls !== undefined) throw invalid('body.bmc.tls', 'body.bmc.tls is for Redfish nodes (bmc.protocol redfish)')
+    if (n.bmc.systemId !== undefined) throw invalid('body.bmc.systemId', 'body.bmc.systemId is for Redfish nodes (bmc.protocol redfish)')
+    return
+  }
+  if (n.console.method === 'ipmi') throw invalid('body.console.method', 'a Redfish node has no IPMI session for Serial-over-LAN: console.method none or exec')
+  const tls = n.bmc.tls
+  if (tls === undefined) return
+  if (tls.fingerprint !== undefined) {
+    if (tls.mode !== 'pin') throw invalid('body.bmc.tls.fingerprint', 'body.bmc.tls.fingerprint is for tls mode pin')
+    tls.fingerprint = normalizeFingerprint(tls.fingerprint)
+  }
+  if (tls.ca !== undefined && tls.mode !== 'verify') throw invalid('body.bmc.tls.ca', 'body.bmc.tls.ca is for tls mode verify')
 }
 
 /** The node's patterns with its groups' overrides fit the bound per node (MAX_WATCH_PATTERNS); else VALIDATION_FAILED naming `field`. */
@@ -129,19 +157,23 @@ function checkExecAllowed(allowed: boolean, next: NodeDoc, prev?: NodeDoc): void
 }
 
 export function withDefaults(c: NodeCreate): NodeDoc {
+  const redfish = c.bmc.protocol === 'redfish'
   return {
     name: c.name,
     bmc: {
       host: c.bmc.host,
-      port: c.bmc.port ?? NODE_DEFAULTS.port,
+      port: c.bmc.port ?? (redfish ? REDFISH_DEFAULTS.port : NODE_DEFAULTS.port),
       username: c.bmc.username,
       password: c.bmc.password,
       ...(c.bmc.kg !== undefined ? { kg: c.bmc.kg.toLowerCase() } : {}),
       cipherSuite: c.bmc.cipherSuite ?? NODE_DEFAULTS.cipherSuite,
       privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
+      ...(c.bmc.protocol !== undefined ? { protocol: c.bmc.protocol } : {}),
+      ...(redfish ? { tls: { ...(c.bmc.tls ?? REDFISH_DEFAULTS.tls) } } : c.bmc.tls !== undefined ? { tls: { ...c.bmc.tls } } : {}),
+      ...(c.bmc.systemId !== undefined ? { systemId: c.bmc.systemId } : {}),
     },
     console: {
-      method: c.console?.method ?? NODE_DEFAULTS.console.method,
+      method: c.console?.method ?? (redfish ? REDFISH_DEFAULTS.console.method : NODE_DEFAULTS.console.method),
       ...(c.console?.command !== undefined ? { command: c.console.command } : {}),
       ...(c.console?.connectedPattern !== undefined ? { connectedPattern: c.console.connectedPattern } : {}),
       ...(c.console?.env !== undefined ? { env: { ...c.console.env } } : {}),

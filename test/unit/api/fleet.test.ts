@@ -8,7 +8,7 @@ import { FleetFeed, type FleetSources, type FleetUpdate } from '../../../src/api
 import type { NodeRecord } from '../../../src/store/types.js'
 import type { ChildStatus } from '../../../src/api/ports.js'
 
-const node = (name: string, groups: string[] = ['rack1']) => ({ name, groups, console: { method: 'ipmi' } }) as unknown as NodeRecord
+const node = (name: string, groups: string[] = ['rack1'], protocol?: 'redfish') => ({ name, groups, bmc: { protocol }, console: { method: protocol === undefined ? 'ipmi' : 'none' } }) as unknown as NodeRecord
 
 function sources() {
   const nodes = [node('n1'), node('n2')]
@@ -37,6 +37,10 @@ describe('FleetFeed', () => {
       console: { state: 'unconnected', reason: null, message: null, clients: 0 },
       worker: { state: 'running', restarts: 0 },
     })
+    const { s: rs, nodes } = sources()
+    nodes.push(node('r1', ['rack1'], 'redfish'))
+    const redfish = new FleetFeed(rs).rows().find((x) => x.name === 'r1')!
+    assert.deepEqual([redfish.protocol, redfish.consoleMethod], ['redfish', 'none'])
   })
 
   it('sends only changed rows, and removed nodes; watches while someone listens', () => {
