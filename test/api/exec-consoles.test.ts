@@ -36,11 +36,11 @@ describe('exec consoles over REST', () => {
     const patch = await req(off, 'PATCH', '/nodes/x2', exec())
     assert.equal(patch.statusCode, 409, patch.body)
     assert.equal(patch.json().error.code, 'EXEC_CONSOLES_DISABLED')
-    assert.equal(off.store.nodes.get('x2')?.console.method, 'ipmi')
+    assert.equal((await off.store.nodes.get('x2'))?.console.method, 'ipmi')
   })
 
   it('a stored exec node stays editable (not its command) and may move to ipmi while they are off', async () => {
-    off.store.nodes.create(withDefaults(nodeBody('old1', exec()) as unknown as NodeCreate)) // stored before the server turned them off
+    await off.store.nodes.create(withDefaults(nodeBody('old1', exec()) as unknown as NodeCreate)) // stored before the server turned them off
     assert.equal((await req(off, 'PATCH', '/nodes/old1', { bmc: { port: 624 } })).statusCode, 200)
     const cmd = await req(off, 'PATCH', '/nodes/old1', { console: { command: 'nc host 23' } })
     assert.equal(cmd.json().error?.code, 'EXEC_CONSOLES_DISABLED', cmd.body)
