@@ -82,27 +82,27 @@ export class PgDb {
       await c.connect()
     } catch (e) {
       await c.end().catch(() => undefined)
-      throw this.wrap(e)
+      throw this.unavailable(e)
     }
     return c
   }
 
   async query<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    const c = await this.connect()
+    let broken: Error | undefined
     try {
-      return await this.pool.query<R>(text, values)
+      return await c.query<R>(text, values)
     } catch (e) {
+      if (isUnavailable(e)) broken = e as Error
       throw this.wrap(e)
+    } finally {
+      c.release(broken) // a broken connection is closed, not handed to the next caller
     }
   }
 
   /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    let c: PoolClient
-    try {
-      c = await this.pool.connect()
-    } catch (e) {
-      throw this.wrap(e)
-    }
+    const c = await this.connect()
     let broken: Error | undefined
     try {
       await c.query('BEGIN')
@@ -114,7 +114,16 @@ export class PgDb {
       else await c.query('ROLLBACK').catch((r: unknown) => (broken = r as Error))
       throw this.wrap(e)
     } finally {
-      c.release(broken) // a broken connection is closed, not handed to the next caller
+      c.release(broken)
+    }
+  }
+
+  /** A pooled connection; any failure to get one (refused, timed out, not accepting connections, auth) is STORE_UNAVAILABLE. */
+  async connect(): Promise<PoolClient> {
+    try {
+      return await this.pool.connect()
+    } catch (e) {
+      throw this.unavailable(e)
     }
   }
 

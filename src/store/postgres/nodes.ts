@@ -6,14 +6,15 @@
  * `node:*` events after the commit, as with SQLite.
  */
 import { EventEmitter } from 'node:events'
-import type { ClientBase } from 'pg'
+import type { ClientBase, QueryResult, QueryResultRow } from 'pg'
 import { decodeNode, encodeNode, nodeExists, nodeNotFound, staleRevision, type NodeRow } from '../nodes.js'
 import type { SecretBox } from '../secret-box.js'
 import type { NodeDoc, NodeRecord, NodeRepo, NodeStoreEvents, WatchOverrideDoc } from '../types.js'
 import type { PgDb } from './db.js'
 import { changePayload, NODE_CHANNEL, type NodeChange, type NodeChangeBody } from './notify.js'
 
-type Queryable = Pick<ClientBase, 'query'>
+/** A connection in a transaction, or the pool's one-query path (PgDb.query). */
+type Queryable = { query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> }
 type RowWithGroups = NodeRow & { groups: string[] }
 
 const SELECT_NODES = `
@@ -27,7 +28,7 @@ export class PgNodeRepo extends EventEmitter<NodeStoreEvents> implements NodeRep
   }
 
   async get(name: string): Promise<NodeRecord | undefined> {
-    return this.read(this.db.pool, name).catch((e: unknown) => Promise.reject(this.db.wrap(e)))
+    return this.read(this.db, name)
   }
 
   async list(): Promise<NodeRecord[]> {

@@ -65,7 +65,7 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
   const db = new PgDb(url, (err) => opts.onConnectionError?.(err))
   let migrated: number[]
   try {
-    const c = await db.pool.connect().catch((e: unknown) => Promise.reject(db.wrap(e)))
+    const c = await db.connect()
     try {
       migrated = await migrate(c)
     } catch (e) {
