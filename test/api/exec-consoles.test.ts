@@ -31,7 +31,7 @@ describe('exec consoles over REST', () => {
     assert.equal(res.statusCode, 409, res.body)
     assert.equal(res.json().error.code, 'EXEC_CONSOLES_DISABLED')
     assert.match(res.json().error.message, /--allow-exec-consoles/)
-    assert.equal(off.store.nodes.get('x1'), undefined)
+    assert.equal(await off.store.nodes.get('x1'), undefined)
     assert.equal((await req(off, 'POST', '/nodes', nodeBody('x2'))).statusCode, 201)
     const patch = await req(off, 'PATCH', '/nodes/x2', exec())
     assert.equal(patch.statusCode, 409, patch.body)
