@@ -21,6 +21,8 @@ import { freePort, waitUntil } from '../../lab/net.js'
 import { startPostgres, type PostgresLab } from '../../lab/postgres.js'
 import { KEY_A, nodeDoc, storeContract } from '../../lab/store-contract.js'
 import { inCi } from '../../lab/tools.js'
+import { startServer } from '../../../src/main.js'
+import { createLogger } from '../../../src/log.js'
 import { postgresBin } from '../../lab/postgres.js'
 
 /** Instances that start at once on one fresh database. */
@@ -200,4 +202,30 @@ describe('PostgreSQL store', { skip: available ? false : 'PostgreSQL not install
       await s.close()
     }
   })
+
+  it('serve --store: the service keeps its nodes, tokens and audit log in PostgreSQL, where another instance reads them', async () => {
+    const url = await lab.database()
+    const admin = 'a'.repeat(40)
+    const server = await startServer({ listen: '127.0.0.1:0', dataDir: dataDir(), store: url, secretKey: KEY_A, adminToken: admin, logger: createLogger({ level: 'silent' }) })
+    const other = await open(url)
+    try {
+      assert.equal(server.store.kind, 'postgres')
+      const api = (method: string, path: string, body?: unknown, token = admin) => fetch(`${server.url}/api/v1${path}`, {
+        method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      })
+      const created = await api('POST', '/nodes', { name: 'p1', groups: ['rack1'], bmc: { host: '127.0.0.1', port: 623, username: 'u', password: 'pg-node-pw' }, console: { logging: 'memory' } })
+      assert.equal(created.status, 201, await created.clone().text())
+      assert.equal((await other.nodes.get('p1'))?.bmc.password, 'pg-node-pw')
+      assert.deepEqual(await (await api('GET', '/noderange/@rack1')).json(), { nodes: ['p1'], missing: [] })
+      const issued = (await (await api('POST', '/tokens', { name: 'viewer', role: 'viewer' })).json()) as { token: string }
+      assert.equal((await other.tokens.verify(issued.token))?.role, 'viewer')
+      assert.equal((await api('GET', '/nodes', undefined, issued.token)).status, 200)
+      await waitUntil(async () => (await other.audit.list({ target: 'p1' })).some((e) => e.action === 'node.create'), { what: 'the node.create audit row' })
+      assert.equal((await fetch(`${server.url}/readyz`)).status, 200)
+    } finally {
+      await other.close()
+      await server.close()
+    }
+  })
 })
+
