@@ -22,6 +22,8 @@ import { startPostgres, type PostgresLab } from '../../lab/postgres.js'
 import { KEY_A, nodeDoc, storeContract } from '../../lab/store-contract.js'
 import { inCi } from '../../lab/tools.js'
 import { startServer } from '../../../src/main.js'
+import { tokenCommand } from '../../../src/cli/token.js'
+import { sink } from '../../lab/sink.js'
 import { createLogger } from '../../../src/log.js'
 import { postgresBin } from '../../lab/postgres.js'
 
@@ -225,6 +227,28 @@ describe('PostgreSQL store', { skip: available ? false : 'PostgreSQL not install
     } finally {
       await other.close()
       await server.close()
+    }
+  })
+
+  it('bmcvisor token --store works on the shared database; the password may come from PGPASSWORD instead of the URL', async () => {
+    const url = await lab.database()
+    const bare = url.replace(`:${lab.password}@`, '@')
+    const saved = process.env.PGPASSWORD
+    process.env.PGPASSWORD = lab.password
+    try {
+      const out = sink()
+      const err = sink()
+      assert.equal(await tokenCommand(['create', '--role', 'viewer', '--store', bare, '--data', dataDir()], { stdout: out, stderr: err, env: { BMCVISOR_SECRET_KEY: KEY_A } }), 0, err.text())
+      const s = await open(bare)
+      try {
+        assert.equal((await s.tokens.verify(out.text().trim()))?.role, 'viewer')
+        assert.equal((await s.audit.list())[0]?.action, 'token.create')
+      } finally {
+        await s.close()
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD
+      else process.env.PGPASSWORD = saved
     }
   })
 })
