@@ -17,7 +17,6 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { TestContext } from 'node:test'
 import pg from 'pg'
 import { freePort, LOOPBACK } from './net.js'
 import { inCi } from './tools.js'
@@ -55,13 +54,16 @@ export function postgresBin(): string | undefined {
   return undefined
 }
 
-/** True when PostgreSQL can run; else skips the test, or throws under CI (a missing server is a failure there). */
-export function requirePostgres(t: TestContext): boolean {
-  if (postgresBin() !== undefined) return true
+/**
+ * For `describe(..., { skip: postgresSkip() })`: false when PostgreSQL can
+ * run, else the reason to skip; under CI it throws instead (a missing server
+ * is a failure there, not a skip).
+ */
+export function postgresSkip(): string | false {
+  if (postgresBin() !== undefined) return false
   const msg = `PostgreSQL server binaries not found under ${PG_LIB} (apt-get install postgresql)`
   if (inCi()) throw new Error(`${msg}; CI is set, so this is a failure, not a skip`)
-  t.skip(msg)
-  return false
+  return msg
 }
 
 function userIds(name: string): { uid: number; gid: number } | undefined {
