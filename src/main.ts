@@ -250,7 +250,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const addr = app.server.address()
   const bound = typeof addr === 'object' && addr !== null ? addr.port : port
   const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`
-  logger.info({ url, nodes: supervisor.nodes.length, dataDir: store.dataDir }, 'bmcvisor listening')
+  logger.info({ url, nodes: supervisor.nodes.length, dataDir: store.dataDir, store: store.location }, 'bmcvisor listening')
   let closing: Promise<void> | undefined
   const server = app
   const nodeSync = sync

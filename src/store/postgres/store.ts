@@ -16,6 +16,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { ServiceError } from '../../errors.js'
 import { PRIVATE_DIR_MODE, tightenDataDir } from '../file-modes.js'
 import { KEY_FILE, loadKey, SecretBox } from '../secret-box.js'
@@ -78,7 +79,7 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
       await t.query("INSERT INTO meta (key, value) VALUES ('key_check', $1) ON CONFLICT (key) DO NOTHING", [check])
       const stored = (await t.query<{ value: string }>("SELECT value FROM meta WHERE key = 'key_check'")).rows[0]!.value
       if (stored !== check) {
-        throw new ServiceError('STORE_KEY_MISMATCH', `the secret key (${loaded.source === 'env' ? 'BMCVISOR_SECRET_KEY' : `${opts.dataDir}/${KEY_FILE}`}) is not the one the database ${db.location} was created with`)
+        throw new ServiceError('STORE_KEY_MISMATCH', `the secret key (${loaded.source === 'env' ? 'BMCVISOR_SECRET_KEY' : join(opts.dataDir, KEY_FILE)}) is not the one the database ${db.location} was created with`)
       }
     })
   } catch (e) {
