@@ -13,7 +13,7 @@
  */
 import type { Logger } from '../log.js'
 import type { NodeRecord, NodeRepo } from '../store/types.js'
-import { loadGroupWatch, sameBmcConfig, sameWatch, toBmcConfig, type BmcDefaults } from './node-config.js'
+import { loadGroupWatch, sameBmcConfig, sameWatch, toBmcConfig, type BmcDefaults, type GroupWatch } from './node-config.js'
 import type { SupervisorPort } from './ports.js'
 
 export interface NodeSync {
@@ -45,8 +45,9 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
       if (queues.get(name) === next) queues.delete(name)
     })
   }
-  const add = (n: NodeRecord) => enqueue(n.name, async () => {
-    const config = toBmcConfig(n, defaults, await loadGroupWatch(nodes))
+  // `known`: the group overrides already read (the first listing reads them once for every node).
+  const add = (n: NodeRecord, known?: GroupWatch) => enqueue(n.name, async () => {
+    const config = toBmcConfig(n, defaults, known ?? (await loadGroupWatch(nodes)))
     if (sup.has(n.name)) sup.update(n.name, config)
     else sup.add(n.name, config)
   })
@@ -91,7 +92,8 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
     while (queues.size > 0) await Promise.all([...queues.values()])
   }
   try {
-    for (const n of await nodes.list()) add(n)
+    const [list, groupWatch] = await Promise.all([nodes.list(), loadGroupWatch(nodes)])
+    for (const n of list) add(n, groupWatch)
   } catch (e) {
     stop()
     throw e
