@@ -45,14 +45,16 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
       if (queues.get(name) === next) queues.delete(name)
     })
   }
-  // `known`: the group overrides already read (the first listing reads them once for every node).
-  const add = (n: NodeRecord, known?: GroupWatch) => enqueue(n.name, async () => {
-    const config = toBmcConfig(n, defaults, known ?? (await loadGroupWatch(nodes)))
+  // The group overrides as last read: read at start and again on each group:updated, so that a node
+  // change is applied at once, with no store read between the change and the supervisor.
+  let groupWatch: GroupWatch = () => undefined
+  let groupReads: Promise<void> = Promise.resolve()
+  const add = (n: NodeRecord) => enqueue(n.name, () => {
+    const config = toBmcConfig(n, defaults, groupWatch)
     if (sup.has(n.name)) sup.update(n.name, config)
     else sup.add(n.name, config)
   })
-  const update = (n: NodeRecord, prev: NodeRecord) => enqueue(n.name, async () => {
-    const groupWatch = await loadGroupWatch(nodes)
+  const update = (n: NodeRecord, prev: NodeRecord) => enqueue(n.name, () => {
     const next = toBmcConfig(n, defaults, groupWatch)
     if (!sup.has(n.name)) return sup.add(n.name, next)
     const before = toBmcConfig(prev, defaults, groupWatch)
@@ -60,18 +62,18 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
     else if (!sameWatch(next, before)) sup.setWatch(n.name, next.watch ?? [])
   })
   // A group's override changed: each member's patterns, as they are now (the previous ones are gone from the store).
+  // Reads run one after another, so the last change's overrides are the ones kept.
   const groupUpdated = (group: string) => {
-    nodes.inGroup(group).then(
-      (names) => {
-        for (const name of names) {
-          enqueue(name, async () => {
-            const [n, groupWatch] = await Promise.all([nodes.get(name), loadGroupWatch(nodes)])
-            if (n !== undefined && sup.has(name)) sup.setWatch(name, toBmcConfig(n, defaults, groupWatch).watch ?? [])
-          })
-        }
-      },
-      (err: unknown) => failed(err, `@${group}`),
-    )
+    groupReads = groupReads.then(async () => {
+      const [names, read] = await Promise.all([nodes.inGroup(group), loadGroupWatch(nodes)])
+      groupWatch = read
+      for (const name of names) {
+        enqueue(name, async () => {
+          const n = await nodes.get(name)
+          if (n !== undefined && sup.has(name)) sup.setWatch(name, toBmcConfig(n, defaults, groupWatch).watch ?? [])
+        })
+      }
+    }).catch((err: unknown) => failed(err, `@${group}`))
   }
   const remove = (n: NodeRecord) => enqueue(n.name, async () => {
     if (sup.has(n.name)) await sup.remove(n.name)
@@ -89,11 +91,13 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
     nodes.off('group:updated', groupUpdated)
   }
   const idle = async () => {
+    await groupReads
     while (queues.size > 0) await Promise.all([...queues.values()])
   }
   try {
-    const [list, groupWatch] = await Promise.all([nodes.list(), loadGroupWatch(nodes)])
-    for (const n of list) add(n, groupWatch)
+    const [list, read] = await Promise.all([nodes.list(), loadGroupWatch(nodes)])
+    groupWatch = read
+    for (const n of list) add(n)
   } catch (e) {
     stop()
     throw e
