@@ -25,7 +25,7 @@ const server = await startServer({
   listen: '127.0.0.1:0', dataDir, adminToken: ADMIN, allowExecConsoles: true,
   logger: createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
 })
-server.store.nodes.create({
+await server.store.nodes.create({
   name: 'x1', bmc: { host: '127.0.0.1', port: 1, username: 'a', password: 'bench-pw', cipherSuite: 3, privilege: 'administrator' },
   console: { method: 'exec', command: 'exec sleep 600', logging: 'memory' }, groups: [],
 })

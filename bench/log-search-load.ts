@@ -53,9 +53,9 @@ try {
   const server = await startServer({
     listen: '127.0.0.1:0', dataDir: data, adminToken: ADMIN, search: { niceIncrement: NICE },
     logger: createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    prepareStore: (store) => {
+    prepareStore: async (store) => {
       for (const [i, name] of [...logged, ...measured].entries()) {
-        store.nodes.create({
+        await store.nodes.create({
           name, groups: [],
           bmc: { host: sims[i]!.host, port: sims[i]!.port, username: 'admin', password: 'password', cipherSuite: 3, privilege: 'administrator' },
           // The logged nodes' history stays as written (no live appends, no rotation during the run).

@@ -141,12 +141,12 @@ for (const n of sizes) {
   const expr = `n[${'0'.padStart(width, '0')}-${String(n - 1)}]`
   const dataDir = mkdtempSync(join(tmpdir(), 'bmcvisor-scale-'))
   const store = openStore({ dataDir, secretKey: KEY })
-  ready.bmcs.forEach((b, i) => store.nodes.create({
+  for (const [i, b] of ready.bmcs.entries()) await store.nodes.create({
     name: names[i]!, groups: ['bench'],
     bmc: { host: b.host, port: b.port, username: b.username, password: b.password, cipherSuite: Number(a['cipher-suite']), privilege: 'administrator' },
     console: { method: 'ipmi', logging: 'full' },
-  }))
-  store.close()
+  })
+  await store.close()
   await sleep(1000)
   gc()
   const rss0 = process.memoryUsage().rss

@@ -25,7 +25,11 @@ interface Common {
   /** A boolean option this one is useless without: an error if that one was never set at all. */
   requires?: string
 }
-export interface StringSpec extends Common { type: 'string'; default: string | undefined; example: string; check?: (v: string) => string | undefined }
+export interface StringSpec extends Common {
+  type: 'string'; default: string | undefined; example: string; check?: (v: string) => string | undefined
+  /** The value may hold a secret (a URL's password): a problem with it never repeats it. */
+  sensitive?: boolean
+}
 export interface BooleanSpec extends Common {
   type: 'boolean'; default: boolean; example: boolean
   /** Also a `--no-FLAG`, which wins over `--FLAG`. */
@@ -80,7 +84,8 @@ function coerce(spec: OptionSpec, raw: unknown, text: boolean): Coerced {
     case 'string': {
       if (typeof raw !== 'string' || raw === '') return bad('a non-empty string')
       const problem = spec.check?.(raw)
-      return problem === undefined ? { ok: true, value: raw } : { ok: false, problem: `${problem}, not ${describe(raw)}` }
+      if (problem === undefined) return { ok: true, value: raw }
+      return { ok: false, problem: spec.sensitive === true ? problem : `${problem}, not ${describe(raw)}` }
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw }

@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   SEARCH_TIMEOUT: { status: 504, retryable: true, doc: "Scanning one console log file took longer than the search's per-file deadline; the search's summary names the node and file." },
   CONSOLE_LOG_UNREADABLE: { status: 500, retryable: false, doc: "A console log file could not be read or decompressed during a search (details give the system's reason); the search's summary names the node and file." },
   STORE_KEY_MISMATCH: { status: 500, retryable: false, doc: 'The secret key (secret.key or BMCVISOR_SECRET_KEY) does not open the credentials in this database; the service refuses to start.' },
+  STORE_UNAVAILABLE: { status: 503, retryable: true, doc: 'The PostgreSQL store (serve --store, BMCVISOR_STORE) cannot be reached or refused the connection (details give the reason; never the password); at start the service refuses to start.' },
+  STORE_SCHEMA_NEWER: { status: 500, retryable: false, doc: 'The database was migrated by a newer bmcvisor than this one (details give both schema versions); upgrade bmcvisor before it uses this database.' },
   CONFIG_INVALID: { status: 400, retryable: false, doc: 'The configuration is invalid and the service refuses to start: the configuration file (serve --config, BMCVISOR_CONFIG; the message names the file, the line and the key), or a file it names that cannot be read or used (a TLS certificate or key; details name the setting and the file).' },
   IMPORT_INVALID: { status: 400, retryable: false, doc: 'A node import file (conserver.cf, a confluent export, CSV) has an entry bmcvisor cannot use: the message names the file and the line.' },
   INTERNAL: { status: 500, retryable: false, doc: 'An unexpected error inside bmcvisor; the log has the stack.' },

@@ -12,9 +12,9 @@
 import { buildApp, type ApiInstance, type ApiLimits, type ApiPlugin, type OpenKind } from './api/app.js'
 import type { HttpTimeouts } from './api/http-guard.js'
 import type { BmcDefaults } from './api/node-config.js'
-import { syncNodes } from './api/node-sync.js'
+import { syncNodes, type NodeSync } from './api/node-sync.js'
 import { storeLearnedTrust } from './api/trust-sync.js'
-import { syncConsoles } from './api/console-sync.js'
+import { syncConsoles, type ConsoleSync } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
 import { consoleMatchesPlugin } from './api/routes/console-matches.js'
 import { consoleSearchPlugin } from './api/routes/console-search.js'
@@ -28,7 +28,8 @@ import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
 import { DEFAULT_AUDIT_RETENTION_DAYS, keepAudit, MAX_AUDIT_RETENTION_DAYS } from './store/audit.js'
-import { openStore, type OpenedStore } from './store/sqlite.js'
+import { openConfiguredStore } from './store/open.js'
+import type { OpenedStore } from './store/types.js'
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js'
 
 export const DEFAULT_LISTEN = '127.0.0.1:8623'
@@ -39,6 +40,8 @@ export interface ServeOptions {
   /** host:port; IPv6 as [::1]:8623. Default 127.0.0.1:8623 (loopback unless told otherwise). */
   listen?: string
   dataDir?: string
+  /** A postgres:// URL (serve --store, BMCVISOR_STORE): nodes, tokens and the audit log in PostgreSQL; default: SQLite in dataDir. */
+  store?: string | undefined
   /** BMCVISOR_ADMIN_TOKEN. */
   adminToken?: string | undefined
   /** BMCVISOR_SECRET_KEY. */
@@ -72,7 +75,7 @@ export interface ServeOptions {
   /** Called once with the first admin token of a fresh data directory. */
   onInitialToken?: (token: string) => void
   /** Runs on the opened store before any worker starts (the demo registers its nodes here). */
-  prepareStore?: (store: OpenedStore) => void
+  prepareStore?: (store: OpenedStore) => void | Promise<void>
 }
 
 export interface RunningServer {
@@ -113,11 +116,11 @@ export function parseListen(s: string): { host: string; port: number } {
 }
 
 /** Issues the first admin token of a fresh data directory, once. */
-export function initialAdminToken(store: OpenedStore, adminToken: string | undefined): string | undefined {
-  if (store.getMeta('initial_token_issued') !== undefined) return undefined
-  store.setMeta('initial_token_issued', new Date().toISOString())
-  if ((adminToken !== undefined && adminToken !== '') || store.tokens.count() > 0) return undefined
-  return store.tokens.create({ name: 'initial-admin', role: 'admin' }).token
+export async function initialAdminToken(store: OpenedStore, adminToken: string | undefined): Promise<string | undefined> {
+  // Claimed, not read then written: of several instances starting on one shared store, one issues it.
+  if (!(await store.claimMeta('initial_token_issued', new Date().toISOString()))) return undefined
+  if ((adminToken !== undefined && adminToken !== '') || (await store.tokens.count()) > 0) return undefined
+  return (await store.tokens.create({ name: 'initial-admin', role: 'admin' })).token
 }
 
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
@@ -131,20 +134,23 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   }
   const https = o.tls === undefined ? undefined : tlsServerOptions(o.tls)
   const logger = o.logger ?? createLogger()
-  const store = openStore({ dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey, privateTrees: [CONSOLE_LOG_DIR] })
+  const store = await openConfiguredStore({
+    dataDir: o.dataDir ?? DEFAULT_DATA, secretKey: o.secretKey, privateTrees: [CONSOLE_LOG_DIR], url: o.store,
+    onConnectionError: (err) => logger.warn({ err }, 'a store connection broke; the next query reconnects'),
+  })
   if (store.keyWarning !== undefined) logger.warn(store.keyWarning)
   for (const w of store.modeWarnings) logger.warn(`data directory entry not made private: ${w}`)
   if (store.keySource === 'created') logger.info({ dataDir: store.dataDir }, 'created secret.key (mode 0600): back it up with the database')
-  const first = initialAdminToken(store, o.adminToken)
-  if (first !== undefined) o.onInitialToken?.(first)
+  let execNodes: number
   try {
-    o.prepareStore?.(store)
+    const first = await initialAdminToken(store, o.adminToken)
+    if (first !== undefined) o.onInitialToken?.(first)
+    await o.prepareStore?.(store)
+    execNodes = (await store.nodes.list()).filter((n) => n.console.method === 'exec').length
   } catch (e) {
-    store.close()
+    await store.close()
     throw e
   }
-
-  const execNodes = store.nodes.list().filter((n) => n.console.method === 'exec').length
   if (o.allowExecConsoles === true) logger.warn({ execNodes }, 'exec consoles are on (--allow-exec-consoles): admin tokens can run commands as the service user')
   else if (execNodes > 0) logger.warn({ execNodes }, 'nodes with exec consoles run nothing (exec_disabled) unless serve --allow-exec-consoles')
   const retention = keepAudit(store.audit, retentionDays, {
@@ -174,14 +180,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const forgetMatches = (n: { name: string }) => matches.forget(n.name)
   store.nodes.on('node:removed', forgetMatches)
   consoles.on('console:input-dropped', (node, bytes) => wiring.inputDropped(node, bytes))
-  const consoleSync = syncConsoles(store.nodes, consoles, logger)
   // Before the nodes' workers start: a key or certificate trusted on first use is stored as the node's pin.
-  const stopTrust = storeLearnedTrust(supervisor, store.nodes, store.audit, logger)
-  const sync = syncNodes(store.nodes, supervisor, logger, {
-    ...o.bmcDefaults,
-    allowExecConsole: o.allowExecConsoles ?? false,
-    ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
-  })
+  const trustSync = storeLearnedTrust(supervisor, store.nodes, store.audit, logger)
   // Threads start with the first search (minThreads 0), so an idle server pays nothing for the pool.
   const search = new SearchPool(o.search)
   const web = new WebSessions()
@@ -206,7 +206,15 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     },
   })
   let app: ApiInstance | undefined
+  let consoleSync: ConsoleSync | undefined
+  let sync: NodeSync | undefined
   try {
+    consoleSync = await syncConsoles(store.nodes, consoles, logger)
+    sync = await syncNodes(store.nodes, supervisor, logger, {
+      ...o.bmcDefaults,
+      allowExecConsole: o.allowExecConsoles ?? false,
+      ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
+    })
     app = await buildApp({
       web,
       ui: webPlugin({ consoles, fleet, secure: https !== undefined }),
@@ -220,7 +228,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
       plugins: [
         consolePlugin(consoles) as ApiPlugin,
-        consoleMatchesPlugin({ matches, known: (node) => store.nodes.get(node) !== undefined }),
+        consoleMatchesPlugin({ matches, known: async (node) => (await store.nodes.get(node)) !== undefined }),
         consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
         ...(o.plugins ?? []),
       ],
@@ -228,9 +236,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     })
     await app.listen({ host, port })
   } catch (e) {
-    sync.stop()
-    consoleSync.stop()
-    stopTrust()
+    sync?.stop()
+    consoleSync?.stop()
+    trustSync.stop()
     wiring.close()
     await app?.close()
     await search.close()
@@ -240,15 +248,17 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     unsubscribeConsoles()
     await consoles.close()
     retention.stop()
-    store.close()
+    await store.close()
     throw e
   }
   const addr = app.server.address()
   const bound = typeof addr === 'object' && addr !== null ? addr.port : port
   const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`
-  logger.info({ url, nodes: supervisor.nodes.length, dataDir: store.dataDir }, 'bmcvisor listening')
+  logger.info({ url, nodes: supervisor.nodes.length, dataDir: store.dataDir, store: store.location }, 'bmcvisor listening')
   let closing: Promise<void> | undefined
   const server = app
+  const nodeSync = sync
+  const consoleSyncDone = consoleSync
   return {
     url, app: server, store, supervisor, consoles, matches, search, logger, metrics, escalated, web,
     reopenLogs: () => consoles.reopenLogs(),
@@ -257,11 +267,12 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         fleet.stop()
         await server.close()
         await search.close()
-        sync.stop()
-        consoleSync.stop()
-        await sync.idle()
+        nodeSync.stop()
+        consoleSyncDone.stop()
+        await nodeSync.idle()
         await supervisor.shutdown(5000)
-        stopTrust()
+        trustSync.stop()
+        await trustSync.idle()
         // After the workers: their last console bytes are logged too.
         unsubscribeMatches()
         store.nodes.off('node:removed', forgetMatches)
@@ -269,7 +280,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         await consoles.close()
         wiring.close()
         retention.stop()
-        store.close()
+        await store.close()
       })()
       return closing
     },

@@ -89,7 +89,7 @@ declare module 'fastify' {
     /** Browser sessions and sign-in codes (web-sessions.ts); requestToken reads its cookie. */
     bmcvisorWeb: WebSessions
     /** Who a token is (auth.ts makeIdentify), for the sign-in route. */
-    bmcvisorIdentify: (token: string) => Principal | undefined
+    bmcvisorIdentify: (token: string) => Promise<Principal | undefined>
   }
 }
 

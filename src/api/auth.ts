@@ -100,11 +100,11 @@ export function requestToken(request: FastifyRequest): string | undefined {
 }
 
 /** Who a token is: the env admin token, a live stored token, or undefined. */
-export function makeIdentify(o: Pick<AuthOptions, 'tokens' | 'adminToken'>): (token: string) => Principal | undefined {
+export function makeIdentify(o: Pick<AuthOptions, 'tokens' | 'adminToken'>): (token: string) => Promise<Principal | undefined> {
   const envHash = o.adminToken !== undefined && o.adminToken !== '' ? sha256(o.adminToken) : undefined
-  return (token) => {
+  return async (token) => {
     if (envHash !== undefined && timingSafeEqual(sha256(token), envHash)) return { tokenId: ENV_TOKEN_ID, role: 'admin', name: 'BMCVISOR_ADMIN_TOKEN', expiresAt: null }
-    const info = o.tokens.verify(token)
+    const info = await o.tokens.verify(token)
     return info === undefined ? undefined : { tokenId: info.id, role: info.role, name: info.name, expiresAt: info.expiresAt }
   }
 }
@@ -118,7 +118,7 @@ export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: F
     if (open !== undefined && o.open.has(open)) return
     const token = requestToken(request)
     if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN), or sign in on the web page')
-    const principal = identify(token)
+    const principal = await identify(token)
     if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)')
     request.principal = principal
     const need: Role = request.is404 || open !== undefined ? 'viewer' : config.role ?? 'admin'
@@ -163,12 +163,10 @@ export function makeAuditSink(repo: AuditRepo, logger: Logger): AuditSink {
       detail: Object.keys(rest).length > 0 ? (scrub(rest) as Record<string, unknown>) : null,
       outcome: outcome ?? null,
     }
-    try {
-      repo.append(entry)
-      logger.info({ audit: entry, reqId: request.id }, `audit ${action}`)
-    } catch (e) {
-      logger.error({ err: e, audit: entry }, 'audit log write failed')
-    }
+    repo.append(entry).then(
+      () => logger.info({ audit: entry, reqId: request.id }, `audit ${action}`),
+      (e: unknown) => logger.error({ err: e, audit: entry }, 'audit log write failed'),
+    )
   }
 }
 

@@ -66,6 +66,7 @@ export class ConnectionRegistry {
   private readonly recheckMs: number
   private readonly now: () => number
   private recheckTimer: NodeJS.Timeout | undefined
+  private rechecking = false
   private readonly onRevoked = (id: string) => this.endAll(id, 'revoked')
   private readonly onUpdated = (info: { id: string; role: Role }) => this.lowered(info.id, info.role)
 
@@ -171,11 +172,24 @@ export class ConnectionRegistry {
     this.recheckTimer.unref()
   }
 
-  /** Finds what another process changed: revoked, expired or lowered tokens. */
+  /**
+   * Finds what another process changed: revoked, expired or lowered tokens.
+   * One pass at a time; a pass the store cannot answer (a shared store that
+   * is unreachable) changes nothing and the next tick tries again.
+   */
   private recheck(): void {
+    if (this.rechecking) return
+    this.rechecking = true
+    this.recheckOnce().then(
+      () => (this.rechecking = false),
+      () => (this.rechecking = false),
+    )
+  }
+
+  private async recheckOnce(): Promise<void> {
     for (const tokenId of [...this.byToken.keys()]) {
       if (tokenId === ENV_TOKEN_ID) continue
-      const s = this.o.tokens.state(tokenId)
+      const s = await this.o.tokens.state(tokenId)
       switch (s.state) {
         case 'valid':
           this.lowered(tokenId, s.info.role)

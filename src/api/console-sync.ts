@@ -20,7 +20,8 @@ export function consoleOf(n: NodeRecord): NodeConsoleConfig | undefined {
   return method === 'none' ? undefined : { ...rest, method }
 }
 
-export function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, logger: Logger): ConsoleSync {
+/** Resolves once every stored node has its session (a store that cannot list its nodes rejects, subscribing nothing). */
+export async function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, logger: Logger): Promise<ConsoleSync> {
   const guard = (n: NodeRecord, what: string, fn: () => unknown) => {
     try {
       const r = fn()
@@ -37,15 +38,20 @@ export function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, logger: 
   })
   const update = add
   const remove = (n: NodeRecord) => guard(n, 'remove', () => consoles.remove(n.name))
-  for (const n of nodes.list()) add(n)
+  // Subscribed before the list is read, so no change is missed meanwhile (an add seen twice is an update).
   nodes.on('node:added', add)
   nodes.on('node:updated', update)
   nodes.on('node:removed', remove)
-  return {
-    stop() {
-      nodes.off('node:added', add)
-      nodes.off('node:updated', update)
-      nodes.off('node:removed', remove)
-    },
+  const stop = () => {
+    nodes.off('node:added', add)
+    nodes.off('node:updated', update)
+    nodes.off('node:removed', remove)
   }
+  try {
+    for (const n of await nodes.list()) add(n)
+  } catch (e) {
+    stop()
+    throw e
+  }
+  return { stop }
 }

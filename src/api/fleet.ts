@@ -30,7 +30,7 @@ export interface FleetRow {
 }
 
 export interface FleetSources {
-  nodes(): NodeRecord[]
+  nodes(): Promise<NodeRecord[]>
   worker(node: string): ChildStatus | undefined
   console(node: string): ConsoleStatus | undefined
   power(node: string): 'on' | 'off' | null
@@ -60,13 +60,14 @@ export class FleetFeed {
   private last = new Map<string, string>()
   private readonly listeners = new Set<(u: FleetUpdate) => void>()
   private timer: NodeJS.Timeout | undefined
+  private pending: Promise<void> = Promise.resolve()
   private tick: NodeJS.Timeout | undefined
   private unwatch: (() => void) | undefined
 
   constructor(private readonly sources: FleetSources) {}
 
-  rows(): FleetRow[] {
-    return this.sources.nodes().map((n) => fleetRow(n, this.sources))
+  async rows(): Promise<FleetRow[]> {
+    return (await this.sources.nodes()).map((n) => fleetRow(n, this.sources))
   }
 
   /** Live updates until the returned function is called; the first subscriber starts the watching. */
@@ -79,10 +80,20 @@ export class FleetFeed {
     }
   }
 
-  /** Recomputes every row and sends the ones that changed since the last call. */
-  refresh(): void {
+  /**
+   * Recomputes every row and sends the ones that changed since the last call.
+   * Refreshes run one after another (the store read is asynchronous), so the
+   * rows each compares against are those the one before it sent.
+   */
+  refresh(): Promise<void> {
+    const next = this.pending.then(() => this.refreshOnce())
+    this.pending = next.catch(() => undefined)
+    return next
+  }
+
+  private async refreshOnce(): Promise<void> {
     const seen = new Set<string>()
-    for (const row of this.rows()) {
+    for (const row of await this.rows()) {
       seen.add(row.name)
       const text = JSON.stringify(row)
       if (this.last.get(row.name) === text) continue
@@ -101,16 +112,24 @@ export class FleetFeed {
   }
 
   private start(): void {
-    this.last = new Map(this.rows().map((r) => [r.name, JSON.stringify(r)]))
+    const first = this.pending.then(async () => {
+      this.last = new Map((await this.rows()).map((r) => [r.name, JSON.stringify(r)]))
+    })
+    this.pending = first.catch(() => undefined)
     this.unwatch = this.sources.watch(() => this.schedule())
-    this.tick = setInterval(() => this.refresh(), POWER_TICK_MS).unref()
+    this.tick = setInterval(() => this.refreshQuietly(), POWER_TICK_MS).unref()
+  }
+
+  /** A timer's refresh: one the store cannot answer is skipped; the next tick or change tries again. */
+  private refreshQuietly(): void {
+    this.refresh().catch(() => undefined)
   }
 
   private schedule(): void {
     if (this.timer !== undefined) return
     this.timer = setTimeout(() => {
       this.timer = undefined
-      this.refresh()
+      this.refreshQuietly()
     }, REFRESH_DEBOUNCE_MS).unref()
   }
 

@@ -6,7 +6,7 @@
 import type { BmcConfig } from '../bridge/messages.js'
 import { checkWatchOverride, resolveWatch, type WatchOverride, type WatchPattern } from '../bridge/watch.js'
 import { bmcConsoleFields } from '../console/index.js'
-import type { NodeRecord, WatchOverrideDoc } from '../store/types.js'
+import type { NodeRecord, NodeRepo, WatchOverrideDoc } from '../store/types.js'
 
 /** Fields that come from the service's configuration, not from the node (timing, reconnect backoff). */
 export type BmcDefaults = Pick<BmcConfig, 'timing' | 'reconnect' | 'consoleLivenessMs' | 'consoleForce' | 'allowExecConsole' | 'consoleInputLimitBytes'>
@@ -15,6 +15,12 @@ export type BmcDefaults = Pick<BmcConfig, 'timing' | 'reconnect' | 'consoleLiven
 export type GroupWatch = (group: string) => WatchOverrideDoc | undefined
 
 const noGroupWatch: GroupWatch = () => undefined
+
+/** A GroupWatch over the store's group overrides as they are now (one read). */
+export async function loadGroupWatch(nodes: Pick<NodeRepo, 'groupWatches'>): Promise<GroupWatch> {
+  const byGroup = new Map((await nodes.groupWatches()).map((g) => [g.group, g.watch]))
+  return (group) => byGroup.get(group)
+}
 
 /** The overrides that apply to a node, in order: each of its groups' (by name), then its own. */
 export function watchOverrides(node: Pick<NodeRecord, 'groups' | 'console'>, groupWatch: GroupWatch): WatchOverride[] {

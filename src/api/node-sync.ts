@@ -13,7 +13,7 @@
  */
 import type { Logger } from '../log.js'
 import type { NodeRecord, NodeRepo } from '../store/types.js'
-import { sameBmcConfig, sameWatch, toBmcConfig, type BmcDefaults } from './node-config.js'
+import { loadGroupWatch, sameBmcConfig, sameWatch, toBmcConfig, type BmcDefaults, type GroupWatch } from './node-config.js'
 import type { SupervisorPort } from './ports.js'
 
 export interface NodeSync {
@@ -22,7 +22,8 @@ export interface NodeSync {
   stop(): void
 }
 
-export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}): NodeSync {
+/** Resolves once every stored node was handed to the supervisor (a store that cannot list its nodes rejects, subscribing nothing). */
+export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}): Promise<NodeSync> {
   const queues = new Map<string, Promise<void>>()
   const failed = (err: unknown, name: string) => logger.error({ err, node: name }, 'applying a node change to the supervisor failed')
   const enqueue = (name: string, step: () => Promise<void> | void) => {
@@ -44,46 +45,63 @@ export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, 
       if (queues.get(name) === next) queues.delete(name)
     })
   }
-  const groupWatch = (g: string) => nodes.groupWatch(g)
-  const configOf = (n: NodeRecord) => toBmcConfig(n, defaults, groupWatch)
+  // The group overrides as last read: read at start and again on each group:updated, so that a node
+  // change is applied at once, with no store read between the change and the supervisor.
+  let groupWatch: GroupWatch = () => undefined
+  let groupReads: Promise<void> = Promise.resolve()
   const add = (n: NodeRecord) => enqueue(n.name, () => {
-    if (sup.has(n.name)) sup.update(n.name, configOf(n))
-    else sup.add(n.name, configOf(n))
+    const config = toBmcConfig(n, defaults, groupWatch)
+    if (sup.has(n.name)) sup.update(n.name, config)
+    else sup.add(n.name, config)
   })
   const update = (n: NodeRecord, prev: NodeRecord) => enqueue(n.name, () => {
-    const next = configOf(n)
+    const next = toBmcConfig(n, defaults, groupWatch)
     if (!sup.has(n.name)) return sup.add(n.name, next)
-    const before = configOf(prev)
+    const before = toBmcConfig(prev, defaults, groupWatch)
     if (!sameBmcConfig(next, before)) sup.update(n.name, next)
     else if (!sameWatch(next, before)) sup.setWatch(n.name, next.watch ?? [])
   })
   // A group's override changed: each member's patterns, as they are now (the previous ones are gone from the store).
+  // Reads run one after another, so the last change's overrides are the ones kept.
   const groupUpdated = (group: string) => {
-    for (const name of nodes.inGroup(group)) {
-      enqueue(name, () => {
-        const n = nodes.get(name)
-        if (n !== undefined && sup.has(name)) sup.setWatch(name, configOf(n).watch ?? [])
-      })
-    }
+    groupReads = groupReads.then(async () => {
+      const [names, read] = await Promise.all([nodes.inGroup(group), loadGroupWatch(nodes)])
+      groupWatch = read
+      for (const name of names) {
+        enqueue(name, async () => {
+          const n = await nodes.get(name)
+          if (n !== undefined && sup.has(name)) sup.setWatch(name, toBmcConfig(n, defaults, groupWatch).watch ?? [])
+        })
+      }
+    }).catch((err: unknown) => failed(err, `@${group}`))
   }
   const remove = (n: NodeRecord) => enqueue(n.name, async () => {
     if (sup.has(n.name)) await sup.remove(n.name)
   })
 
-  for (const n of nodes.list()) add(n)
+  // Subscribed before the list is read, so no change is missed meanwhile (an add seen twice is an update).
   nodes.on('node:added', add)
   nodes.on('node:updated', update)
   nodes.on('node:removed', remove)
   nodes.on('group:updated', groupUpdated)
-  return {
-    async idle() {
-      while (queues.size > 0) await Promise.all([...queues.values()])
-    },
-    stop() {
-      nodes.off('node:added', add)
-      nodes.off('node:updated', update)
-      nodes.off('node:removed', remove)
-      nodes.off('group:updated', groupUpdated)
-    },
+  const stop = () => {
+    nodes.off('node:added', add)
+    nodes.off('node:updated', update)
+    nodes.off('node:removed', remove)
+    nodes.off('group:updated', groupUpdated)
   }
+  const idle = async () => {
+    await groupReads
+    while (queues.size > 0) await Promise.all([...queues.values()])
+  }
+  try {
+    const [list, read] = await Promise.all([nodes.list(), loadGroupWatch(nodes)])
+    groupWatch = read
+    for (const n of list) add(n)
+  } catch (e) {
+    stop()
+    throw e
+  }
+  await idle()
+  return { idle, stop }
 }

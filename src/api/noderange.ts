@@ -119,3 +119,22 @@ function groupMembers(name: string, group: (name: string) => string[]): string[]
   if (members.length === 0) throw new ServiceError('NOT_FOUND', `no nodes in group ${name}`, { details: { group: name } })
   return members
 }
+
+/** What a noderange needs from the store: its node names and a group's members. */
+export interface NoderangeSource {
+  names(): Promise<string[]>
+  inGroup(group: string): Promise<string[]>
+}
+
+/**
+ * Expands `expr` against the store as it is now: the names it gives (as
+ * expandNoderange) and the set of names that are nodes. A first pass over
+ * the expression only collects the groups it names, so only those are read.
+ */
+export async function resolveNoderange(expr: string, store: NoderangeSource): Promise<{ names: string[]; known: Set<string> }> {
+  const named = new Set<string>()
+  expandNoderange(expr, (g) => (named.add(g), [g]))
+  const [known, ...members] = await Promise.all([store.names(), ...[...named].map((g) => store.inGroup(g))])
+  const byGroup = new Map([...named].map((g, i) => [g, members[i]!]))
+  return { names: expandNoderange(expr, (g) => byGroup.get(g) ?? []), known: new Set(known) }
+}

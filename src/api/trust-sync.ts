@@ -33,21 +33,36 @@ function withPin(n: NodeRecord, msg: TrustLearned): NodeRecord | undefined {
   }
 }
 
-export function storeLearnedTrust(source: TrustSource, nodes: NodeRepo, audit: AuditRepo, logger: Logger): () => void {
-  const learned = (node: string, msg: TrustLearned) => {
-    const n = nodes.get(node)
+export interface TrustSync {
+  /** Stops listening; reports already taken are still stored (idle). */
+  stop(): void
+  /** Resolves once every report taken so far is stored (or refused). */
+  idle(): Promise<void>
+}
+
+export function storeLearnedTrust(source: TrustSource, nodes: NodeRepo, audit: AuditRepo, logger: Logger): TrustSync {
+  const store = async (node: string, msg: TrustLearned) => {
+    const n = await nodes.get(node)
     const next = n === undefined ? undefined : withPin(n, msg)
     if (n === undefined || next === undefined) return
     try {
-      nodes.replace({ name: next.name, bmc: next.bmc, console: next.console, groups: next.groups }, n.revision)
+      await nodes.replace({ name: next.name, bmc: next.bmc, console: next.console, groups: next.groups }, n.revision)
     } catch (err) {
       // Changed meanwhile (CONFLICT): that configuration's worker trusts, and reports, on its own.
       logger.warn({ err, node, what: msg.what }, 'the fingerprint learned on first use was not stored')
       return
     }
-    audit.append({ actor: 'system', tokenId: null, action: 'node.trust-learned', target: node, detail: { what: msg.what, fingerprint: msg.fingerprint }, outcome: 'ok' })
+    await audit.append({ actor: 'system', tokenId: null, action: 'node.trust-learned', target: node, detail: { what: msg.what, fingerprint: msg.fingerprint }, outcome: 'ok' })
     logger.info({ node, what: msg.what, fingerprint: msg.fingerprint }, 'trusted on first use and pinned')
   }
+  // One report at a time, in order: a second report for a node finds the first one's pin stored.
+  let tail: Promise<void> = Promise.resolve()
+  const learned = (node: string, msg: TrustLearned) => {
+    tail = tail.then(() => store(node, msg)).catch((err: unknown) => logger.error({ err, node, what: msg.what }, 'the fingerprint learned on first use was not stored'))
+  }
   source.on('trust:learned', learned)
-  return () => source.off('trust:learned', learned)
+  return {
+    stop: () => source.off('trust:learned', learned),
+    idle: () => tail,
+  }
 }

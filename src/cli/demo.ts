@@ -11,7 +11,7 @@
  * is not in group `demo` is someone's real node and is left alone.
  */
 import { startSimFleet, type SimFleetBmc, type SimFleetHandle } from '../sim/fleet.js'
-import type { OpenedStore } from '../store/sqlite.js'
+import type { OpenedStore } from '../store/types.js'
 import type { NodeDoc, NodeRecord, NodeRepo } from '../store/types.js'
 
 export const DEMO_GROUP = 'demo'
@@ -65,26 +65,26 @@ function sameBmc(a: NodeRecord, b: NodeDoc): boolean {
 }
 
 /** Creates or updates the demo's nodes and removes stale ones (group `demo` only). */
-export function registerDemoNodes(nodes: NodeRepo, fleet: Pick<DemoFleet, 'nodes' | 'bmcs'>): DemoRegistration {
+export async function registerDemoNodes(nodes: NodeRepo, fleet: Pick<DemoFleet, 'nodes' | 'bmcs'>): Promise<DemoRegistration> {
   const out: DemoRegistration = { created: [], updated: [], removed: [], skipped: [] }
   const wanted = new Set(fleet.nodes)
-  fleet.nodes.forEach((name, i) => {
+  for (const [i, name] of fleet.nodes.entries()) {
     const doc = demoDoc(name, fleet.bmcs[i]!)
-    const existing = nodes.get(name)
+    const existing = await nodes.get(name)
     if (existing === undefined) {
-      nodes.create(doc)
+      await nodes.create(doc)
       out.created.push(name)
     } else if (!existing.groups.includes(DEMO_GROUP)) {
       out.skipped.push(name)
     } else if (!sameBmc(existing, doc)) {
       // Keep what the operator changed (console logging, extra groups); the BMC address is the demo's.
-      nodes.replace({ ...doc, groups: existing.groups, console: { ...existing.console, method: 'ipmi' } })
+      await nodes.replace({ ...doc, groups: existing.groups, console: { ...existing.console, method: 'ipmi' } })
       out.updated.push(name)
     }
-  })
-  for (const name of nodes.inGroup(DEMO_GROUP)) {
+  }
+  for (const name of await nodes.inGroup(DEMO_GROUP)) {
     if (wanted.has(name)) continue
-    nodes.remove(name)
+    await nodes.remove(name)
     out.removed.push(name)
   }
   return out
@@ -95,15 +95,15 @@ export function registerDemoNodes(nodes: NodeRepo, fleet: Pick<DemoFleet, 'nodes
  * there is one, else a fresh admin token named `demo` (earlier `demo` tokens
  * are revoked, so restarts do not pile them up). Audited like `token create`.
  */
-export function demoToken(store: OpenedStore, initial: string | undefined): string {
+export async function demoToken(store: OpenedStore, initial: string | undefined): Promise<string> {
   if (initial !== undefined) return initial
-  for (const t of store.tokens.list()) {
+  for (const t of await store.tokens.list()) {
     if (t.name !== DEMO_TOKEN_NAME) continue
-    store.tokens.revoke(t.id)
-    store.audit.append({ actor: 'serve --demo', tokenId: null, action: 'token.revoke', target: t.id, detail: null, outcome: 'ok' })
+    await store.tokens.revoke(t.id)
+    await store.audit.append({ actor: 'serve --demo', tokenId: null, action: 'token.revoke', target: t.id, detail: null, outcome: 'ok' })
   }
-  const { token, info } = store.tokens.create({ name: DEMO_TOKEN_NAME, role: 'admin' })
-  store.audit.append({ actor: 'serve --demo', tokenId: null, action: 'token.create', target: info.id, detail: { role: info.role, name: info.name }, outcome: 'ok' })
+  const { token, info } = await store.tokens.create({ name: DEMO_TOKEN_NAME, role: 'admin' })
+  await store.audit.append({ actor: 'serve --demo', tokenId: null, action: 'token.create', target: info.id, detail: { role: info.role, name: info.name }, outcome: 'ok' })
   return token
 }
 

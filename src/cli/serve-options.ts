@@ -10,6 +10,7 @@ import { DEFAULT_CONNECTIONS_PER_TOKEN, DEFAULT_TOKEN_RECHECK_MS } from '../api/
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../api/http-guard.js'
 import { DEFAULT_EXPENSIVE_RATE } from '../api/rate-limit.js'
 import { DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS } from '../store/audit.js'
+import { parseStoreUrl } from '../store/postgres/db.js'
 import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES } from '../bridge/messages.js'
 import { argsOptions, usageLines, type OptionTable, type Values } from '../config.js'
 import { DEFAULT_DATA, DEFAULT_LISTEN, parseListen } from '../main.js'
@@ -35,9 +36,20 @@ function listenProblem(v: string): string | undefined {
   }
 }
 
+/** A store URL's problem, in words that never repeat the URL (it may hold a password). */
+function storeProblem(v: string): string | undefined {
+  try {
+    parseStoreUrl(v, 'store')
+    return undefined
+  } catch (e) {
+    return (e as Error).message.replace(/^store /, '')
+  }
+}
+
 export const SERVE_OPTIONS = {
   listen: { type: 'string', key: 'listen', metavar: 'HOST:PORT', default: DEFAULT_LISTEN, example: '[::1]:9623', env: 'BMCVISOR_LISTEN', check: listenProblem, help: 'address of the REST API; loopback unless told otherwise' },
   data: { type: 'string', key: 'data', metavar: 'DIR', default: DEFAULT_DATA, example: '/var/lib/bmcvisor', env: 'BMCVISOR_DATA', help: 'data directory: bmcvisor.db, secret.key, consoles/' },
+  store: { type: 'string', key: 'store', metavar: 'URL', default: undefined, example: 'postgres://bmcvisor@db1.example.net:5432/bmcvisor', env: 'BMCVISOR_STORE', check: storeProblem, sensitive: true, help: 'keep nodes, tokens and the audit log in this PostgreSQL database, shared by every instance that names it (password in PGPASSWORD or ~/.pgpass; docs/deploy.md); default: SQLite in the data directory' },
   'tls-cert': { type: 'string', key: 'tls.cert', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/cert.pem', help: 'serve HTTPS with this certificate (PEM; goes with --tls-key)' },
   'tls-key': { type: 'string', key: 'tls.key', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/key.pem', help: 'private key of --tls-cert (PEM)' },
   'tls-ciphers': { type: 'string', key: 'tls.ciphers', metavar: 'LIST', default: undefined, example: 'TLS_AES_256_GCM_SHA384:ECDHE-RSA-AES256-GCM-SHA384', help: 'OpenSSL cipher list of --tls-cert (TLS 1.2+ always; the default: the TLS 1.3 suites and ECDHE with AES-GCM or ChaCha20-Poly1305, no CBC)' },

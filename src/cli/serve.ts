@@ -13,7 +13,7 @@ import { errorAt, loadConfigFile, resolveOptions } from '../config.js'
 import { ServiceError } from '../errors.js'
 import { createLogger } from '../log.js'
 import { startServer, type RunningServer, type ServeOptions } from '../main.js'
-import type { OpenedStore } from '../store/sqlite.js'
+import type { OpenedStore } from '../store/types.js'
 import { reportError } from './errors-out.js'
 import { SIGN_IN_CODE_TTL_MS } from '../api/web-sessions.js'
 import { demoBanner, demoToken, registerDemoNodes, startDemoFleet, type DemoFleet, type DemoRegistration } from './demo.js'
@@ -76,6 +76,7 @@ export function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOpti
   return {
     listen: v.listen,
     dataDir: v.data,
+    store: v.store,
     adminToken: env.BMCVISOR_ADMIN_TOKEN,
     secretKey: env.BMCVISOR_SECRET_KEY,
     tls: v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'], ciphers: v['tls-ciphers'] } : undefined,
@@ -124,7 +125,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
         // The demo prints it in its banner.
         if (demo === undefined) io.stderr.write(`bmcvisor: first start: created an admin token. It is shown only now; keep it (BMCVISOR_TOKEN):\n${token}\n`)
       },
-      ...(demo !== undefined ? { prepareStore: (store: OpenedStore) => void (registration = registerDemoNodes(store.nodes, demo)) } : {}),
+      ...(demo !== undefined ? { prepareStore: async (store: OpenedStore) => void (registration = await registerDemoNodes(store.nodes, demo)) } : {}),
     }).catch(async (e: unknown) => {
       await demo?.close()
       throw e
@@ -133,7 +134,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     const envToken = io.env.BMCVISOR_ADMIN_TOKEN !== '' ? io.env.BMCVISOR_ADMIN_TOKEN : undefined
     let known = envToken ?? initialToken
     if (demo !== undefined && registration !== undefined) {
-      const token = envToken !== undefined ? undefined : demoToken(server.store, initialToken)
+      const token = envToken !== undefined ? undefined : await demoToken(server.store, initialToken)
       known ??= token
       io.stdout.write(demoBanner({ url: server.url, token, fleet: demo, registration, dataDir: server.store.dataDir }))
     }

@@ -22,7 +22,8 @@ export function scrub(v: unknown, depth = 0): unknown {
   return v
 }
 
-interface Row {
+/** An audit row as both stores return it. */
+export interface AuditRow {
   id: number
   at: string
   actor: string
@@ -46,18 +47,16 @@ export class SqliteAuditRepo implements AuditRepo {
     }
   }
 
-  append(e: AuditInput): number {
-    let detail = e.detail === null ? null : JSON.stringify(scrub(e.detail))
-    if (detail !== null && detail.length > MAX_DETAIL_CHARS) detail = JSON.stringify({ truncated: true, size: detail.length })
-    const r = this.q.insert.run(e.at ?? new Date().toISOString(), e.actor, e.tokenId, e.action, e.target, detail, e.outcome)
+  async append(e: AuditInput): Promise<number> {
+    const r = this.q.insert.run(e.at ?? new Date().toISOString(), e.actor, e.tokenId, e.action, e.target, detailText(e.detail), e.outcome)
     return Number(r.lastInsertRowid)
   }
 
-  prune(before: string): number {
+  async prune(before: string): Promise<number> {
     return this.q.prune.run(before).changes
   }
 
-  list(opts: { limit?: number; beforeId?: number; target?: string } = {}): AuditEntry[] {
+  async list(opts: { limit?: number; beforeId?: number; target?: string } = {}): Promise<AuditEntry[]> {
     const where: string[] = []
     const args: (string | number)[] = []
     if (opts.beforeId !== undefined) {
@@ -69,17 +68,32 @@ export class SqliteAuditRepo implements AuditRepo {
       args.push(opts.target)
     }
     const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
-    args.push(Math.max(1, Math.min(1000, opts.limit ?? 100)))
-    return (this.db.prepare(sql).all(...args) as Row[]).map((r) => ({
-      id: r.id,
-      at: r.at,
-      actor: r.actor,
-      tokenId: r.token_id,
-      action: r.action,
-      target: r.target,
-      detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
-      outcome: r.outcome,
-    }))
+    args.push(listLimit(opts.limit))
+    return (this.db.prepare(sql).all(...args) as AuditRow[]).map(toEntry)
+  }
+}
+
+/** The detail column: scrubbed JSON, or a note of its size when it is longer than MAX_DETAIL_CHARS. */
+export function detailText(detail: AuditEntry['detail']): string | null {
+  const text = detail === null ? null : JSON.stringify(scrub(detail))
+  return text !== null && text.length > MAX_DETAIL_CHARS ? JSON.stringify({ truncated: true, size: text.length }) : text
+}
+
+/** Rows one list() returns: 100 unless asked, 1 to 1000. */
+export function listLimit(limit: number | undefined): number {
+  return Math.max(1, Math.min(1000, limit ?? 100))
+}
+
+export function toEntry(r: AuditRow): AuditEntry {
+  return {
+    id: Number(r.id),
+    at: r.at,
+    actor: r.actor,
+    tokenId: r.token_id,
+    action: r.action,
+    target: r.target,
+    detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+    outcome: r.outcome,
   }
 }
 
@@ -100,12 +114,12 @@ export interface AuditRetentionEvents {
 export function keepAudit(repo: AuditRepo, days: number, on: AuditRetentionEvents, now: () => number = Date.now): { stop(): void } {
   const prune = () => {
     const before = new Date(now() - days * DAY_MS).toISOString()
-    try {
-      const removed = repo.prune(before)
-      if (removed > 0) on.pruned(removed, before)
-    } catch (e) {
-      on.failed(e)
-    }
+    repo.prune(before).then(
+      (removed) => {
+        if (removed > 0) on.pruned(removed, before)
+      },
+      (e: unknown) => on.failed(e),
+    )
   }
   prune()
   const timer = setInterval(prune, DAY_MS)

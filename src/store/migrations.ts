@@ -9,6 +9,12 @@
  * a fast hash is enough; no password stretching needed).
  */
 import type { Database } from 'better-sqlite3'
+import { ServiceError } from '../errors.js'
+
+/** STORE_SCHEMA_NEWER: the database's schema `current` is past the `known` newest of this build. */
+export function schemaNewer(current: number, known: number): ServiceError {
+  return new ServiceError('STORE_SCHEMA_NEWER', `database schema version ${current} is newer than this bmcvisor knows (${known}); upgrade bmcvisor`, { details: { schema: current, known } })
+}
 
 export const MIGRATIONS: readonly string[] = [
   // 1: nodes, groups, tokens, audit log, meta
@@ -67,7 +73,7 @@ export const MIGRATIONS: readonly string[] = [
 export function migrate(db: Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number
   if (current > MIGRATIONS.length) {
-    throw new Error(`database schema version ${current} is newer than this bmcvisor knows (${MIGRATIONS.length}); upgrade bmcvisor`)
+    throw schemaNewer(current, MIGRATIONS.length)
   }
   const applied: number[] = []
   for (let v = current + 1; v <= MIGRATIONS.length; v++) {

@@ -11,7 +11,8 @@ import { ServiceError } from '../errors.js'
 import type { SecretBox } from './secret-box.js'
 import type { NodeDoc, NodeRecord, NodeRepo, NodeStoreEvents, WatchOverrideDoc } from './types.js'
 
-interface Row {
+/** A nodes row, as both stores keep it: the node without secrets (JSON) and the sealed secrets. */
+export interface NodeRow {
   name: string
   spec: string
   sealed: Buffer
@@ -27,10 +28,37 @@ interface Secrets {
 
 const aad = (name: string) => `node:${name}`
 
+/** The columns of a node: its document without secrets, and its password and K_G sealed to its name. */
+export function encodeNode(box: SecretBox, doc: NodeDoc): { spec: string; sealed: Buffer } {
+  const { password, kg, ...bmc } = doc.bmc
+  const secrets: Secrets = kg === undefined ? { password } : { password, kg }
+  const spec = JSON.stringify({ bmc, console: doc.console })
+  return { spec, sealed: box.seal(JSON.stringify(secrets), aad(doc.name)) }
+}
+
+export function decodeNode(box: SecretBox, row: NodeRow, groups: string[]): NodeRecord {
+  const spec = JSON.parse(row.spec) as { bmc: Omit<NodeDoc['bmc'], 'password' | 'kg'>; console: NodeDoc['console'] }
+  const secrets = JSON.parse(box.open(row.sealed, aad(row.name)).toString('utf8')) as Secrets
+  return {
+    name: row.name,
+    bmc: { ...spec.bmc, password: secrets.password, ...(secrets.kg !== undefined ? { kg: secrets.kg } : {}) },
+    console: spec.console,
+    groups,
+    revision: row.revision,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export const nodeNotFound = (name: string): ServiceError => new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
+export const nodeExists = (name: string): ServiceError => new ServiceError('CONFLICT', `node ${name} already exists`, { details: { node: name } })
+export const staleRevision = (name: string, revision: number, expected: number): ServiceError =>
+  new ServiceError('CONFLICT', `node ${name} changed meanwhile (revision ${revision}, expected ${expected})`, { details: { node: name, revision } })
+
 export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements NodeRepo {
   private readonly q: {
-    get: Statement<[string], Row>
-    list: Statement<[], Row>
+    get: Statement<[string], NodeRow>
+    list: Statement<[], NodeRow>
     groupsOf: Statement<[string], { grp: string }>
     allGroups: Statement<[], { grp: string; node: string }>
     inGroup: Statement<[string], { node: string }>
@@ -65,12 +93,16 @@ export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements Nod
     }
   }
 
-  get(name: string): NodeRecord | undefined {
+  async get(name: string): Promise<NodeRecord | undefined> {
+    return this.read(name)
+  }
+
+  private read(name: string): NodeRecord | undefined {
     const row = this.q.get.get(name)
     return row === undefined ? undefined : this.decode(row, this.q.groupsOf.all(name).map((g) => g.grp))
   }
 
-  list(): NodeRecord[] {
+  async list(): Promise<NodeRecord[]> {
     const groups = new Map<string, string[]>()
     for (const { grp, node } of this.q.allGroups.all()) {
       const list = groups.get(node)
@@ -80,15 +112,15 @@ export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements Nod
     return this.q.list.all().map((row) => this.decode(row, groups.get(row.name) ?? []))
   }
 
-  names(): string[] {
+  async names(): Promise<string[]> {
     return this.q.list.all().map((r) => r.name)
   }
 
-  inGroup(group: string): string[] {
+  async inGroup(group: string): Promise<string[]> {
     return this.q.inGroup.all(group).map((r) => r.node)
   }
 
-  groups(): { name: string; nodes: string[] }[] {
+  async groups(): Promise<{ name: string; nodes: string[] }[]> {
     const out = new Map<string, string[]>()
     for (const { grp, node } of this.q.allGroups.all()) {
       const list = out.get(grp)
@@ -98,84 +130,67 @@ export class SqliteNodeRepo extends EventEmitter<NodeStoreEvents> implements Nod
     return [...out].map(([name, nodes]) => ({ name, nodes }))
   }
 
-  create(doc: NodeDoc): NodeRecord {
+  async create(doc: NodeDoc): Promise<NodeRecord> {
     const now = new Date().toISOString()
     const { spec, sealed } = this.encode(doc)
     this.db.transaction(() => {
-      if (this.q.get.get(doc.name) !== undefined) throw new ServiceError('CONFLICT', `node ${doc.name} already exists`, { details: { node: doc.name } })
+      if (this.q.get.get(doc.name) !== undefined) throw nodeExists(doc.name)
       this.q.insert.run(doc.name, spec, sealed, 1, now, now)
       for (const g of new Set(doc.groups)) this.q.addGroup.run(doc.name, g)
     }).immediate()
-    const rec = this.get(doc.name)!
+    const rec = this.read(doc.name)!
     this.emit('node:added', rec)
     return rec
   }
 
-  replace(doc: NodeDoc, expectedRevision?: number): NodeRecord {
+  async replace(doc: NodeDoc, expectedRevision?: number): Promise<NodeRecord> {
     const now = new Date().toISOString()
     const { spec, sealed } = this.encode(doc)
     let previous: NodeRecord | undefined
     this.db.transaction(() => {
-      previous = this.get(doc.name)
-      if (previous === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${doc.name}`, { details: { node: doc.name } })
-      if (expectedRevision !== undefined && previous.revision !== expectedRevision) {
-        throw new ServiceError('CONFLICT', `node ${doc.name} changed meanwhile (revision ${previous.revision}, expected ${expectedRevision})`, {
-          details: { node: doc.name, revision: previous.revision },
-        })
-      }
+      previous = this.read(doc.name)
+      if (previous === undefined) throw nodeNotFound(doc.name)
+      if (expectedRevision !== undefined && previous.revision !== expectedRevision) throw staleRevision(doc.name, previous.revision, expectedRevision)
       this.q.update.run(spec, sealed, previous.revision + 1, now, doc.name)
       this.q.clearGroups.run(doc.name)
       for (const g of new Set(doc.groups)) this.q.addGroup.run(doc.name, g)
     }).immediate()
-    const rec = this.get(doc.name)!
+    const rec = this.read(doc.name)!
     this.emit('node:updated', rec, previous!)
     return rec
   }
 
-  remove(name: string): NodeRecord {
+  async remove(name: string): Promise<NodeRecord> {
     let previous: NodeRecord | undefined
     this.db.transaction(() => {
-      previous = this.get(name)
-      if (previous === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
+      previous = this.read(name)
+      if (previous === undefined) throw nodeNotFound(name)
       this.q.remove.run(name)
     }).immediate()
     this.emit('node:removed', previous!)
     return previous!
   }
 
-  groupWatch(group: string): WatchOverrideDoc | undefined {
+  async groupWatch(group: string): Promise<WatchOverrideDoc | undefined> {
     const row = this.q.groupWatch.get(group)
     return row === undefined ? undefined : (JSON.parse(row.watch) as WatchOverrideDoc)
   }
 
-  groupWatches(): { group: string; watch: WatchOverrideDoc }[] {
+  async groupWatches(): Promise<{ group: string; watch: WatchOverrideDoc }[]> {
     return this.q.groupWatches.all().map((r) => ({ group: r.grp, watch: JSON.parse(r.watch) as WatchOverrideDoc }))
   }
 
-  setGroupWatch(group: string, watch: WatchOverrideDoc | undefined): void {
+  async setGroupWatch(group: string, watch: WatchOverrideDoc | undefined): Promise<void> {
     if (watch === undefined) this.q.clearGroupWatch.run(group)
     else this.q.setGroupWatch.run(group, JSON.stringify(watch))
     this.emit('group:updated', group)
   }
 
   private encode(doc: NodeDoc): { spec: string; sealed: Buffer } {
-    const { password, kg, ...bmc } = doc.bmc
-    const secrets: Secrets = kg === undefined ? { password } : { password, kg }
-    const spec = JSON.stringify({ bmc, console: doc.console })
-    return { spec, sealed: this.box.seal(JSON.stringify(secrets), aad(doc.name)) }
+    return encodeNode(this.box, doc)
   }
 
-  private decode(row: Row, groups: string[]): NodeRecord {
-    const spec = JSON.parse(row.spec) as { bmc: Omit<NodeDoc['bmc'], 'password' | 'kg'>; console: NodeDoc['console'] }
-    const secrets = JSON.parse(this.box.open(row.sealed, aad(row.name)).toString('utf8')) as Secrets
-    return {
-      name: row.name,
-      bmc: { ...spec.bmc, password: secrets.password, ...(secrets.kg !== undefined ? { kg: secrets.kg } : {}) },
-      console: spec.console,
-      groups,
-      revision: row.revision,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    }
+  private decode(row: NodeRow, groups: string[]): NodeRecord {
+    return decodeNode(this.box, row, groups)
   }
 }

@@ -12,9 +12,9 @@ import { SqliteAuditRepo } from './audit.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDataDir } from './file-modes.js'
 import { migrate } from './migrations.js'
 import { SqliteNodeRepo } from './nodes.js'
-import { KEY_FILE, loadKey, SecretBox, type LoadedKey } from './secret-box.js'
+import { KEY_FILE, loadKey, SecretBox } from './secret-box.js'
 import { SqliteTokenRepo } from './tokens.js'
-import type { Store } from './types.js'
+import type { OpenedStore } from './types.js'
 
 export const DB_FILE = 'bmcvisor.db'
 
@@ -26,13 +26,7 @@ export interface OpenStoreOptions {
   privateTrees?: readonly string[] | undefined
 }
 
-export interface OpenedStore extends Store {
-  readonly dataDir: string
-  readonly keySource: LoadedKey['source']
-  readonly keyWarning: string | undefined
-  /** Entries under the data directory whose mode could not be tightened (file-modes.ts). */
-  readonly modeWarnings: string[]
-}
+export type { OpenedStore } from './types.js'
 
 export function openStore(opts: OpenStoreOptions): OpenedStore {
   mkdirSync(opts.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE })
@@ -52,6 +46,7 @@ export function openStore(opts: OpenStoreOptions): OpenedStore {
     migrate(db)
     const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
     const setMeta = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+    const claimMeta = db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING')
     const check = box.checkValue()
     db.transaction(() => {
       const stored = getMeta.get('key_check')?.value
@@ -65,23 +60,26 @@ export function openStore(opts: OpenStoreOptions): OpenedStore {
     const audit = new SqliteAuditRepo(db)
     const ping = db.prepare('SELECT 1 AS ok')
     return {
+      kind: 'sqlite',
       dataDir: opts.dataDir,
+      location: join(opts.dataDir, DB_FILE),
       keySource: loaded.source,
       keyWarning: loaded.warning,
       modeWarnings,
       nodes,
       tokens,
       audit,
-      getMeta: (key) => getMeta.get(key)?.value,
-      setMeta: (key, value) => void setMeta.run(key, value),
-      ping: () => {
+      getMeta: async (key) => getMeta.get(key)?.value,
+      setMeta: async (key, value) => void setMeta.run(key, value),
+      claimMeta: async (key, value) => claimMeta.run(key, value).changes === 1,
+      ping: async () => {
         try {
           return db.open && ping.get() !== undefined
         } catch {
           return false
         }
       },
-      close: () => {
+      close: async () => {
         if (db.open) db.close()
       },
     }

@@ -13,7 +13,8 @@ import type { Database, Statement } from 'better-sqlite3'
 import { ServiceError } from '../errors.js'
 import type { Role, TokenInfo, TokenRepo, TokenState, TokenStoreEvents } from './types.js'
 
-interface Row {
+/** A tokens row without its hash (revoked_at only where asked for). */
+export interface TokenRow {
   id: string
   name: string
   role: Role
@@ -25,8 +26,8 @@ interface Row {
 
 const TOKEN_RE = /^bmv_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$/
 /** last_used_at is refreshed at most this often, so verification stays a read. */
-const TOUCH_EVERY_MS = 60_000
-const COLUMNS = 'id, name, role, created_at, last_used_at, expires_at'
+export const TOUCH_EVERY_MS = 60_000
+export const TOKEN_COLUMNS = 'id, name, role, created_at, last_used_at, expires_at'
 
 /** Units of a token lifetime: `30d`, `12h`, `90m`, `2w`, `3600s`. */
 const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const
@@ -55,20 +56,33 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest()
 }
 
+/** A fresh token and its id (the store refuses an id already taken: draw again). */
+export function newToken(): { id: string; token: string } {
+  const id = randomBytes(4).toString('hex')
+  return { id, token: `bmv_${id}_${randomBytes(32).toString('base64url')}` }
+}
+
+/** Whether a verified token's last_used_at is due for a refresh (TOUCH_EVERY_MS). */
+export function touchDue(r: TokenRow, now: number): boolean {
+  return r.last_used_at === null || now - Date.parse(r.last_used_at) > TOUCH_EVERY_MS
+}
+
+export const tokenNotFound = (id: string): ServiceError => new ServiceError('NOT_FOUND', `no token with id ${id}`, { details: { token: id } })
+
 export function looksLikeToken(s: string): boolean {
   return TOKEN_RE.test(s)
 }
 
-function expired(r: Row, now: number): boolean {
+export function expired(r: TokenRow, now: number): boolean {
   return r.expires_at !== null && Date.parse(r.expires_at) <= now
 }
 
 export class SqliteTokenRepo extends EventEmitter<TokenStoreEvents> implements TokenRepo {
   private readonly q: {
     insert: Statement<[string, string, Role, Buffer, string, string | null]>
-    byHash: Statement<[Buffer], Row>
-    byId: Statement<[string], Row>
-    list: Statement<[], Row>
+    byHash: Statement<[Buffer], TokenRow>
+    byId: Statement<[string], TokenRow>
+    list: Statement<[], TokenRow>
     revoke: Statement<[string, string]>
     setRole: Statement<[Role, string]>
     touch: Statement<[string, string]>
@@ -79,9 +93,9 @@ export class SqliteTokenRepo extends EventEmitter<TokenStoreEvents> implements T
     super()
     this.q = {
       insert: db.prepare('INSERT INTO tokens (id, name, role, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      byHash: db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE hash = ? AND revoked_at IS NULL`),
-      byId: db.prepare(`SELECT ${COLUMNS}, revoked_at FROM tokens WHERE id = ?`),
-      list: db.prepare(`SELECT ${COLUMNS} FROM tokens WHERE revoked_at IS NULL ORDER BY created_at, id`),
+      byHash: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE hash = ? AND revoked_at IS NULL`),
+      byId: db.prepare(`SELECT ${TOKEN_COLUMNS}, revoked_at FROM tokens WHERE id = ?`),
+      list: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE revoked_at IS NULL ORDER BY created_at, id`),
       revoke: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       setRole: db.prepare('UPDATE tokens SET role = ? WHERE id = ? AND revoked_at IS NULL'),
       touch: db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?'),
@@ -89,11 +103,10 @@ export class SqliteTokenRepo extends EventEmitter<TokenStoreEvents> implements T
     }
   }
 
-  create(opts: { name: string; role: Role; expiresAt?: string | undefined }): { token: string; info: TokenInfo } {
+  async create(opts: { name: string; role: Role; expiresAt?: string | undefined }): Promise<{ token: string; info: TokenInfo }> {
     const expiresAt = opts.expiresAt === undefined ? null : new Date(Date.parse(opts.expiresAt)).toISOString()
     for (;;) {
-      const id = randomBytes(4).toString('hex')
-      const token = `bmv_${id}_${randomBytes(32).toString('base64url')}`
+      const { id, token } = newToken()
       const now = new Date(this.now()).toISOString()
       try {
         this.q.insert.run(id, opts.name, opts.role, hashToken(token), now, expiresAt)
@@ -105,19 +118,19 @@ export class SqliteTokenRepo extends EventEmitter<TokenStoreEvents> implements T
     }
   }
 
-  verify(token: string): TokenInfo | undefined {
+  async verify(token: string): Promise<TokenInfo | undefined> {
     if (!looksLikeToken(token)) return undefined
     const row = this.q.byHash.get(hashToken(token))
     const now = this.now()
     if (row === undefined || expired(row, now)) return undefined
-    if (row.last_used_at === null || now - Date.parse(row.last_used_at) > TOUCH_EVERY_MS) {
+    if (touchDue(row, now)) {
       row.last_used_at = new Date(now).toISOString()
       this.q.touch.run(row.last_used_at, row.id)
     }
     return toInfo(row)
   }
 
-  state(id: string): TokenState {
+  async state(id: string): Promise<TokenState> {
     const row = this.q.byId.get(id)
     if (row === undefined) return { state: 'unknown' }
     if (row.revoked_at !== null && row.revoked_at !== undefined) return { state: 'revoked' }
@@ -125,27 +138,27 @@ export class SqliteTokenRepo extends EventEmitter<TokenStoreEvents> implements T
     return { state: 'valid', info: toInfo(row) }
   }
 
-  list(): TokenInfo[] {
+  async list(): Promise<TokenInfo[]> {
     return this.q.list.all().map(toInfo)
   }
 
-  revoke(id: string): void {
-    if (this.q.revoke.run(new Date(this.now()).toISOString(), id).changes === 0) throw new ServiceError('NOT_FOUND', `no token with id ${id}`, { details: { token: id } })
+  async revoke(id: string): Promise<void> {
+    if (this.q.revoke.run(new Date(this.now()).toISOString(), id).changes === 0) throw tokenNotFound(id)
     this.emit('token:revoked', id)
   }
 
-  setRole(id: string, role: Role): TokenInfo {
-    if (this.q.setRole.run(role, id).changes === 0) throw new ServiceError('NOT_FOUND', `no token with id ${id}`, { details: { token: id } })
+  async setRole(id: string, role: Role): Promise<TokenInfo> {
+    if (this.q.setRole.run(role, id).changes === 0) throw tokenNotFound(id)
     const info = toInfo(this.q.byId.get(id)!)
     this.emit('token:updated', info)
     return info
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return this.q.count.get()!.n
   }
 }
 
-function toInfo(r: Row): TokenInfo {
+export function toInfo(r: TokenRow): TokenInfo {
   return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at }
 }

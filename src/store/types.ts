@@ -1,14 +1,18 @@
 /**
  * The store's model and interface: nodes (with their groups and sealed BMC
- * credentials), API tokens (kept only as hashes) and the audit log. SQLite
- * implements it (sqlite.ts); a shared store for sharded instances would
- * implement the same interface (DESIGN.md, "Beyond one machine").
+ * credentials), API tokens (kept only as hashes) and the audit log. Every
+ * method answers asynchronously. SQLite implements it in one process
+ * (sqlite.ts: its promises are settled by the time the call returns);
+ * PostgreSQL for instances that share one database (postgres/store.ts).
+ * Node events are emitted by the process that made the change; another
+ * instance learns of it through the PostgreSQL store's subscribe().
  *
  * A NodeRecord holds the BMC password and K_G in clear: it lives only in
  * memory, for the node -> BmcConfig mapping. Anything that leaves the
  * process goes through the API's public view, which has no secrets.
  */
 import type { EventEmitter } from 'node:events'
+import type { LoadedKey } from './secret-box.js'
 
 /** bridge/messages.ts CONSOLE_METHODS (the API checks that the two agree); `none`: no console (commands only), the default of a Redfish node. */
 export type ConsoleMethod = 'ipmi' | 'exec' | 'ssh' | 'none'
@@ -96,25 +100,25 @@ export interface NodeStoreEvents {
 }
 
 export interface NodeRepo extends EventEmitter<NodeStoreEvents> {
-  get(name: string): NodeRecord | undefined
+  get(name: string): Promise<NodeRecord | undefined>
   /** All nodes, ordered by name. */
-  list(): NodeRecord[]
-  names(): string[]
+  list(): Promise<NodeRecord[]>
+  names(): Promise<string[]>
   /** Names of the nodes in a group, ordered; empty when the group has none. */
-  inGroup(group: string): string[]
-  groups(): { name: string; nodes: string[] }[]
+  inGroup(group: string): Promise<string[]>
+  groups(): Promise<{ name: string; nodes: string[] }[]>
   /** CONFLICT when the name is taken. */
-  create(doc: NodeDoc): NodeRecord
+  create(doc: NodeDoc): Promise<NodeRecord>
   /** NODE_NOT_FOUND when absent; CONFLICT when `expectedRevision` is given and stale. */
-  replace(doc: NodeDoc, expectedRevision?: number): NodeRecord
+  replace(doc: NodeDoc, expectedRevision?: number): Promise<NodeRecord>
   /** NODE_NOT_FOUND when absent. */
-  remove(name: string): NodeRecord
+  remove(name: string): Promise<NodeRecord>
   /** A group's console watch override, if it has one (a group need not have members to have one). */
-  groupWatch(group: string): WatchOverrideDoc | undefined
+  groupWatch(group: string): Promise<WatchOverrideDoc | undefined>
   /** Every group's override, by group name, ordered. */
-  groupWatches(): { group: string; watch: WatchOverrideDoc }[]
+  groupWatches(): Promise<{ group: string; watch: WatchOverrideDoc }[]>
   /** Sets (or, with undefined, removes) a group's console watch override; emits group:updated. */
-  setGroupWatch(group: string, watch: WatchOverrideDoc | undefined): void
+  setGroupWatch(group: string, watch: WatchOverrideDoc | undefined): Promise<void>
 }
 
 export interface TokenInfo {
@@ -138,18 +142,18 @@ export interface TokenStoreEvents {
 
 export interface TokenRepo extends EventEmitter<TokenStoreEvents> {
   /** The token string is returned here once and never stored. */
-  create(opts: { name: string; role: Role; expiresAt?: string | undefined }): { token: string; info: TokenInfo }
+  create(opts: { name: string; role: Role; expiresAt?: string | undefined }): Promise<{ token: string; info: TokenInfo }>
   /** The token's info while it is valid: not revoked, not expired. */
-  verify(token: string): TokenInfo | undefined
+  verify(token: string): Promise<TokenInfo | undefined>
   /** By id, whether valid, revoked, expired or unknown. */
-  state(id: string): TokenState
+  state(id: string): Promise<TokenState>
   /** Tokens not revoked (expired ones included, with their expiresAt). */
-  list(): TokenInfo[]
+  list(): Promise<TokenInfo[]>
   /** NOT_FOUND when absent. */
-  revoke(id: string): void
+  revoke(id: string): Promise<void>
   /** Changes a token's role; NOT_FOUND when absent or revoked. */
-  setRole(id: string, role: Role): TokenInfo
-  count(): number
+  setRole(id: string, role: Role): Promise<TokenInfo>
+  count(): Promise<number>
 }
 
 export interface AuditEntry {
@@ -169,11 +173,11 @@ export interface AuditEntry {
 export type AuditInput = Omit<AuditEntry, 'id' | 'at'> & { at?: string }
 
 export interface AuditRepo {
-  append(e: AuditInput): number
+  append(e: AuditInput): Promise<number>
   /** Deletes the rows written before `before` (ISO time); returns how many. */
-  prune(before: string): number
+  prune(before: string): Promise<number>
   /** Newest first. */
-  list(opts?: { limit?: number; beforeId?: number; target?: string }): AuditEntry[]
+  list(opts?: { limit?: number; beforeId?: number; target?: string }): Promise<AuditEntry[]>
 }
 
 export interface Store {
@@ -181,9 +185,27 @@ export interface Store {
   readonly tokens: TokenRepo
   readonly audit: AuditRepo
   /** One-off flags kept with the data (e.g. whether the first admin token was issued). */
-  getMeta(key: string): string | undefined
-  setMeta(key: string, value: string): void
+  getMeta(key: string): Promise<string | undefined>
+  setMeta(key: string, value: string): Promise<void>
+  /** Sets `key` only when it has no value yet; true when this call set it (one caller wins among instances). */
+  claimMeta(key: string, value: string): Promise<boolean>
   /** True when the store answers (readiness). */
-  ping(): boolean
-  close(): void
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/** Which implementation holds the data (sqlite: the file in the data directory). */
+export type StoreKind = 'sqlite' | 'postgres'
+
+/** A store as the service opens it: where its key came from and what to warn about. */
+export interface OpenedStore extends Store {
+  readonly kind: StoreKind
+  /** The data directory: console logs, and for SQLite the database and secret.key. */
+  readonly dataDir: string
+  /** Where the store is, for messages: a path, or a PostgreSQL URL without its password. */
+  readonly location: string
+  readonly keySource: LoadedKey['source']
+  readonly keyWarning: string | undefined
+  /** Entries under the data directory whose mode could not be tightened (file-modes.ts). */
+  readonly modeWarnings: string[]
 }

@@ -28,26 +28,26 @@ describe('audit outcomes', () => {
   let lab: SocketLab
   before(async () => (lab = await startSocketLab()))
   after(() => lab.close())
-  const last = (action: string) => lab.store.audit.list({ limit: 1000 }).find((e) => e.action === action)
+  const last = async (action: string) => (await lab.store.audit.list({ limit: 1000 })).find((e) => e.action === action)
 
   it("a viewer's refused takeover and reopen are denied, an operator's takeover ok", async () => {
     const viewer = await openSocket(lab.wsUrl(), lab.tokens.viewer)
     const refused = control(viewer, 'error')
     viewer.send(JSON.stringify({ type: 'takeover' }))
     assert.equal((await refused).code, 'FORBIDDEN')
-    assert.equal(last('console.takeover')?.outcome, 'denied')
-    assert.equal(last('console.takeover')?.actor, 'test-viewer')
+    assert.equal((await last('console.takeover'))?.outcome, 'denied')
+    assert.equal((await last('console.takeover'))?.actor, 'test-viewer')
 
     const refusedReopen = control(viewer, 'error')
     viewer.send(JSON.stringify({ type: 'reopen' }))
     assert.equal((await refusedReopen).code, 'FORBIDDEN')
-    assert.equal(last('console.reopen')?.outcome, 'denied')
+    assert.equal((await last('console.reopen'))?.outcome, 'denied')
 
     const operator = await openSocket(lab.wsUrl('mode=ro'), lab.tokens.operator)
     const holder = control(operator, 'holder')
     operator.send(JSON.stringify({ type: 'takeover' }))
     assert.equal((await holder).you, true)
-    assert.equal(last('console.takeover')?.outcome, 'ok')
+    assert.equal((await last('console.takeover'))?.outcome, 'ok')
     viewer.close()
     operator.close()
   })
@@ -55,10 +55,10 @@ describe('audit outcomes', () => {
   it('a refused read-write attach and a refused route are denied', async () => {
     const res = await rawExchange(lab.port, upgradeRequest('/api/v1/nodes/n1/console/ws?mode=rw', { authorization: `Bearer ${lab.tokens.viewer}` }))
     assert.equal(res.status, 403)
-    assert.equal(last('console.attach')?.outcome, 'denied')
+    assert.equal((await last('console.attach'))?.outcome, 'denied')
     const del = await lab.app.inject({ method: 'DELETE', url: '/api/v1/nodes/n1', headers: lab.auth('operator') })
     assert.equal(del.statusCode, 403)
-    const entry = last('access')
+    const entry = await last('access')
     assert.equal(entry?.outcome, 'denied')
     assert.equal(entry?.target, '/api/v1/nodes/:node')
     assert.equal(entry?.actor, 'test-operator')
@@ -73,12 +73,12 @@ describe('audit retention', () => {
     const store = openStore({ dataDir: dir })
     const day = 86_400_000
     for (const [action, ageDays] of [['old', 40], ['older', 400], ['recent', 2]] as const) {
-      store.audit.append({ actor: 'cli', tokenId: null, action, target: null, detail: null, outcome: 'ok', at: new Date(Date.now() - ageDays * day).toISOString() })
+      await store.audit.append({ actor: 'cli', tokenId: null, action, target: null, detail: null, outcome: 'ok', at: new Date(Date.now() - ageDays * day).toISOString() })
     }
-    store.close()
+    await store.close()
     const s = await startServer({ listen: '127.0.0.1:0', dataDir: dir, logger: createLogger({ destination: sink() }), auditRetentionDays: 30 })
     try {
-      assert.deepEqual(s.store.audit.list().map((e) => e.action), ['recent'])
+      assert.deepEqual((await s.store.audit.list()).map((e) => e.action), ['recent'])
     } finally {
       await s.close()
     }

@@ -42,7 +42,7 @@ describe('every CLI verb over a range with a dead BMC', () => {
     const addr = t.app.server.address() as { port: number }
     env = { BMCVISOR_URL: `http://127.0.0.1:${addr.port}`, BMCVISOR_TOKEN: t.tokens.admin }
     for (const name of NODES) {
-      t.store.nodes.create({ name, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
+      await t.store.nodes.create({ name, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
     }
     await t.sync.idle()
     t.sup.script.set(DEAD, new ServiceError('BMC_UNREACHABLE', 'no answer from 127.0.0.1:623'))

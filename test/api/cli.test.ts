@@ -42,7 +42,7 @@ describe('CLI against the server', () => {
     const out = sink()
     const err = sink()
     assert.equal(await nodeCommand(['add', 'k1', '--host', '10.1.1.1', '--user', 'admin', '--password-env', 'NODE_PW', '--group', 'r1,gpu', '--cipher', '17'], { stdout: out, stderr: err, env }), 0, err.text())
-    assert.equal(t.store.nodes.get('k1')?.bmc.password, 'cli-secret-pw')
+    assert.equal((await t.store.nodes.get('k1'))?.bmc.password, 'cli-secret-pw')
     assert.equal(await nodeCommand(['set', 'k1', 'bmc.port=624', 'groups=r2', 'console.logging=memory'], { stdout: out, stderr: err, env }), 0, err.text())
     const show = sink()
     assert.equal(await nodeCommand(['show', 'k1'], { stdout: show, stderr: err, env }), 0)
@@ -66,7 +66,7 @@ describe('CLI against the server', () => {
 
   it('powers a large range with a progress bar on a terminal and one line per node', async () => {
     for (let i = 1; i <= 12; i++) {
-      t.store.nodes.create({ name: `p${i}`, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: ['big'] })
+      await t.store.nodes.create({ name: `p${i}`, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: ['big'] })
     }
     await t.sync.idle()
     t.sup.script.set('p7', new ServiceError('BMC_UNREACHABLE', 'no answer from 127.0.0.1:623'))

@@ -12,7 +12,7 @@ describe('commands', () => {
   before(async () => {
     t = await testApi({ commandTimeoutMs: 300 })
     for (let i = 1; i <= 6; i++) {
-      t.store.nodes.create({
+      await t.store.nodes.create({
         name: `c${i}`, bmc: { host: '127.0.0.1', port: 7000 + i, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' },
         console: { method: 'ipmi', logging: 'full' }, groups: i <= 4 ? ['rack'] : [],
       })
@@ -92,7 +92,7 @@ describe('commands', () => {
   it('audits a range once, with the outcome summary', async () => {
     t.sup.script.set('c2', new ServiceError('BMC_UNREACHABLE', 'no answer'))
     await req('PUT', `/noderange/${encodeURIComponent('c[1-2]')}/power`, { state: 'off' })
-    const [e] = t.store.audit.list({ limit: 1 })
+    const [e] = await t.store.audit.list({ limit: 1 })
     assert.equal(e?.action, 'power.set')
     assert.equal(e?.target, 'c[1-2]')
     assert.equal(e?.outcome, '1 ok, 1 failed')

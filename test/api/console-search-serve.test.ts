@@ -25,7 +25,7 @@ describe('console log search in serve', () => {
     await log.close()
     const s = await startServer({ listen: '127.0.0.1:0', dataDir: dir, logger: createLogger({ destination: sink() }), adminToken: ADMIN })
     try {
-      s.store.nodes.create(nodeBody('r1') as never)
+      await s.store.nodes.create(nodeBody('r1') as never)
       const res = await fetch(`${s.url}/api/v1/noderange/r1/console/log?grep=SEARCH-ME`, { headers: { authorization: `Bearer ${ADMIN}` } })
       assert.equal(res.status, 200)
       const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; file?: string; text?: string; matches?: number })

@@ -87,8 +87,8 @@ describe('GET /api/v1/noderange/{expr}/console/log', () => {
       nodes: { names: () => t.store.nodes.names(), inGroup: (g) => t.store.nodes.inGroup(g) },
     }) as ApiPlugin
     t = await testApi({ plugins: [plugin], limits: { expensive: { perSecond: 1000, burst: 1000 } } })
-    for (let i = 1; i <= NODES; i++) t.store.nodes.create(nodeBody(name(i)) as never)
-    t.store.nodes.create(nodeBody('slow') as never)
+    for (let i = 1; i <= NODES; i++) await t.store.nodes.create(nodeBody(name(i)) as never)
+    await t.store.nodes.create(nodeBody('slow') as never)
     writeFileSync(join(logDir, 'slow.log'), BACKTRACK_LINE)
     await t.app.listen({ host: '127.0.0.1', port: 0 })
     port = (t.app.server.address() as { port: number }).port
@@ -249,7 +249,7 @@ describe('the search pool when full', () => {
     writeFileSync(join(dir, 'slow.log'), BACKTRACK_LINE)
     const pool = new SearchPool({ threads: 1, maxQueue: 1, taskTimeoutMs: 120_000 })
     const api = await testApi({
-      plugins: [consoleSearchPlugin({ pool, logDir: () => dir, nodes: { names: () => ['slow'], inGroup: () => [] } }) as ApiPlugin],
+      plugins: [consoleSearchPlugin({ pool, logDir: () => dir, nodes: { names: async () => ['slow'], inGroup: async () => [] } }) as ApiPlugin],
     })
     const stop = new AbortController()
     t.after(async () => {
@@ -288,7 +288,7 @@ describe('the per-file deadline', () => {
     // At the service's own priority: this test is about the deadline, not about yielding to busy cores.
     const pool = new SearchPool({ threads: 1, taskTimeoutMs: DEADLINE_TEST_MS, niceIncrement: 0 })
     const api = await testApi({
-      plugins: [consoleSearchPlugin({ pool, logDir: () => dir, nodes: { names: () => ['fast', 'slow'], inGroup: () => [] } }) as ApiPlugin],
+      plugins: [consoleSearchPlugin({ pool, logDir: () => dir, nodes: { names: async () => ['fast', 'slow'], inGroup: async () => [] } }) as ApiPlugin],
     })
     t.after(async () => {
       await api.close()

@@ -25,7 +25,7 @@ describe('console watch over REST', () => {
   let t: TestApi
   const matches = new ConsoleMatches()
   before(async () => {
-    t = await testApi({ plugins: [consoleMatchesPlugin({ matches, known: (n) => t.store.nodes.get(n) !== undefined })] })
+    t = await testApi({ plugins: [consoleMatchesPlugin({ matches, known: async (n) => (await t.store.nodes.get(n)) !== undefined })] })
   })
   after(() => t.close())
 
@@ -147,7 +147,7 @@ describe('console watch over REST', () => {
     await waitUntil(() => matches.watchers === 0, { what: 'both watches ended' })
 
     // A revoked token's stream ends (it held one of the token's connections).
-    const { token, info } = t.store.tokens.create({ name: 'stream-viewer', role: 'viewer' })
+    const { token, info } = await t.store.tokens.create({ name: 'stream-viewer', role: 'viewer' })
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const r = httpRequest({ host: LOOPBACK, port, path: '/api/v1/console/matches/stream', headers: { authorization: `Bearer ${token}` } }, resolve)
       r.on('error', reject)
@@ -156,7 +156,7 @@ describe('console watch over REST', () => {
     res.resume()
     const ended = new Promise<void>((resolve) => res.once('close', () => resolve()))
     await waitUntil(() => matches.watchers === 1, { what: 'the stream watching' })
-    t.store.tokens.revoke(info.id)
+    await t.store.tokens.revoke(info.id)
     await ended
     await waitUntil(() => matches.watchers === 0, { what: 'the revoked stream ended' })
   })

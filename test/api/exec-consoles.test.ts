@@ -31,16 +31,16 @@ describe('exec consoles over REST', () => {
     assert.equal(res.statusCode, 409, res.body)
     assert.equal(res.json().error.code, 'EXEC_CONSOLES_DISABLED')
     assert.match(res.json().error.message, /--allow-exec-consoles/)
-    assert.equal(off.store.nodes.get('x1'), undefined)
+    assert.equal(await off.store.nodes.get('x1'), undefined)
     assert.equal((await req(off, 'POST', '/nodes', nodeBody('x2'))).statusCode, 201)
     const patch = await req(off, 'PATCH', '/nodes/x2', exec())
     assert.equal(patch.statusCode, 409, patch.body)
     assert.equal(patch.json().error.code, 'EXEC_CONSOLES_DISABLED')
-    assert.equal(off.store.nodes.get('x2')?.console.method, 'ipmi')
+    assert.equal((await off.store.nodes.get('x2'))?.console.method, 'ipmi')
   })
 
   it('a stored exec node stays editable (not its command) and may move to ipmi while they are off', async () => {
-    off.store.nodes.create(withDefaults(nodeBody('old1', exec()) as unknown as NodeCreate)) // stored before the server turned them off
+    await off.store.nodes.create(withDefaults(nodeBody('old1', exec()) as unknown as NodeCreate)) // stored before the server turned them off
     assert.equal((await req(off, 'PATCH', '/nodes/old1', { bmc: { port: 624 } })).statusCode, 200)
     const cmd = await req(off, 'PATCH', '/nodes/old1', { console: { command: 'nc host 23' } })
     assert.equal(cmd.json().error?.code, 'EXEC_CONSOLES_DISABLED', cmd.body)

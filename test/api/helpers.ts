@@ -133,18 +133,18 @@ export async function testApi(over: Partial<BuildAppOptions> = {}): Promise<Test
     }),
   })
   const sup = new FakeSupervisor()
-  const sync = syncNodes(store.nodes, sup, logger)
+  const sync = await syncNodes(store.nodes, sup, logger)
   const app = await buildApp({ supervisor: sup, store, logger, adminToken: ADMIN_ENV_TOKEN, enableFaultInjection: true, ...over })
   await app.ready()
   const tokens = {} as Record<Role, string>
-  for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = store.tokens.create({ name: `test-${role}`, role }).token
+  for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = (await store.tokens.create({ name: `test-${role}`, role })).token
   return {
     app, store, sup, sync, tokens, logs, dataDir,
     auth: (role): Record<string, string> => (role === undefined ? {} : { authorization: `Bearer ${tokens[role]}` }),
     async close() {
       await app.close()
       sync.stop()
-      store.close()
+      await store.close()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

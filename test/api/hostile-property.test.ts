@@ -99,7 +99,7 @@ describe('hostile sequences (property)', () => {
             revoked.add(a.token)
             const theirs = held.filter((h) => h.token === a.token)
             held = held.filter((h) => h.token !== a.token)
-            lab.store.tokens.revoke(tokens[a.token]!.info.id)
+            await lab.store.tokens.revoke(tokens[a.token]!.info.id)
             for (const end of await Promise.all(theirs.map((h) => h.end))) assert.deepEqual(end, TOKEN_CLOSE.revoked)
             break
           }

@@ -25,7 +25,7 @@ describe('connections per token', () => {
     const refused = results.filter((r) => !(r instanceof WebSocket))
     assert.equal(open.length, DEFAULT_CONNECTIONS_PER_TOKEN)
     assert.ok(refused.every((s) => s === 429), `refusals: ${[...new Set(refused)].join(', ')}`)
-    assert.equal(lab.app.bmcvisorConnections.count(lab.store.tokens.verify(lab.tokens.viewer)!.id), DEFAULT_CONNECTIONS_PER_TOKEN)
+    assert.equal(lab.app.bmcvisorConnections.count((await lab.store.tokens.verify(lab.tokens.viewer))!.id), DEFAULT_CONNECTIONS_PER_TOKEN)
     // Other tokens and plain requests are unaffected.
     assert.equal((await fetch(`${lab.base}/healthz`)).status, 200)
     assert.equal((await fetch(`${lab.base}/api/v1/nodes`, { headers: lab.auth('viewer') })).status, 200)
@@ -46,7 +46,7 @@ describe('expensive requests per token', () => {
   let lab: SocketLab
   before(async () => {
     lab = await startSocketLab({ limits: { expensive: { perSecond: 0.01, burst: 3 } } })
-    lab.store.nodes.create({ name: 'n1', bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'memory' }, groups: [] })
+    await lab.store.nodes.create({ name: 'n1', bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'memory' }, groups: [] })
   })
   after(() => lab.close())
 
@@ -79,7 +79,7 @@ describe('expensive requests per token', () => {
     }))
     ws.send(JSON.stringify({ type: 'reopen' }))
     assert.equal((await error).code, 'RATE_LIMITED')
-    assert.equal(lab.store.audit.list({ limit: 5 }).find((e) => e.action === 'console.reopen')?.outcome, 'denied')
+    assert.equal((await lab.store.audit.list({ limit: 5 })).find((e) => e.action === 'console.reopen')?.outcome, 'denied')
     ws.close()
   })
 })

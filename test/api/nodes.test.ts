@@ -84,7 +84,7 @@ describe('nodes', () => {
   })
 
   it('audits every change with who, what and when, without secrets', async () => {
-    const entries = t.store.audit.list({ target: 'a1' })
+    const entries = await t.store.audit.list({ target: 'a1' })
     const actions = entries.map((e) => e.action)
     assert.ok(actions.includes('node.create') && actions.includes('node.update'), actions.join())
     for (const e of entries) {

@@ -32,7 +32,7 @@ describe('op registry: one entry, everywhere', () => {
   let t: TestApi
   before(async () => {
     t = await testApi({ ops: registry })
-    t.store.nodes.create({ name: 'f1', bmc: { host: '127.0.0.1', port: 7001, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
+    await t.store.nodes.create({ name: 'f1', bmc: { host: '127.0.0.1', port: 7001, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
     await t.sync.idle()
     t.sup.script.set('f1', (args) => ({ level: (args as { level: number }).level }))
   })

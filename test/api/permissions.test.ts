@@ -93,7 +93,7 @@ describe('permission matrix', () => {
       app.get('/metrics', async () => 'bmcvisor_up 1\n')
     }
     t = await testApi({ plugins: [extra], metrics })
-    for (const n of ['n1', 'n2']) t.store.nodes.create({ name: n, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
+    for (const n of ['n1', 'n2']) await t.store.nodes.create({ name: n, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
   })
   after(() => t.close())
 
@@ -147,7 +147,7 @@ describe('permission matrix', () => {
     const who = await t.app.inject({ method: 'GET', url: '/api/v1/extra/viewer', headers: t.auth('operator') })
     assert.equal(who.json().principal.role, 'operator')
     assert.equal(who.json().principal.name, 'test-operator')
-    const [entry] = t.store.audit.list({ limit: 1 })
+    const [entry] = await t.store.audit.list({ limit: 1 })
     assert.equal(entry?.action, 'extra.read')
     assert.equal(entry?.actor, 'test-operator')
     assert.equal(entry?.detail?.password, '[redacted]')

@@ -72,13 +72,14 @@ describe('Redfish nodes over REST', () => {
   it('a fingerprint learned on first use is stored once, and is no change for the worker', async () => {
     assert.equal((await req('POST', '/nodes', body('r4', { tls: { mode: 'pin' } }))).statusCode, 201)
     const source = new EventEmitter<{ 'trust:learned': [string, TrustLearned] }>()
-    const stop = storeLearnedTrust(source, t.store.nodes, t.store.audit, createLogger({ level: 'silent', destination: sink() }))
+    const trust = storeLearnedTrust(source, t.store.nodes, t.store.audit, createLogger({ level: 'silent', destination: sink() }))
     const updates = t.sup.updates.length
     const msg = (fingerprint: string): TrustLearned => ({ type: 'trust-learned', bmc: 'r4', generation: 1, what: 'tls-certificate', fingerprint })
     source.emit('trust:learned', 'r4', msg(FP))
     source.emit('trust:learned', 'r4', msg(FP.replace(/^00/, 'FF')))
     source.emit('trust:learned', 'r2', msg(FP.replace(/^00/, 'EE')))
-    stop()
+    trust.stop()
+    await trust.idle()
     assert.deepEqual((await req('GET', '/nodes/r4')).json().bmc.tls, { mode: 'pin', fingerprint: FP, caSet: false })
     assert.equal((await req('GET', '/nodes/r2')).json().bmc.tls.fingerprint, FP, 'a configured pin is never replaced')
     // The fake supervisor sees the stored pin as one update (the real one finds it equal to what it adopted).

@@ -81,6 +81,6 @@ describe('secrets stay secret', () => {
     }
     assert.equal(statSync(join(t.dataDir, 'secret.key')).mode & 0o777, 0o600)
     // And the credential still opens for the worker.
-    assert.equal(t.store.nodes.get('s1')?.bmc.password, NEW_PASSWORD)
+    assert.equal((await t.store.nodes.get('s1'))?.bmc.password, NEW_PASSWORD)
   })
 })

@@ -22,8 +22,8 @@ describe('docs/security.md role table', () => {
   let consoles: ConsoleManager
   before(async () => {
     consoles = new ConsoleManager({ consoleInput: () => false, consoleControl: () => false, control: async () => ({}) })
-    const fleet = new FleetFeed({ nodes: () => [], worker: () => undefined, console: () => undefined, power: () => null, watch: () => () => undefined })
-    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin, consoleMatchesPlugin({ matches: new ConsoleMatches(), known: () => true })], metrics: metricsRoute(createMetrics().registry), ui: webPlugin({ consoles, fleet, secure: false }) })
+    const fleet = new FleetFeed({ nodes: async () => [], worker: () => undefined, console: () => undefined, power: () => null, watch: () => () => undefined })
+    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin, consoleMatchesPlugin({ matches: new ConsoleMatches(), known: async () => true })], metrics: metricsRoute(createMetrics().registry), ui: webPlugin({ consoles, fleet, secure: false }) })
   })
   after(async () => {
     await t.close()

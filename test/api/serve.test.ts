@@ -63,7 +63,7 @@ describe('serve', () => {
     const data = dir()
     const out = sink()
     const err = sink()
-    assert.equal(tokenCommand(['create', '--role', 'viewer', '--data', data], { stdout: out, stderr: err, env: {} }), 0, err.text())
+    assert.equal(await tokenCommand(['create', '--role', 'viewer', '--data', data], { stdout: out, stderr: err, env: {} }), 0, err.text())
     const offline = out.text().trim()
     assert.match(out.text(), /^bmv_[0-9a-f]{8}_[A-Za-z0-9_-]{43}\n$/)
     const printed: string[] = []
@@ -71,12 +71,12 @@ describe('serve', () => {
     try {
       assert.deepEqual(printed, [], 'a token made with token create counts as the first')
       const live = sink()
-      assert.equal(tokenCommand(['create', '--role', 'operator', '--data', data], { stdout: live, stderr: err, env: {} }), 0, err.text())
+      assert.equal(await tokenCommand(['create', '--role', 'operator', '--data', data], { stdout: live, stderr: err, env: {} }), 0, err.text())
       for (const [tok, role] of [[offline, 'viewer'], [live.text().trim(), 'operator']]) {
         const res = await fetch(`${s.url}/api/v1/nodes`, { headers: { authorization: `Bearer ${tok}` } })
         assert.equal(res.status, 200, role)
       }
-      assert.equal(tokenCommand(['create', '--role', 'root', '--data', data], { stdout: sink(), stderr: err, env: {} }), 2)
+      assert.equal(await tokenCommand(['create', '--role', 'root', '--data', data], { stdout: sink(), stderr: err, env: {} }), 2)
       assert.match(err.text(), /bmcvisor: VALIDATION_FAILED: --role must be one of viewer, operator, admin/)
     } finally {
       await s.close()

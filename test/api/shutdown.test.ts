@@ -47,7 +47,7 @@ function keepAlive(port: number) {
 describe('shutdown', () => {
   it('closes WebSockets with 1001 and answers late requests SHUTTING_DOWN in our envelope', async () => {
     const lab = await startSocketLab()
-    lab.store.nodes.create({ name: 'n1', bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'memory' }, groups: [] })
+    await lab.store.nodes.create({ name: 'n1', bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'memory' }, groups: [] })
     let release: ((v: unknown) => void) | undefined
     lab.sup.script.set('n1', () => new Promise((resolve) => (release = resolve)))
     const auth = { authorization: `Bearer ${lab.tokens.viewer}` }

@@ -64,7 +64,7 @@ describe('ssh consoles over REST', () => {
       assert.equal(res.json().error.code, 'VALIDATION_FAILED')
       assert.equal(res.json().error.details.field, field, JSON.stringify(body))
     }
-    assert.equal(t.store.nodes.get('v1'), undefined)
+    assert.equal(await t.store.nodes.get('v1'), undefined)
   })
 
   it('method none: the worker has no console', async () => {
@@ -76,19 +76,22 @@ describe('ssh consoles over REST', () => {
 
   it('a key learned on first use is stored once, audited, and never replaces a pin', async () => {
     const source = new EventEmitter<{ 'trust:learned': [node: string, msg: TrustLearned] }>()
-    const stop = storeLearnedTrust(source, t.store.nodes, t.store.audit, createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) }))
+    const trust = storeLearnedTrust(source, t.store.nodes, t.store.audit, createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) }))
     const learned = (node: string, fingerprint: string): TrustLearned => ({ type: 'trust-learned', bmc: node, generation: 1, what: 'ssh-host-key', fingerprint })
     source.emit('trust:learned', 'h2', learned('h2', KEY))
-    assert.equal(t.store.nodes.get('h2')?.console.hostKey, KEY)
+    await trust.idle()
+    assert.equal((await t.store.nodes.get('h2'))?.console.hostKey, KEY)
     const shown = await req('GET', '/nodes/h2')
     assert.equal(shown.json().console.hostKey, KEY)
     source.emit('trust:learned', 'h2', learned('h2', OTHER))
-    assert.equal(t.store.nodes.get('h2')?.console.hostKey, KEY, 'a pin is never replaced by what a worker saw')
+    await trust.idle()
+    assert.equal((await t.store.nodes.get('h2'))?.console.hostKey, KEY, 'a pin is never replaced by what a worker saw')
     source.emit('trust:learned', 'n0', learned('n0', KEY))
-    assert.equal(t.store.nodes.get('n0')?.console.hostKey, undefined, 'only an ssh console takes a host key')
-    const rows = t.store.audit.list({ target: 'h2' }).filter((r) => r.action === 'node.trust-learned')
+    await trust.idle()
+    assert.equal((await t.store.nodes.get('n0'))?.console.hostKey, undefined, 'only an ssh console takes a host key')
+    const rows = (await t.store.audit.list({ target: 'h2' })).filter((r) => r.action === 'node.trust-learned')
     assert.equal(rows.length, 1)
     assert.deepEqual({ actor: rows[0]!.actor, detail: rows[0]!.detail }, { actor: 'system', detail: { what: 'ssh-host-key', fingerprint: KEY } })
-    stop()
+    trust.stop()
   })
 })

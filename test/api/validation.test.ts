@@ -59,7 +59,7 @@ describe('bad input never makes a 500', () => {
   let t: TestApi
   before(async () => {
     t = await testApi()
-    t.store.nodes.create({ name: 'n1', bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: ['rack1'] })
+    await t.store.nodes.create({ name: 'n1', bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: ['rack1'] })
   })
   after(() => t.close())
 

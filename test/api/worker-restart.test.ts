@@ -13,7 +13,7 @@ describe('worker restart', () => {
   before(async () => {
     t = await testApi()
     for (const name of ['w1', 'w2']) {
-      t.store.nodes.create({ name, bmc: { host: '127.0.0.1', port: 7001, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
+      await t.store.nodes.create({ name, bmc: { host: '127.0.0.1', port: 7001, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [] })
     }
     await t.sync.idle()
   })
@@ -33,7 +33,7 @@ describe('worker restart', () => {
     assert.equal(busy.statusCode, 409)
     assert.equal(busy.json().error.code, 'CONFLICT')
     assert.equal((await restart('nope', 'admin')).statusCode, 404)
-    const entries = t.store.audit.list({ limit: 3 }).filter((e) => e.action === 'worker.restart')
+    const entries = (await t.store.audit.list({ limit: 3 })).filter((e) => e.action === 'worker.restart')
     assert.deepEqual(entries.map((e) => [e.target, e.outcome]).sort(), [['nope', 'NODE_NOT_FOUND'], ['w1', 'ok'], ['w2', 'CONFLICT']])
   })
 

@@ -142,18 +142,18 @@ describe('demo', { timeout: 240_000 }, () => {
     }
   })
 
-  it('leaves a real node that has a demo name alone', () => {
+  it('leaves a real node that has a demo name alone', async () => {
     const data = dir()
     const store = openStore({ dataDir: data })
     try {
-      store.nodes.create({ name: 'demo02', groups: ['rack1'], bmc: { host: '127.0.0.1', port: 623, username: 'u', password: 'p', cipherSuite: 17, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' } })
+      await store.nodes.create({ name: 'demo02', groups: ['rack1'], bmc: { host: '127.0.0.1', port: 623, username: 'u', password: 'p', cipherSuite: 17, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' } })
       const bmcs = [1, 2, 3].map((i) => ({ index: i, name: `x${i}`, host: '127.0.0.1', port: 40000 + i, username: 'admin', password: 'password', cipherSuites: [17, 3] }))
-      const reg = registerDemoNodes(store.nodes, { nodes: demoNodeNames(3), bmcs })
+      const reg = await registerDemoNodes(store.nodes, { nodes: demoNodeNames(3), bmcs })
       assert.deepEqual(reg, { created: ['demo01', 'demo03'], updated: [], removed: [], skipped: ['demo02'] })
-      assert.equal(store.nodes.get('demo02')?.bmc.port, 623)
-      assert.deepEqual(registerDemoNodes(store.nodes, { nodes: demoNodeNames(3), bmcs }), { created: [], updated: [], removed: [], skipped: ['demo02'] })
+      assert.equal((await store.nodes.get('demo02'))?.bmc.port, 623)
+      assert.deepEqual(await registerDemoNodes(store.nodes, { nodes: demoNodeNames(3), bmcs }), { created: [], updated: [], removed: [], skipped: ['demo02'] })
     } finally {
-      store.close()
+      await store.close()
     }
   })
 

@@ -87,7 +87,7 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
         powerPollMs: 1000, sensors: { intervalMs: 2000 },
       },
     })
-    for (const [k, name] of Object.entries(NODES)) server.store.nodes.create(nodeDoc(name, sims[k as keyof typeof NODES]!))
+    for (const [k, name] of Object.entries(NODES)) await server.store.nodes.create(nodeDoc(name, sims[k as keyof typeof NODES]!))
     // A client on the healthy node's console (serve's ConsoleManager; its console appears with the node).
     const consoles = server.consoles
     await until('console session of the healthy node', 10_000, () => consoles.has(NODES.ok) || undefined, 20)

@@ -55,11 +55,11 @@ describe('web UI in Chromium', { timeout: 300_000 }, () => {
     demo = await startDemoFleet(3)
     server = await startServer({
       listen: '127.0.0.1:0', dataDir: data, adminToken: ADMIN, logger: createLogger({ level: 'warn' }),
-      prepareStore: (store) => {
-        registerDemoNodes(store.nodes, demo!)
-        tokens.alice = store.tokens.create({ name: 'alice', role: 'operator' }).token
-        tokens.bob = store.tokens.create({ name: 'bob', role: 'operator' }).token
-        tokens.vera = store.tokens.create({ name: 'vera', role: 'viewer' }).token
+      prepareStore: async (store) => {
+        await registerDemoNodes(store.nodes, demo!)
+        tokens.alice = (await store.tokens.create({ name: 'alice', role: 'operator' })).token
+        tokens.bob = (await store.tokens.create({ name: 'bob', role: 'operator' })).token
+        tokens.vera = (await store.tokens.create({ name: 'vera', role: 'viewer' })).token
       },
     })
   })
@@ -332,7 +332,7 @@ describe('web UI over TLS (--tls-cert/--tls-key)', { timeout: 180_000 }, () => {
     const demo = await startDemoFleet(1)
     const server = await startServer({
       listen: '127.0.0.1:0', dataDir: join(dir, 'data'), adminToken: ADMIN, logger: createLogger({ level: 'warn' }), tls: { certFile: cert, keyFile: key },
-      prepareStore: (store) => void registerDemoNodes(store.nodes, demo),
+      prepareStore: async (store) => void (await registerDemoNodes(store.nodes, demo)),
     })
     const b = await openBrowser(server.url)
     t.after(async () => {

@@ -51,7 +51,7 @@ describe('bmcvisor completion', () => {
       await t.app.listen({ host: '127.0.0.1', port: 0 })
       const addr = t.app.server.address() as { port: number }
       for (const [name, groups] of [['n1', ['rack1']], ['n2', ['rack1']], ['n10', ['gpu']], ['web1', []]] as const) {
-        t.store.nodes.create({ name, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [...groups] })
+        await t.store.nodes.create({ name, bmc: { host: '127.0.0.1', port: 623, username: 'a', password: 'p', cipherSuite: 3, privilege: 'administrator' }, console: { method: 'ipmi', logging: 'full' }, groups: [...groups] })
       }
       writeFileSync(join(bin, 'bmcvisor'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI)} "$@"\n`)
       chmodSync(join(bin, 'bmcvisor'), 0o755)

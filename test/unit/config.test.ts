@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfigFile, markdownTable, renderConfig, resolveOptions } from '../../src/config.js'
 import { SERVE_OPTIONS, SERVE_USAGE } from '../../src/cli/serve-options.js'
-import { serveValues } from '../../src/cli/serve.js'
+import { serverOptions, serveValues } from '../../src/cli/serve.js'
 import { configCommand } from '../../src/cli/config.js'
 import { sink } from '../lab/sink.js'
 
@@ -123,4 +123,17 @@ describe('serve configuration file', () => {
     assert.equal(between, markdownTable(SERVE_OPTIONS), `docs/config.md is out of date: put this between its markers:\n${markdownTable(SERVE_OPTIONS)}`)
     for (const flag of Object.keys(SERVE_OPTIONS)) assert.match(SERVE_USAGE, new RegExp(`--${flag}\\b`))
   })
+
+  it('takes the store URL from --store, BMCVISOR_STORE or the file, and never repeats a bad one (it may hold a password)', () => {
+    const url = 'postgres://bmcvisor@127.0.0.1:5432/bmcvisor'
+    assert.equal(serveValues(['--store', url], {})?.store, url)
+    assert.equal(serveValues([], { BMCVISOR_STORE: url })?.store, url)
+    assert.equal(serveValues([], {})?.store, undefined)
+    assert.equal(serverOptions(serveValues(['--store', url], {})!, {}).store, url)
+    for (const bad of ['mysql://u:hunter2-secret@h/db', 'postgres://u:hunter2-secret@h', 'hunter2-secret']) {
+      assert.throws(() => serveValues(['--store', bad], {}), (e: { code: string; message: string }) => e.code === 'VALIDATION_FAILED' && !e.message.includes('hunter2-secret'), bad)
+      assert.throws(() => resolveOptions(SERVE_OPTIONS, { flags: {}, env: {}, file: loadConfigFile(SERVE_OPTIONS, file(`store: "${bad}"\n`)) }), (e: { code: string; message: string }) => e.code === 'CONFIG_INVALID' && !e.message.includes('hunter2-secret'), bad)
+    }
+  })
 })
+

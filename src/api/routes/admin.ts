@@ -40,7 +40,7 @@ export async function adminRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }
     if (expiresAt !== undefined && ttl !== undefined) throw new ServiceError('VALIDATION_FAILED', 'give expiresAt or ttl, not both', { details: { field: 'body.ttl' } })
     const expiry = ttl !== undefined ? new Date(Date.now() + parseDuration(ttl, 'body.ttl')).toISOString()
       : expiresAt !== undefined ? checkExpiry(expiresAt, 'body.expiresAt') : undefined
-    const created = ctx.store.tokens.create({ name: req.body.name, role: req.body.role, expiresAt: expiry })
+    const created = await ctx.store.tokens.create({ name: req.body.name, role: req.body.role, expiresAt: expiry })
     audit(req, 'token.create', { target: created.info.id, role: created.info.role, name: created.info.name, expiresAt: created.info.expiresAt, outcome: 'ok' })
     return reply.code(201).send(created)
   })
@@ -48,7 +48,7 @@ export async function adminRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }
   app.get('/tokens', {
     config: { role: 'admin' },
     schema: { summary: 'API tokens (never the tokens themselves)', tags: ['admin'], response: withErrors({ 200: Type.Object({ tokens: Type.Array(TokenInfo) }) }) },
-  }, async () => ({ tokens: ctx.store.tokens.list() }))
+  }, async () => ({ tokens: await ctx.store.tokens.list() }))
 
   app.patch('/tokens/:id', {
     config: { role: 'admin' },
@@ -58,7 +58,7 @@ export async function adminRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }
       response: withErrors({ 200: TokenInfo }),
     },
   }, async (req) => {
-    const info = ctx.store.tokens.setRole(req.params.id, req.body.role)
+    const info = await ctx.store.tokens.setRole(req.params.id, req.body.role)
     audit(req, 'token.update', { target: info.id, role: info.role, outcome: 'ok' })
     return info
   })
@@ -70,7 +70,7 @@ export async function adminRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }
       response: withErrors({ 204: Type.Null() }),
     },
   }, async (req, reply) => {
-    ctx.store.tokens.revoke(req.params.id)
+    await ctx.store.tokens.revoke(req.params.id)
     audit(req, 'token.revoke', { target: req.params.id, outcome: 'ok' })
     return reply.code(204).send(null)
   })
@@ -87,7 +87,7 @@ export async function adminRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }
       response: withErrors({ 200: Type.Object({ entries: Type.Array(AuditEntry) }) }),
     },
   }, async (req) => ({
-    entries: ctx.store.audit.list({
+    entries: await ctx.store.audit.list({
       ...(req.query.limit !== undefined ? { limit: req.query.limit } : {}),
       ...(req.query.before !== undefined ? { beforeId: req.query.before } : {}),
       ...(req.query.target !== undefined ? { target: req.query.target } : {}),

@@ -17,7 +17,7 @@ import type { OpSpec, RestBinding } from '../../ops/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit, auditOutcome } from '../auth.js'
 import { callNode, fanOut, type NodeResult } from '../fanout.js'
-import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
+import { MAX_EXPR_CHARS, resolveNoderange } from '../noderange.js'
 import { ErrorBody, NodeName, withErrors } from '../schemas.js'
 
 const TimeoutQuery = (max: number, extra: Record<string, TSchema> = {}) => Type.Object({
@@ -83,7 +83,7 @@ function nodeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring, 
     },
     handler: async (req: FastifyRequest) => {
       const node = (req.params as { node: string }).node
-      if (ctx.store.nodes.get(node) === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } })
+      if ((await ctx.store.nodes.get(node)) === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } })
       const run = prepare(req)
       try {
         const value = await run(node)
@@ -115,8 +115,7 @@ function rangeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring,
     },
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       const expr = (req.params as { expr: string }).expr
-      const names = expandNoderange(expr, (g) => ctx.store.nodes.inGroup(g))
-      const known = new Set(ctx.store.nodes.names())
+      const { names, known } = await resolveNoderange(expr, ctx.store.nodes)
       const run = prepare(req)
       const call = (node: string) => known.has(node) ? run(node) : Promise.reject(new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } }))
       const finish = (ok: number, failed: number) => audit(req, c.action, { target: expr, outcome: `${ok} ok, ${failed} failed`, nodes: names.length, ...auditDetail(req) })

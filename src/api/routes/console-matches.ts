@@ -22,7 +22,7 @@ import { holdStream } from './web.js'
 export interface ConsoleMatchesOptions {
   matches: ConsoleMatches
   /** Whether a node of this name is configured (NODE_NOT_FOUND otherwise). */
-  known: (node: string) => boolean
+  known: (node: string) => Promise<boolean>
 }
 
 export const MatchView = Type.Object({
@@ -58,7 +58,7 @@ function routes(app: ApiInstance, o: ConsoleMatchesOptions): void {
     },
   }, async (request) => {
     const { node } = request.params
-    if (!o.known(node)) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } })
+    if (!(await o.known(node))) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } })
     return { node, matches: o.matches.recent(node, request.query.limit ?? MATCHES_PER_NODE) }
   })
 

@@ -22,7 +22,7 @@ import { ServiceError, toWire } from '../../errors.js'
 import { compilePattern, MAX_CONTEXT_LINES, MAX_PATTERN_CHARS, PATTERN_FLAGS, type ScanResult, type ScanTask } from '../../console/log-scan.js'
 import type { SearchPool } from '../../console/search-pool.js'
 import { audit } from '../auth.js'
-import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
+import { MAX_EXPR_CHARS, resolveNoderange, type NoderangeSource } from '../noderange.js'
 
 /** Matches sent when the request names no limit, and the most it may ask for. */
 export const DEFAULT_SEARCH_LIMIT = 1000
@@ -41,7 +41,7 @@ export interface ConsoleSearchOptions {
   pool: SearchPool
   /** The console log directory; undefined: no console is logged to disk (every search is NOT_FOUND). */
   logDir: () => string | undefined
-  nodes: { names(): string[]; inGroup(group: string): string[] }
+  nodes: NoderangeSource
   /** Time source for relative since/until (tests). */
   now?: () => number
 }
@@ -145,12 +145,11 @@ async function search(req: FastifyRequest, reply: FastifyReply, o: ConsoleSearch
   const sinceMs = q.since === undefined ? null : parseSearchTime(q.since, 'since', now)
   const untilMs = q.until === undefined ? null : parseSearchTime(q.until, 'until', now)
   if (sinceMs !== null && untilMs !== null && sinceMs > untilMs) throw new ServiceError('VALIDATION_FAILED', 'since is later than until', { details: { field: 'since' } })
-  const names = expandNoderange(expr, (g) => o.nodes.inGroup(g))
+  const { names, known } = await resolveNoderange(expr, o.nodes)
   const dir = o.logDir()
   if (dir === undefined) throw new ServiceError('NOT_FOUND', 'this server keeps no console logs on disk')
   const inFlight = o.pool.threads * FILES_IN_FLIGHT_PER_THREAD
   if (!o.pool.admits(inFlight)) throw new ServiceError('SEARCH_BUSY', 'the console log search queue is full; retry shortly')
-  const known = new Set(o.nodes.names())
   const files = await listLogFiles(dir, new Set(names.filter((n) => known.has(n))))
   const abort = new AbortController()
   reply.raw.once('close', () => {

@@ -22,7 +22,7 @@ export async function healthRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext 
     config: { open: 'health' },
     schema: { summary: 'Readiness: the store answers', tags: ['health'], response: withErrors({ 200: Ready, 503: Ready }) },
   }, async (_req, reply) => {
-    const store = ctx.store.ping()
+    const store = await ctx.store.ping()
     const workers: Record<string, number> = {}
     for (const s of ctx.supervisor.status()) workers[s.state] = (workers[s.state] ?? 0) + 1
     const body = { status: store ? 'ready' as const : 'not-ready' as const, checks: { store, workers } }

@@ -14,8 +14,8 @@ import { normalizeFingerprint } from '../../redfish/transport.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
 import { mergePatch } from '../merge-patch.js'
-import { nodeWatch, type GroupWatch } from '../node-config.js'
-import { expandNoderange, MAX_EXPR_CHARS } from '../noderange.js'
+import { loadGroupWatch, nodeWatch, type GroupWatch } from '../node-config.js'
+import { MAX_EXPR_CHARS, resolveNoderange } from '../noderange.js'
 import { fieldOf } from '../error-handler.js'
 import {
   GroupName, NODE_DEFAULTS, REDFISH_DEFAULTS, NodeCreate, NodeDocSchema, NodeParams, NodePatch, NodeView, WatchOverrideSchema, WatchPatternSchema, withErrors, type NodeView as NodeViewT,
@@ -196,9 +196,8 @@ function changeDetail(patch: unknown): Record<string, unknown> {
 
 export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   const nodes = ctx.store.nodes
-  const groupWatch: GroupWatch = (g) => nodes.groupWatch(g)
-  const require = (name: string): NodeRecord => {
-    const n = nodes.get(name)
+  const require = async (name: string): Promise<NodeRecord> => {
+    const n = await nodes.get(name)
     if (n === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
     return n
   }
@@ -211,7 +210,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
       response: withErrors({ 200: Type.Object({ nodes: Type.Array(NodeView) }) }),
     },
   }, async (req) => {
-    const list = nodes.list()
+    const list = await nodes.list()
     const group = req.query.group
     return { nodes: (group === undefined ? list : list.filter((n) => n.groups.includes(group))).map(toView) }
   })
@@ -221,9 +220,9 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     schema: { summary: 'Add a node', tags: ['nodes'], body: NodeCreate, response: withErrors({ 201: NodeView }) },
   }, async (req, reply) => {
     const doc = checkNode(withDefaults(req.body))
-    checkNodeWatch(doc, groupWatch, 'body.console.watch')
+    checkNodeWatch(doc, await loadGroupWatch(nodes), 'body.console.watch')
     checkExecAllowed(ctx.allowExecConsoles, doc)
-    const rec = nodes.create(doc)
+    const rec = await nodes.create(doc)
     audit(req, 'node.create', { target: rec.name, outcome: 'ok', change: req.body })
     return reply.code(201).send(toView(rec))
   })
@@ -231,7 +230,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
   app.get('/nodes/:node', {
     config: { role: 'viewer' },
     schema: { summary: 'Show a node', tags: ['nodes'], params: NodeParams, response: withErrors({ 200: NodeView }) },
-  }, async (req) => toView(require(req.params.node)))
+  }, async (req) => toView(await require(req.params.node)))
 
   app.patch('/nodes/:node', {
     config: { role: 'admin' },
@@ -240,14 +239,14 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
       params: NodeParams, body: NodePatch, response: withErrors({ 200: NodeView }),
     },
   }, async (req) => {
-    const cur = require(req.params.node)
+    const cur = await require(req.params.node)
     if (req.body.name !== undefined && req.body.name !== cur.name) throw invalid('body.name', 'a node cannot be renamed (remove it and add it again)')
     const merged = mergePatch(docOf(cur), req.body) as NodeDoc
     if (typeof merged.bmc?.kg === 'string') merged.bmc.kg = merged.bmc.kg.toLowerCase()
     const next = checkNode(merged)
-    checkNodeWatch(next, groupWatch, 'body.console.watch')
+    checkNodeWatch(next, await loadGroupWatch(nodes), 'body.console.watch')
     checkExecAllowed(ctx.allowExecConsoles, next, docOf(cur))
-    const rec = nodes.replace(next, cur.revision)
+    const rec = await nodes.replace(next, cur.revision)
     audit(req, 'node.update', { target: rec.name, outcome: 'ok', ...changeDetail(req.body) })
     return toView(rec)
   })
@@ -256,7 +255,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     config: { role: 'admin' },
     schema: { summary: 'Remove a node (its worker closes the BMC session and stops)', tags: ['nodes'], params: NodeParams, response: withErrors({ 204: Type.Null() }) },
   }, async (req, reply) => {
-    nodes.remove(req.params.node)
+    await nodes.remove(req.params.node)
     audit(req, 'node.delete', { target: req.params.node, outcome: 'ok' })
     return reply.code(204).send(null)
   })
@@ -267,7 +266,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
       summary: 'Groups and their nodes', tags: ['nodes'],
       response: withErrors({ 200: Type.Object({ groups: Type.Array(Type.Object({ name: Type.String(), nodes: Type.Array(Type.String()) })) }) }),
     },
-  }, async () => ({ groups: nodes.groups() }))
+  }, async () => ({ groups: await nodes.groups() }))
 
   const GroupParams = Type.Object({ group: GroupName }, { additionalProperties: false })
   const GroupWatchView = Type.Object({
@@ -275,8 +274,8 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     watch: Type.Union([WatchOverrideSchema, Type.Null()], { description: "The group's override; null: none." }),
     defaults: Type.Array(WatchPatternSchema),
   }, { additionalProperties: false })
-  const groupWatchView = (group: string) => {
-    const w = nodes.groupWatch(group)
+  const groupWatchView = async (group: string) => {
+    const w = await nodes.groupWatch(group)
     return { group, watch: w === undefined ? null : overrideView(w), defaults: DEFAULT_WATCH_PATTERNS.map((p) => ({ ...p })) }
   }
 
@@ -298,12 +297,13 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     const { group } = req.params
     checkWatchOverride(req.body, 'body')
     // Every member must still fit the bound with the new override in place of the old one.
-    const next: GroupWatch = (g) => (g === group ? req.body : nodes.groupWatch(g))
-    for (const name of nodes.inGroup(group)) {
-      const n = nodes.get(name)
+    const current = await loadGroupWatch(nodes)
+    const next: GroupWatch = (g) => (g === group ? req.body : current(g))
+    for (const name of await nodes.inGroup(group)) {
+      const n = await nodes.get(name)
       if (n !== undefined) checkNodeWatch(n, next, 'body')
     }
-    nodes.setGroupWatch(group, req.body)
+    await nodes.setGroupWatch(group, req.body)
     audit(req, 'group.watch.set', { target: group, outcome: 'ok', change: req.body })
     return groupWatchView(group)
   })
@@ -312,7 +312,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     config: { role: 'admin' },
     schema: { summary: "Remove a group's console watch override", tags: ['nodes'], params: GroupParams, response: withErrors({ 204: Type.Null() }) },
   }, async (req, reply) => {
-    nodes.setGroupWatch(req.params.group, undefined)
+    await nodes.setGroupWatch(req.params.group, undefined)
     audit(req, 'group.watch.delete', { target: req.params.group, outcome: 'ok' })
     return reply.code(204).send(null)
   })
@@ -325,8 +325,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
       response: withErrors({ 200: Type.Object({ nodes: Type.Array(Type.String()), missing: Type.Array(Type.String()) }) }),
     },
   }, async (req) => {
-    const names = expandNoderange(req.params.expr, (g) => nodes.inGroup(g))
-    const known = new Set(nodes.names())
+    const { names, known } = await resolveNoderange(req.params.expr, nodes)
     return { nodes: names.filter((n) => known.has(n)), missing: names.filter((n) => !known.has(n)) }
   })
 }

@@ -98,7 +98,7 @@ function sessionRoutes(app: ApiInstance, secure: boolean): void {
     const { token: given, code } = request.body
     if ((given === undefined) === (code === undefined)) throw new ServiceError('VALIDATION_FAILED', 'give exactly one of token and code', { details: { field: 'token' } })
     const token = given ?? web.redeemCode(code!)
-    const p = token === undefined ? undefined : app.bmcvisorIdentify(token)
+    const p = token === undefined ? undefined : await app.bmcvisorIdentify(token)
     if (token === undefined || p === undefined) {
       audit(request, 'web.sign-in', { target: null, outcome: 'denied', with: given !== undefined ? 'token' : 'code' })
       throw new ServiceError('UNAUTHORIZED', given !== undefined ? 'the token is not valid (unknown, revoked or expired)' : 'the sign-in code is not valid (unknown, used or expired)')
@@ -115,7 +115,7 @@ function sessionRoutes(app: ApiInstance, secure: boolean): void {
     schema: { summary: 'Who is signed in (signedIn false when nobody is) and, for a browser session, its CSRF token', tags: ['web'], response: { 200: Type.Union([Me, NotSignedIn]) } },
   }, async (request) => {
     const token = requestToken(request)
-    const p = token === undefined ? undefined : app.bmcvisorIdentify(token)
+    const p = token === undefined ? undefined : await app.bmcvisorIdentify(token)
     if (p === undefined) return { signedIn: false as const }
     return { signedIn: true as const, name: p.name, role: p.role, expiresAt: p.expiresAt, csrf: web.sessionOf(request)?.csrf ?? null }
   })
@@ -137,7 +137,7 @@ function dataRoutes(app: ApiInstance, o: WebRoutesOptions): void {
   app.get('/api/v1/fleet', {
     config: { role: 'viewer' },
     schema: { summary: "Every node's row as the fleet page shows it", tags: ['web'] },
-  }, async () => ({ nodes: o.fleet.rows() }))
+  }, async () => ({ nodes: await o.fleet.rows() }))
 
   app.get('/api/v1/fleet/events', {
     config: { role: 'viewer' },
@@ -164,9 +164,21 @@ function fleetEvents(request: FastifyRequest, reply: FastifyReply, fleet: FleetF
   reply.hijack()
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
   const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-  const unsubscribe = fleet.subscribe((u) => (u.type === 'row' ? send('row', u.row) : send('removed', { name: u.name })))
-  send('fleet', { nodes: fleet.rows() })
+  // Changes computed before the first rows were read are older than those rows: only later ones are sent.
+  let snapshotSent = false
+  const unsubscribe = fleet.subscribe((u) => {
+    if (!snapshotSent) return
+    if (u.type === 'row') send('row', u.row)
+    else send('removed', { name: u.name })
+  })
   holdStream(raw, lease, unsubscribe, true)
+  fleet.rows().then(
+    (nodes) => {
+      send('fleet', { nodes })
+      snapshotSent = true
+    },
+    () => raw.destroy(), // the store did not answer: the page reconnects and asks again
+  )
 }
 
 /**

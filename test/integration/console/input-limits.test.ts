@@ -69,8 +69,8 @@ describe('console input is bounded', { timeout: 180_000 }, () => {
     })
     const b = fleet.bmcs[0]!
     const bmc = { host: b.host, port: b.port, username: b.username, password: b.password, cipherSuite: 17, privilege: 'administrator' as const }
-    server.store.nodes.create({ name: 'x1', bmc, console: { method: 'exec', command: 'exec sleep 600', logging: 'memory' }, groups: [] })
-    server.store.nodes.create({ name: 's1', bmc, console: { method: 'ipmi', logging: 'memory' }, groups: [] })
+    await server.store.nodes.create({ name: 'x1', bmc, console: { method: 'exec', command: 'exec sleep 600', logging: 'memory' }, groups: [] })
+    await server.store.nodes.create({ name: 's1', bmc, console: { method: 'ipmi', logging: 'memory' }, groups: [] })
   })
   after(async () => {
     await server?.close()

@@ -56,7 +56,7 @@ export async function startConsoleLab(nodes: LabNode[], manager: Omit<ConsoleMan
   const logger = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) })
   const app = await buildApp({ supervisor: sup, store, logger, plugins: [consolePlugin(consoles, { heartbeatMs: 120_000 })] })
   const tokens = {} as Record<Role, string>
-  for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = store.tokens.create({ name: `lab-${role}`, role }).token
+  for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = (await store.tokens.create({ name: `lab-${role}`, role })).token
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   return {
     sims, sup, consoles, app, store, tokens, dataDir, base,
@@ -65,7 +65,7 @@ export async function startConsoleLab(nodes: LabNode[], manager: Omit<ConsoleMan
       await app.close()
       await consoles.close()
       await sup.shutdown(3000)
-      store.close()
+      await store.close()
       await Promise.all([...sims.values()].map((s) => s.stop()))
       rmSync(dataDir, { recursive: true, force: true })
     },

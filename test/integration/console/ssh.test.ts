@@ -117,7 +117,7 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     const c = await attach('s2')
     await c.until(() => c.bytes().toString('latin1') === 'login: ', 30_000, 'the console prints')
     const pinned = sshd.fingerprint
-    await waitUntil(() => server.store.nodes.get('s2')?.console.hostKey === pinned, { what: 'key stored' })
+    await waitUntil(async () => (await server.store.nodes.get('s2'))?.console.hostKey === pinned, { what: 'key stored' })
 
     await sshd.kill()
     await c.until(() => c.state() === 'unconnected' && c.last('state')?.reason === 'unreachable', 30_000, 'unreachable')
@@ -134,7 +134,7 @@ describe('ssh consoles against OpenSSH', { timeout: 240_000 }, () => {
     assert.equal(c.state(), 'unconnected')
     const s = status('s2')
     assert.match(s.message ?? '', new RegExp(`${sshd.fingerprint.replace(/[+/]/g, '\\$&')}.*not the pinned ${pinned.replace(/[+/]/g, '\\$&')}`))
-    assert.equal(server.store.nodes.get('s2')?.console.hostKey, pinned)
+    assert.equal((await server.store.nodes.get('s2'))?.console.hostKey, pinned)
     const after = sshd.log().slice(logBefore)
     assert.doesNotMatch(after, /Accepted |Failed password|Postponed/, 'no credentials were offered to the changed server')
     c.close()

@@ -15,7 +15,7 @@ function sources() {
   const session: Record<string, { state: string; reason?: string }> = { n1: { state: 'connected' }, n2: { state: 'connected' } }
   let watchers = 0
   const s: FleetSources = {
-    nodes: () => nodes,
+    nodes: async () => nodes,
     worker: (n) => ({ node: n, state: 'running', restarts: 0, session: session[n] ?? null } as unknown as ChildStatus),
     console: () => undefined,
     power: () => 'on',
@@ -28,9 +28,9 @@ function sources() {
 }
 
 describe('FleetFeed', () => {
-  it('rows carry power, BMC, console, worker, protocol and groups', () => {
+  it('rows carry power, BMC, console, worker, protocol and groups', async () => {
     const { s } = sources()
-    const [r] = new FleetFeed(s).rows()
+    const [r] = await new FleetFeed(s).rows()
     assert.deepEqual(r, {
       name: 'n1', groups: ['rack1'], protocol: 'ipmi', consoleMethod: 'ipmi', power: 'on',
       bmc: { up: true, state: 'connected', reason: null },
@@ -39,25 +39,25 @@ describe('FleetFeed', () => {
     })
     const { s: rs, nodes } = sources()
     nodes.push(node('r1', ['rack1'], 'redfish'))
-    const redfish = new FleetFeed(rs).rows().find((x) => x.name === 'r1')!
+    const redfish = (await new FleetFeed(rs).rows()).find((x) => x.name === 'r1')!
     assert.deepEqual([redfish.protocol, redfish.consoleMethod], ['redfish', 'none'])
   })
 
-  it('sends only changed rows, and removed nodes; watches while someone listens', () => {
+  it('sends only changed rows, and removed nodes; watches while someone listens', async () => {
     const { s, nodes, session, watchers } = sources()
     const feed = new FleetFeed(s)
     const got: FleetUpdate[] = []
     const stop = feed.subscribe((u) => got.push(u))
     assert.equal(watchers(), 1)
-    feed.refresh()
+    await feed.refresh()
     assert.equal(got.length, 0, 'nothing changed')
     session.n2 = { state: 'error', reason: 'unreachable' }
-    feed.refresh()
+    await feed.refresh()
     assert.equal(got.length, 1)
     const first = got[0]!
     assert.deepEqual(first.type === 'row' ? first.row.bmc : undefined, { up: false, state: 'error', reason: 'unreachable' })
     nodes.splice(0, 1)
-    feed.refresh()
+    await feed.refresh()
     assert.deepEqual(got[1], { type: 'removed', name: 'n1' })
     stop()
     assert.equal(watchers(), 0)

@@ -12,7 +12,7 @@ import { waitUntil } from '../../lab/net.js'
 
 class FakeTokens extends EventEmitter<TokenStoreEvents> {
   readonly states = new Map<string, TokenState>()
-  state(id: string): TokenState {
+  async state(id: string): Promise<TokenState> {
     return this.states.get(id) ?? { state: 'unknown' }
   }
 }

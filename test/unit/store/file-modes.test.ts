@@ -72,7 +72,7 @@ describe('data directory file modes', () => {
       assert.equal(modeOf(outside), 0o644, 'a symbolic link is not followed')
       for (const f of ['notes', 'notes/todo.txt', 'README.txt']) assert.equal(modeOf(join(d, f)).toString(8), f === 'notes' ? '755' : '644', `${f} is not the service's`)
     } finally {
-      s.close()
+      await s.close()
     }
   })
 
@@ -91,7 +91,7 @@ describe('data directory file modes', () => {
         assert.equal(modeOf(join(d, 'consoles', 'n1.log')).toString(8), '600')
         assert.equal(modeOf(join(d, 'consoles', 'n1.jnl')).toString(8), '600')
       } finally {
-        s.close()
+        await s.close()
       }
     })
   })
