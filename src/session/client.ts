@@ -140,8 +140,9 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     s.on('state', (state, err) => {
       if (this.session === s) this.emit('state', state, err)
     })
+    s.on('learned', (name, detail, suite) => this.noteLearned(name, detail, suite))
     try {
-      const info = await s.connect(this.workingSuite)
+      const info = await s.connect(this.workingSuite, this.hasWorkaround('cipher-suites-silent'))
       this.workingSuite = info.cipherSuite
     } catch (e) {
       if (this.session === s) this.session = undefined

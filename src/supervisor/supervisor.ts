@@ -21,6 +21,7 @@ import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleMatch, Consol
 import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
+import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
@@ -102,6 +103,8 @@ export interface SupervisorEvents {
   /** The node's watch patterns now (on add and on every change), so counters per pattern can start at 0. */
   'console:watch': [node: string, patterns: readonly WatchPattern[]]
   stats: [node: string, delta: WorkerStats]
+  /** The node's worker learned something about its BMC (`entry`: new); `profile` is all it knows (store it). */
+  'bmc:profile': [node: string, profile: LearnedProfile, entry: LearnedEntry | undefined]
   escalate: [crashing: number, total: number]
 }
 
@@ -185,6 +188,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** The node's console watch patterns as its worker has (or will have) them. */
   watchPatterns(node: string): readonly WatchPattern[] {
     return this.children.get(node)?.config.watch ?? []
+  }
+
+  /**
+   * Forgets what the node's worker learned about its BMC: the worker logs in
+   * again (a new generation) from the configured workarounds alone.
+   */
+  resetProfile(node: string): number {
+    const child = this.require(node)
+    return this.update(node, { ...child.config, profile: undefined })
   }
 
   /** Stops a node's worker (Deactivate SOL, Close Session) and forgets it. */
@@ -422,6 +434,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return
       case 'stopped':
         child.stopped?.()
+        return
+      case 'profile':
+        // A report of a generation since replaced (a reset) describes a profile that is gone.
+        if (m.generation !== child.generation) return
+        child.config = { ...child.config, profile: m.profile } // a restarted worker starts from it
+        this.emit('bmc:profile', child.node, m.profile, m.entry)
         return
       case 'ready':
       case 'pong':
