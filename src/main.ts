@@ -13,6 +13,8 @@ import { buildApp, type ApiInstance, type ApiLimits, type ApiPlugin, type OpenKi
 import type { HttpTimeouts } from './api/http-guard.js'
 import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes } from './api/node-sync.js'
+import { syncProfiles } from './api/profile-sync.js'
+import { reviveProfile } from './bridge/profile.js'
 import { syncConsoles } from './api/console-sync.js'
 import { consolePlugin } from './api/routes/console.js'
 import { consoleMatchesPlugin } from './api/routes/console-matches.js'
@@ -174,10 +176,15 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   store.nodes.on('node:removed', forgetMatches)
   consoles.on('console:input-dropped', (node, bytes) => wiring.inputDropped(node, bytes))
   const consoleSync = syncConsoles(store.nodes, consoles, logger)
+  // Before the nodes' workers start: their first reports are stored and shown.
+  const profileSync = syncProfiles(supervisor, store.nodes, store.profiles, wiring, logger)
   const sync = syncNodes(store.nodes, supervisor, logger, {
     ...o.bmcDefaults,
     allowExecConsole: o.allowExecConsoles ?? false,
     ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
+  }, (node) => {
+    const stored = store.profiles.get(node)
+    return stored === undefined ? undefined : reviveProfile(stored.profile)
   })
   // Threads start with the first search (minThreads 0), so an idle server pays nothing for the pool.
   const search = new SearchPool(o.search)
@@ -226,6 +233,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     await app.listen({ host, port })
   } catch (e) {
     sync.stop()
+    profileSync.stop()
     consoleSync.stop()
     wiring.close()
     await app?.close()
@@ -257,6 +265,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         consoleSync.stop()
         await sync.idle()
         await supervisor.shutdown(5000)
+        profileSync.stop()
         // After the workers: their last console bytes are logged too.
         unsubscribeMatches()
         store.nodes.off('node:removed', forgetMatches)

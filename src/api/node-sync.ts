@@ -15,6 +15,7 @@ import type { Logger } from '../log.js'
 import type { NodeRecord, NodeRepo } from '../store/types.js'
 import { sameBmcConfig, sameWatch, toBmcConfig, type BmcDefaults } from './node-config.js'
 import type { SupervisorPort } from './ports.js'
+import type { LearnedProfile } from '../bridge/profile.js'
 
 export interface NodeSync {
   /** Resolves when every queued change has been applied (tests, shutdown). */
@@ -22,7 +23,8 @@ export interface NodeSync {
   stop(): void
 }
 
-export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}): NodeSync {
+/** `profileOf`: the node's stored learned profile (store.profiles), passed to its worker's configuration. */
+export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}, profileOf: (node: string) => LearnedProfile | undefined = () => undefined): NodeSync {
   const queues = new Map<string, Promise<void>>()
   const failed = (err: unknown, name: string) => logger.error({ err, node: name }, 'applying a node change to the supervisor failed')
   const enqueue = (name: string, step: () => Promise<void> | void) => {
@@ -45,7 +47,7 @@ export function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, 
     })
   }
   const groupWatch = (g: string) => nodes.groupWatch(g)
-  const configOf = (n: NodeRecord) => toBmcConfig(n, defaults, groupWatch)
+  const configOf = (n: NodeRecord) => toBmcConfig(n, defaults, groupWatch, profileOf(n.name))
   const add = (n: NodeRecord) => enqueue(n.name, () => {
     if (sup.has(n.name)) sup.update(n.name, configOf(n))
     else sup.add(n.name, configOf(n))

@@ -7,6 +7,7 @@
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
 import { CREDENTIAL_ENV_FIELDS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, type CredentialEnvField } from '../bridge/messages.js'
+import { WORKAROUND_NAMES } from '../bridge/profile.js'
 import { MAX_WATCH_PATTERNS, MAX_WATCH_REGEX_LENGTH, WATCH_NAME_PATTERN, WATCH_SEVERITIES } from '../bridge/watch.js'
 
 export const NAME_PATTERN = NODE_NAME_PATTERN
@@ -23,6 +24,10 @@ const Password = Type.String({ minLength: 1, maxLength: 20, writeOnly: true, des
 const Kg = Type.String({ pattern: '^([0-9a-fA-F]{2}){1,20}$', writeOnly: true, description: 'Write-only. The BMC key K_G as hex, 1 to 20 bytes.' })
 const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite (suite 0 is never used).' })
 const Privilege = Type.Enum(['administrator', 'operator', 'user'])
+const Workarounds = Type.Array(Type.Enum([...WORKAROUND_NAMES]), {
+  maxItems: WORKAROUND_NAMES.length, uniqueItems: true,
+  description: 'Workarounds applied from the first login, by FreeIPMI\'s -W names where it has one (docs/quirks.md); names bmcvisor needs no flag for are accepted and have no effect.',
+})
 const ConsoleMethod = Type.Enum(['ipmi', 'exec'])
 const ConsoleLogging = Type.Enum(['full', 'memory', 'interactive', 'none'])
 const Command = Type.String({ minLength: 1, maxLength: 4096 })
@@ -68,6 +73,7 @@ export const NodeCreate = Type.Object({
     kg: Type.Optional(Kg),
     cipherSuite: Type.Optional(CipherSuite),
     privilege: Type.Optional(Privilege),
+    workarounds: Type.Optional(Workarounds),
   }, { additionalProperties: false }),
   console: Type.Optional(Type.Object({
     method: Type.Optional(ConsoleMethod),
@@ -86,6 +92,7 @@ export const NodeDocSchema = Type.Object({
   name: NodeName,
   bmc: Type.Object({
     host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: CipherSuite, privilege: Privilege,
+    workarounds: Type.Optional(Workarounds),
   }, { additionalProperties: false }),
   console: Type.Object({
     method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), env: Type.Optional(ConsoleEnv), logging: ConsoleLogging,
@@ -105,6 +112,7 @@ export const NodePatch = Type.Object({
     kg: Type.Optional(Type.Union([Kg, Type.Null()])),
     cipherSuite: Type.Optional(CipherSuite),
     privilege: Type.Optional(Privilege),
+    workarounds: Type.Optional(Type.Union([Workarounds, Type.Null()])),
   }, { additionalProperties: false })),
   console: Type.Optional(Type.Object({
     method: Type.Optional(ConsoleMethod),
@@ -127,6 +135,7 @@ export const NodeView = Type.Object({
     username: Type.String(),
     cipherSuite: Type.Integer(),
     privilege: Type.String(),
+    workarounds: Type.Optional(Type.Array(Type.String())),
     kgSet: Type.Boolean({ description: 'Whether a K_G is stored (its value is never returned).' }),
   }, { additionalProperties: false }),
   console: Type.Object({

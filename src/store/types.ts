@@ -25,6 +25,8 @@ export interface NodeBmc {
   kg?: string | undefined
   cipherSuite: number
   privilege: BmcPrivilege
+  /** Workaround names (src/session/profile.ts WORKAROUNDS) the operator set; the API checks them. */
+  workarounds?: string[] | undefined
 }
 
 export interface NodeConsole {
@@ -154,8 +156,34 @@ export interface AuditRepo {
   list(opts?: { limit?: number; beforeId?: number; target?: string }): AuditEntry[]
 }
 
+/**
+ * A node's learned BMC profile as stored: the shape of src/session/profile.ts
+ * LearnedProfile (the store does not import session; reviveProfile reads it).
+ */
+export interface ProfileDoc {
+  entries: { name: string; detail: string; learnedAt: string }[]
+  cipherSuite?: number | undefined
+}
+
+export interface StoredProfile {
+  profile: ProfileDoc
+  /** When it was last written (ISO). */
+  updatedAt: string
+}
+
+export interface ProfileRepo {
+  get(node: string): StoredProfile | undefined
+  /** Every stored profile, ordered by node. */
+  list(): (StoredProfile & { node: string })[]
+  /** Replaces the node's profile; a node that does not exist (any more) gets none. */
+  put(node: string, profile: ProfileDoc): void
+  /** Forgets the node's profile; false when it had none. */
+  reset(node: string): boolean
+}
+
 export interface Store {
   readonly nodes: NodeRepo
+  readonly profiles: ProfileRepo
   readonly tokens: TokenRepo
   readonly audit: AuditRepo
   /** One-off flags kept with the data (e.g. whether the first admin token was issued). */

@@ -196,7 +196,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   resetProfile(node: string): number {
     const child = this.require(node)
-    return this.update(node, { ...child.config, profile: undefined })
+    const generation = this.update(node, { ...child.config, profile: undefined })
+    this.emit('bmc:profile', node, { entries: [] }, undefined)
+    return generation
   }
 
   /** Stops a node's worker (Deactivate SOL, Close Session) and forgets it. */

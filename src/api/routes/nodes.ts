@@ -25,7 +25,11 @@ const checkDoc = Compile(NodeDocSchema)
 export function toView(n: NodeRecord): NodeViewT {
   return {
     name: n.name,
-    bmc: { host: n.bmc.host, port: n.bmc.port, username: n.bmc.username, cipherSuite: n.bmc.cipherSuite, privilege: n.bmc.privilege, kgSet: n.bmc.kg !== undefined },
+    bmc: {
+      host: n.bmc.host, port: n.bmc.port, username: n.bmc.username, cipherSuite: n.bmc.cipherSuite, privilege: n.bmc.privilege,
+      ...(n.bmc.workarounds !== undefined ? { workarounds: [...n.bmc.workarounds] } : {}),
+      kgSet: n.bmc.kg !== undefined,
+    },
     console: {
       method: n.console.method,
       ...(n.console.command !== undefined ? { command: n.console.command } : {}),
@@ -121,6 +125,7 @@ export function withDefaults(c: NodeCreate): NodeDoc {
       ...(c.bmc.kg !== undefined ? { kg: c.bmc.kg.toLowerCase() } : {}),
       cipherSuite: c.bmc.cipherSuite ?? NODE_DEFAULTS.cipherSuite,
       privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
+      ...(c.bmc.workarounds !== undefined && c.bmc.workarounds.length > 0 ? { workarounds: [...c.bmc.workarounds] } : {}),
     },
     console: {
       method: c.console?.method ?? NODE_DEFAULTS.console.method,

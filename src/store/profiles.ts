@@ -1,0 +1,44 @@
+/**
+ * What each node's client learned about its BMC (its profile: the entries of
+ * src/session/profile.ts, as JSON), one row per node, deleted with the node.
+ * The store keeps the document as given; the supervisor's reports and the
+ * API's view validate it (reviveProfile drops what it does not know).
+ */
+import type { Database, Statement } from 'better-sqlite3'
+import type { ProfileDoc, ProfileRepo, StoredProfile } from './types.js'
+
+export class SqliteProfileRepo implements ProfileRepo {
+  private readonly q: {
+    get: Statement<[string], { profile: string; updated_at: string }>
+    all: Statement<[], { node: string; profile: string; updated_at: string }>
+    put: Statement<[string, string, string]>
+    remove: Statement<[string]>
+  }
+
+  constructor(db: Database) {
+    this.q = {
+      get: db.prepare('SELECT profile, updated_at FROM bmc_profiles WHERE node = ?'),
+      all: db.prepare('SELECT node, profile, updated_at FROM bmc_profiles ORDER BY node'),
+      // A profile for a node that is gone (removed while its worker reported) is not kept: the foreign key refuses it.
+      put: db.prepare('INSERT INTO bmc_profiles (node, profile, updated_at) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM nodes WHERE name = ?1) ON CONFLICT (node) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at'),
+      remove: db.prepare('DELETE FROM bmc_profiles WHERE node = ?'),
+    }
+  }
+
+  get(node: string): StoredProfile | undefined {
+    const r = this.q.get.get(node)
+    return r === undefined ? undefined : { profile: JSON.parse(r.profile) as ProfileDoc, updatedAt: r.updated_at }
+  }
+
+  list(): (StoredProfile & { node: string })[] {
+    return this.q.all.all().map((r) => ({ node: r.node, profile: JSON.parse(r.profile) as ProfileDoc, updatedAt: r.updated_at }))
+  }
+
+  put(node: string, profile: ProfileDoc): void {
+    this.q.put.run(node, JSON.stringify(profile), new Date().toISOString())
+  }
+
+  reset(node: string): boolean {
+    return this.q.remove.run(node).changes > 0
+  }
+}
