@@ -11,7 +11,7 @@ export class SqliteProfileRepo implements ProfileRepo {
   private readonly q: {
     get: Statement<[string], { profile: string; updated_at: string }>
     all: Statement<[], { node: string; profile: string; updated_at: string }>
-    put: Statement<[string, string, string]>
+    put: Statement<[{ node: string; profile: string; at: string }]>
     remove: Statement<[string]>
   }
 
@@ -20,7 +20,7 @@ export class SqliteProfileRepo implements ProfileRepo {
       get: db.prepare('SELECT profile, updated_at FROM bmc_profiles WHERE node = ?'),
       all: db.prepare('SELECT node, profile, updated_at FROM bmc_profiles ORDER BY node'),
       // A profile for a node that is gone (removed while its worker reported) is not kept: the foreign key refuses it.
-      put: db.prepare('INSERT INTO bmc_profiles (node, profile, updated_at) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM nodes WHERE name = ?1) ON CONFLICT (node) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at'),
+      put: db.prepare('INSERT INTO bmc_profiles (node, profile, updated_at) SELECT @node, @profile, @at WHERE EXISTS (SELECT 1 FROM nodes WHERE name = @node) ON CONFLICT (node) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at'),
       remove: db.prepare('DELETE FROM bmc_profiles WHERE node = ?'),
     }
   }
@@ -35,7 +35,7 @@ export class SqliteProfileRepo implements ProfileRepo {
   }
 
   put(node: string, profile: ProfileDoc): void {
-    this.q.put.run(node, JSON.stringify(profile), new Date().toISOString())
+    this.q.put.run({ node, profile: JSON.stringify(profile), at: new Date().toISOString() })
   }
 
   reset(node: string): boolean {
