@@ -66,7 +66,7 @@ async function learn(o: RigOptions & { profile?: LearnedProfile }) {
   const t0 = r.clock.now()
   await drive(r.clock, r.client.connect())
   const loginMs = r.clock.now() - t0
-  await drive(r.clock, r.client.run(GetDeviceId, {}))
+  await drive(r.clock, r.client.run(GetDeviceId, undefined))
   const sent = r.links.reduce((n, l) => n + l.counters['a-to-b'].sent, 0)
   return { ...r, learned, loginMs, sent }
 }
@@ -120,7 +120,7 @@ describe('IpmiClient learns the BMC', () => {
   it('nochecksumcheck: learned at the first forgiven answer, once, while every forgiven answer is counted', async () => {
     const r = await learn(quirky('nochecksumcheck'))
     assert.deepEqual(r.learned.map((e) => e.name), ['nochecksumcheck'])
-    await drive(r.clock, r.client.run(GetDeviceId, {}))
+    await drive(r.clock, r.client.run(GetDeviceId, undefined))
     assert.ok((r.client.currentSession?.stats.checksumsForgiven ?? 0) >= 2)
     assert.equal(r.learned.length, 1)
   })
