@@ -11,30 +11,12 @@ import assert from 'node:assert/strict'
 import { powerStatus } from '../../../src/bmc/chassis.js'
 import { readSensors } from '../../../src/bmc/sensors.js'
 import { IpmiClient } from '../../../src/session/client.js'
-import { EMPTY_PROFILE, type LearnedEntry, type WorkaroundName } from '../../../src/session/profile.js'
+import { EMPTY_PROFILE, type LearnedEntry } from '../../../src/session/profile.js'
 import { startSimFleet, type SimFleetHandle } from '../../../src/sim/fleet.js'
 import { QUIRK_NAMES, type QuirkName } from '../../../src/sim/quirks.js'
 import { SolConsole } from '../../../src/sol/console.js'
 import { waitUntil } from '../../lab/net.js'
-
-/** What our client learns from each quirk (and from none). Typed by QuirkName: a new quirk must say what it teaches. */
-export const LEARNS: Record<QuirkName, readonly WorkaroundName[]> = {
-  opensesspriv: [],
-  authcap: [],
-  nochecksumcheck: ['nochecksumcheck'],
-  integritycheckvalue: [],
-  solpayloadsize: ['solpayloadsize'],
-  solport: ['solport'],
-  'solport-endian': ['solport-endian'],
-  solstatus: [],
-  solchannelsupport: [],
-  serialalertsdeferred: [],
-  'solactive-stale': ['solactive-stale'],
-  'soldeactivate-noop': [],
-  'cipher-suites-silent': ['cipher-suites-silent'],
-  'suite17-only': [],
-  'suite3-only': ['cipher-suite'],
-}
+import { LEARNS } from '../../lab/quirk-profiles.js'
 
 /** The goal of issue 13: a quirk costs the first login less than this. */
 const EXTRA_BOUND_MS = 1000
