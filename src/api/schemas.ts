@@ -22,7 +22,7 @@ const Port = Type.Integer({ minimum: 1, maximum: 65535 })
 const Username = Type.String({ maxLength: 16, description: 'BMC user name (at most 16 characters; empty for the anonymous user).' })
 const Password = Type.String({ minLength: 1, maxLength: 20, writeOnly: true, description: 'Write-only. At most 20 bytes (IPMI 2.0).' })
 const Kg = Type.String({ pattern: '^([0-9a-fA-F]{2}){1,20}$', writeOnly: true, description: 'Write-only. The BMC key K_G as hex, 1 to 20 bytes.' })
-const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite (suite 0 is never used).' })
+const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite, fixed (suite 0 is never used); absent: negotiated, 17 first.' })
 const Privilege = Type.Enum(['administrator', 'operator', 'user'])
 const Workarounds = Type.Array(Type.Enum([...WORKAROUND_NAMES]), {
   maxItems: WORKAROUND_NAMES.length, uniqueItems: true,
@@ -60,7 +60,12 @@ export const WatchOverrideSchema = Type.Object({
   description: 'Console watch patterns: the defaults (panic, call_trace, mce, oom, hung_task), then each group\'s override, then the node\'s.',
 })
 
-export const NODE_DEFAULTS = { port: 623, cipherSuite: 3, privilege: 'administrator', console: { method: 'ipmi', logging: 'full' } } as const
+/**
+ * No cipherSuite: a node without one negotiates (17, then what the BMC
+ * offers; a fallback below 17 is reported in its BMC profile as cipher-suite),
+ * so a suite-17-only or suite-3-only BMC works with nothing configured.
+ */
+export const NODE_DEFAULTS = { port: 623, privilege: 'administrator', console: { method: 'ipmi', logging: 'full' } } as const
 
 /** POST /nodes: defaults fill what is left out. */
 export const NodeCreate = Type.Object({
@@ -91,7 +96,7 @@ export type NodeCreate = Static<typeof NodeCreate>
 export const NodeDocSchema = Type.Object({
   name: NodeName,
   bmc: Type.Object({
-    host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: CipherSuite, privilege: Privilege,
+    host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: Type.Optional(CipherSuite), privilege: Privilege,
     workarounds: Type.Optional(Workarounds),
   }, { additionalProperties: false }),
   console: Type.Object({
@@ -110,7 +115,7 @@ export const NodePatch = Type.Object({
     username: Type.Optional(Username),
     password: Type.Optional(Password),
     kg: Type.Optional(Type.Union([Kg, Type.Null()])),
-    cipherSuite: Type.Optional(CipherSuite),
+    cipherSuite: Type.Optional(Type.Union([CipherSuite, Type.Null()])),
     privilege: Type.Optional(Privilege),
     workarounds: Type.Optional(Type.Union([Workarounds, Type.Null()])),
   }, { additionalProperties: false })),
@@ -133,7 +138,7 @@ export const NodeView = Type.Object({
     host: Type.String(),
     port: Type.Integer(),
     username: Type.String(),
-    cipherSuite: Type.Integer(),
+    cipherSuite: Type.Optional(Type.Integer({ description: 'Absent: negotiated.' })),
     privilege: Type.String(),
     workarounds: Type.Optional(Type.Array(Type.String())),
     kgSet: Type.Boolean({ description: 'Whether a K_G is stored (its value is never returned).' }),

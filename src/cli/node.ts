@@ -141,7 +141,7 @@ export function patchFromPairs(pairs: string[]): Record<string, unknown> {
 
 function table(nodes: NodeView[]): string {
   const rows = [['NAME', 'BMC', 'USER', 'SUITE', 'CONSOLE', 'GROUPS'], ...nodes.map((n) => [
-    n.name, `${n.bmc.host}:${n.bmc.port}`, n.bmc.username, String(n.bmc.cipherSuite), `${n.console.method}/${n.console.logging}`, n.groups.join(','),
+    n.name, `${n.bmc.host}:${n.bmc.port}`, n.bmc.username, n.bmc.cipherSuite === undefined ? 'auto' : String(n.bmc.cipherSuite), `${n.console.method}/${n.console.logging}`, n.groups.join(','),
   ])]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
@@ -163,7 +163,7 @@ export function showProfile(p: ProfileView): string[] {
 function show(n: NodeView, p: ProfileView): string {
   return [
     `name:      ${n.name}`,
-    `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
+    `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite ?? 'negotiated'}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
     `console:   ${n.console.method}, logging ${n.console.logging}${n.console.command !== undefined ? `, command ${n.console.command}` : ''}`,
     `groups:    ${n.groups.join(', ') || '-'}`,
     `revision:  ${n.revision} (updated ${n.updatedAt})`,

@@ -23,7 +23,8 @@ export interface NodeBmc {
   password: string
   /** The BMC key K_G as hex (1 to 20 bytes), when the BMC has one. */
   kg?: string | undefined
-  cipherSuite: number
+  /** Fixed suite; absent: negotiated (17 first). Nodes stored before this was optional keep their 3. */
+  cipherSuite?: number | undefined
   privilege: BmcPrivilege
   /** Workaround names (src/session/profile.ts WORKAROUNDS) the operator set; the API checks them. */
   workarounds?: string[] | undefined

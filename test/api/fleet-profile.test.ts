@@ -3,9 +3,8 @@
 // and credentials come up (session and console), GET .../bmc/profile lists
 // what each needed, the profile survives a worker crash and a serve restart
 // (the restarted worker starts from it and does not learn it again), and a
-// reset makes the worker learn it anew. suite17-only is left out: a node
-// added without bmc.cipherSuite is pinned to suite 3 (NODE_DEFAULTS), which
-// such a BMC refuses; see docs/quirks.md.
+// reset makes the worker learn it anew. Nodes have no bmc.cipherSuite, so
+// they negotiate: suite17-only and suite3-only BMCs come up too.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -16,13 +15,13 @@ import { startServer } from '../../src/main.js'
 import { startSimFleet, type SimFleetHandle } from '../../src/sim/fleet.js'
 import { QUIRK_NAMES, type QuirkName } from '../../src/sim/quirks.js'
 import { waitUntil } from '../lab/net.js'
-import { learnsWithFixedSuite } from '../lab/quirk-profiles.js'
+import { LEARNS } from '../lab/quirk-profiles.js'
 import { sink } from '../lab/sink.js'
 
 const COUNT = 50
 const TOKEN = 'fleet-profile-admin-token-0123456789'
-/** Every quirk a node with the default suite can meet, and plain BMCs in between. */
-const MIX: readonly (QuirkName | undefined)[] = [undefined, ...QUIRK_NAMES.filter((q) => q !== 'suite17-only')]
+/** Every quirk, and plain BMCs in between. */
+const MIX: readonly (QuirkName | undefined)[] = [undefined, ...QUIRK_NAMES]
 const quirkOf = (i: number): QuirkName | undefined => MIX[i % MIX.length]
 const nameOf = (i: number) => `q${String(i).padStart(2, '0')}`
 /** 50 workers starting on a shared 2-core machine. */
@@ -80,7 +79,7 @@ describe('a mixed-quirk fleet behind one serve', () => {
     await waitUntil(allUp, { timeoutMs: FLEET_UP_MS, intervalMs: 250, what: `all ${COUNT} sessions and consoles connected (down: ${lastDown.join(',')})` })
     for (let i = 0; i < COUNT; i++) {
       const q = quirkOf(i)
-      assert.deepEqual(learnedNames(await profile(i)), q === undefined ? [] : learnsWithFixedSuite(q), `${nameOf(i)} (${q ?? 'plain'})`)
+      assert.deepEqual(learnedNames(await profile(i)), q === undefined ? [] : LEARNS[q], `${nameOf(i)} (${q ?? 'plain'})`)
     }
     const power = await api<{ results: Record<string, { ok: boolean }> }>('GET', `/noderange/${encodeURIComponent(`q[00-${COUNT - 1}]`)}/power`)
     assert.equal(Object.values(power.json.results).filter((r) => r.ok).length, COUNT)

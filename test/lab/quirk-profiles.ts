@@ -23,11 +23,3 @@ export const LEARNS: Record<QuirkName, readonly WorkaroundName[]> = {
   'suite17-only': [],
   'suite3-only': ['cipher-suite'],
 }
-
-/**
- * The cipher suite quirks teach nothing to a client pinned to a suite (a
- * node's bmc.cipherSuite, default 3): it neither probes nor falls back.
- */
-export function learnsWithFixedSuite(q: QuirkName): readonly WorkaroundName[] {
-  return q === 'cipher-suites-silent' || q === 'suite3-only' || q === 'suite17-only' ? [] : LEARNS[q]
-}

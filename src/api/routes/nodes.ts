@@ -26,7 +26,9 @@ export function toView(n: NodeRecord): NodeViewT {
   return {
     name: n.name,
     bmc: {
-      host: n.bmc.host, port: n.bmc.port, username: n.bmc.username, cipherSuite: n.bmc.cipherSuite, privilege: n.bmc.privilege,
+      host: n.bmc.host, port: n.bmc.port, username: n.bmc.username,
+      ...(n.bmc.cipherSuite !== undefined ? { cipherSuite: n.bmc.cipherSuite } : {}),
+      privilege: n.bmc.privilege,
       ...(n.bmc.workarounds !== undefined ? { workarounds: [...n.bmc.workarounds] } : {}),
       kgSet: n.bmc.kg !== undefined,
     },
@@ -123,7 +125,7 @@ export function withDefaults(c: NodeCreate): NodeDoc {
       username: c.bmc.username,
       password: c.bmc.password,
       ...(c.bmc.kg !== undefined ? { kg: c.bmc.kg.toLowerCase() } : {}),
-      cipherSuite: c.bmc.cipherSuite ?? NODE_DEFAULTS.cipherSuite,
+      ...(c.bmc.cipherSuite !== undefined ? { cipherSuite: c.bmc.cipherSuite } : {}),
       privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
       ...(c.bmc.workarounds !== undefined && c.bmc.workarounds.length > 0 ? { workarounds: [...c.bmc.workarounds] } : {}),
     },
