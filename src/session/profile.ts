@@ -97,8 +97,6 @@ export const WORKAROUNDS = [
     changes: 'keepalives are sent within the BMC\'s short idle session timeout' },
   { name: 'session-table-full', freeipmi: false, relaxesSecurity: false, handling: 'detected',
     changes: 'Open Session answered "insufficient resources" is retried with back-off until old sessions expire' },
-  { name: 'cold-reset', freeipmi: false, relaxesSecurity: false, handling: 'detected',
-    changes: 'after the BMC lost every session (cold reset) the client logs in again and reactivates SOL' },
   { name: 'sol-silent-after-reboot', freeipmi: false, relaxesSecurity: false, handling: 'detected',
     changes: 'SOL that stays active but silent after a host power change is deactivated and activated again' },
   { name: 'password16', freeipmi: false, relaxesSecurity: false, handling: 'detected',
