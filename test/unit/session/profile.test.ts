@@ -13,6 +13,8 @@ import type { QuirkName } from '../../../src/sim/quirks.js'
 import { attachSol } from '../../../src/sim/sol.js'
 import { SolConsole } from '../../../src/sol/console.js'
 import { DEFAULT_TIMING } from '../../../src/session/config.js'
+import { Writable } from 'node:stream'
+import { ipmiCommand } from '../../../src/cli/ipmi.js'
 import { clientRig, drive, watchUnhandled, type RigOptions } from './harness.js'
 
 watchUnhandled()
@@ -179,10 +181,29 @@ describe('SOL activation learns the BMC', () => {
     assert.deepEqual(r.learned.map((e) => e.name), ['soldeactivate-noop'])
   })
 
+  it('soldeactivate-noop already known: no futile Deactivate Payload, SOL_BUSY at once', async () => {
+    const r = await learnSol(['solactive-stale', 'soldeactivate-noop'], { force: true, workarounds: { workarounds: ['soldeactivate-noop'] } })
+    assert.deepEqual(r.opened, { ok: false, code: 'SOL_BUSY' })
+    assert.deepEqual(r.learned, [], 'nothing new: it did not try the deactivate it knows to be futile')
+  })
+
   it('a plain BMC\'s SOL teaches nothing', async () => {
     const r = await learnSol([])
     assert.ok(r.opened.ok)
     assert.deepEqual(r.learned, [])
     await r.con.close()
+  })
+})
+
+describe('bmcvisor ipmi -W', () => {
+  const io = () => {
+    let err = ''
+    const stream = new Writable({ write(c: Buffer, _e, cb) { err += c.toString(); cb() } })
+    return { io: { stdout: stream, stderr: stream, env: {} }, text: () => err }
+  }
+  it('an unknown name exits 2 with VALIDATION_FAILED before anything is sent', async () => {
+    const o = io()
+    assert.equal(await ipmiCommand(['-H', '127.0.0.1', '-U', 'admin', '-P', 'pw', '-W', 'solport,bogus', 'power', 'status'], o.io), 2)
+    assert.match(o.text(), /^bmcvisor: VALIDATION_FAILED: unknown workaround bogus \(known: authcap, /m)
   })
 })
