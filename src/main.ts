@@ -15,6 +15,7 @@ import type { BmcDefaults } from './api/node-config.js'
 import { syncNodes, type NodeSync } from './api/node-sync.js'
 import { storeLearnedTrust } from './api/trust-sync.js'
 import { syncConsoles, type ConsoleSync } from './api/console-sync.js'
+import { syncProfiles, type ProfileSync } from './api/profile-sync.js'
 import { consolePlugin } from './api/routes/console.js'
 import { consoleMatchesPlugin } from './api/routes/console-matches.js'
 import { consoleSearchPlugin } from './api/routes/console-search.js'
@@ -208,13 +209,17 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let app: ApiInstance | undefined
   let consoleSync: ConsoleSync | undefined
   let sync: NodeSync | undefined
+  let profileSync: ProfileSync | undefined
   try {
     consoleSync = await syncConsoles(store.nodes, consoles, logger)
+    // Before the nodes' workers start: their first reports are stored and shown, and each starts from what was learned before.
+    const profiles = await syncProfiles(supervisor, store.nodes, store.profiles, wiring, logger)
+    profileSync = profiles
     sync = await syncNodes(store.nodes, supervisor, logger, {
       ...o.bmcDefaults,
       allowExecConsole: o.allowExecConsoles ?? false,
       ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
-    })
+    }, (node) => profiles.current(node))
     app = await buildApp({
       web,
       ui: webPlugin({ consoles, fleet, secure: https !== undefined }),
@@ -239,6 +244,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     sync?.stop()
     consoleSync?.stop()
     trustSync.stop()
+    profileSync?.stop()
     wiring.close()
     await app?.close()
     await search.close()
@@ -259,6 +265,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const server = app
   const nodeSync = sync
   const consoleSyncDone = consoleSync
+  const profileSyncDone = profileSync
   return {
     url, app: server, store, supervisor, consoles, matches, search, logger, metrics, escalated, web,
     reopenLogs: () => consoles.reopenLogs(),
@@ -273,6 +280,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         await supervisor.shutdown(5000)
         trustSync.stop()
         await trustSync.idle()
+        profileSyncDone.stop()
+        await profileSyncDone.idle()
         // After the workers: their last console bytes are logged too.
         unsubscribeMatches()
         store.nodes.off('node:removed', forgetMatches)

@@ -27,7 +27,7 @@ import { ScreenEmulator } from './screen.js'
 
 export type Post = (msg: FromWorker) => void
 
-const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0 }
+const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0, relaxedChecks: 0 }
 
 /** One generation's plugins and timers. */
 interface Generation {
@@ -59,7 +59,7 @@ export class BmcAgent {
   /** The console watch patterns' matcher, fed every live console byte (console-watch.ts). */
   private readonly watch: ConsoleWatch
   private staleSeen = 0
-  private closedCounters = { retransmits: 0, droppedPackets: 0 }
+  private closedCounters = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
 
   /** Counters go out with each heartbeat answer (flushStats), so an idle thread wakes once per beat, not twice. */
   constructor(readonly bmc: string, private readonly post: Post) {
@@ -268,6 +268,7 @@ export class BmcAgent {
     const management = createManagement(config, {
       lost: (error) => this.feed({ type: 'session-lost', generation, error }),
       trustLearned: (what, fingerprint) => this.post({ type: 'trust-learned', bmc: this.bmc, generation, what, fingerprint }),
+      learned: (profile, entry) => this.post({ type: 'profile', bmc: this.bmc, generation, profile, entry }),
     })
     const console = createConsole({
       bmc: this.bmc, config, management,
@@ -287,6 +288,7 @@ export class BmcAgent {
       const c = g.management.takeCounters()
       this.closedCounters.retransmits += c.retransmits
       this.closedCounters.droppedPackets += c.droppedPackets
+      this.closedCounters.relaxedChecks += c.relaxedChecks
       await g.management.close()
     })().catch(() => undefined).finally(() => {
       this.generations.delete(g.generation)
@@ -344,8 +346,9 @@ export class BmcAgent {
     const d = this.stats
     d.retransmits += this.closedCounters.retransmits + (c?.retransmits ?? 0)
     d.droppedPackets += this.closedCounters.droppedPackets + (c?.droppedPackets ?? 0)
-    this.closedCounters = { retransmits: 0, droppedPackets: 0 }
-    if (d.retransmits + d.droppedPackets + d.solBytesIn + d.solBytesOut + d.staleEvents === 0) return
+    d.relaxedChecks += this.closedCounters.relaxedChecks + (c?.relaxedChecks ?? 0)
+    this.closedCounters = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
+    if (d.retransmits + d.droppedPackets + d.solBytesIn + d.solBytesOut + d.staleEvents + d.relaxedChecks === 0) return
     this.post({ type: 'stats', bmc: this.bmc, delta: d })
     this.stats = { ...ZERO_STATS }
   }

@@ -80,12 +80,13 @@ export function nodeDetail(): Json {
       targets: [{ expr: `sum by (direction) (rate(${sel('bmcvisor_console_bytes_total')}[${RI}]))`, legend: '{{direction}}' }],
     }),
     timeseries({
-      title: 'Retransmits, dropped packets, stale events', unit: 'pps', pos: [12, 27, 12, 8],
-      description: 'IPMI requests sent again, packets from the BMC dropped, and late events of replaced sessions dropped, per second (bmcvisor_ipmi_retransmits_total, bmcvisor_ipmi_packets_dropped_total, bmcvisor_stale_events_total).',
+      title: 'Retransmits, dropped packets, stale events, relaxed checks', unit: 'pps', pos: [12, 27, 12, 8],
+      description: 'IPMI requests sent again, packets from the BMC dropped, late events of replaced sessions dropped, and answers taken under a relaxed check the BMC is known to need (nochecksumcheck: GET nodes/{node}/bmc/profile), per second (bmcvisor_ipmi_retransmits_total, bmcvisor_ipmi_packets_dropped_total, bmcvisor_stale_events_total, bmcvisor_bmc_relaxed_checks_total).',
       targets: [
         { expr: `sum(rate(${sel('bmcvisor_ipmi_retransmits_total')}[${RI}]))`, legend: 'retransmits' },
         { expr: `sum(rate(${sel('bmcvisor_ipmi_packets_dropped_total')}[${RI}]))`, legend: 'dropped' },
         { expr: `sum(rate(${sel('bmcvisor_stale_events_total')}[${RI}]))`, legend: 'stale events' },
+        { expr: `sum(rate(${sel('bmcvisor_bmc_relaxed_checks_total')}[${RI}]))`, legend: 'relaxed checks' },
       ],
     }),
     timeseries({

@@ -58,6 +58,7 @@ import { REGISTRY, type OpRegistry } from '../ops/registry.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeRoutes } from './routes/nodes.js'
 import { workerRoutes } from './routes/workers.js'
+import { profileRoutes } from './routes/profile.js'
 
 export { audit, type AuditDetail, type OpenKind, type Principal } from './auth.js'
 
@@ -271,6 +272,7 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     await api.register(nodeRoutes, { ctx })
     await api.register(commandRoutes, { ctx })
     await api.register(workerRoutes, { ctx })
+    await api.register(profileRoutes, { ctx })
     await api.register(adminRoutes, { ctx })
     for (const p of o.plugins ?? []) await api.register(p)
   }, { prefix: '/api/v1' })

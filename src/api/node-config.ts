@@ -4,6 +4,7 @@
  * needs (exec console fields, say) is a change here and nowhere else.
  */
 import type { BmcConfig } from '../bridge/messages.js'
+import { parseWorkarounds, type LearnedProfile } from '../bridge/profile.js'
 import { checkWatchOverride, resolveWatch, type WatchOverride, type WatchPattern } from '../bridge/watch.js'
 import { bmcConsoleFields } from '../console/index.js'
 import type { NodeRecord, NodeRepo, WatchOverrideDoc } from '../store/types.js'
@@ -44,7 +45,12 @@ function redfishFields(node: NodeRecord): Pick<BmcConfig, 'protocol' | 'tls' | '
   }
 }
 
-export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {}, groupWatch: GroupWatch = noGroupWatch): BmcConfig {
+/**
+ * `profile`: what was learned about the node's BMC before (the store's
+ * bmc_profiles row), so a worker started after a serve restart begins from it.
+ */
+export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {}, groupWatch: GroupWatch = noGroupWatch, profile?: LearnedProfile): BmcConfig {
+  const workarounds = parseWorkarounds(node.bmc.workarounds ?? []).names
   return {
     ...defaults,
     host: node.bmc.host,
@@ -56,6 +62,8 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
     ...redfishFields(node),
     ...bmcConsoleFields(node.console, node.bmc.host),
     watch: nodeWatch(node, groupWatch),
+    ...(workarounds.length > 0 ? { workarounds } : {}),
+    ...(profile !== undefined && (profile.entries.length > 0 || profile.cipherSuite !== undefined) ? { profile } : {}),
   }
 }
 
@@ -64,7 +72,8 @@ export function sameBmcConfig(a: BmcConfig, b: BmcConfig): boolean {
   // consoleOnDemand only matters when a worker starts; later the ConsoleSession
   // tells the worker (console-control), so a logging change never drops the session.
   // Watch patterns reach a running worker on their own (Supervisor.setWatch): never a reconnect.
-  const strip = (c: BmcConfig) => JSON.stringify({ ...c, consoleOnDemand: undefined, watch: undefined })
+  // A learned profile reaches the worker from the worker itself; a change of it alone is no new configuration.
+  const strip = (c: BmcConfig) => JSON.stringify({ ...c, consoleOnDemand: undefined, watch: undefined, profile: undefined })
   return strip(a) === strip(b)
 }
 

@@ -15,6 +15,7 @@ import type { Logger } from '../log.js'
 import type { NodeRecord, NodeRepo } from '../store/types.js'
 import { loadGroupWatch, sameBmcConfig, sameWatch, toBmcConfig, type BmcDefaults, type GroupWatch } from './node-config.js'
 import type { SupervisorPort } from './ports.js'
+import type { LearnedProfile } from '../bridge/profile.js'
 
 export interface NodeSync {
   /** Resolves when every queued change has been applied (tests, shutdown). */
@@ -22,8 +23,11 @@ export interface NodeSync {
   stop(): void
 }
 
-/** Resolves once every stored node was handed to the supervisor (a store that cannot list its nodes rejects, subscribing nothing). */
-export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}): Promise<NodeSync> {
+/**
+ * Resolves once every stored node was handed to the supervisor (a store that cannot list its nodes rejects, subscribing nothing).
+ * `profileOf`: the node's learned profile as last stored (profile-sync's cache), passed to its worker's configuration.
+ */
+export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}, profileOf: (node: string) => LearnedProfile | undefined = () => undefined): Promise<NodeSync> {
   const queues = new Map<string, Promise<void>>()
   const failed = (err: unknown, name: string) => logger.error({ err, node: name }, 'applying a node change to the supervisor failed')
   const enqueue = (name: string, step: () => Promise<void> | void) => {
@@ -49,15 +53,16 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
   // change is applied at once, with no store read between the change and the supervisor.
   let groupWatch: GroupWatch = () => undefined
   let groupReads: Promise<void> = Promise.resolve()
+  const configOf = (n: NodeRecord) => toBmcConfig(n, defaults, groupWatch, profileOf(n.name))
   const add = (n: NodeRecord) => enqueue(n.name, () => {
-    const config = toBmcConfig(n, defaults, groupWatch)
+    const config = configOf(n)
     if (sup.has(n.name)) sup.update(n.name, config)
     else sup.add(n.name, config)
   })
   const update = (n: NodeRecord, prev: NodeRecord) => enqueue(n.name, () => {
-    const next = toBmcConfig(n, defaults, groupWatch)
+    const next = configOf(n)
     if (!sup.has(n.name)) return sup.add(n.name, next)
-    const before = toBmcConfig(prev, defaults, groupWatch)
+    const before = configOf(prev)
     if (!sameBmcConfig(next, before)) sup.update(n.name, next)
     else if (!sameWatch(next, before)) sup.setWatch(n.name, next.watch ?? [])
   })

@@ -22,4 +22,6 @@ export interface SupervisorPort {
   injectFault(node: string, kind: FaultKind): void
   /** Starts a parked (or backing-off) worker now; CONFLICT for a running one. */
   restartWorker(node: string): ChildStatus['state']
+  /** Forgets what the node's worker learned about its BMC; it logs in again from the configured workarounds. */
+  resetProfile(node: string): number
 }

@@ -10,6 +10,7 @@ import {
   CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, MANAGEMENT_PROTOCOLS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConsoleMethodName, type CredentialEnvField,
 } from '../bridge/messages.js'
 import type { ConsoleMethod as StoredConsoleMethod } from '../store/types.js'
+import { WORKAROUND_NAMES } from '../bridge/profile.js'
 import { MAX_WATCH_PATTERNS, MAX_WATCH_REGEX_LENGTH, WATCH_NAME_PATTERN, WATCH_SEVERITIES } from '../bridge/watch.js'
 
 export const NAME_PATTERN = NODE_NAME_PATTERN
@@ -24,7 +25,7 @@ const Port = Type.Integer({ minimum: 1, maximum: 65535 })
 const Username = Type.String({ maxLength: 64, description: 'BMC user name (IPMI: at most 16 bytes; empty for the anonymous user).' })
 const Password = Type.String({ minLength: 1, maxLength: 128, writeOnly: true, description: 'Write-only. IPMI: at most 20 bytes (IPMI 2.0).' })
 const Kg = Type.String({ pattern: '^([0-9a-fA-F]{2}){1,20}$', writeOnly: true, description: 'Write-only. The BMC key K_G as hex, 1 to 20 bytes.' })
-const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite (suite 0 is never used).' })
+const CipherSuite = Type.Integer({ minimum: 1, maximum: 17, description: 'RMCP+ cipher suite, fixed (suite 0 is never used); absent: negotiated, 17 first.' })
 const Privilege = Type.Enum(['administrator', 'operator', 'user'])
 const ConsoleMethod = Type.Enum([...CONSOLE_METHODS], { description: 'ipmi: Serial-over-LAN; exec: a command the service runs; ssh: the BMC\'s SSH console; none: no console.' })
 // The store spells the methods out (it imports no bridge): the two lists must agree.
@@ -43,6 +44,10 @@ const Tls = Type.Object({ mode: TlsMode, ca: Type.Optional(CaBundle), fingerprin
   description: 'Redfish: verify (default; the CA bundle or the system roots), pin (the fingerprint; none: trusted on first use and stored), or insecure.',
 })
 const TlsPatch = Type.Object({ mode: Type.Optional(TlsMode), ca: Type.Optional(Type.Union([CaBundle, Type.Null()])), fingerprint: Type.Optional(Type.Union([Fingerprint, Type.Null()])) }, { additionalProperties: false })
+const Workarounds = Type.Array(Type.Enum([...WORKAROUND_NAMES]), {
+  maxItems: WORKAROUND_NAMES.length, uniqueItems: true,
+  description: 'Workarounds applied from the first login, by FreeIPMI\'s -W names where it has one (docs/quirks.md); names bmcvisor needs no flag for are accepted and have no effect.',
+})
 const ConsoleLogging = Type.Enum(['full', 'memory', 'interactive', 'none'])
 const Command = Type.String({ minLength: 1, maxLength: 4096 })
 const Pattern = Type.String({ minLength: 1, maxLength: 1024, description: 'A regular expression; its first match in exec console output means connected.' })
@@ -74,9 +79,14 @@ export const WatchOverrideSchema = Type.Object({
   description: 'Console watch patterns: the defaults (panic, call_trace, mce, oom, hung_task), then each group\'s override, then the node\'s.',
 })
 
-export const NODE_DEFAULTS = { port: 623, cipherSuite: 3, privilege: 'administrator', protocol: 'ipmi', console: { method: 'ipmi', logging: 'full' } } as const
 /** What a Redfish node gets instead (HTTPS; no SOL without IPMI). */
 export const REDFISH_DEFAULTS = { port: 443, tls: { mode: 'verify' }, console: { method: 'none' } } as const
+/**
+ * No cipherSuite: a node without one negotiates (17, then what the BMC
+ * offers; a fallback below 17 is reported in its BMC profile as cipher-suite),
+ * so a suite-17-only or suite-3-only BMC works with nothing configured.
+ */
+export const NODE_DEFAULTS = { port: 623, privilege: 'administrator', protocol: 'ipmi', console: { method: 'ipmi', logging: 'full' } } as const
 
 /** POST /nodes: defaults fill what is left out. */
 export const NodeCreate = Type.Object({
@@ -92,6 +102,7 @@ export const NodeCreate = Type.Object({
     protocol: Type.Optional(Protocol),
     tls: Type.Optional(Tls),
     systemId: Type.Optional(SystemId),
+    workarounds: Type.Optional(Workarounds),
   }, { additionalProperties: false }),
   console: Type.Optional(Type.Object({
     method: Type.Optional(ConsoleMethod),
@@ -112,8 +123,9 @@ export type NodeCreate = Static<typeof NodeCreate>
 export const NodeDocSchema = Type.Object({
   name: NodeName,
   bmc: Type.Object({
-    host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: CipherSuite, privilege: Privilege,
+    host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: Type.Optional(CipherSuite), privilege: Privilege,
     protocol: Type.Optional(Protocol), tls: Type.Optional(Tls), systemId: Type.Optional(SystemId),
+    workarounds: Type.Optional(Workarounds),
   }, { additionalProperties: false }),
   console: Type.Object({
     method: ConsoleMethod, command: Type.Optional(Command), connectedPattern: Type.Optional(Pattern), env: Type.Optional(ConsoleEnv),
@@ -132,11 +144,12 @@ export const NodePatch = Type.Object({
     username: Type.Optional(Username),
     password: Type.Optional(Password),
     kg: Type.Optional(Type.Union([Kg, Type.Null()])),
-    cipherSuite: Type.Optional(CipherSuite),
+    cipherSuite: Type.Optional(Type.Union([CipherSuite, Type.Null()])),
     privilege: Type.Optional(Privilege),
     protocol: Type.Optional(Protocol),
     tls: Type.Optional(Type.Union([TlsPatch, Type.Null()])),
     systemId: Type.Optional(Type.Union([SystemId, Type.Null()])),
+    workarounds: Type.Optional(Type.Union([Workarounds, Type.Null()])),
   }, { additionalProperties: false })),
   console: Type.Optional(Type.Object({
     method: Type.Optional(ConsoleMethod),
@@ -160,8 +173,9 @@ export const NodeView = Type.Object({
     host: Type.String(),
     port: Type.Integer(),
     username: Type.String(),
-    cipherSuite: Type.Integer(),
+    cipherSuite: Type.Optional(Type.Integer({ description: 'Absent: negotiated.' })),
     privilege: Type.String(),
+    workarounds: Type.Optional(Type.Array(Type.String())),
     kgSet: Type.Boolean({ description: 'Whether a K_G is stored (its value is never returned).' }),
     protocol: Type.String(),
     tls: Type.Optional(Type.Object({

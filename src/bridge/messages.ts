@@ -8,6 +8,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors.js'
 import type { OpName } from '../ops/registry.js'
+import type { LearnedEntry, LearnedProfile, WorkaroundName } from './profile.js'
 import type { ReconnectPolicy } from './reconnect.js'
 import type { WatchPattern, WatchSeverity } from './watch.js'
 
@@ -75,6 +76,10 @@ export interface BmcConfig {
    * on the live console output in the worker; undefined or empty: nothing is watched.
    */
   watch?: readonly WatchPattern[] | undefined
+  /** Workarounds the operator configured (node field bmc.workarounds): applied from the first login. */
+  workarounds?: readonly WorkaroundName[] | undefined
+  /** What was learned about this BMC before (the store's, then the worker's own reports): the client starts from it. */
+  profile?: LearnedProfile | undefined
 }
 
 /**
@@ -220,6 +225,8 @@ export interface WorkerStats {
   solBytesOut: number
   /** Events and packets of replaced sessions that arrived late and were dropped (lesson 4). */
   staleEvents: number
+  /** Security checks relaxed because a learned quirk allowed it (answers with a wrong checksum taken: nochecksumcheck). */
+  relaxedChecks: number
 }
 
 export type FromWorker =
@@ -232,6 +239,8 @@ export type FromWorker =
   | { type: 'command-done'; bmc: string; op: OpName; ok: boolean; code?: string | undefined; durationMs: number }
   | { type: 'stats'; bmc: string; delta: WorkerStats }
   | { type: 'stopped'; bmc: string }
+  /** The client learned something about the BMC (`entry`, new to this worker); `profile` is all it knows now. */
+  | { type: 'profile'; bmc: string; generation: number; profile: LearnedProfile; entry?: LearnedEntry | undefined }
   /** The last login failed on credentials: the worker logs in again only after login-grant (per-BMC back-off). */
   | { type: 'login-wait'; bmc: string; generation: number }
   | TrustLearned

@@ -33,7 +33,7 @@ export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'serve', help: 'run the service: REST API and one worker per BMC (bmcvisor serve --help)' },
   { name: 'config', help: 'check a serve configuration file, or print an example (bmcvisor config check FILE)', words: ['check', 'example'] },
   { name: 'token', help: 'create, list or revoke API tokens in the data directory (works without a server)', words: ['create', 'list', 'set', 'revoke'] },
-  { name: 'node', help: 'add, list, show, set, rm, import nodes on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import'], nodeAt: 2 },
+  { name: 'node', help: 'add, list, show, set, rm, import nodes, reset-profile on a running server (BMCVISOR_URL, BMCVISOR_TOKEN)', words: ['add', 'list', 'show', 'set', 'rm', 'import', 'reset-profile'], nodeAt: 2 },
   { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])', nodeAt: 1 },
   { name: 'console-grep', help: 'search the console logs of a range, like grep (bmcvisor console-grep RANGE REGEX [--since 2h] [-C N] [-i])', flags: Object.keys(CONSOLE_GREP_OPTIONS).map((k) => `--${k}`), nodeAt: 1 },
   { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'], nodeAt: 2 },

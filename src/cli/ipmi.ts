@@ -3,10 +3,15 @@
  * contract). Options follow ipmitool where they overlap (-H -p -U -P -E -C -L
  * -k -y), so operators can switch without relearning. Every failure prints
  * one line `bmcvisor: CODE: message` to stderr and exits non-zero.
+ * The client detects BMC quirks as the service does (src/session/profile.ts);
+ * `-W NAME[,NAME]` applies workarounds from the start (FreeIPMI's names), and
+ * what was learned is printed to stderr: always when it relaxes a security
+ * check or lowers the cipher suite, every entry with --profile.
  */
 import { parseArgs } from 'node:util'
 import { IpmiClient } from '../session/client.js'
 import type { SessionConfig } from '../session/config.js'
+import { parseWorkarounds, WORKAROUND_NAMES, workaroundInfo, type LearnedEntry } from '../session/profile.js'
 import { ServiceError, toWire } from '../errors.js'
 import { chassisStatus, getBootDevice, identify, POWER_ACTIONS, powerControl, powerStatus, setBootDevice, type PowerAction } from '../bmc/chassis.js'
 import { coldReset, mcInfo, systemGuid } from '../bmc/mc.js'
@@ -16,7 +21,7 @@ import type { PrivilegeName } from '../ipmi/rakp.js'
 import { formatResult } from './format.js'
 import { HARDWARE_USAGE, hardwareCommand } from './ipmi-hardware.js'
 
-export const IPMI_USAGE = `usage: bmcvisor ipmi -H HOST [-p PORT] -U USER [-P PASS | -E] [-C SUITE] [-L PRIV] [-k KG | -y HEXKG] [--json] CMD...
+export const IPMI_USAGE = `usage: bmcvisor ipmi -H HOST [-p PORT] -U USER [-P PASS | -E] [-C SUITE] [-L PRIV] [-k KG | -y HEXKG] [-W NAME[,NAME]] [--profile] [--json] CMD...
 commands:
   power status|on|off|cycle|reset|soft|diag
   chassis status
@@ -28,7 +33,8 @@ ${HARDWARE_USAGE}
   user set ID [--name NAME] [--new-password PASS | --new-password-env VAR] [--priv PRIV] [--enable|--disable] [--sol] [--channel N]
   user test ID (--new-password PASS | --new-password-env VAR)
   sol activate [--force]   (~. ends, ~B sends a break, ~? help)
--E reads the password from the environment variable IPMI_PASSWORD.`
+-E reads the password from the environment variable IPMI_PASSWORD.
+-W applies workarounds from the start (FreeIPMI's -W names and ours: docs/quirks.md); --profile prints what was learned.`
 
 const OPTIONS = {
   host: { type: 'string', short: 'H' },
@@ -41,6 +47,8 @@ const OPTIONS = {
   kg: { type: 'string', short: 'k' },
   'kg-hex': { type: 'string', short: 'y' },
   interface: { type: 'string', short: 'I' },
+  workarounds: { type: 'string', short: 'W', multiple: true },
+  profile: { type: 'boolean' },
   json: { type: 'boolean' },
   timeout: { type: 'string' },
   persistent: { type: 'boolean' },
@@ -96,9 +104,19 @@ export async function ipmiCommand(argv: string[], io: CliIo): Promise<number> {
       kg: o['kg-hex'] !== undefined ? hexKey(o['kg-hex']) : o.kg !== undefined ? Buffer.from(o.kg) : undefined,
     }
     if (o.privilege !== undefined) config.privilege = privilegeArg(o.privilege)
+    if (o.workarounds !== undefined) {
+      const w = parseWorkarounds(o.workarounds.flatMap((s) => s.split(',')))
+      if (w.unknown.length > 0) throw invalid(`unknown workaround ${w.unknown.join(', ')} (known: ${WORKAROUND_NAMES.join(', ')})`, 'workarounds')
+      for (const n of w.noEffect) io.stderr.write(`bmcvisor: note: workaround ${n}: no effect in bmcvisor (${workaroundInfo(n).changes})\n`)
+      config.workarounds = w.names
+    }
     const timeoutMs = int(o.timeout, 'timeout', 1, 600)
     if (timeoutMs !== undefined) config.timing = { connectTimeoutMs: timeoutMs * 1000 }
     client = new IpmiClient({ host: o.host, port: int(o.port, 'port', 1, 65535) ?? 623 }, config)
+    const showAll = o.profile === true
+    client.on('learned', (e: LearnedEntry) => {
+      if (showAll || workaroundInfo(e.name).relaxesSecurity) io.stderr.write(`bmcvisor: learned ${e.name}: ${e.detail}${workaroundInfo(e.name).relaxesSecurity ? ' (relaxes security)' : ''}\n`)
+    })
     const result = await dispatch(client, cmd, o, io)
     if (typeof result === 'number') return result
     io.stdout.write((o.json === true ? JSON.stringify(result, null, 2) : formatResult(cmd, result)) + '\n')

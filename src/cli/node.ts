@@ -6,12 +6,18 @@
  * (`bmc.port=624 groups=rack1,rack2 bmc.kg=` where an empty value removes).
  * `import [--from yaml|conserver|confluent|csv] FILE` shows what it would
  * create or change (src/cli/import/); `--apply` writes it.
+ * `show` prints the node's BMC profile too (GET nodes/{node}/bmc/profile);
+ * `reset-profile` forgets what was learned. `--workarounds a,b` (add, set)
+ * takes src/session/profile.ts names; unknown ones are refused here already,
+ * names that change nothing in bmcvisor are accepted with a note.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { CONSOLE_METHODS, DEFAULT_SSH_PORT } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import type { NodeView } from '../api/schemas.js'
+import type { ProfileView } from '../api/routes/profile.js'
+import { parseWorkarounds, WORKAROUND_NAMES } from '../session/profile.js'
 import { clientFromEnv, seg, type ApiClient } from './client.js'
 import { reportError } from './errors-out.js'
 import { applyPlan, describePlan, planImport, readImport } from './import/plan.js'
@@ -22,11 +28,13 @@ export const NODE_USAGE = `usage: bmcvisor node add NAME --host HOST [--port P] 
                         [--console ${CONSOLE_METHODS.join('|')}] [--console-command CMD] [--connected-pattern RE] [--logging full|memory|interactive|none]
                         [--console-host HOST] [--console-port N] [--host-key SHA256:...]   (ssh consoles)
                         [--protocol ipmi|redfish] [--tls verify|pin|insecure] [--fingerprint SHA256] [--ca-file PEM] [--system ID]
+                        [--workarounds NAME[,NAME]] (FreeIPMI -W names and ours: docs/quirks.md)
        bmcvisor node list [--group G] [--json]
-       bmcvisor node show NAME [--json]
-       bmcvisor node set NAME KEY=VALUE... [--password-env VAR]   (keys: bmc.host bmc.port bmc.username bmc.kg bmc.cipherSuite
-                        bmc.privilege bmc.protocol bmc.systemId bmc.tls.mode bmc.tls.fingerprint console.method console.command
-                        console.connectedPattern console.host console.port console.hostKey console.logging groups; empty value removes)
+       bmcvisor node show NAME [--json]      (with the BMC profile: workarounds learned and configured)
+       bmcvisor node set NAME KEY=VALUE... [--password-env VAR] [--workarounds NAME[,NAME]]   (keys: bmc.host bmc.port bmc.username bmc.kg
+                        bmc.cipherSuite bmc.privilege bmc.workarounds bmc.protocol bmc.systemId bmc.tls.mode bmc.tls.fingerprint console.method
+                        console.command console.connectedPattern console.host console.port console.hostKey console.logging groups; empty value removes)
+       bmcvisor node reset-profile NAME      (forget what was learned about the BMC; it is learned again)
        bmcvisor node rm NAME
        bmcvisor node import [--from ${IMPORT_FORMATS.join('|')}] FILE [--apply] [--password-env VAR] [--set-passwords]
                         (default yaml: YAML or JSON, a list of nodes or { nodes: [...] }; conserver: conserver.cf;
@@ -56,6 +64,7 @@ const OPTIONS = {
   fingerprint: { type: 'string' },
   'ca-file': { type: 'string' },
   system: { type: 'string' },
+  workarounds: { type: 'string', short: 'W' },
   json: { type: 'boolean' },
   from: { type: 'string' },
   apply: { type: 'boolean' },
@@ -90,11 +99,19 @@ function password(o: Opts, env: NodeJS.ProcessEnv): string | undefined {
   return o.password
 }
 
+/** A comma separated workaround list: unknown names are VALIDATION_FAILED naming `field`; FreeIPMI's "none" is an empty list. */
+export function workaroundList(raw: string, field: string, notes?: NodeJS.WritableStream): string[] {
+  const p = parseWorkarounds(raw)
+  if (p.unknown.length > 0) throw invalid(`unknown workaround ${p.unknown.join(', ')} (known: ${WORKAROUND_NAMES.join(', ')})`, field)
+  if (p.noEffect.length > 0) notes?.write(`note: workaround ${p.noEffect.join(', ')}: no effect in bmcvisor (see docs/quirks.md)\n`)
+  return p.names
+}
+
 function groups(list: string[] | undefined): string[] | undefined {
   return list?.flatMap((g) => g.split(',')).map((g) => g.trim()).filter((g) => g !== '')
 }
 
-export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv, notes?: NodeJS.WritableStream): Record<string, unknown> {
   if (o.host === undefined) throw invalid('--host is required', 'host')
   if (o.user === undefined) throw invalid('--user is required', 'user')
   const pass = password(o, env)
@@ -108,6 +125,7 @@ export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv): 
   if (o.system !== undefined) bmc.systemId = o.system
   const tls = tlsFromOptions(o)
   if (tls !== undefined) bmc.tls = tls
+  if (o.workarounds !== undefined) bmc.workarounds = workaroundList(o.workarounds, 'workarounds', notes)
   const console: Record<string, unknown> = {}
   if (o.console !== undefined) console.method = o.console
   if (o['console-command'] !== undefined) console.command = o['console-command']
@@ -139,7 +157,7 @@ function tlsFromOptions(o: Opts): Record<string, unknown> | undefined {
 
 const NUMERIC = new Set(['bmc.port', 'bmc.cipherSuite', 'console.port'])
 const SETTABLE = new Set([
-  'bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'bmc.protocol', 'bmc.systemId', 'bmc.tls.mode', 'bmc.tls.fingerprint',
+  'bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'bmc.workarounds', 'bmc.protocol', 'bmc.systemId', 'bmc.tls.mode', 'bmc.tls.fingerprint',
   'console.method', 'console.command', 'console.connectedPattern', 'console.host', 'console.port', 'console.hostKey', 'console.logging', 'groups',
 ])
 
@@ -153,7 +171,7 @@ export function patchFromPairs(pairs: string[]): Record<string, unknown> {
     const raw = pair.slice(eq + 1)
     if (key === 'bmc.password') throw invalid('set the password with --password-env VAR (never on the command line)', 'bmc.password')
     if (!SETTABLE.has(key)) throw invalid(`unknown key ${key}`, key)
-    const value = raw === '' ? null : key === 'groups' ? groups([raw]) : NUMERIC.has(key) ? int(raw, key) : raw
+    const value = raw === '' ? null : key === 'groups' ? groups([raw]) : key === 'bmc.workarounds' ? workaroundList(raw, key) : NUMERIC.has(key) ? int(raw, key) : raw
     const [head, leaf, sub] = key.split('.') as [string, string | undefined, string | undefined]
     if (leaf === undefined) patch[head] = value
     else if (sub === undefined) patch[head] = { ...((patch[head] ?? {}) as Record<string, unknown>), [leaf]: value }
@@ -167,7 +185,7 @@ export function patchFromPairs(pairs: string[]): Record<string, unknown> {
 
 function table(nodes: NodeView[]): string {
   const rows = [['NAME', 'BMC', 'USER', 'SUITE', 'CONSOLE', 'GROUPS'], ...nodes.map((n) => [
-    n.name, `${n.bmc.host}:${n.bmc.port}`, n.bmc.username, String(n.bmc.cipherSuite), `${n.console.method}/${n.console.logging}`, n.groups.join(','),
+    n.name, `${n.bmc.host}:${n.bmc.port}`, n.bmc.username, n.bmc.cipherSuite === undefined ? 'auto' : String(n.bmc.cipherSuite), `${n.console.method}/${n.console.logging}`, n.groups.join(','),
   ])]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
@@ -180,15 +198,29 @@ function sshShown(c: NodeView['console']): string {
   return `, ssh ${at}, host key ${c.hostKey ?? 'not pinned yet (trusted on first use)'}`
 }
 
-function show(n: NodeView): string {
+/** The profile lines of `node show`: one per entry, learned ones with when and what was seen. */
+export function showProfile(p: ProfileView): string[] {
+  if (p.entries.length === 0) return ['profile:   - (nothing learned or configured)']
+  const lines = [`profile:   ${p.entries.length} entr${p.entries.length === 1 ? 'y' : 'ies'}${p.cipherSuite !== null ? `, cipher suite ${p.cipherSuite} known` : ''}`]
+  for (const e of p.entries) {
+    const flags = [e.source, ...(e.relaxesSecurity ? ['relaxes security'] : []), ...(e.effective ? [] : ['no effect in bmcvisor'])].join(', ')
+    lines.push(`  ${e.name} (${flags})${e.learnedAt !== undefined ? ` since ${e.learnedAt}` : ''}`)
+    if (e.detail !== undefined) lines.push(`    seen:    ${e.detail}`)
+    lines.push(`    changes: ${e.changes}`)
+  }
+  return lines
+}
+
+function show(n: NodeView, p: ProfileView): string {
   return [
     `name:      ${n.name}`,
     n.bmc.protocol === 'redfish'
       ? `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (redfish, tls ${n.bmc.tls?.mode ?? 'verify'}${n.bmc.tls?.fingerprint !== undefined ? ` ${n.bmc.tls.fingerprint}` : ''}${n.bmc.systemId !== undefined ? `, system ${n.bmc.systemId}` : ''})`
-      : `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
+      : `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite ?? 'negotiated'}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
     `console:   ${n.console.method}, logging ${n.console.logging}${n.console.command !== undefined ? `, command ${n.console.command}` : ''}${sshShown(n.console)}`,
     `groups:    ${n.groups.join(', ') || '-'}`,
     `revision:  ${n.revision} (updated ${n.updatedAt})`,
+    ...showProfile(p),
   ].join('\n')
 }
 
@@ -216,7 +248,7 @@ export async function nodeCommand(argv: string[], io: NodeIo, client?: ApiClient
     const c = client ?? clientFromEnv(io.env)
     switch (sub) {
       case 'add': {
-        const n = await c.request<NodeView>('POST', '/nodes', nodeFromOptions(needName(), o, io.env))
+        const n = await c.request<NodeView>('POST', '/nodes', nodeFromOptions(needName(), o, io.env, io.stderr))
         io.stdout.write(o.json === true ? JSON.stringify(n, null, 2) + '\n' : `${n.name}: added\n`)
         return 0
       }
@@ -227,11 +259,17 @@ export async function nodeCommand(argv: string[], io: NodeIo, client?: ApiClient
       }
       case 'show': {
         const n = await c.request<NodeView>('GET', `/nodes/${seg(needName())}`)
-        io.stdout.write((o.json === true ? JSON.stringify(n, null, 2) : show(n)) + '\n')
+        const p = await c.request<ProfileView>('GET', `/nodes/${seg(needName())}/bmc/profile`)
+        io.stdout.write((o.json === true ? JSON.stringify({ ...n, profile: p }, null, 2) : show(n, p)) + '\n')
         return 0
       }
+      case 'reset-profile':
+        await c.request('DELETE', `/nodes/${seg(needName())}/bmc/profile`)
+        io.stdout.write(`${name}: BMC profile reset\n`)
+        return 0
       case 'set': {
         const patch = patchFromPairs(rest)
+        if (o.workarounds !== undefined) patch.bmc = { ...((patch.bmc ?? {}) as object), workarounds: workaroundList(o.workarounds, 'workarounds', io.stderr) }
         const pass = password(o, io.env)
         if (pass !== undefined) patch.bmc = { ...((patch.bmc ?? {}) as object), password: pass }
         if (Object.keys(patch).length === 0) throw invalid('node set needs KEY=VALUE pairs or --password-env', 'set')

@@ -15,6 +15,7 @@
  */
 import { OPS, type OpName } from '../ops/registry.js'
 import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS } from '../bridge/messages.js'
+import { WORKAROUND_NAMES as BRIDGE_WORKAROUND_NAMES, type ProfileSource } from '../bridge/profile.js'
 
 /** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
 export const WORKER_STATES = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped'] as const
@@ -30,6 +31,10 @@ export function commandLabels(registry: Readonly<Record<string, unknown>>): read
 }
 /** BMC operations a worker runs (the op registry) plus `other`; the worker's control requests are not among them. */
 export const COMMANDS = commandLabels(OPS) as readonly (OpName | 'other')[]
+/** Workaround names (src/session/profile.ts WORKAROUNDS), plus `other`. */
+export const WORKAROUND_NAMES = [...BRIDGE_WORKAROUND_NAMES, 'other'] as const
+/** Where a profile entry came from. */
+export const PROFILE_SOURCES = ['learned', 'configured'] as const satisfies readonly ProfileSource[]
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
 export const DIRECTIONS = ['in', 'out'] as const
 
@@ -65,6 +70,9 @@ export const METRICS = {
   bmcvisor_ipmi_retransmits_total: { type: 'counter', labels: N, help: 'IPMI requests sent again because no answer came in time.' },
   bmcvisor_ipmi_packets_dropped_total: { type: 'counter', labels: N, help: 'Packets from the BMC that were dropped (bad integrity, out of window, unknown session).' },
   bmcvisor_stale_events_total: { type: 'counter', labels: N, help: 'Late events and packets of a replaced session that were dropped (DESIGN lesson 4).' },
+  // `workaround` is a name of the one list (WORKAROUND_NAMES), at most one series per name and source per node.
+  bmcvisor_bmc_profile_entry: { type: 'gauge', labels: [...N, 'workaround', 'source'], help: "1 for each workaround in the node's BMC profile: learned by its client (source=learned) or set in bmc.workarounds (source=configured); GET nodes/{node}/bmc/profile says what each changes." },
+  bmcvisor_bmc_relaxed_checks_total: { type: 'counter', labels: N, help: 'Security checks relaxed because the BMC is known to need it (answers with a wrong data checksum taken because their integrity check passed: nochecksumcheck).' },
   bmcvisor_chassis_power_state: { type: 'gauge', labels: N, help: "Host power as the BMC last reported it: 1 on, 0 off; no series while unknown (BMC down, not yet polled). Named as ipmi_exporter's ipmi_chassis_power_state." },
   // --- consoles ---
   bmcvisor_console_state: { type: 'gauge', labels: [...N, 'state'], help: "The node's console state: one series per state, 1 for the current one; no series for a node without a console." },

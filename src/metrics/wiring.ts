@@ -18,7 +18,7 @@
 import { MAX_WATCH_PATTERNS, WATCH_NAME_PATTERN } from '../bridge/watch.js'
 import { isErrorCode } from '../errors.js'
 import {
-  bounded, COMMANDS, CONNECTION_STATES, DIRECTIONS, FAILURE_REASONS, MAX_SENSORS_PER_NODE, RESTART_REASONS, WORKER_STATES,
+  bounded, COMMANDS, CONNECTION_STATES, DIRECTIONS, FAILURE_REASONS, MAX_SENSORS_PER_NODE, PROFILE_SOURCES, RESTART_REASONS, WORKAROUND_NAMES, WORKER_STATES,
 } from './definitions.js'
 import { ipmiSamples, IPMI_STATE, sdrLabel, type IpmiMetric, type IpmiSample } from './ipmi-sensors.js'
 import type { Metrics } from './metrics.js'
@@ -30,7 +30,7 @@ export interface SourceEvents {
   'session:state': [node: string, msg: { state: string; reason?: string | undefined }]
   'console:state': [node: string, msg: { state: string; reason?: string | undefined }]
   'command:done': [node: string, msg: { op: string; ok: boolean; code?: string | undefined; durationMs: number }]
-  stats: [node: string, delta: { retransmits: number; droppedPackets: number; solBytesIn: number; solBytesOut: number; staleEvents: number }]
+  stats: [node: string, delta: { retransmits: number; droppedPackets: number; solBytesIn: number; solBytesOut: number; staleEvents: number; relaxedChecks?: number }]
   escalate: [crashing: number, total: number]
   'console:match': [node: string, match: { pattern: string; count: number }]
   'console:watch': [node: string, patterns: readonly { name: string }[]]
@@ -104,6 +104,8 @@ export interface MetricsWiring {
   inputDropped(node: string, bytes: number): void
   /** Host power as the last poll saw it (the chassis_power_state gauge), or null while unknown. */
   powerState(node: string): 'on' | 'off' | null
+  /** The node's BMC profile entries now (bmcvisor_bmc_profile_entry); entries not named lose their series. */
+  setProfile(node: string, entries: readonly { workaround: string; source: string }[]): void
   close(): void
 }
 
@@ -119,6 +121,8 @@ interface Track {
   sensors: Map<string, { sensor: string; type: string }>
   /** The ipmi_* series last set, by metric name and labels (without node). */
   ipmi: Map<string, { metric: IpmiMetric; labels: Record<string, string> }>
+  /** The bmcvisor_bmc_profile_entry series set, by "workaround/source" (bounded: two per workaround name). */
+  profile: Map<string, { workaround: string; source: string }>
   /** Watch pattern names with a bmcvisor_console_matches_total series (bounded: MAX_WATCH_PATTERNS). */
   patterns: Set<string>
 }
@@ -187,6 +191,23 @@ class SupervisorMetrics implements MetricsWiring {
 
   powerState(node: string): 'on' | 'off' | null {
     return this.nodes.get(node)?.power ?? null
+  }
+
+  /**
+   * The node's BMC profile now (configured and learned workarounds): one
+   * bmcvisor_bmc_profile_entry series each; series of entries gone (a reset,
+   * a configuration change) are removed.
+   */
+  setProfile(node: string, entries: readonly { workaround: string; source: string }[]): void {
+    const t = this.track(node)
+    const next = new Map<string, { workaround: string; source: string }>()
+    for (const e of entries) {
+      const labels = { workaround: bounded(WORKAROUND_NAMES, e.workaround, 'other'), source: bounded(PROFILE_SOURCES, e.source, 'learned') }
+      next.set(`${labels.workaround}/${labels.source}`, labels)
+    }
+    for (const [k, labels] of t.profile) if (!next.has(k)) this.m.bmcvisor_bmc_profile_entry.remove({ node, ...labels })
+    for (const labels of next.values()) this.m.bmcvisor_bmc_profile_entry.set({ node, ...labels }, 1)
+    t.profile = next
   }
 
   inputDropped(node: string, bytes: number): void {
@@ -259,6 +280,7 @@ class SupervisorMetrics implements MetricsWiring {
     add(this.m.bmcvisor_ipmi_retransmits_total, { node }, d.retransmits)
     add(this.m.bmcvisor_ipmi_packets_dropped_total, { node }, d.droppedPackets)
     add(this.m.bmcvisor_stale_events_total, { node }, d.staleEvents)
+    add(this.m.bmcvisor_bmc_relaxed_checks_total, { node }, d.relaxedChecks ?? 0)
     add(this.m.bmcvisor_console_bytes_total, { node, direction: 'in' }, d.solBytesIn)
     add(this.m.bmcvisor_console_bytes_total, { node, direction: 'out' }, d.solBytesOut)
   }
@@ -289,7 +311,7 @@ class SupervisorMetrics implements MetricsWiring {
   private track(node: string): Track {
     let t = this.nodes.get(node)
     if (t !== undefined) return t
-    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, power: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map(), patterns: new Set() }
+    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, power: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map(), patterns: new Set(), profile: new Map() }
     this.nodes.set(node, t)
     // Known label sets start at 0, so increase() sees a node's first restart,
     // retransmit or console byte, and the fleet's rate() panels are never empty.
@@ -297,6 +319,7 @@ class SupervisorMetrics implements MetricsWiring {
     this.m.bmcvisor_ipmi_retransmits_total.inc({ node }, 0)
     this.m.bmcvisor_ipmi_packets_dropped_total.inc({ node }, 0)
     this.m.bmcvisor_stale_events_total.inc({ node }, 0)
+    this.m.bmcvisor_bmc_relaxed_checks_total.inc({ node }, 0)
     for (const direction of DIRECTIONS) this.m.bmcvisor_console_bytes_total.inc({ node, direction }, 0)
     this.m.bmcvisor_console_input_dropped_bytes_total.inc({ node }, 0)
     this.setBmcUp(node, t, false)

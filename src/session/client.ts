@@ -4,6 +4,11 @@
  * a time (concurrent callers share it). Remembers the cipher suite that
  * worked so a reconnect does not probe again.
  *
+ * Learns the BMC's quirks: detection code (here, in the session and in SOL)
+ * reports each adaptation through noteLearned, and the client emits
+ * 'learned' once per name; `profile` is what it knows so far, starting from
+ * SessionConfig.profile (src/session/profile.ts).
+ *
  * Owns the current Session and its transport; every reconnect closes the old
  * session first, so at most one exists (DESIGN lesson 2). Does not retry
  * failed commands: a BMC_UNREACHABLE goes to the caller, who owns the policy.
@@ -13,6 +18,7 @@ import { decodeResponse, type IpmiCommand } from '../ipmi/command.js'
 import { IpmiError } from '../ipmi/errors.js'
 import { systemClock, type Clock } from './clock.js'
 import type { SessionConfig } from './config.js'
+import { addLearned, EMPTY_PROFILE, profileHas, type LearnedEntry, type LearnedProfile, type WorkaroundName } from './profile.js'
 import { Session, type SessionInfo, type SessionState } from './session.js'
 import type { PacketTransport } from './transport.js'
 import { createUdpTransport } from './udp-transport.js'
@@ -31,6 +37,10 @@ export interface ClientDeps {
 interface ClientEvents {
   state: [state: SessionState, error?: IpmiError]
   session: [session: Session]
+  /** A quirk detected and adapted to, the first time per client and name. */
+  learned: [entry: LearnedEntry]
+  /** The profile changed (a new entry, or a new suite for a known one): what a store keeps. */
+  profile: [profile: LearnedProfile]
 }
 
 export class IpmiClient extends EventEmitter<ClientEvents> {
@@ -38,6 +48,7 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
   private connecting: Promise<Session> | undefined
   private workingSuite: number | undefined
   private closed = false
+  private _profile: LearnedProfile
   private readonly clock: Clock
   private readonly transportFactory: (host: string, port: number) => Promise<PacketTransport>
 
@@ -45,6 +56,32 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     super()
     this.clock = deps.clock ?? systemClock
     this.transportFactory = deps.transportFactory ?? createUdpTransport
+    this._profile = config.profile ?? EMPTY_PROFILE
+    this.workingSuite = this._profile.cipherSuite
+  }
+
+  /** What is known about this BMC: the stored profile plus what this client learned. */
+  get profile(): LearnedProfile {
+    return this._profile
+  }
+
+  /** True when the profile (learned before or now) or the configured workarounds hold `name`. */
+  hasWorkaround(name: WorkaroundName): boolean {
+    return profileHas(name, this._profile, this.config.workarounds)
+  }
+
+  /**
+   * Records a detected quirk and emits 'learned' the first time per name
+   * (the stored profile counts: a name it already holds is not emitted
+   * again). `cipherSuite` is kept with entries that make the suite worth
+   * remembering (cipher-suites-silent, cipher-suite).
+   */
+  noteLearned(name: WorkaroundName, detail: string, cipherSuite?: number): void {
+    const before = this._profile
+    const known = before.entries.some((e) => e.name === name)
+    this._profile = addLearned(before, { name, detail }, new Date(), cipherSuite)
+    if (!known) this.emit('learned', { name, detail })
+    if (this._profile !== before) this.emit('profile', this._profile)
   }
 
   get currentSession(): Session | undefined {
@@ -103,8 +140,9 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     s.on('state', (state, err) => {
       if (this.session === s) this.emit('state', state, err)
     })
+    s.on('learned', (name, detail, suite) => this.noteLearned(name, detail, suite))
     try {
-      const info = await s.connect(this.workingSuite)
+      const info = await s.connect(this.workingSuite, this.hasWorkaround('cipher-suites-silent'))
       this.workingSuite = info.cipherSuite
     } catch (e) {
       if (this.session === s) this.session = undefined

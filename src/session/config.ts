@@ -4,6 +4,7 @@
  * retransmits, a keepalive after 20 s of silence.
  */
 import type { PrivilegeName } from '../ipmi/rakp.js'
+import type { LearnedProfile, WorkaroundName } from './profile.js'
 
 export interface SessionTiming {
   /** First retransmit timeout of a request. */
@@ -64,6 +65,10 @@ export interface SessionConfig {
   /** RAKP1 name-only lookup bit (default true, as ipmitool and pyghmi). Some BMCs need false. */
   nameOnlyLookup?: boolean | undefined
   timing?: Partial<SessionTiming> | undefined
+  /** Workarounds the operator configured (node field bmc.workarounds, `ipmi -W`): applied from the first login. */
+  workarounds?: readonly WorkaroundName[] | undefined
+  /** What was learned about this BMC before (stored per node): the client starts from it. */
+  profile?: LearnedProfile | undefined
 }
 
 export function sessionTiming(c: SessionConfig): SessionTiming {

@@ -7,6 +7,10 @@
  * QUIRK(ipmi_sim): it never answers Get Channel Cipher Suites before a
  * session, and ipmitool then waits 10 s. We give that probe `probeMs` per try
  * and go on with our own preference order.
+ * A BMC that leaves the probe unanswered is reported (cipher-suites-silent)
+ * with the suite that worked, and a later login that knows it (`skipSuiteProbe`)
+ * does not ask again. A login on a weaker suite than our first preference
+ * that we did not ask for is reported as a downgrade (cipher-suite).
  * QUIRK(ipmi_sim): Open Session with privilege 0 ("highest matching") is
  * refused, so we always ask for an explicit level.
  */
@@ -20,6 +24,7 @@ import { GetChannelAuthCapabilities, type GetChannelAuthCapabilitiesResponse } f
 import { GetChannelCipherSuites, isLastCipherSuitePage, parseCipherSuiteRecords } from '../ipmi/commands/get-channel-cipher-suites.js'
 import type { SessionConfig, SessionTiming } from './config.js'
 import { login, type HandshakeLink, type LoginResult } from './handshake.js'
+import type { LearnedEntry } from './profile.js'
 
 /** -2 marks an IPMI 1.5 framed packet offered by the session dispatcher. */
 export const V15_PACKET = -2
@@ -29,6 +34,8 @@ export interface NegotiateDeps {
   timing: SessionTiming
   /** A suite that worked before with this BMC: tried first. */
   preferredSuite: number | undefined
+  /** The BMC is known not to answer Get Channel Cipher Suites: do not wait for it. */
+  skipSuiteProbe?: boolean | undefined
   remainingMs(): number
   random(n: number): Buffer
   sendPreSession(datagram: Buffer): void
@@ -47,7 +54,17 @@ export interface NegotiateDeps {
 
 const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, oem: 5 }
 
-export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; privilege: number }> {
+export interface NegotiateResult {
+  suite: number
+  privilege: number
+  /** What this login found out about the BMC (the suite rides with the suite entries). */
+  learned: LearnedEntry[]
+}
+
+/** Our first choice of suite: a login on anything else that we did not ask for is a downgrade. */
+const BEST_SUITE = SUPPORTED_SUITES_BY_PREFERENCE[0]!
+
+export async function negotiate(d: NegotiateDeps): Promise<NegotiateResult> {
   const c = d.config
   const username = Buffer.from(c.username, 'utf8')
   const password = Buffer.isBuffer(c.password) ? c.password : Buffer.from(c.password, 'utf8')
@@ -67,7 +84,19 @@ export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; priv
   if (!caps.ipmiV20ExtendedData || !caps.supportsIpmiV20) {
     throw new IpmiError('BMC_PROTOCOL_ERROR', 'BMC does not offer IPMI 2.0 (RMCP+) on this channel', { details: { stage: 'Get Channel Authentication Capabilities' } })
   }
-  const suites = c.cipherSuite !== undefined ? [c.cipherSuite] : await candidateSuites(d)
+  const plan = c.cipherSuite !== undefined ? { order: [c.cipherSuite], silent: false, offered: undefined } : await candidateSuites(d)
+  const suites = plan.order
+  const refused: number[] = []
+  const learnedWith = (suite: number): LearnedEntry[] => {
+    if (c.cipherSuite !== undefined) return []
+    const out: LearnedEntry[] = []
+    if (plan.silent) out.push({ name: 'cipher-suites-silent', detail: `Get Channel Cipher Suites unanswered within ${d.timing.probeMs} ms; suite ${suite} worked` })
+    if (suite !== BEST_SUITE) {
+      const why = refused.length > 0 ? `the BMC refused ${refused.join(', ')}` : `the BMC offers only ${plan.offered?.join(', ') ?? 'it'}`
+      out.push({ name: 'cipher-suite', detail: `suite ${suite} instead of ${BEST_SUITE}: ${why}` })
+    }
+    return out
+  }
 
   let currentSuite = -1
   const link: HandshakeLink = {
@@ -91,19 +120,22 @@ export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; priv
       } catch (e) {
         if (!(e instanceof IpmiError)) throw e
         last = e
-        if (e.code === 'BMC_NO_CIPHER_SUITE') continue
+        if (e.code === 'BMC_NO_CIPHER_SUITE') {
+          refused.push(suite)
+          continue
+        }
         if (e.code === 'BMC_PRIVILEGE_REFUSED' || (e.code === 'BMC_AUTH_FAILED' && e.details.status === 0x0d)) break
         throw e
       }
       d.activate({ ...r, suite })
       const { cc, data } = await d.setPrivilege(privilege)
       // The answer carries the level now in force (IPMI v2.0 §22.18); trust it over our request.
-      if (cc === 0) return { suite, privilege: (data[0] ?? privilege) & 0x0f }
+      if (cc === 0) return { suite, privilege: (data[0] ?? privilege) & 0x0f, learned: learnedWith(suite) }
       // 0x80/0x81: level not available for this user or channel.
       last = new IpmiError('BMC_PRIVILEGE_REFUSED', `BMC refused privilege ${privilege} (Set Session Privilege Level completion code 0x${cc.toString(16)})`, { details: { privilege, completionCode: cc } })
       if (privileges.length > 1 && privilege === Privilege.Administrator) {
         const second = await d.setPrivilege(Privilege.Operator)
-        if (second.cc === 0) return { suite, privilege: (second.data[0] ?? Privilege.Operator) & 0x0f }
+        if (second.cc === 0) return { suite, privilege: (second.data[0] ?? Privilege.Operator) & 0x0f, learned: learnedWith(suite) }
       }
       throw last
     }
@@ -135,15 +167,28 @@ async function authCapabilities(d: NegotiateDeps, privilege: number): Promise<Ge
   })
 }
 
-/** Suites to try, best first. Uses the BMC's list when it answers quickly. */
-async function candidateSuites(d: NegotiateDeps): Promise<number[]> {
-  const offered = await listCipherSuites(d).catch(() => undefined)
+/** Suites tried when the BMC's own list is not known: the modern 17 and the mandatory 3 (reference §2.2). */
+const UNLISTED_ORDER: readonly number[] = [17, 3]
+
+interface SuitePlan {
+  order: number[]
+  /** The probe went unanswered (not asked because skipped counts as not silent: nothing new learned). */
+  silent: boolean
+  offered: number[] | undefined
+}
+
+/** Suites to try, best first. Uses the BMC's list when it answers quickly; skips asking when the BMC is known not to. */
+async function candidateSuites(d: NegotiateDeps): Promise<SuitePlan> {
+  const skip = d.skipSuiteProbe === true
+  const offered = skip ? undefined : await listCipherSuites(d).catch(() => undefined)
   let order: number[]
-  if (offered === undefined) order = [17, 3] // mandatory suite 3 and the modern 17 (reference §2.2)
+  if (offered === undefined) order = [...UNLISTED_ORDER]
   else order = SUPPORTED_SUITES_BY_PREFERENCE.filter((s) => offered.includes(s))
-  if (d.preferredSuite !== undefined && order.includes(d.preferredSuite)) order = [d.preferredSuite, ...order.filter((s) => s !== d.preferredSuite)]
+  if (d.preferredSuite !== undefined && (order.includes(d.preferredSuite) || (offered === undefined && isSupportedSuite(d.preferredSuite) && d.preferredSuite !== 0))) {
+    order = [d.preferredSuite, ...order.filter((s) => s !== d.preferredSuite)]
+  }
   if (order.length === 0) throw new IpmiError('BMC_NO_CIPHER_SUITE', `BMC offers no cipher suite we support (offered: ${offered?.join(', ') ?? 'unknown'})`)
-  return order
+  return { order, silent: !skip && offered === undefined, offered }
 }
 
 async function listCipherSuites(d: NegotiateDeps): Promise<number[] | undefined> {

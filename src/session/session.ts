@@ -30,6 +30,7 @@ import { SequenceWindow } from './sequence-window.js'
 import { sessionTiming, type SessionConfig, type SessionTiming } from './config.js'
 import { RequestTable, type RawResponse, type RequestOptions } from './request-table.js'
 import { negotiate } from './negotiate.js'
+import type { WorkaroundName } from './profile.js'
 
 export type SessionState = 'idle' | 'connecting' | 'established' | 'closing' | 'closed'
 export type DropReason = 'malformed' | 'integrity' | 'unknown_session' | 'sequence' | 'unmatched' | 'closed'
@@ -58,6 +59,8 @@ interface SessionEvents {
   state: [state: SessionState, error?: IpmiError]
   sol: [payload: Buffer]
   dropped: [reason: DropReason]
+  /** A quirk detected and adapted to (IpmiClient passes it on as 'learned'); `cipherSuite` rides with suite entries. */
+  learned: [name: WorkaroundName, detail: string, cipherSuite?: number]
 }
 
 type Waiter = (payloadType: number, payload: Buffer, sessionId: number) => boolean
@@ -104,8 +107,11 @@ export class Session extends EventEmitter<SessionEvents> {
     return this._info
   }
 
-  /** Logs in. Rejects with a typed IpmiError; the session is then closed. */
-  async connect(preferredSuite?: number): Promise<SessionInfo> {
+  /**
+   * Logs in. Rejects with a typed IpmiError; the session is then closed.
+   * `skipSuiteProbe`: the BMC is known not to answer Get Channel Cipher Suites.
+   */
+  async connect(preferredSuite?: number, skipSuiteProbe = false): Promise<SessionInfo> {
     if (this._state !== 'idle') throw new IpmiError('BMC_SESSION_CLOSED', `cannot connect a session in state ${this._state}`)
     this.setState('connecting')
     const deadline = this.clock.now() + this.timing.connectTimeoutMs
@@ -114,6 +120,7 @@ export class Session extends EventEmitter<SessionEvents> {
         config: this.config,
         timing: this.timing,
         preferredSuite,
+        skipSuiteProbe,
         // A session closed during login stops the login at once.
         remainingMs: () => (this._state === 'connecting' ? deadline - this.clock.now() : 0),
         random: this.random,
@@ -136,6 +143,7 @@ export class Session extends EventEmitter<SessionEvents> {
       this._info = { ...this._info!, privilege: PRIVILEGE_NAMES[result.privilege] ?? String(result.privilege) }
       this.setState('established')
       this.armKeepalive()
+      for (const e of result.learned) this.emit('learned', e.name, e.detail, result.suite)
       return this._info
     } catch (e) {
       const err = e instanceof IpmiError ? e : new IpmiError('BMC_PROTOCOL_ERROR', `login failed: ${(e as Error).message}`, { cause: e })
@@ -334,7 +342,9 @@ export class Session extends EventEmitter<SessionEvents> {
       }
       if (p.payloadType !== PayloadType.Ipmi) return this.drop('unmatched')
       const r = decodeLanResponse(payload, { forgiveDataChecksum: this.crypto !== undefined && this.crypto.integrity !== IntegrityAlg.None })
-      if (r.dataChecksumForgiven === true) this.stats.checksumsForgiven++
+      if (r.dataChecksumForgiven === true && ++this.stats.checksumsForgiven === 1) {
+        this.emit('learned', 'nochecksumcheck', `an answer with a wrong data checksum passed the integrity check (suite ${this._info.cipherSuite}) and was taken`)
+      }
       if (!this.table.deliver(r)) this.drop('unmatched')
     } catch {
       this.drop('malformed')

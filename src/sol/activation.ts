@@ -9,6 +9,14 @@
  * ghost hurts nobody. Never more than one retry (pyghmi `retriedpayload`).
  * Hazards: QUIRK(ipmi_sim, Supermicro): the payload port may come
  * byte-swapped; QUIRK(various): payload sizes may be nonsense (clamped).
+ * Profile (src/session/profile.ts): each adaptation that only a quirky BMC
+ * needs is reported through the port's noteLearned: an inbound payload size
+ * outside 5..259 (solpayloadsize; a huge outbound size is harmless and
+ * ipmi_sim's 0x4000 is not reported), a byte-swapped port (solport-endian),
+ * an alternate port (solport), a holder that is not ours taken over
+ * (solactive-stale), and a Deactivate Payload that leaves SOL active
+ * (soldeactivate-noop: once known, no more deactivating, SOL_BUSY at once
+ * until the holder leaves). A known solactive-stale takes over as `force`.
  */
 import { decodeResponse } from '../ipmi/command.js'
 import { ActivatePayload, DeactivatePayload, GetPayloadInstanceInfo, SerialAlertBehavior } from '../ipmi/commands/index.js'
@@ -65,15 +73,31 @@ export async function solOwner(port: SolSessionPort, instance: number, opts: Req
   }
 }
 
-/** Deactivate Payload; resolves true when the BMC deactivated it or says it was not active (0x80). Never throws. */
-export async function deactivateSol(port: SolSessionPort, instance: number, opts: RequestOptions): Promise<boolean> {
+/** Deactivate Payload's completion code for "payload already deactivated" (IPMI v2.0 §24.2). */
+export const CC_ALREADY_DEACTIVATED = 0x80
+/** Activate Payload's completion code for "payload already active on another session" (Table 24-2). */
+export const CC_ALREADY_ACTIVE = 0x80
+
+/** Deactivate Payload's completion code; undefined when it got no answer. Never throws. */
+async function deactivateCode(port: SolSessionPort, instance: number, opts: RequestOptions): Promise<number | undefined> {
   try {
     const r = await port.request(DeactivatePayload.netFn, DeactivatePayload.cmd, DeactivatePayload.encode({ instance }), opts)
-    return r.cc === 0x00 || r.cc === 0x80
+    return r.cc
   } catch {
-    return false
+    return undefined
   }
 }
+
+/** Deactivate Payload; resolves true when the BMC deactivated it or says it was not active (0x80). Never throws. */
+export async function deactivateSol(port: SolSessionPort, instance: number, opts: RequestOptions): Promise<boolean> {
+  const cc = await deactivateCode(port, instance, opts)
+  return cc === 0x00 || cc === CC_ALREADY_DEACTIVATED
+}
+
+/** The smallest and largest SOL payload sizes that make sense (4-byte header + 1..255 data bytes). */
+const SANE_PAYLOAD = { min: 5, max: 259 } as const
+/** Data bytes per packet sent when the BMC's inbound size is nonsense (FreeIPMI's solpayloadsize assumes 32 too). */
+const SAFE_SEND_DATA = 32
 
 /** Activates SOL on the session; throws SolError (reason set) on refusal. */
 export async function activateSol(port: SolSessionPort, o: ActivateOptions): Promise<SolActivation> {
@@ -82,13 +106,20 @@ export async function activateSol(port: SolSessionPort, o: ActivateOptions): Pro
   const authenticate = suite !== undefined && suite.integrity !== 0
   let r = await activateOnce(port, o, encrypt, authenticate)
   let takeover: SolActivation['takeover']
-  if (r.cc === 0x80) {
+  if (r.cc === CC_ALREADY_ACTIVE) {
     const owner = await solOwner(port, o.instance, o.requestOptions())
     const ownGhost = owner !== null && owner !== 0 && (o.ownGhosts.has(owner) || owner === port.managedSystemSessionId)
-    if (o.force || ownGhost) {
+    const holder = owner === null ? 'another session' : `session 0x${owner.toString(16)}`
+    // QUIRK(soldeactivate-noop): deactivating from here is known to change nothing; wait for the holder instead.
+    const futile = !ownGhost && port.hasWorkaround?.('soldeactivate-noop') === true
+    if ((o.force || ownGhost || port.hasWorkaround?.('solactive-stale') === true) && !futile) {
       takeover = { previousOwner: owner, ownGhost }
-      await deactivateSol(port, o.instance, o.requestOptions())
+      const dcc = await deactivateCode(port, o.instance, o.requestOptions())
       r = await activateOnce(port, o, encrypt, authenticate)
+      if (r.cc === 0 && !ownGhost) port.noteLearned?.('solactive-stale', `SOL was active on ${holder}; deactivated and taken over`)
+      if (r.cc === CC_ALREADY_ACTIVE && dcc === CC_ALREADY_DEACTIVATED) {
+        port.noteLearned?.('soldeactivate-noop', `Deactivate Payload for SOL held by ${holder} answered 80h (already deactivated) and SOL stayed active`)
+      }
     }
   }
   if (r.cc !== 0) {
@@ -98,9 +129,19 @@ export async function activateSol(port: SolSessionPort, o: ActivateOptions): Pro
   }
   const a = decodeResponse(ActivatePayload, r.cc, r.data)
   const portOk = a.port === port.bmcPort || swap16(a.port) === port.bmcPort
+  // QUIRK(solpayloadsize): a nonsense inbound size says nothing of what the BMC takes: send the small safe size.
+  const inboundSane = a.inboundPayloadSize >= SANE_PAYLOAD.min && a.inboundPayloadSize <= SANE_PAYLOAD.max
+  const maxSendData = inboundSane ? clampPayloadSize(a.inboundPayloadSize) : SAFE_SEND_DATA
+  if (!inboundSane) {
+    port.noteLearned?.('solpayloadsize', `Activate Payload reported inbound size ${a.inboundPayloadSize} (outside ${SANE_PAYLOAD.min}..${SANE_PAYLOAD.max}); sending ${maxSendData} bytes per packet`)
+  }
+  if (a.port !== port.bmcPort && swap16(a.port) === port.bmcPort) {
+    port.noteLearned?.('solport-endian', `Activate Payload reported port ${a.port}, port ${port.bmcPort} byte-swapped`)
+  }
+  if (!portOk) port.noteLearned?.('solport', `Activate Payload named port ${a.port}; SOL stays on port ${port.bmcPort}`)
   const out: SolActivation = {
     instance: o.instance,
-    maxSendData: clampPayloadSize(a.inboundPayloadSize),
+    maxSendData,
     maxReceiveData: clampPayloadSize(a.outboundPayloadSize),
     reported: { inboundPayloadSize: a.inboundPayloadSize, outboundPayloadSize: a.outboundPayloadSize, port: a.port },
     portMismatch: !portOk,

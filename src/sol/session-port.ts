@@ -7,6 +7,7 @@
  */
 import type { IpmiError } from '../ipmi/errors.js'
 import type { IpmiClient } from '../session/client.js'
+import type { WorkaroundName } from '../session/profile.js'
 import type { RawResponse, RequestOptions } from '../session/request-table.js'
 import type { Session, SessionState } from '../session/session.js'
 
@@ -31,6 +32,10 @@ export interface SolSessionPort {
   close(): Promise<void>
   /** Subscribes; returns the unsubscribe function. */
   subscribe(h: SolSessionHandlers): () => void
+  /** Reports a detected BMC quirk that SOL adapted to (IpmiClient.noteLearned); absent on a bare session. */
+  noteLearned?(name: WorkaroundName, detail: string): void
+  /** True when the client's profile or configured workarounds hold `name` (apply the adaptation at once). */
+  hasWorkaround?(name: WorkaroundName): boolean
 }
 
 /** Where a console gets its session: logs in when needed. */
@@ -69,7 +74,11 @@ export function clientSource(client: IpmiClient): SolSessionSource {
   return {
     async connect() {
       const s = await client.connect()
-      return sessionPort(s, client.target.port ?? 623)
+      return {
+        ...sessionPort(s, client.target.port ?? 623),
+        noteLearned: (name, detail) => client.noteLearned(name, detail),
+        hasWorkaround: (name) => client.hasWorkaround(name),
+      }
     },
   }
 }

@@ -67,6 +67,14 @@ export const MIGRATIONS: readonly string[] = [
     watch TEXT NOT NULL
   ) STRICT;
   `,
+  // 4: what each node's client learned about its BMC (src/session/profile.ts LearnedProfile as JSON)
+  `
+  CREATE TABLE bmc_profiles (
+    node TEXT PRIMARY KEY REFERENCES nodes(name) ON DELETE CASCADE,
+    profile TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  `,
 ]
 
 /** Brings the database to the newest schema; returns the versions applied. */

@@ -12,6 +12,7 @@ import { SqliteAuditRepo } from './audit.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDataDir } from './file-modes.js'
 import { migrate } from './migrations.js'
 import { SqliteNodeRepo } from './nodes.js'
+import { SqliteProfileRepo } from './profiles.js'
 import { KEY_FILE, loadKey, SecretBox } from './secret-box.js'
 import { SqliteTokenRepo } from './tokens.js'
 import type { OpenedStore } from './types.js'
@@ -67,6 +68,7 @@ export function openStore(opts: OpenStoreOptions): OpenedStore {
       keyWarning: loaded.warning,
       modeWarnings,
       nodes,
+      profiles: new SqliteProfileRepo(db),
       tokens,
       audit,
       getMeta: async (key) => getMeta.get(key)?.value,

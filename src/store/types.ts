@@ -29,8 +29,11 @@ export interface NodeBmc {
   password: string
   /** The BMC key K_G as hex (1 to 20 bytes), when the BMC has one. */
   kg?: string | undefined
-  cipherSuite: number
+  /** Fixed suite; absent: negotiated (17 first). Nodes stored before this was optional keep their 3. */
+  cipherSuite?: number | undefined
   privilege: BmcPrivilege
+  /** Workaround names (src/session/profile.ts WORKAROUNDS) the operator set; the API checks them. */
+  workarounds?: string[] | undefined
   /** How the BMC is managed; absent: ipmi. */
   protocol?: BmcProtocol | undefined
   /** Redfish: how its HTTPS certificate is trusted (docs/redfish.md). */
@@ -180,8 +183,34 @@ export interface AuditRepo {
   list(opts?: { limit?: number; beforeId?: number; target?: string }): Promise<AuditEntry[]>
 }
 
+/**
+ * A node's learned BMC profile as stored: the shape of src/session/profile.ts
+ * LearnedProfile (the store does not import session; reviveProfile reads it).
+ */
+export interface ProfileDoc {
+  entries: { name: string; detail: string; learnedAt: string }[]
+  cipherSuite?: number | undefined
+}
+
+export interface StoredProfile {
+  profile: ProfileDoc
+  /** When it was last written (ISO). */
+  updatedAt: string
+}
+
+export interface ProfileRepo {
+  get(node: string): Promise<StoredProfile | undefined>
+  /** Every stored profile, ordered by node. */
+  list(): Promise<(StoredProfile & { node: string })[]>
+  /** Replaces the node's profile; a node that does not exist (any more) gets none. */
+  put(node: string, profile: ProfileDoc): Promise<void>
+  /** Forgets the node's profile; false when it had none. */
+  reset(node: string): Promise<boolean>
+}
+
 export interface Store {
   readonly nodes: NodeRepo
+  readonly profiles: ProfileRepo
   readonly tokens: TokenRepo
   readonly audit: AuditRepo
   /** One-off flags kept with the data (e.g. whether the first admin token was issued). */

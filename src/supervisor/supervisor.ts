@@ -21,6 +21,7 @@ import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleMatch, TrustL
 import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
+import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { WorkerHandle, type ExitInfo } from './worker-handle.js'
@@ -104,6 +105,8 @@ export interface SupervisorEvents {
   stats: [node: string, delta: WorkerStats]
   /** Trust on first use: the node's worker trusted this key or certificate (the main thread stores it as the node's pin). */
   'trust:learned': [node: string, msg: TrustLearned]
+  /** The node's worker learned something about its BMC (`entry`: new); `profile` is all it knows (store it). */
+  'bmc:profile': [node: string, profile: LearnedProfile, entry: LearnedEntry | undefined]
   escalate: [crashing: number, total: number]
 }
 
@@ -192,6 +195,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** The node's console watch patterns as its worker has (or will have) them. */
   watchPatterns(node: string): readonly WatchPattern[] {
     return this.children.get(node)?.config.watch ?? []
+  }
+
+  /**
+   * Forgets what the node's worker learned about its BMC: the worker logs in
+   * again (a new generation) from the configured workarounds alone.
+   */
+  resetProfile(node: string): number {
+    const child = this.require(node)
+    const generation = this.update(node, { ...child.config, profile: undefined })
+    this.emit('bmc:profile', node, { entries: [] }, undefined)
+    return generation
   }
 
   /** Stops a node's worker (Deactivate SOL, Close Session) and forgets it. */
@@ -434,6 +448,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return
       case 'stopped':
         child.stopped?.()
+        return
+      case 'profile':
+        // A report of a generation since replaced (a reset) describes a profile that is gone.
+        if (m.generation !== child.generation) return
+        child.config = { ...child.config, profile: m.profile } // a restarted worker starts from it
+        this.emit('bmc:profile', child.node, m.profile, m.entry)
         return
       case 'ready':
       case 'pong':

@@ -103,6 +103,14 @@ export class FakeSupervisor implements SupervisorPort {
     this.states.set(node, 'restarting')
     return 'restarting'
   }
+  /** Nodes whose profile was reset, in order. */
+  readonly profileResets: string[] = []
+  resetProfile(node: string): number {
+    const c = this.configs.get(node)
+    if (c === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
+    this.profileResets.push(node)
+    return this.update(node, { ...c, profile: undefined })
+  }
 }
 
 export interface TestApi {

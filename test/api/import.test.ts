@@ -43,9 +43,12 @@ describe('node import against the server', () => {
     const cf = join(FIXTURES, 'conserver.cf')
     const dry = await run('--from', 'conserver', cf)
     assert.equal(dry.code, 0, dry.err)
-    assert.match(dry.out, new RegExp(`^create r1n01 \\(${cf}:29\\): bmc\\.host=10\\.1\\.0\\.1, bmc\\.username=admin, bmc\\.privilege=administrator, console\\.method=ipmi, console\\.logging=full, groups=rack1, bmc\\.password=\\(not shown\\)$`, 'm'))
+    assert.match(dry.out, new RegExp(`^create r1n01 \\(${cf}:29\\): bmc\\.host=10\\.1\\.0\\.1, bmc\\.username=admin, bmc\\.privilege=administrator, bmc\\.workarounds=intel20, console\\.method=ipmi, console\\.logging=full, groups=rack1, bmc\\.password=\\(not shown\\)$`, 'm'))
     assert.match(dry.out, /^dry run: 4 to create, 0 to update, 0 unchanged; --apply writes them$/m)
     assert.match(dry.out, /^note: .*console switch1: skipped/m)
+    // conserver's ipmiworkaround names map to FreeIPMI's (intel-session = intel20); ipmiconsole -W passes as it is.
+    assert.match(dry.out, /^note: .*:34: console r1n01: ipmiworkaround: workaround intel20 kept, no effect in bmcvisor/m)
+    assert.match(dry.out, /^create r2n02 .*bmc\.workarounds=authcap/m)
     assert.deepEqual(await nodes(), [], 'a dry run writes nothing')
 
     const applied = await run('--from', 'conserver', cf, '--apply')
@@ -55,6 +58,7 @@ describe('node import against the server', () => {
     assert.deepEqual(after1.map((n) => n.name), ['r1n01', 'r1n02', 'r2n01', 'r2n02'])
     const r1n02 = after1.find((n) => n.name === 'r1n02')!
     assert.deepEqual([r1n02.bmc.host, r1n02.bmc.cipherSuite, r1n02.bmc.kgSet, r1n02.console.logging, r1n02.groups], ['10.1.0.2', 17, true, 'memory', ['gpu', 'rack1']])
+    assert.deepEqual(after1.map((n) => n.bmc.workarounds ?? []), [['intel20'], [], [], ['authcap']])
 
     const again = await run('--from', 'conserver', cf, '--apply')
     assert.equal(again.code, 0)
@@ -106,5 +110,20 @@ describe('node import against the server', () => {
     assert.equal(r.code, 1)
     assert.equal(r.err, `bmcvisor: IMPORT_INVALID: ${bad}:3: 5 fields where the header has 4\n`)
     assert.equal((await nodes()).length, count, 'nothing written: z1 is not created either')
+  })
+
+  it('maps ipmiworkaround to bmc.workarounds, drops a turned-off one and refuses an unknown one', async () => {
+    const ok = join(dir, 'workarounds.cf')
+    writeFileSync(ok, 'console w1 { type ipmi; host 10.7.0.1; username admin; password pw; ipmiworkaround checksum,ignore-port,!integrity,solpayloadsize; }\n')
+    const r = await run('--from', 'conserver', ok, '--apply')
+    assert.equal(r.code, 0, r.err + r.out)
+    assert.match(r.out, /^note: .*workaround !integrity turns one off/m)
+    assert.deepEqual((await nodes()).find((n) => n.name === 'w1')?.bmc.workarounds, ['nochecksumcheck', 'solport', 'solpayloadsize'])
+    const bad = join(dir, 'badworkaround.cf')
+    writeFileSync(bad, 'console w2 { type ipmi; host 10.7.0.2; username admin; password pw; ipmiworkaround checksum,frobnicate; }\n')
+    const b = await run('--from', 'conserver', bad, '--apply')
+    assert.equal(b.code, 1)
+    assert.match(b.err, /IMPORT_INVALID: .*badworkaround\.cf:1: console w2: ipmiworkaround: unknown workaround frobnicate/)
+    assert.equal((await nodes()).some((n) => n.name === 'w2'), false)
   })
 })

@@ -28,6 +28,8 @@ const EXPECTED: Record<string, Expect> = {
   'GET /api/v1/nodes/:node/worker': 'viewer',
   'POST /api/v1/nodes/:node/worker/fault': 'admin',
   'POST /api/v1/nodes/:node/worker/restart': 'operator',
+  'GET /api/v1/nodes/:node/bmc/profile': 'viewer',
+  'DELETE /api/v1/nodes/:node/bmc/profile': 'operator',
   'POST /api/v1/tokens': 'admin',
   'GET /api/v1/tokens': 'admin',
   'PATCH /api/v1/tokens/:id': 'admin',

@@ -31,6 +31,8 @@ const ALLOWED: Record<string, string[]> = {
   web: [],
 }
 const WIRING = new Set(['cli', 'main'])
+// The one file allowed across a layer line: the workaround list re-exported for the main thread.
+const SEAMS: Record<string, string> = { 'src/bridge/profile.ts': 'session' }
 
 function layerOf(file: string): string {
   const rel = relative(ROOT, file).split('/')
@@ -67,7 +69,7 @@ describe('layering', () => {
       }
       for (const m of readFileSync(f, 'utf8').matchAll(/^(?:import|export)[^'"]*from\s+'(\.[^']+)'/gm)) {
         const to = layerOf(resolve(dirname(f), m[1]!))
-        if (to !== from && !allowed.includes(to)) violations.push(`${relative(ROOT, f)} imports ${m[1]} (${from} -> ${to})`)
+        if (to !== from && !allowed.includes(to) && SEAMS[relative(ROOT, f)] !== to) violations.push(`${relative(ROOT, f)} imports ${m[1]} (${from} -> ${to})`)
       }
     }
     assert.deepEqual(violations, [])

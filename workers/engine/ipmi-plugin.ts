@@ -11,7 +11,9 @@ import type { IpmiCommand } from '../../src/ipmi/command.js'
 import { IpmiClient } from '../../src/session/client.js'
 import type { SessionConfig } from '../../src/session/config.js'
 import type { RequestOptions } from '../../src/session/request-table.js'
-import type { ManagementHooks, ManagementPlugin } from './plugins.js'
+import type { Session } from '../../src/session/session.js'
+import type { LearnedEntry } from '../../src/session/profile.js'
+import type { ManagementCounters, ManagementHooks, ManagementPlugin } from './plugins.js'
 
 function sessionConfig(c: BmcConfig): SessionConfig {
   return {
@@ -22,6 +24,8 @@ function sessionConfig(c: BmcConfig): SessionConfig {
     allowInsecureSuite0: c.allowInsecureSuite0,
     privilege: c.privilege,
     timing: c.timing,
+    workarounds: c.workarounds,
+    profile: c.profile,
   }
 }
 
@@ -34,19 +38,33 @@ function sumDropped(d: Record<string, number>): number {
 export function ipmiManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
   const client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config))
   // Counters already reported for the current session: a new session starts from its own zero.
-  let seen = { retransmits: 0, dropped: 0 }
-  let pending = { retransmits: 0, droppedPackets: 0 }
+  let seen = { retransmits: 0, dropped: 0, relaxed: 0 }
+  let pending: ManagementCounters = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
+  const seenOf = (s: Session) => ({ retransmits: s.stats.retransmits, dropped: sumDropped(s.stats.dropped), relaxed: s.stats.checksumsForgiven })
+  let counted: Session | undefined
   const fold = () => {
-    const s = client.currentSession
+    const s = counted
     if (s === undefined) return
-    const dropped = sumDropped(s.stats.dropped)
-    pending.retransmits += Math.max(0, s.stats.retransmits - seen.retransmits)
-    pending.droppedPackets += Math.max(0, dropped - seen.dropped)
-    seen = { retransmits: s.stats.retransmits, dropped }
+    const now = seenOf(s)
+    pending.retransmits += Math.max(0, now.retransmits - seen.retransmits)
+    pending.droppedPackets += Math.max(0, now.dropped - seen.dropped)
+    pending.relaxedChecks += Math.max(0, now.relaxed - seen.relaxed)
+    seen = now
   }
   client.on('session', (session) => {
     fold() // what the old session counted stays counted
-    seen = { retransmits: session.stats.retransmits, dropped: sumDropped(session.stats.dropped) }
+    counted = session
+    // Checks relaxed during the login (Set Session Privilege Level's answer) count too.
+    seen = { ...seenOf(session), relaxed: 0 }
+  })
+  // Learned entries and every profile change go to the main thread (store, metrics, log).
+  let lastEntry: LearnedEntry | undefined
+  client.on('learned', (e) => {
+    lastEntry = e
+  })
+  client.on('profile', (p) => {
+    hooks.learned(p, lastEntry)
+    lastEntry = undefined
   })
   client.on('state', (state, err) => {
     if (state === 'closed') hooks.lost(err !== undefined ? toWire(err) : undefined)
@@ -68,7 +86,7 @@ export function ipmiManagement(config: BmcConfig, hooks: ManagementHooks): Manag
     takeCounters: () => {
       fold()
       const out = pending
-      pending = { retransmits: 0, droppedPackets: 0 }
+      pending = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
       return out
     },
     close: () => client.close(),

@@ -13,6 +13,7 @@ import { DEFAULT_RECONNECT } from '../../src/bridge/reconnect.js'
 import type { CommandRunner } from '../../src/bmc/runner.js'
 import type { WireError } from '../../src/errors.js'
 import type { IpmiClient } from '../../src/session/client.js'
+import type { LearnedEntry, LearnedProfile } from '../../src/session/profile.js'
 import type { OpContext } from '../../src/ops/types.js'
 import type { InputSink } from '../console-input.js'
 import { execPlugin, execTraits } from './exec-plugin.js'
@@ -35,11 +36,17 @@ export interface ManagementPlugin {
   /** What the session info control reports (null without a session). */
   info(): unknown
   readonly hasSession: boolean
-  /** Retransmits and dropped packets since the last call (for the stats message). */
-  takeCounters(): { retransmits: number; droppedPackets: number }
+  /** Retransmits, dropped packets and relaxed checks since the last call (for the stats message). */
+  takeCounters(): ManagementCounters
   close(): Promise<void>
   /** The IPMI session's client, when the management protocol is IPMI (SOL rides on it). */
   readonly ipmi?: IpmiClient | undefined
+}
+
+export interface ManagementCounters {
+  retransmits: number
+  droppedPackets: number
+  relaxedChecks: number
 }
 
 export interface ManagementHooks {
@@ -47,6 +54,8 @@ export interface ManagementHooks {
   lost(error?: WireError): void
   /** Trust on first use: the plugin trusted what the BMC showed (a TLS certificate) and names it. */
   trustLearned?(what: TrustKind, fingerprint: string): void
+  /** The client learned something about the BMC (`entry` when it is a new name); `profile` is all it knows now. */
+  learned(profile: LearnedProfile, entry: LearnedEntry | undefined): void
 }
 
 /** One console protocol (IPMI SOL, exec, SSH): one open() is one attempt. */

@@ -27,7 +27,11 @@ export function toView(n: NodeRecord): NodeViewT {
   return {
     name: n.name,
     bmc: {
-      host: n.bmc.host, port: n.bmc.port, username: n.bmc.username, cipherSuite: n.bmc.cipherSuite, privilege: n.bmc.privilege, kgSet: n.bmc.kg !== undefined,
+      host: n.bmc.host, port: n.bmc.port, username: n.bmc.username,
+      ...(n.bmc.cipherSuite !== undefined ? { cipherSuite: n.bmc.cipherSuite } : {}),
+      privilege: n.bmc.privilege,
+      ...(n.bmc.workarounds !== undefined ? { workarounds: [...n.bmc.workarounds] } : {}),
+      kgSet: n.bmc.kg !== undefined,
       protocol: n.bmc.protocol ?? NODE_DEFAULTS.protocol,
       ...(n.bmc.tls !== undefined ? { tls: { mode: n.bmc.tls.mode, ...(n.bmc.tls.fingerprint !== undefined ? { fingerprint: n.bmc.tls.fingerprint } : {}), caSet: n.bmc.tls.ca !== undefined } } : {}),
       ...(n.bmc.systemId !== undefined ? { systemId: n.bmc.systemId } : {}),
@@ -166,11 +170,12 @@ export function withDefaults(c: NodeCreate): NodeDoc {
       username: c.bmc.username,
       password: c.bmc.password,
       ...(c.bmc.kg !== undefined ? { kg: c.bmc.kg.toLowerCase() } : {}),
-      cipherSuite: c.bmc.cipherSuite ?? NODE_DEFAULTS.cipherSuite,
+      ...(c.bmc.cipherSuite !== undefined ? { cipherSuite: c.bmc.cipherSuite } : {}),
       privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
       ...(c.bmc.protocol !== undefined ? { protocol: c.bmc.protocol } : {}),
       ...(redfish ? { tls: { ...(c.bmc.tls ?? REDFISH_DEFAULTS.tls) } } : c.bmc.tls !== undefined ? { tls: { ...c.bmc.tls } } : {}),
       ...(c.bmc.systemId !== undefined ? { systemId: c.bmc.systemId } : {}),
+      ...(c.bmc.workarounds !== undefined && c.bmc.workarounds.length > 0 ? { workarounds: [...c.bmc.workarounds] } : {}),
     },
     console: {
       method: c.console?.method ?? (redfish ? REDFISH_DEFAULTS.console.method : NODE_DEFAULTS.console.method),

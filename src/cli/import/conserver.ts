@@ -7,15 +7,59 @@
  * console includes become its groups. `logfile` set means console logging
  * `full`, unset `memory`; `options ondemand` means `interactive` (or `none`
  * without a log). bmcvisor keeps its own log file names (consoles/NODE.log
- * under --data): conserver's are shown in the notes. `ipmiworkaround` flags
- * have no equivalent and are noted. Other console types are skipped, noted.
+ * under --data): conserver's are shown in the notes. `ipmiworkaround`
+ * (conserver's option names, conserver.cf(5), mapped to FreeIPMI's) and an
+ * ipmiconsole `-W` become the node's `bmc.workarounds`; a name that changes
+ * nothing in bmcvisor is kept and noted. Other console types are skipped, noted.
  */
 import { basename } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { parseConserver, type Block, type Item } from './conserver-syntax.js'
+import { parseWorkarounds, workaroundInfo, type WorkaroundName } from '../../session/profile.js'
 import { checkName, cipherSuite, host as checkHost, importError, kgHex, port, privilege, type Imported, type ImportedBmc, type ImportedNode, type Logging } from './types.js'
 
 const ALL_DEFAULTS = '*'
+
+/**
+ * conserver.cf(5)'s ipmiworkaround options and the FreeIPMI workaround each
+ * sets (conserver passes them to libipmiconsole); `default` is FreeIPMI's
+ * default set, which changes nothing here. "auth-capabilites" is conserver's
+ * own spelling; the corrected one is accepted too.
+ */
+const CONSERVER_WORKAROUNDS: Readonly<Record<string, WorkaroundName | null>> = {
+  'activation-status': 'solstatus',
+  'auth-capabilites': 'authcap',
+  'auth-capabilities': 'authcap',
+  'channel-payload': 'solchannelsupport',
+  checksum: 'nochecksumcheck',
+  default: null,
+  'ignore-payload-size': 'solpayloadsize',
+  'ignore-port': 'solport',
+  integrity: 'integritycheckvalue',
+  'intel-session': 'intel20',
+  'packet-sequence': 'solpacketseq',
+  privilege: 'opensesspriv',
+  'serial-alerts': 'serialalertsdeferred',
+  'sun-session': 'sun20',
+  'supermicro-session': 'supermicro20',
+}
+
+/** A node's workarounds from conserver names or FreeIPMI -W names; `!name` (turned off) is dropped and noted. */
+export function importWorkarounds(list: string, at: string, notes: string[], what: string): WorkaroundName[] {
+  const names: string[] = []
+  for (const raw of list.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (raw.startsWith('!')) {
+      notes.push(`${at}: ${what}: workaround ${raw} turns one off: bmcvisor has none on by default, nothing to turn off`)
+      continue
+    }
+    const mapped = Object.hasOwn(CONSERVER_WORKAROUNDS, raw) ? CONSERVER_WORKAROUNDS[raw] : raw
+    if (mapped !== null && mapped !== undefined) names.push(mapped)
+  }
+  const p = parseWorkarounds(names)
+  if (p.unknown.length > 0) throw importError(at, `${what}: unknown workaround ${p.unknown.join(', ')} (conserver's ipmiworkaround options or FreeIPMI's -W names)`)
+  for (const n of p.noEffect) notes.push(`${at}: ${what}: workaround ${n} kept, no effect in bmcvisor (${workaroundInfo(n).changes})`)
+  return p.names
+}
 /** conserver.cf(5)'s console types. */
 const CONSOLE_TYPES = ['device', 'ipmi', 'exec', 'host', 'noop', 'uds'] as const
 
@@ -95,7 +139,7 @@ export function bmcFromCommand(cmd: string, at: string, notes: string[]): Import
     const host = o.get('-h') ?? o.get('--hostname')
     if (host === undefined || host === '') throw importError(at, 'ipmiconsole command without -h HOST')
     const workaround = o.get('-W') ?? o.get('--workaround-flags')
-    if (workaround !== undefined) notes.push(`${at}: ipmiconsole workaround flags ${workaround} have no bmcvisor equivalent: ignored`)
+    const workarounds = workaround === undefined ? [] : importWorkarounds(workaround, at, notes, 'ipmiconsole -W')
     const pass = o.get('-p') ?? o.get('--password')
     const kg = o.get('-k') ?? o.get('--k-g')
     const suite = o.get('-I') ?? o.get('--cipher-suite-id')
@@ -107,6 +151,7 @@ export function bmcFromCommand(cmd: string, at: string, notes: string[]): Import
       ...(kg !== undefined && kg !== '' ? { kg: kgHex(kg) } : {}),
       ...(suite !== undefined ? optionalSuite(suite, at) : {}),
       ...(priv !== undefined ? { privilege: privilege(priv, at) } : {}),
+      ...(workarounds.length > 0 ? { workarounds } : {}),
     }
   }
   return undefined
@@ -159,6 +204,8 @@ function nodeOf(block: Block, r: Resolved, notes: string[]): ImportedNode | unde
     if (host === undefined || host.value === '') throw importError(block.at, `console ${block.name}: type ipmi needs host`)
     const kg = get('ipmikg')?.value
     const suite = get('ipmiciphersuite')
+    const workaround = get('ipmiworkaround')
+    const workarounds = workaround === undefined ? [] : importWorkarounds(workaround.value, workaround.at, notes, `console ${block.name}: ipmiworkaround`)
     bmc = {
       host: checkHost(host.value, host.at),
       username: get('username')?.value ?? '',
@@ -166,10 +213,8 @@ function nodeOf(block: Block, r: Resolved, notes: string[]): ImportedNode | unde
       ...(kg !== undefined && kg !== '' ? { kg: kgHex(kgText(kg)) } : {}),
       ...(suite !== undefined ? optionalSuite(suite.value, suite.at) : {}),
       ...(get('ipmiprivlevel') !== undefined ? { privilege: privilege(get('ipmiprivlevel')!.value, get('ipmiprivlevel')!.at) } : {}),
+      ...(workarounds.length > 0 ? { workarounds } : {}),
     }
-    const workaround = get('ipmiworkaround')
-    const flags = (workaround?.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'default')
-    if (flags.length > 0) notes.push(`${workaround!.at}: console ${block.name}: ipmiworkaround ${flags.join(',')} has no bmcvisor equivalent: ignored`)
   } else if (type === 'exec') {
     const exec = get('exec')
     bmc = exec === undefined ? undefined : bmcFromCommand(exec.value, exec.at, notes)

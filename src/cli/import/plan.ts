@@ -18,7 +18,7 @@ import { importYaml } from './yaml.js'
 import { importError, type Imported, type ImportFormat, type ImportedNode } from './types.js'
 
 /** The fields an import compares, as dotted paths into a node. */
-const COMPARED = ['bmc.host', 'bmc.port', 'bmc.username', 'bmc.cipherSuite', 'bmc.privilege', 'console.method', 'console.command', 'console.connectedPattern', 'console.logging', 'groups'] as const
+const COMPARED = ['bmc.host', 'bmc.port', 'bmc.username', 'bmc.cipherSuite', 'bmc.privilege', 'bmc.workarounds', 'console.method', 'console.command', 'console.connectedPattern', 'console.logging', 'groups'] as const
 const SECRET = '(not shown)'
 
 export function readImport(format: ImportFormat, file: string): Imported {

@@ -64,6 +64,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_target ON audit (target, id);
   CREATE INDEX audit_at ON audit (at);
   `,
+  // 2: what each node's client learned about its BMC (SQLite's migration 4)
+  `
+  CREATE TABLE bmc_profiles (
+    node text COLLATE "C" PRIMARY KEY REFERENCES nodes(name) ON DELETE CASCADE,
+    profile text NOT NULL,
+    updated_at text NOT NULL
+  );
+  `,
 ]
 
 /** Brings the database to the newest schema; returns the versions this call applied (none when another instance did). */

@@ -24,6 +24,7 @@ import type { OpenedStore } from '../types.js'
 import { PgAuditRepo } from './audit.js'
 import { PgDb, parseStoreUrl } from './db.js'
 import { migrate } from './migrations.js'
+import { PgProfileRepo } from './profiles.js'
 import { PgNodeRepo } from './nodes.js'
 import { NODE_CHANNEL, parseChange, type NodeChange } from './notify.js'
 import { PgTokenRepo } from './tokens.js'
@@ -98,6 +99,7 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
     instanceId,
     migrated,
     nodes: new PgNodeRepo(db, box, instanceId),
+    profiles: new PgProfileRepo(db),
     tokens: new PgTokenRepo(db),
     audit: new PgAuditRepo(db),
     getMeta: async (key) => (await db.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key])).rows[0]?.value,
