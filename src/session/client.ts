@@ -17,6 +17,8 @@ import { Session, type SessionInfo, type SessionState } from './session.js'
 import type { PacketTransport } from './transport.js'
 import { createUdpTransport } from './udp-transport.js'
 import type { RawResponse, RequestOptions } from './request-table.js'
+import type { Learned, LearnedName } from './learned.js'
+import { sessionTiming } from './config.js'
 
 export interface BmcTarget {
   host: string
@@ -31,13 +33,24 @@ export interface ClientDeps {
 interface ClientEvents {
   state: [state: SessionState, error?: IpmiError]
   session: [session: Session]
+  /** Something learned about this BMC, once per name (src/session/learned.ts). */
+  learned: [l: Learned]
 }
+
+/** QUIRK(idletimeout-short): keepalives are never learned down below this. */
+export const MIN_LEARNED_KEEPALIVE_MS = 1000
 
 export class IpmiClient extends EventEmitter<ClientEvents> {
   private session: Session | undefined
   private connecting: Promise<Session> | undefined
   private workingSuite: number | undefined
   private closed = false
+  /** What was learned about this BMC, by name, with the latest detail. */
+  readonly learned = new Map<LearnedName, Learned>()
+  /** QUIRK(idletimeout-short): a keepalive interval shorter than the configured one, learned from sessions the BMC dropped. */
+  private learnedKeepaliveMs: number | undefined
+  /** The keepalive interval of a session that was lost on its keepalive, until the next login says why. */
+  private idleSuspectMs: number | undefined
   private readonly clock: Clock
   private readonly transportFactory: (host: string, port: number) => Promise<PacketTransport>
 
@@ -76,6 +89,16 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     return s.request(netFn, cmd, data, opts)
   }
 
+  /**
+   * Records an adaptation to this BMC; emits 'learned' the first time a name
+   * is seen. The one seam for the profile mechanism to take over.
+   */
+  learn(l: Learned): void {
+    const first = !this.learned.has(l.name)
+    this.learned.set(l.name, l)
+    if (first) this.emit('learned', l)
+  }
+
   /** Closes the current session (Close Session sent) and refuses further use. */
   async close(): Promise<void> {
     this.closed = true
@@ -98,14 +121,20 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     this.session = undefined
     await old?.close()
     const transport = await this.transportFactory(this.target.host, this.target.port ?? 623)
-    const s = new Session(transport, this.config, this.clock)
+    const k = this.learnedKeepaliveMs
+    const s = new Session(transport, k === undefined ? this.config : { ...this.config, timing: { ...this.config.timing, keepaliveMs: k } }, this.clock)
     this.session = s
     s.on('state', (state, err) => {
-      if (this.session === s) this.emit('state', state, err)
+      if (this.session !== s) return
+      if (state === 'closed' && err?.details.stage === 'keepalive') this.idleSuspectMs = s.timing.keepaliveMs
+      this.emit('state', state, err)
     })
+    s.on('learned', (l) => this.learn(l))
+    const started = this.clock.now()
     try {
       const info = await s.connect(this.workingSuite)
       this.workingSuite = info.cipherSuite
+      this.learnIdleTimeout(this.clock.now() - started)
     } catch (e) {
       if (this.session === s) this.session = undefined
       throw e
@@ -116,5 +145,23 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     }
     this.emit('session', s)
     return s
+  }
+
+  /**
+   * QUIRK(idletimeout-short): the last session died on its keepalive, and
+   * this login went through at once (no step waited for a retransmit), so the
+   * BMC was up all along and had dropped the session for being idle that
+   * long: keepalives go at half that interval from now on (halving again if
+   * it happens again, never below MIN_LEARNED_KEEPALIVE_MS). A BMC that was
+   * down (reset, network) makes the login wait, and teaches nothing.
+   */
+  private learnIdleTimeout(loginMs: number): void {
+    const idle = this.idleSuspectMs
+    this.idleSuspectMs = undefined
+    if (idle === undefined || loginMs >= sessionTiming(this.config).retransmitMs) return
+    const next = Math.max(MIN_LEARNED_KEEPALIVE_MS, Math.floor(idle / 2))
+    if (next >= idle) return
+    this.learnedKeepaliveMs = next
+    this.learn({ name: 'idletimeout', detail: `BMC dropped a session idle for ${idle} ms; keepalive every ${next} ms` })
   }
 }

@@ -9,12 +9,15 @@ import type { IpmiError } from '../ipmi/errors.js'
 import type { IpmiClient } from '../session/client.js'
 import type { RawResponse, RequestOptions } from '../session/request-table.js'
 import type { Session, SessionState } from '../session/session.js'
+import type { Learned } from '../session/learned.js'
 
 export interface SolSessionHandlers {
   /** A SOL payload arrived (integrity-checked and decrypted). */
   sol(payload: Buffer): void
   /** The session ended; `error` says why (BMC_UNREACHABLE when the BMC was lost). */
   closed(error: IpmiError | undefined): void
+  /** A Chassis Control that restarts the host (power up, cycle, hard reset) succeeded on this session. */
+  hostPower?(): void
 }
 
 export interface SolSessionPort {
@@ -36,6 +39,8 @@ export interface SolSessionPort {
 /** Where a console gets its session: logs in when needed. */
 export interface SolSessionSource {
   connect(): Promise<SolSessionPort>
+  /** Where the console reports what it learned about the BMC (IpmiClient.learn); absent: not reported. */
+  learn?(l: Learned): void
 }
 
 export function sessionPort(session: Session, bmcPort: number): SolSessionPort {
@@ -54,11 +59,14 @@ export function sessionPort(session: Session, bmcPort: number): SolSessionPort {
       const onState = (s: SessionState, e?: IpmiError): void => {
         if (s === 'closed') h.closed(e)
       }
+      const onHostPower = (): void => h.hostPower?.()
       session.on('sol', onSol)
       session.on('state', onState)
+      session.on('hostPower', onHostPower)
       return () => {
         session.off('sol', onSol)
         session.off('state', onState)
+        session.off('hostPower', onHostPower)
       }
     },
   }
@@ -71,5 +79,6 @@ export function clientSource(client: IpmiClient): SolSessionSource {
       const s = await client.connect()
       return sessionPort(s, client.target.port ?? 623)
     },
+    learn: (l) => client.learn(l),
   }
 }
