@@ -134,7 +134,7 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     try {
       const info = await s.connect(this.workingSuite)
       this.workingSuite = info.cipherSuite
-      this.learnIdleTimeout(this.clock.now() - started)
+      this.learnIdleTimeout(s, this.clock.now() - started)
     } catch (e) {
       if (this.session === s) this.session = undefined
       throw e
@@ -151,17 +151,18 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
    * QUIRK(idletimeout-short): the last session died on its keepalive, and
    * this login went through at once (no step waited for a retransmit), so the
    * BMC was up all along and had dropped the session for being idle that
-   * long: keepalives go at half that interval from now on (halving again if
+   * long: keepalives go at half that interval from this session on (halving again if
    * it happens again, never below MIN_LEARNED_KEEPALIVE_MS). A BMC that was
    * down (reset, network) makes the login wait, and teaches nothing.
    */
-  private learnIdleTimeout(loginMs: number): void {
+  private learnIdleTimeout(s: Session, loginMs: number): void {
     const idle = this.idleSuspectMs
     this.idleSuspectMs = undefined
     if (idle === undefined || loginMs >= sessionTiming(this.config).retransmitMs) return
     const next = Math.max(MIN_LEARNED_KEEPALIVE_MS, Math.floor(idle / 2))
     if (next >= idle) return
     this.learnedKeepaliveMs = next
+    s.setKeepaliveInterval(next)
     this.learn({ name: 'idletimeout', detail: `BMC dropped a session idle for ${idle} ms; keepalive every ${next} ms` })
   }
 }

@@ -198,6 +198,12 @@ export class Session extends EventEmitter<SessionEvents> {
     this.armKeepalive()
   }
 
+  /** A new keepalive interval for the command in use (IpmiClient learns a shorter one from a BMC that drops idle sessions). */
+  setKeepaliveInterval(ms: number): void {
+    this.timing.keepaliveMs = ms
+    this.armKeepalive()
+  }
+
   /**
    * Sends Close Session once (IPMI v2.0 §22.19) and closes. Never throws.
    * During login it abandons the attempt at once; a BMC session that the
