@@ -73,6 +73,13 @@ export interface SolConsoleOptions {
 const ACTIVATE_REQUEST_MS = 5000
 const DEACTIVATE_REQUEST_MS = 2000
 const DEFAULT_SILENT_AFTER_POWER_MS = 15_000
+/**
+ * QUIRK(solsilent-reboot): output that arrives this soon after the power
+ * change (at most half of silentAfterPowerMs) does not count as the host
+ * speaking: it was printed before the restart and was still in flight or
+ * being resent by the BMC.
+ */
+const IN_FLIGHT_GRACE_MS = 1000
 
 export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private readonly clock: Clock
@@ -89,8 +96,10 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private readonly ownGhosts = new Set<number>()
   private idleWaiters: (() => void)[] = []
   private closing: Promise<void> | undefined
-  /** QUIRK(solsilent-reboot): armed by a host power change, cleared by output; firing means reactivate. */
+  /** QUIRK(solsilent-reboot): armed by a host power change; firing with no output since powerChangedAt + grace means reactivate. */
   private silenceTimer: TimerHandle | undefined
+  private powerChangedAt = 0
+  private lastOutputAt = -Infinity
   /** Deactivate-and-activate in progress on the same session: keepalive results are not judged meanwhile. */
   private reactivating = false
   /** Times SOL was deactivated and activated again because it stayed silent after a power change. */
@@ -261,7 +270,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     const engine = new SolEngine(this.clock, act.maxSendData, {
       send: (p) => this.port?.sendSol(p),
       deliver: (d) => {
-        this.clearSilenceWatch()
+        this.lastOutputAt = this.clock.now()
         this.emit('data', d)
       },
       learned: (l) => this.source.learn?.(l),
@@ -287,9 +296,11 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private armSilenceWatch(): void {
     if (this.o.silentAfterPowerMs <= 0 || this._state !== 'connected') return
     this.clearSilenceWatch()
+    this.powerChangedAt = this.clock.now()
     this.silenceTimer = this.clock.setTimeout(() => {
       this.silenceTimer = undefined
-      void this.reactivate()
+      const grace = Math.min(IN_FLIGHT_GRACE_MS, this.o.silentAfterPowerMs / 2)
+      if (this.lastOutputAt < this.powerChangedAt + grace) void this.reactivate()
     }, this.o.silentAfterPowerMs)
   }
 

@@ -42,7 +42,7 @@ describe('integritypad', () => {
       assert.ok(p !== undefined, `payload ${len}`)
       assert.deepEqual(openRmcpPlusPacket(p, { integrity: 1, confidentiality: 0, k1: K1, k2: Buffer.alloc(20) }), Buffer.alloc(len, 0x41))
       const tampered = Buffer.from(odd)
-      tampered[20] ^= 1 // inside the payload, covered by the AuthCode
+      tampered[20] = tampered[20]! ^ 1 // inside the payload, covered by the AuthCode
       assert.throws(() => openRmcpPlusPacket(parseWithAnyPad(tampered, 12)!, { integrity: 1, confidentiality: 0, k1: K1, k2: Buffer.alloc(20) }), /integrity/)
     }
   })
