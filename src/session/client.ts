@@ -12,13 +12,12 @@ import { EventEmitter } from 'node:events'
 import { decodeResponse, type IpmiCommand } from '../ipmi/command.js'
 import { IpmiError } from '../ipmi/errors.js'
 import { systemClock, type Clock } from './clock.js'
-import type { SessionConfig } from './config.js'
+import { sessionTiming, type SessionConfig } from './config.js'
 import { Session, type SessionInfo, type SessionState } from './session.js'
 import type { PacketTransport } from './transport.js'
 import { createUdpTransport } from './udp-transport.js'
 import type { RawResponse, RequestOptions } from './request-table.js'
 import type { Learned, LearnedName } from './learned.js'
-import { sessionTiming } from './config.js'
 
 export interface BmcTarget {
   host: string

@@ -129,7 +129,8 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
       if (u.id < 1 || u.id > this.config.maxUsers) throw new RangeError(`user id ${u.id} outside 1..${this.config.maxUsers}`)
       const user = makeUser(u)
       // QUIRK(password16): the BMC keeps 16 bytes of a longer password.
-      if (user.password.length > 16 && quirks.has('password16')) Object.assign(user, { password: storedPassword(quirks, user.password), passwordSize: 16 })
+      const kept = storedPassword(quirks, user.password)
+      if (kept !== user.password) Object.assign(user, { password: kept, passwordSize: 16 as const })
       this.users[u.id] = user
     }
     this.kg = cfg.kg !== undefined && cfg.kg.some((b) => b !== 0) ? Buffer.from(cfg.kg) : undefined

@@ -64,7 +64,8 @@ export interface SolConsoleOptions {
    * QUIRK(solsilent-reboot): after a host power up, cycle or reset sent on
    * this session, SOL that carries no output for this long is deactivated and
    * activated again (a booting host prints within seconds; a BMC whose SOL
-   * went dead with the reboot stays silent until then). Default 15 s; 0 = never.
+   * went dead with the reboot stays silent until then). Only a console that has printed something is
+   * judged so. Default 15 s; 0 = never.
    */
   silentAfterPowerMs?: number
   tuning?: Partial<SolEngineTuning>
@@ -300,7 +301,8 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     this.silenceTimer = this.clock.setTimeout(() => {
       this.silenceTimer = undefined
       const grace = Math.min(IN_FLIGHT_GRACE_MS, this.o.silentAfterPowerMs / 2)
-      if (this.lastOutputAt < this.powerChangedAt + grace) void this.reactivate()
+      // A console that never printed (a BMC with nothing on its serial port, as ipmi_sim) proves nothing by silence.
+      if (this.lastOutputAt > -Infinity && this.lastOutputAt < this.powerChangedAt + grace) void this.reactivate()
     }, this.o.silentAfterPowerMs)
   }
 

@@ -87,6 +87,16 @@ describe('solsilent-reboot', () => {
     r.sol.dispose()
   })
 
+  it('a console that never printed (nothing on the serial port, as ipmi_sim) is not judged by its silence', async () => {
+    const r = rigWithSol(['solsilent-reboot'], 0)
+    await drive(r.clock, r.con.open())
+    await drive(r.clock, r.client.run(ChassisControl, { action: ChassisAction.PowerCycle }))
+    await run(r.clock, 8000)
+    assert.equal(r.con.reactivations, 0)
+    assert.deepEqual([...r.client.learned.keys()], [])
+    r.sol.dispose()
+  })
+
   it('a compliant BMC keeps printing after the power cycle: no reactivation', async () => {
     const r = rigWithSol([], 200)
     await drive(r.clock, r.con.open())
