@@ -92,9 +92,10 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
    * Records an adaptation to this BMC; emits 'learned' the first time a name
    * is seen. The one seam for the profile mechanism to take over.
    */
-  learn(l: Learned): void {
-    const first = !this.learned.has(l.name)
-    this.learned.set(l.name, l)
+  noteLearned(name: LearnedName, detail: string): void {
+    const first = !this.learned.has(name)
+    const l = { name, detail }
+    this.learned.set(name, l)
     if (first) this.emit('learned', l)
   }
 
@@ -128,7 +129,7 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
       if (state === 'closed' && err?.details.stage === 'keepalive') this.idleSuspectMs = s.timing.keepaliveMs
       this.emit('state', state, err)
     })
-    s.on('learned', (l) => this.learn(l))
+    s.on('learned', (name, detail) => this.noteLearned(name, detail))
     const started = this.clock.now()
     try {
       const info = await s.connect(this.workingSuite)
@@ -162,6 +163,6 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     if (next >= idle) return
     this.learnedKeepaliveMs = next
     s.setKeepaliveInterval(next)
-    this.learn({ name: 'idletimeout', detail: `BMC dropped a session idle for ${idle} ms; keepalive every ${next} ms` })
+    this.noteLearned('idle-timeout', `BMC dropped a session idle for ${idle} ms; keepalive every ${next} ms`)
   }
 }

@@ -20,7 +20,7 @@ import { GetChannelAuthCapabilities, type GetChannelAuthCapabilitiesResponse } f
 import { GetChannelCipherSuites, isLastCipherSuitePage, parseCipherSuiteRecords } from '../ipmi/commands/get-channel-cipher-suites.js'
 import type { SessionConfig, SessionTiming } from './config.js'
 import { login, V15_PASSWORD_BYTES, type HandshakeLink, type LoginParams, type LoginResult } from './handshake.js'
-import type { Learned } from './learned.js'
+import type { LearnedName } from './learned.js'
 
 /** -2 marks an IPMI 1.5 framed packet offered by the session dispatcher. */
 export const V15_PACKET = -2
@@ -43,7 +43,7 @@ export interface NegotiateDeps {
   /** The activated session got no RAKP 4: send Close Session for it without waiting, and forget it. */
   release(): void
   /** An adaptation made during login (src/session/learned.ts). */
-  learn(l: Learned): void
+  learn(name: LearnedName, detail: string): void
   /** Sends Set Session Privilege Level inside the new session; resolves with its completion code and answer data. */
   setPrivilege(privilege: number): Promise<{ cc: number; data: Buffer }>
 }
@@ -66,7 +66,7 @@ async function loginPatiently(d: NegotiateDeps, link: HandshakeLink, p: LoginPar
   for (let refusals = 0; ; refusals++) {
     try {
       const r = await login(link, p)
-      if (refusals > 0) d.learn({ name: 'sessiontable-full', detail: `BMC had no free session slot (Open Session: insufficient resources) ${refusals} time(s); logged in after waiting` })
+      if (refusals > 0) d.learn('session-table-full', `BMC had no free session slot (Open Session: insufficient resources) ${refusals} time(s); logged in after waiting`)
       return r
     } catch (e) {
       if (!(e instanceof IpmiError) || e.code !== 'BMC_BUSY' || d.remainingMs() <= wait) throw e
@@ -126,7 +126,7 @@ export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; priv
       }
       d.activate({ ...r, suite })
       if (r.passwordCutTo16) {
-        d.learn({ name: 'password16', detail: `BMC keeps only the first ${V15_PASSWORD_BYTES} bytes of this ${password.length}-byte password (RAKP 2 verified with them); the session is keyed with those` })
+        d.learn('password16', `BMC keeps only the first ${V15_PASSWORD_BYTES} bytes of this ${password.length}-byte password (RAKP 2 verified with them); the session is keyed with those`)
       }
       const { cc, data } = await d.setPrivilege(privilege)
       // The answer carries the level now in force (IPMI v2.0 §22.18); trust it over our request.
@@ -135,7 +135,7 @@ export async function negotiate(d: NegotiateDeps): Promise<{ suite: number; priv
       // (level 0 = "no change, report the present level"); a BMC that granted it anyway says so.
       const present = await d.setPrivilege(PRESENT_LEVEL)
       if (present.cc === 0 && ((present.data[0] ?? 0) & 0x0f) === privilege) {
-        d.learn({ name: 'setpriv-refused', detail: `BMC answered Set Session Privilege Level ${privilege} with 0x${cc.toString(16)} but reports level ${privilege} in force` })
+        d.learn('privilege-refused', `BMC answered Set Session Privilege Level ${privilege} with 0x${cc.toString(16)} but reports level ${privilege} in force`)
         return { suite, privilege }
       }
       // 0x80/0x81: level not available for this user or channel.

@@ -30,7 +30,7 @@ import { SequenceWindow } from './sequence-window.js'
 import { sessionTiming, type SessionConfig, type SessionTiming } from './config.js'
 import { RequestTable, type RawResponse, type RequestOptions } from './request-table.js'
 import { negotiate } from './negotiate.js'
-import type { Learned } from './learned.js'
+import type { LearnedName } from './learned.js'
 import { parseWithAnyPad } from './relaxed-trailer.js'
 
 export type SessionState = 'idle' | 'connecting' | 'established' | 'closing' | 'closed'
@@ -66,7 +66,7 @@ interface SessionEvents {
   sol: [payload: Buffer]
   dropped: [reason: DropReason]
   /** An adaptation to this BMC's behaviour (src/session/learned.ts); IpmiClient passes it on once per name. */
-  learned: [l: Learned]
+  learned: [name: LearnedName, detail: string]
   /** Chassis Control power up, cycle or hard reset was answered 00h on this session: the host restarts. */
   hostPower: []
 }
@@ -145,7 +145,7 @@ export class Session extends EventEmitter<SessionEvents> {
           this._info = undefined
           this.crypto = undefined
         },
-        learn: (l) => this.emit('learned', l),
+        learn: (name, detail) => this.emit('learned', name, detail),
         setPrivilege: async (priv) => {
           return this.request(SetSessionPrivilegeLevel.netFn, SetSessionPrivilegeLevel.cmd, SetSessionPrivilegeLevel.encode({ privilege: priv as PrivilegeLevel }), { timeoutMs: Math.max(1, deadline - this.clock.now()) })
         },
@@ -375,7 +375,7 @@ export class Session extends EventEmitter<SessionEvents> {
       if (oddPad) {
         // The AuthCode over the odd pad verified.
         this.stats.padsForgiven++
-        if (this.stats.padsForgiven === 1) this.emit('learned', { name: 'integritypad', detail: 'BMC answers with an integrity pad of the wrong length; taken because the AuthCode, which covers the pad, verifies' })
+        if (this.stats.padsForgiven === 1) this.emit('learned', 'integrity-pad', 'BMC answers with an integrity pad of the wrong length; taken because the AuthCode, which covers the pad, verifies')
       }
       if (!this.window.accept(p.sessionSeq)) return this.drop('sequence')
       if (p.payloadType === PayloadType.Sol) {

@@ -274,7 +274,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
         this.lastOutputAt = this.clock.now()
         this.emit('data', d)
       },
-      learned: (l) => this.source.learn?.(l),
+      learned: (name, detail) => this.source.learn?.(name, detail),
       status: (s, ev) => this.emit('status', s, ev),
       drain: () => this.emit('drain'),
       idle: () => this.flushIdleWaiters(),
@@ -332,7 +332,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       const act = await activateSol(port, { instance: this.o.instance, force: false, ownGhosts: this.ownGhosts, requestOptions: () => ({ timeoutMs: ACTIVATE_REQUEST_MS }) })
       if (id !== this.attempt || this.port !== port) return
       this.reactivations++
-      this.source.learn?.({ name: 'sol-reactivate', detail: `SOL carried nothing for ${this.o.silentAfterPowerMs} ms after a host power change; deactivated and activated again` })
+      this.source.learn?.('sol-silent-after-reboot', `SOL carried nothing for ${this.o.silentAfterPowerMs} ms after a host power change; deactivated and activated again`)
       this.connected(act)
     } catch (e) {
       if (id === this.attempt && this.port === port) this.fail(toSolError(e))

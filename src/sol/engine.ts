@@ -23,7 +23,7 @@ import type { Clock, TimerHandle } from '../session/clock.js'
 import {
   decodeSolPacket, decodeSolStatus, encodeSolAck, encodeSolPacket, SOL_MAX_DATA, SolOperation, type SolStatusBits,
 } from '../ipmi/sol-packet.js'
-import type { Learned } from '../session/learned.js'
+import type { LearnedName } from '../session/learned.js'
 import { SendQueue } from './send-queue.js'
 import { DEFAULT_SOL_TUNING, type SolEngineTuning } from './tuning.js'
 
@@ -53,7 +53,7 @@ export interface SolEngineIo {
   /** The data path is dead; the engine has stopped. */
   failed(f: SolEngineFailure): void
   /** An adaptation to this BMC (src/session/learned.ts), e.g. a stuck packet sent under a new sequence number. */
-  learned?(l: Learned): void
+  learned?(name: LearnedName, detail: string): void
 }
 
 export interface SolEngineStats {
@@ -342,7 +342,7 @@ export class SolEngine {
       f.seq = this.nextSeq()
       f.reseq = true
       this.stats.reseqs++
-      this.io.learned?.({ name: 'solpacketseq', detail: `SOL packet ${stuck} was not acknowledged after ${f.attempts} sends; sent again as ${f.seq}` })
+      this.io.learned?.('solpacketseq', `SOL packet ${stuck} was not acknowledged after ${f.attempts} sends; sent again as ${f.seq}`)
     }
     this.transmit(f)
   }

@@ -9,7 +9,7 @@ import type { IpmiError } from '../ipmi/errors.js'
 import type { IpmiClient } from '../session/client.js'
 import type { RawResponse, RequestOptions } from '../session/request-table.js'
 import type { Session, SessionState } from '../session/session.js'
-import type { Learned } from '../session/learned.js'
+import type { LearnedName } from '../session/learned.js'
 
 export interface SolSessionHandlers {
   /** A SOL payload arrived (integrity-checked and decrypted). */
@@ -39,8 +39,8 @@ export interface SolSessionPort {
 /** Where a console gets its session: logs in when needed. */
 export interface SolSessionSource {
   connect(): Promise<SolSessionPort>
-  /** Where the console reports what it learned about the BMC (IpmiClient.learn); absent: not reported. */
-  learn?(l: Learned): void
+  /** Where the console reports what it learned about the BMC (IpmiClient.noteLearned); absent: not reported. */
+  learn?(name: LearnedName, detail: string): void
 }
 
 export function sessionPort(session: Session, bmcPort: number): SolSessionPort {
@@ -79,6 +79,6 @@ export function clientSource(client: IpmiClient): SolSessionSource {
       const s = await client.connect()
       return sessionPort(s, client.target.port ?? 623)
     },
-    learn: (l) => client.learn(l),
+    learn: (name, detail) => client.noteLearned(name, detail),
   }
 }

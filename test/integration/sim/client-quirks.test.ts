@@ -78,7 +78,7 @@ describe('our client, no flags, against the new quirks (UDP, real time)', () => 
     await within(2000, 'login + power status', l.client.run(GetChassisStatus, undefined))
     await consoleStaysUp(l)
     assert.ok((l.client.currentSession?.stats.padsForgiven ?? 0) > 0)
-    assert.deepEqual(learned(l.client), ['integritypad'])
+    assert.deepEqual(learned(l.client), ['integrity-pad'])
   })
 
   it('setpriv-refused: an administrator session (proved by Set User Password) within 2 s; console up', async () => {
@@ -87,14 +87,14 @@ describe('our client, no flags, against the new quirks (UDP, real time)', () => 
     assert.equal(l.client.info?.privilege, 'administrator')
     await l.client.run(SetUserPassword, { userId: 2, operation: PasswordOperation.EnableUser })
     await consoleStaysUp(l)
-    assert.deepEqual(learned(l.client), ['setpriv-refused'])
+    assert.deepEqual(learned(l.client), ['privilege-refused'])
   })
 
   it('sessiontable-full (leaked sessions expire after 2 s): the login waits them out, within 6 s', async () => {
     const l = await lab(['sessiontable-full'], { bmc: { idleTimeoutMs: 2000 } })
     await within(6000, 'login + power status', l.client.run(GetChassisStatus, undefined))
     await consoleStaysUp(l)
-    assert.deepEqual(learned(l.client), ['sessiontable-full'])
+    assert.deepEqual(learned(l.client), ['session-table-full'])
   })
 
   it('password16 (a 20-byte password the BMC keeps as 16): login within 2 s, console up', async () => {
@@ -121,7 +121,7 @@ describe('our client, no flags, against the new quirks (UDP, real time)', () => 
     }, { timeoutMs: 6000, what: '4 s of an idle session' })
     assert.equal(l.bmc.stats.logins, logins)
     await l.client.run(GetChassisStatus, undefined)
-    assert.deepEqual(learned(l.client), ['idletimeout'])
+    assert.deepEqual(learned(l.client), ['idle-timeout'])
   })
 
   it('solpacketseq: typed input is echoed within 10 s (last try under a new seq); the console stays up', async () => {
@@ -147,7 +147,7 @@ describe('our client, no flags, against the new quirks (UDP, real time)', () => 
     await waitUntil(() => l.output().length > mark, { timeoutMs: 3000, what: 'output after the reactivation' })
     assert.equal(c.state, 'connected')
     assert.equal(l.sol.stats.activations, 2)
-    assert.deepEqual(learned(l.client), ['sol-reactivate'])
+    assert.deepEqual(learned(l.client), ['sol-silent-after-reboot'])
   })
 
   it('coldreset-console: the console reports the reset within its liveness bound; after the 3 s downtime a new console prints', async () => {

@@ -54,7 +54,7 @@ describe('integritypad', () => {
     const s = r.client.currentSession!
     assert.ok(s.stats.padsForgiven >= 2, `forgiven ${s.stats.padsForgiven}`)
     assert.equal(s.stats.dropped.malformed, 0)
-    assert.deepEqual(names(r.client.learned), ['integritypad'])
+    assert.deepEqual(names(r.client.learned), ['integrity-pad'])
   })
 })
 
@@ -65,7 +65,7 @@ describe('setpriv-refused', () => {
     assert.equal(r.client.info?.privilege, 'administrator')
     // Set User Password needs administrator (IPMI v2.0 §22.29): it proves the level.
     await drive(r.clock, r.client.run(SetUserPassword, { userId: 2, operation: PasswordOperation.EnableUser }))
-    assert.deepEqual(names(r.client.learned), ['setpriv-refused'])
+    assert.deepEqual(names(r.client.learned), ['privilege-refused'])
   })
 
   it('a refusal that is real (user limited to operator) still falls back to operator and learns nothing', async () => {
@@ -83,7 +83,7 @@ describe('sessiontable-full', () => {
     await drive(r.clock, r.client.run(GetChassisStatus, undefined))
     assert.ok(r.clock.now() - t0 >= 3000, 'not before the leaked sessions expired')
     assert.ok(r.clock.now() - t0 < 10_000, 'within the login deadline')
-    assert.deepEqual(names(r.client.learned), ['sessiontable-full'])
+    assert.deepEqual(names(r.client.learned), ['session-table-full'])
   })
 
   it('a table that stays full fails with BMC_BUSY at the login deadline, not at the first refusal', async () => {
@@ -148,7 +148,7 @@ describe('idletimeout-short', () => {
     const k = r.client.currentSession!.timing.keepaliveMs
     assert.ok(k < 1500 && k >= MIN_LEARNED_KEEPALIVE_MS, `keepalive ${k}`)
     assert.ok(logins >= 1 && logins <= 3, `logins ${logins}`)
-    assert.deepEqual(names(r.client.learned), ['idletimeout'])
+    assert.deepEqual(names(r.client.learned), ['idle-timeout'])
   })
 
   it('a BMC that is down for a while (cold reset) does not teach it: the next login had to wait', async () => {

@@ -21,7 +21,7 @@ function harness(maxData = 28, tuning: Partial<SolEngineTuning> = {}) {
     status: (s, ev) => statuses.push({ s, ev }),
     drain: () => drains++,
     failed: (f) => failures.push(f),
-    learned: (l) => learned.push(l.name),
+    learned: (name) => learned.push(name),
   }, { primeSequence: false, ...tuning })
   engine.start()
   const bmc = (p: Partial<SolPacket>): void =>

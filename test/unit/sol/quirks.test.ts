@@ -83,7 +83,7 @@ describe('solsilent-reboot', () => {
     assert.equal(r.con.reactivations, 1)
     assert.deepEqual(states, ['connecting', 'connected'])
     assert.equal(r.sol.stats.activations, 2)
-    assert.deepEqual([...r.client.learned.keys()], ['sol-reactivate'])
+    assert.deepEqual([...r.client.learned.keys()], ['sol-silent-after-reboot'])
     r.sol.dispose()
   })
 
