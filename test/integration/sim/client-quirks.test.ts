@@ -6,6 +6,10 @@
 // (waitUntil), never sleeps.
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { ChassisAction, ChassisControl, GetChassisStatus, PasswordOperation, SetUserPassword } from '../../../src/ipmi/commands/index.js'
 import { IpmiClient } from '../../../src/session/client.js'
 import type { SessionConfig } from '../../../src/session/config.js'
@@ -170,5 +174,17 @@ describe('our client, no flags, against the new quirks (UDP, real time)', () => 
     const mark = l.output().length
     await waitUntil(() => l.output().length > mark, { timeoutMs: 3000, what: 'output from the new console' })
     assert.deepEqual(learned(l.client), [])
+  })
+
+  it('bmcvisor sim --quirk 0:sessiontable-full --idle-timeout-ms 1500: the CLI passes the timing; our client logs in within 5 s', async (t) => {
+    const cli = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sim', '--count', '1', '--base-port', '0', '--console-rate', '0', '--quirk', '0:sessiontable-full', '--idle-timeout-ms', '1500', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    t.after(() => void child.kill('SIGKILL'))
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string]
+    const { bmcs } = JSON.parse(line) as { bmcs: { port: number }[] }
+    const client = new IpmiClient({ host: '127.0.0.1', port: bmcs[0]!.port }, { username: 'admin', password: 'password' })
+    t.after(() => client.close())
+    await within(5000, 'login + power status', client.run(GetChassisStatus, undefined))
+    assert.deepEqual(learned(client), ['session-table-full'])
   })
 })

@@ -106,6 +106,10 @@ describe('quirk list and parsing', () => {
     for (const q of QUIRKS) assert.ok(lines.some((l) => l.startsWith(q.name) && l.includes(q.source)), q.name)
     assert.equal(await simCommand(['--count', '2', '--quirk', '0:bogus'], { stdout: out.stream, stderr: err.stream }), 2)
     assert.match(err.text(), /VALIDATION_FAILED: quirk "bogus" is not one of/)
+    for (const [flag, value] of [['--idle-timeout-ms', '50'], ['--cold-reset-after-ms', '3600001'], ['--cold-reset-downtime-ms', 'soon']]) {
+      assert.equal(await simCommand(['--count', '1', flag!, value!], { stdout: out.stream, stderr: err.stream }), 2, flag)
+      assert.match(err.text(), new RegExp(`VALIDATION_FAILED: ${flag} must be an integer`))
+    }
   })
 
   it('docs/quirks.md has a table row for every quirk', () => {
