@@ -17,6 +17,7 @@ import { integrityCodeLength, IntegrityAlg } from '../ipmi/crypto.js'
 import { IpmiError } from '../ipmi/errors.js'
 import { CloseSession } from '../ipmi/commands/close-session.js'
 import { SetSessionPrivilegeLevel } from '../ipmi/commands/set-session-privilege-level.js'
+import { ChassisAction, ChassisControl } from '../ipmi/commands/chassis-control.js'
 import type { PrivilegeLevel } from '../ipmi/commands/common.js'
 import { decodeLanResponse } from '../ipmi/lan-message.js'
 import {
@@ -71,10 +72,8 @@ interface SessionEvents {
   hostPower: []
 }
 
-/** Chassis Control (IPMI v2.0 §28.3): netFn, command, and the actions that start the host again. */
-const CHASSIS_NETFN = 0x00
-const CHASSIS_CONTROL = 0x02
-const HOST_RESTARTING_ACTIONS: ReadonlySet<number> = new Set([0x01, 0x02, 0x03])
+/** Chassis Control actions that start the host again (IPMI v2.0 §28.3). */
+const HOST_RESTARTING_ACTIONS: ReadonlySet<number> = new Set([ChassisAction.PowerUp, ChassisAction.PowerCycle, ChassisAction.HardReset])
 
 type Waiter = (payloadType: number, payload: Buffer, sessionId: number) => boolean
 
@@ -170,7 +169,7 @@ export class Session extends EventEmitter<SessionEvents> {
       return Promise.reject(this.closeError ?? new IpmiError('BMC_SESSION_CLOSED', 'session is not established', { retryable: true }))
     }
     const p = this.table.request(netFn, cmd, Buffer.from(data), opts)
-    if (netFn === CHASSIS_NETFN && cmd === CHASSIS_CONTROL && HOST_RESTARTING_ACTIONS.has((data[0] ?? 0) & 0x0f)) {
+    if (netFn === ChassisControl.netFn && cmd === ChassisControl.cmd && HOST_RESTARTING_ACTIONS.has((data[0] ?? 0) & 0x0f)) {
       p.then((r) => {
         if (r.cc === 0) this.emit('hostPower')
       }, () => undefined)

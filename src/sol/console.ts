@@ -330,7 +330,11 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     try {
       await deactivateSol(port, this.o.instance, { timeoutMs: DEACTIVATE_REQUEST_MS, retries: 1 })
       const act = await activateSol(port, { instance: this.o.instance, force: false, ownGhosts: this.ownGhosts, requestOptions: () => ({ timeoutMs: ACTIVATE_REQUEST_MS }) })
-      if (id !== this.attempt || this.port !== port) return
+      if (id !== this.attempt || this.port !== port) {
+        // Closed or failed meanwhile: give the new activation back.
+        void deactivateSol(port, this.o.instance, { timeoutMs: DEACTIVATE_REQUEST_MS, retries: 1 })
+        return
+      }
       this.reactivations++
       this.source.learn?.('sol-silent-after-reboot', `SOL carried nothing for ${this.o.silentAfterPowerMs} ms after a host power change; deactivated and activated again`)
       this.connected(act)
