@@ -23,7 +23,8 @@ import { ServiceError, toWire } from '../errors.js'
 export const SIM_USAGE = [
   'usage: bmcvisor sim --count N [--base-port P] [--host 127.0.0.1] [--console-rate BYTES_PER_S] [--power on|off]',
   '                    [--fault INDEX[-LAST]:KIND[=VALUE]]... [--sol-accumulate-ms MS] [--sol-threshold BYTES] [--json]',
-  '                    [--quirk INDEX[-LAST]:NAME[,NAME]]... [--redfish [--redfish-base-port P] [--redfish-transition-ms MS]]',
+  '                    [--quirk INDEX[-LAST]:NAME[,NAME]]... [--idle-timeout-ms MS] [--cold-reset-after-ms MS] [--cold-reset-downtime-ms MS]',
+  '                    [--redfish [--redfish-base-port P] [--redfish-transition-ms MS]]',
   '       bmcvisor sim --list-quirks',
   `  fault kinds: ${SIM_FAULT_KINDS.filter((k) => k !== 'none').join(', ')} (drop=RATIO, delay=MS, unavailable=RETRY_AFTER_S), e.g. --fault 3:drop=0.2 --fault 5-9:hang`,
   `  quirks: ${QUIRKS.map((q) => q.name).join(', ')}, e.g. --quirk 0:opensesspriv --quirk 2-3:solport,authcap (sources: --list-quirks)`,
@@ -34,6 +35,10 @@ export function listQuirks(): string {
   const width = Math.max(...QUIRKS.map((q) => q.name.length))
   return QUIRKS.map((q) => `${q.name.padEnd(width)}  ${q.freeipmiFlag !== undefined ? `FreeIPMI -W ${q.freeipmiFlag}` : 'no FreeIPMI flag'}; ${q.source}`).join('\n')
 }
+
+/** Bounds of --idle-timeout-ms, --cold-reset-after-ms and --cold-reset-downtime-ms (an hour at most). */
+const MIN_TIMING_MS = 100
+const MAX_TIMING_MS = 3_600_000
 
 function int(v: string, field: string, min: number, max: number): number {
   const n = Number(v)
@@ -66,6 +71,9 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
         'list-quirks': { type: 'boolean' },
         'sol-accumulate-ms': { type: 'string' },
         'sol-threshold': { type: 'string' },
+        'idle-timeout-ms': { type: 'string' },
+        'cold-reset-after-ms': { type: 'string' },
+        'cold-reset-downtime-ms': { type: 'string' },
         json: { type: 'boolean' },
         redfish: { type: 'boolean' },
         'redfish-base-port': { type: 'string', default: String(DEFAULT_REDFISH_BASE_PORT) },
@@ -96,6 +104,12 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
       ...(o['sol-accumulate-ms'] !== undefined ? { accumulateMs: int(o['sol-accumulate-ms'], 'sol-accumulate-ms', 5, 1275) } : {}),
       ...(o['sol-threshold'] !== undefined ? { sendThreshold: int(o['sol-threshold'], 'sol-threshold', 1, 255) } : {}),
     }
+    // Session timing of every BMC: quirks idletimeout-short, sessiontable-full and coldreset-console in seconds instead of a minute.
+    const timing = {
+      ...(o['idle-timeout-ms'] !== undefined ? { idleTimeoutMs: int(o['idle-timeout-ms'], 'idle-timeout-ms', MIN_TIMING_MS, MAX_TIMING_MS) } : {}),
+      ...(o['cold-reset-after-ms'] !== undefined ? { coldResetAfterSolMs: int(o['cold-reset-after-ms'], 'cold-reset-after-ms', 0, MAX_TIMING_MS) } : {}),
+      ...(o['cold-reset-downtime-ms'] !== undefined ? { coldResetDowntimeMs: int(o['cold-reset-downtime-ms'], 'cold-reset-downtime-ms', 0, MAX_TIMING_MS) } : {}),
+    }
     let faults: { index: number; fault: SimFault }[]
     try {
       faults = (o.fault ?? []).flatMap((f) => parseFaultSpec(f, count))
@@ -109,7 +123,7 @@ export async function simCommand(argv: string[], io: { stdout: NodeJS.WritableSt
       throw new ServiceError('VALIDATION_FAILED', (e as Error).message, { details: { field: 'quirk' } })
     }
     const redfish = o.redfish === true ? redfishOptions(o['redfish-base-port'], o['redfish-transition-ms'], count) : undefined
-    const fleet = await startSimFleet({ count, host: o.host, basePort, consoleRate, powerOn: o.power === 'on', sol, faults, quirks, ...(redfish !== undefined ? { redfish } : {}) })
+    const fleet = await startSimFleet({ count, host: o.host, basePort, consoleRate, powerOn: o.power === 'on', sol, faults, quirks, timing, ...(redfish !== undefined ? { redfish } : {}) })
     const bmcs = fleet.bmcs.map((b) => ({
       index: b.index, name: b.name, host: b.host, port: b.port, username: b.username, password: b.password,
       ...(quirks.has(b.index) ? { quirks: quirks.get(b.index), cipherSuites: b.cipherSuites } : {}),

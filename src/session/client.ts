@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events'
 import { decodeResponse, type IpmiCommand } from '../ipmi/command.js'
 import { IpmiError } from '../ipmi/errors.js'
 import { systemClock, type Clock } from './clock.js'
-import type { SessionConfig } from './config.js'
+import { sessionTiming, type SessionConfig } from './config.js'
 import { addLearned, EMPTY_PROFILE, profileHas, type LearnedEntry, type LearnedProfile, type WorkaroundName } from './profile.js'
 import { Session, type SessionInfo, type SessionState } from './session.js'
 import type { PacketTransport } from './transport.js'
@@ -43,12 +43,19 @@ interface ClientEvents {
   profile: [profile: LearnedProfile]
 }
 
+/** QUIRK(idletimeout-short): keepalives are never learned down below this. */
+export const MIN_LEARNED_KEEPALIVE_MS = 1000
+
 export class IpmiClient extends EventEmitter<ClientEvents> {
   private session: Session | undefined
   private connecting: Promise<Session> | undefined
   private workingSuite: number | undefined
   private closed = false
   private _profile: LearnedProfile
+  /** QUIRK(idletimeout-short): a keepalive interval shorter than the configured one, learned from sessions the BMC dropped. */
+  private learnedKeepaliveMs: number | undefined
+  /** The keepalive interval of a session that was lost on its keepalive, until the next login says why. */
+  private idleSuspectMs: number | undefined
   private readonly clock: Clock
   private readonly transportFactory: (host: string, port: number) => Promise<PacketTransport>
 
@@ -135,15 +142,20 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     this.session = undefined
     await old?.close()
     const transport = await this.transportFactory(this.target.host, this.target.port ?? 623)
-    const s = new Session(transport, this.config, this.clock)
+    const k = this.learnedKeepaliveMs
+    const s = new Session(transport, k === undefined ? this.config : { ...this.config, timing: { ...this.config.timing, keepaliveMs: k } }, this.clock)
     this.session = s
     s.on('state', (state, err) => {
-      if (this.session === s) this.emit('state', state, err)
+      if (this.session !== s) return
+      if (state === 'closed' && err?.details.stage === 'keepalive') this.idleSuspectMs = s.timing.keepaliveMs
+      this.emit('state', state, err)
     })
     s.on('learned', (name, detail, suite) => this.noteLearned(name, detail, suite))
+    const started = this.clock.now()
     try {
       const info = await s.connect(this.workingSuite, this.hasWorkaround('cipher-suites-silent'))
       this.workingSuite = info.cipherSuite
+      this.learnIdleTimeout(s, this.clock.now() - started)
     } catch (e) {
       if (this.session === s) this.session = undefined
       throw e
@@ -154,5 +166,24 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
     }
     this.emit('session', s)
     return s
+  }
+
+  /**
+   * QUIRK(idletimeout-short): the last session died on its keepalive, and
+   * this login went through at once (no step waited for a retransmit), so the
+   * BMC was up all along and had dropped the session for being idle that
+   * long: keepalives go at half that interval from this session on (halving again if
+   * it happens again, never below MIN_LEARNED_KEEPALIVE_MS). A BMC that was
+   * down (reset, network) makes the login wait, and teaches nothing.
+   */
+  private learnIdleTimeout(s: Session, loginMs: number): void {
+    const idle = this.idleSuspectMs
+    this.idleSuspectMs = undefined
+    if (idle === undefined || loginMs >= sessionTiming(this.config).retransmitMs) return
+    const next = Math.max(MIN_LEARNED_KEEPALIVE_MS, Math.floor(idle / 2))
+    if (next >= idle) return
+    this.learnedKeepaliveMs = next
+    s.setKeepaliveInterval(next)
+    this.noteLearned('idle-timeout', `BMC dropped a session idle for ${idle} ms; keepalive every ${next} ms`)
   }
 }

@@ -54,7 +54,12 @@ export interface LoginResult {
   crypto: SessionCrypto
   /** The highest privilege the BMC said this session may reach. */
   maxPrivilege: number
+  /** QUIRK(password16): the BMC's RAKP 2 checked out only with the first 16 bytes of the (longer) password, and the login used those. */
+  passwordCutTo16: boolean
 }
+
+/** QUIRK(password16): what an IPMI 1.5-style BMC keeps of a password (the 16-byte form of Set User Password). */
+export const V15_PASSWORD_BYTES = 16
 
 /** RAKP 3 status that abandons a handshake whose RAKP 2 code did not check out: "invalid integrity check value" (Table 13-15). */
 const RAKP3_ABORT_STATUS = 0x0f
@@ -121,22 +126,31 @@ async function attemptLogin(link: HandshakeLink, p: LoginParams, auth: number, i
   const inputs: RakpInputs = {
     auth, remoteConsoleSessionId, managedSystemSessionId, consoleRandom, bmcRandom: r2.bmcRandom, bmcGuid: r2.bmcGuid, role, username: p.username,
   }
-  if (!codesEqual(rakp2AuthCode(inputs, p.password), r2.authCode)) {
+  // QUIRK(password16): Kuid is the password zero-padded to 20 bytes, and HMAC
+  // zero-pads its key anyway, so a password of up to 16 bytes is the same key
+  // whether the BMC stored it in 16 or 20 bytes: nothing to try. A 17-20 byte
+  // password on a BMC that keeps 16 bytes is hashed by it as its first 16;
+  // RAKP 2's code proves which key the BMC holds without another exchange.
+  let password = p.password
+  const cut = password.length > V15_PASSWORD_BYTES ? password.subarray(0, V15_PASSWORD_BYTES) : undefined
+  if (!codesEqual(rakp2AuthCode(inputs, password), r2.authCode) && cut !== undefined && codesEqual(rakp2AuthCode(inputs, cut), r2.authCode)) password = cut
+  if (!codesEqual(rakp2AuthCode(inputs, password), r2.authCode)) {
     // The BMC hashed with a different key than ours: the password is wrong. RAKP 3 with an error
     // status (and no code) tells the BMC to drop the half-open session now instead of holding its
     // slot until the setup timeout (IPMI v2.0 §13.22): a wrong password must not fill the table.
     link.sendSetup(PayloadType.Rakp3, encodeRakp3({ messageTag: tag, status: RAKP3_ABORT_STATUS, managedSystemSessionId, authCode: Buffer.alloc(0) }))
     throw new IpmiError('BMC_AUTH_FAILED', 'BMC rejected the credentials (RAKP 2 check failed: wrong password)', { details: { stage: 'RAKP Message 2' } })
   }
-  const sik = sessionIntegrityKey(inputs, p.kg ?? p.password)
+  const sik = sessionIntegrityKey(inputs, p.kg ?? password)
   const result: LoginResult = {
     remoteConsoleSessionId,
     managedSystemSessionId,
     maxPrivilege: open.maxPrivilege,
+    passwordCutTo16: password !== p.password,
     crypto: { integrity, confidentiality, k1: deriveK1(auth, sik), k2: deriveK2(auth, sik) },
   }
   link.mayHold(result)
-  link.sendSetup(PayloadType.Rakp3, encodeRakp3({ messageTag: tag, status: 0, managedSystemSessionId, authCode: rakp3AuthCode(inputs, p.password) }))
+  link.sendSetup(PayloadType.Rakp3, encodeRakp3({ messageTag: tag, status: 0, managedSystemSessionId, authCode: rakp3AuthCode(inputs, password) }))
   const r4 = await link.awaitSetup(PayloadType.Rakp4, (b): Rakp4 | undefined => {
     const r = decodeRakp4(b, rakp4IcvLength(auth))
     return ours(r, tag, remoteConsoleSessionId) ? r : undefined

@@ -23,8 +23,8 @@ import { Privilege } from '../ipmi/rakp.js'
 import { GetChannelAuthCapabilities, type GetChannelAuthCapabilitiesResponse } from '../ipmi/commands/get-channel-auth-capabilities.js'
 import { GetChannelCipherSuites, isLastCipherSuitePage, parseCipherSuiteRecords } from '../ipmi/commands/get-channel-cipher-suites.js'
 import type { SessionConfig, SessionTiming } from './config.js'
-import { login, type HandshakeLink, type LoginResult } from './handshake.js'
-import type { LearnedEntry } from './profile.js'
+import { login, V15_PASSWORD_BYTES, type HandshakeLink, type LoginParams, type LoginResult } from './handshake.js'
+import type { LearnedEntry, WorkaroundName } from './profile.js'
 
 /** -2 marks an IPMI 1.5 framed packet offered by the session dispatcher. */
 export const V15_PACKET = -2
@@ -48,11 +48,39 @@ export interface NegotiateDeps {
   activate(r: LoginResult & { suite: number }): void
   /** The activated session got no RAKP 4: send Close Session for it without waiting, and forget it. */
   release(): void
+  /** An adaptation made during login (src/session/learned.ts). */
+  learn(name: WorkaroundName, detail: string): void
   /** Sends Set Session Privilege Level inside the new session; resolves with its completion code and answer data. */
   setPrivilege(privilege: number): Promise<{ cc: number; data: Buffer }>
 }
 
 const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, oem: 5 }
+
+/** Set Session Privilege Level 0: no change, report the level in force (IPMI v2.0 §22.18). */
+const PRESENT_LEVEL = 0
+/** QUIRK(sessiontable-full): longest wait between Open Session tries while the BMC answers "insufficient resources". */
+const BUSY_MAX_WAIT_MS = 4000
+
+/**
+ * login(), tried again with doubling waits (from retransmitMs, up to
+ * BUSY_MAX_WAIT_MS) while Open Session answers 01h "insufficient resources"
+ * (BMC_BUSY) and the login deadline leaves room: a full session table frees
+ * as leaked sessions time out. Reported once it worked after a refusal.
+ */
+async function loginPatiently(d: NegotiateDeps, link: HandshakeLink, p: LoginParams): Promise<LoginResult> {
+  let wait = d.timing.retransmitMs
+  for (let refusals = 0; ; refusals++) {
+    try {
+      const r = await login(link, p)
+      if (refusals > 0) d.learn('session-table-full', `BMC had no free session slot (Open Session: insufficient resources) ${refusals} time(s); logged in after waiting`)
+      return r
+    } catch (e) {
+      if (!(e instanceof IpmiError) || e.code !== 'BMC_BUSY' || d.remainingMs() <= wait) throw e
+    }
+    await d.awaitPacket(() => undefined, wait) // a wait that a closed session cuts short
+    wait = Math.min(wait * 2, BUSY_MAX_WAIT_MS)
+  }
+}
 
 export interface NegotiateResult {
   suite: number
@@ -113,7 +141,7 @@ export async function negotiate(d: NegotiateDeps): Promise<NegotiateResult> {
       let r: LoginResult
       currentSuite = suite
       try {
-        r = await login(link, {
+        r = await loginPatiently(d, link, {
           suite, privilege, username, password, kg: c.kg, nameOnlyLookup: c.nameOnlyLookup ?? true,
           attempts: d.timing.handshakeAttempts, stepTimeoutMs: d.timing.retransmitMs,
         })
@@ -128,9 +156,19 @@ export async function negotiate(d: NegotiateDeps): Promise<NegotiateResult> {
         throw e
       }
       d.activate({ ...r, suite })
+      if (r.passwordCutTo16) {
+        d.learn('password16', `BMC keeps only the first ${V15_PASSWORD_BYTES} bytes of this ${password.length}-byte password (RAKP 2 verified with them); the session is keyed with those`)
+      }
       const { cc, data } = await d.setPrivilege(privilege)
       // The answer carries the level now in force (IPMI v2.0 §22.18); trust it over our request.
       if (cc === 0) return { suite, privilege: (data[0] ?? privilege) & 0x0f, learned: learnedWith(suite) }
+      // QUIRK(setpriv-refused): a refusal is believed only once the BMC says which level is in force
+      // (level 0 = "no change, report the present level"); a BMC that granted it anyway says so.
+      const present = await d.setPrivilege(PRESENT_LEVEL)
+      if (present.cc === 0 && ((present.data[0] ?? 0) & 0x0f) === privilege) {
+        d.learn('privilege-refused', `BMC answered Set Session Privilege Level ${privilege} with 0x${cc.toString(16)} but reports level ${privilege} in force`)
+        return { suite, privilege, learned: learnedWith(suite) }
+      }
       // 0x80/0x81: level not available for this user or channel.
       last = new IpmiError('BMC_PRIVILEGE_REFUSED', `BMC refused privilege ${privilege} (Set Session Privilege Level completion code 0x${cc.toString(16)})`, { details: { privilege, completionCode: cc } })
       if (privileges.length > 1 && privilege === Privilege.Administrator) {

@@ -13,15 +13,16 @@
  */
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { IntegrityAlg } from '../ipmi/crypto.js'
+import { integrityCodeLength, IntegrityAlg } from '../ipmi/crypto.js'
 import { IpmiError } from '../ipmi/errors.js'
 import { CloseSession } from '../ipmi/commands/close-session.js'
 import { SetSessionPrivilegeLevel } from '../ipmi/commands/set-session-privilege-level.js'
+import { ChassisAction, ChassisControl } from '../ipmi/commands/chassis-control.js'
 import type { PrivilegeLevel } from '../ipmi/commands/common.js'
 import { decodeLanResponse } from '../ipmi/lan-message.js'
 import {
   decodeV15Packet, encodeRmcpPlusPacket, openRmcpPlusPacket, parseRmcpPlusPacket, PayloadType,
-  sessionFormat, type SessionCrypto,
+  sessionFormat, type RmcpPlusIn, type SessionCrypto,
 } from '../ipmi/packet.js'
 import { Privilege, PRIVILEGE_NAMES } from '../ipmi/rakp.js'
 import type { Clock, TimerHandle } from './clock.js'
@@ -31,6 +32,7 @@ import { sessionTiming, type SessionConfig, type SessionTiming } from './config.
 import { RequestTable, type RawResponse, type RequestOptions } from './request-table.js'
 import { negotiate } from './negotiate.js'
 import type { WorkaroundName } from './profile.js'
+import { parseWithAnyPad } from './relaxed-trailer.js'
 
 export type SessionState = 'idle' | 'connecting' | 'established' | 'closing' | 'closed'
 export type DropReason = 'malformed' | 'integrity' | 'unknown_session' | 'sequence' | 'unmatched' | 'closed'
@@ -46,6 +48,11 @@ export interface SessionStats {
    * "nochecksumcheck". Under a suite without integrity they are dropped.
    */
   checksumsForgiven: number
+  /**
+   * Packets whose integrity pad had the wrong length, taken because their
+   * AuthCode (which covers the pad) verified: QUIRK(integritypad).
+   */
+  padsForgiven: number
 }
 
 export interface SessionInfo {
@@ -61,7 +68,12 @@ interface SessionEvents {
   dropped: [reason: DropReason]
   /** A quirk detected and adapted to (IpmiClient passes it on as 'learned'); `cipherSuite` rides with suite entries. */
   learned: [name: WorkaroundName, detail: string, cipherSuite?: number]
+  /** Chassis Control power up, cycle or hard reset was answered 00h on this session: the host restarts. */
+  hostPower: []
 }
+
+/** Chassis Control actions that start the host again (IPMI v2.0 §28.3). */
+const HOST_RESTARTING_ACTIONS: ReadonlySet<number> = new Set([ChassisAction.PowerUp, ChassisAction.PowerCycle, ChassisAction.HardReset])
 
 type Waiter = (payloadType: number, payload: Buffer, sessionId: number) => boolean
 
@@ -70,7 +82,7 @@ export class Session extends EventEmitter<SessionEvents> {
   readonly stats: SessionStats = {
     packetsSent: 0, packetsReceived: 0, retransmits: 0,
     dropped: { malformed: 0, integrity: 0, unknown_session: 0, sequence: 0, unmatched: 0, closed: 0 },
-    checksumsForgiven: 0,
+    checksumsForgiven: 0, padsForgiven: 0,
   }
   private _state: SessionState = 'idle'
   private _info: SessionInfo | undefined
@@ -136,6 +148,7 @@ export class Session extends EventEmitter<SessionEvents> {
           this._info = undefined
           this.crypto = undefined
         },
+        learn: (name, detail) => this.emit('learned', name, detail),
         setPrivilege: async (priv) => {
           return this.request(SetSessionPrivilegeLevel.netFn, SetSessionPrivilegeLevel.cmd, SetSessionPrivilegeLevel.encode({ privilege: priv as PrivilegeLevel }), { timeoutMs: Math.max(1, deadline - this.clock.now()) })
         },
@@ -161,6 +174,11 @@ export class Session extends EventEmitter<SessionEvents> {
       return Promise.reject(this.closeError ?? new IpmiError('BMC_SESSION_CLOSED', 'session is not established', { retryable: true }))
     }
     const p = this.table.request(netFn, cmd, Buffer.from(data), opts)
+    if (netFn === ChassisControl.netFn && cmd === ChassisControl.cmd && HOST_RESTARTING_ACTIONS.has((data[0] ?? 0) & 0x0f)) {
+      p.then((r) => {
+        if (r.cc === 0) this.emit('hostPower')
+      }, () => undefined)
+    }
     // Every retransmit went unanswered: the BMC has lost this session (reboot,
     // idle timeout) or is gone. Mark it lost so IpmiClient logs in again; the
     // keepalive cannot notice while traffic keeps re-arming its timer.
@@ -181,6 +199,12 @@ export class Session extends EventEmitter<SessionEvents> {
     this.keepaliveCommand = cmd
     if (intervalMs !== undefined) this.timing.keepaliveMs = intervalMs
     if (timeoutMs !== undefined) this.timing.keepaliveTimeoutMs = timeoutMs
+    this.armKeepalive()
+  }
+
+  /** A new keepalive interval for the command in use (IpmiClient learns a shorter one from a BMC that drops idle sessions). */
+  setKeepaliveInterval(ms: number): void {
+    this.timing.keepaliveMs = ms
     this.armKeepalive()
   }
 
@@ -299,6 +323,14 @@ export class Session extends EventEmitter<SessionEvents> {
     })
   }
 
+  /** QUIRK(integritypad): an in-session packet framed with a wrong pad, when this session has integrity; undefined otherwise. */
+  private withAnyPad(d: Buffer): RmcpPlusIn | undefined {
+    const c = this.crypto
+    if (this._info === undefined || c === undefined || c.integrity === IntegrityAlg.None) return undefined
+    const p = parseWithAnyPad(d, integrityCodeLength(c.integrity))
+    return p !== undefined && p.sessionId === this._info.remoteConsoleSessionId ? p : undefined
+  }
+
   private drop(reason: DropReason): void {
     this.stats.dropped[reason]++
     this.emit('dropped', reason)
@@ -318,7 +350,16 @@ export class Session extends EventEmitter<SessionEvents> {
         if (!this.offer(-2, p.payload, p.sessionId)) this.drop('unmatched')
         return
       }
-      const p = parseRmcpPlusPacket(d)
+      let p: RmcpPlusIn
+      let oddPad = false
+      try {
+        p = parseRmcpPlusPacket(d)
+      } catch (e) {
+        const relaxed = this.withAnyPad(d)
+        if (relaxed === undefined) throw e
+        p = relaxed
+        oddPad = true
+      }
       if (p.payloadType >= PayloadType.OpenSessionRequest && p.payloadType <= PayloadType.Rakp4) {
         if (!this.offer(p.payloadType, p.rawPayload, p.sessionId)) this.drop('unmatched')
         return
@@ -334,6 +375,11 @@ export class Session extends EventEmitter<SessionEvents> {
         payload = openRmcpPlusPacket(p, this.crypto)
       } catch {
         return this.drop('integrity')
+      }
+      if (oddPad) {
+        // The AuthCode over the odd pad verified.
+        this.stats.padsForgiven++
+        if (this.stats.padsForgiven === 1) this.emit('learned', 'integrity-pad', 'BMC answers with an integrity pad of the wrong length; taken because the AuthCode, which covers the pad, verifies')
       }
       if (!this.window.accept(p.sessionSeq)) return this.drop('sequence')
       if (p.payloadType === PayloadType.Sol) {

@@ -9,7 +9,7 @@
  */
 import { CC, fail, isOurChannel, ok, type SimCommand } from './context.js'
 import { SIM_SUITES } from './handshake.js'
-import { authCapsStatusByte } from './quirks.js'
+import { authCapsStatusByte, SETPRIV_REFUSED_CC } from './quirks.js'
 import { LAN_CHANNEL, Priv } from './state.js'
 
 const APP = 0x06
@@ -115,7 +115,7 @@ export const GetChannelCipherSuitesHandler: SimCommand = {
 
 export const SetSessionPrivilegeLevelHandler: SimCommand = {
   name: 'Set Session Privilege Level', netFn: APP, cmd: 0x3b, privilege: Priv.Callback,
-  handle(data, _bmc, session) {
+  handle(data, bmc, session) {
     if (session === undefined) return fail(CC.InsufficientPrivilege)
     if (data.length !== 1) return fail(CC.RequestLengthInvalid)
     const want = data[0]! & 0x0f
@@ -125,6 +125,8 @@ export const SetSessionPrivilegeLevelHandler: SimCommand = {
     if (want === Priv.Callback && session.maxPrivilege > Priv.Callback) return fail(0x80)
     if (want > session.maxPrivilege) return fail(0x81)
     session.privilege = want
+    // QUIRK(setpriv-refused): the level is granted, the answer says it was not.
+    if (want > Priv.User && bmc.config.quirks.has('setpriv-refused')) return fail(SETPRIV_REFUSED_CC)
     return ok(Buffer.from([want]))
   },
 }

@@ -32,6 +32,8 @@ export interface ResolvedConfig {
   idleTimeoutMs: number
   setupTimeoutMs: number
   coldResetDowntimeMs: number
+  /** QUIRK(coldreset-console): how long after the first SOL activation the BMC resets itself. */
+  coldResetAfterSolMs: number
   /** Highest privilege the LAN channel allows (IPMI v2.0 §6.8 channel limit). */
   channelPrivilegeLimit: number
   /** Vendor quirks this BMC imitates (empty: a compliant BMC). */

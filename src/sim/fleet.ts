@@ -22,6 +22,7 @@ import { listenRedfish, type SimRedfishServer } from './redfish/server.js'
 import { makeCertificate } from './redfish/tls.js'
 import { SimBmc } from './sim-bmc.js'
 import { attachSol, type SimSol } from './sol.js'
+import type { SimBmcConfig } from './state.js'
 import type { SolLinkTiming } from './sol-link.js'
 import { Ticker } from './ticker.js'
 import { listenUdp, type SimUdpServer } from './udp-server.js'
@@ -59,6 +60,8 @@ export interface SimFleetOptions {
   maxSessions?: number
   /** Vendor quirks by BMC index (src/sim/quirks.ts); fixed for the BMC's life. */
   quirks?: ReadonlyMap<number, readonly QuirkName[]>
+  /** Session and cold reset timing of every BMC (SimBmcConfig), so quirks such as coldreset-console need not take a minute. */
+  timing?: Pick<SimBmcConfig, 'idleTimeoutMs' | 'coldResetAfterSolMs' | 'coldResetDowntimeMs'>
   /** Faults set at start, by BMC index. */
   faults?: { index: number; fault: SimFault }[]
   /** The simulated hosts' names (console prompt, BMC listing); default sim-INDEX. */
@@ -153,7 +156,10 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
   try {
     for (let i = 0; i < count; i++) {
       const bmc = new SimBmc(
-        { seed: 1000 + i, guid: guidFor(i), powerOn: opts.powerOn ?? true, maxSessions: opts.maxSessions, users: [{ id: 2, name: username, password }], quirks: [...(opts.quirks?.get(i) ?? [])] },
+        {
+          ...opts.timing,
+          seed: 1000 + i, guid: guidFor(i), powerOn: opts.powerOn ?? true, maxSessions: opts.maxSessions, users: [{ id: 2, name: username, password }], quirks: [...(opts.quirks?.get(i) ?? [])],
+        },
         { clock },
       )
       const name = opts.hostname?.(i) ?? `sim-${i}`

@@ -115,6 +115,54 @@ export const QUIRKS = [
     description: 'only cipher suite 3 (HMAC-SHA1, AES-CBC-128) is offered; suite 17 is refused at Open Session',
     source: 'older Dell and Supermicro firmware without SHA-256 (IPMI v2.0 predates errata suites 15-17); issue 13',
   },
+  {
+    name: 'integritypad',
+    freeipmiFlag: undefined,
+    description: 'in-session answers carry an integrity pad of the wrong length (counted without the pad length and next header bytes), its length byte saying so; the AuthCode is computed over the bytes sent and verifies',
+    source: 'issue 13 ("a wrong integrity check value or pad on responses", Supermicro X9); IPMI v2.0 §13.28.4 (pad to a multiple of 4 over auth type .. next header); the exact firmware mistake is not documented, this is one reading',
+  },
+  {
+    name: 'setpriv-refused',
+    freeipmiFlag: undefined,
+    description: 'Set Session Privilege Level above User answers 81h (above the limit) but raises the session to the level asked anyway',
+    source: 'issue 13 (Cisco UCS); pyghmi ipmi/private/session.py _req_priv_level ("some implementations will let us get this far, but suddenly get skiddish": it retries at operator after 80h/81h at administrator)',
+  },
+  {
+    name: 'solpacketseq',
+    freeipmiFlag: 'solpacketseq',
+    description: 'the BMC gets stuck on the first console input packet of an activation: neither ACKs nor delivers it, nor any resend with the same SOL sequence number; a packet with another sequence number unsticks it',
+    source: 'FreeIPMI ipmiconsole(8) solpacketseq (Intel Windmill, Quanta Winterfell, Wiwynn Windmill: "excess retransmissions sent" on input; the flag moves the SOL sequence number on once after too many resends)',
+  },
+  {
+    name: 'idletimeout-short',
+    freeipmiFlag: undefined,
+    description: 'sessions are dropped after 10 s without a packet from the console (or the configured idleTimeoutMs when shorter), where most BMCs wait 60 s',
+    source: 'issue 13; IPMI v2.0 §6.12.15 leaves the session inactivity timeout to the implementation (Get/Set Session Timeout is OEM); ipmiconsole(8) --session-timeout, ipmitool lanplus keepalive every 30 s',
+  },
+  {
+    name: 'sessiontable-full',
+    freeipmiFlag: undefined,
+    description: 'every session slot starts held by sessions that clients leaked; Open Session answers 01h (insufficient resources) until they expire with the idle timeout',
+    source: 'issue 13; IPMI v2.0 Table 13-15 status 01h; ipmitool lanplus "Insufficient resources to create a session", ipmipower "BMC busy"',
+  },
+  {
+    name: 'coldreset-console',
+    freeipmiFlag: undefined,
+    description: 'the BMC cold-resets itself once, coldResetAfterSolMs (default 10 s) after the first SOL activation: every session is gone and nothing is answered for coldResetDowntimeMs (default 60 s under this quirk)',
+    source: 'issue 13 (a BMC cold reset in the middle of a console: all sessions gone for a minute); IPMI v2.0 §20.2 Cold Reset',
+  },
+  {
+    name: 'solsilent-reboot',
+    freeipmiFlag: undefined,
+    description: 'after a host power on, cycle or reset, SOL stays active but carries nothing more either way (no output, typed input dropped) until it is deactivated and activated again',
+    source: 'issue 13 (SOL that goes silent after a host reboot while the session lives); ipmiconsole(8) --deactivate and ipmitool "sol deactivate" as the operators\' cure',
+  },
+  {
+    name: 'password16',
+    freeipmiFlag: undefined,
+    description: 'user passwords are stored as IPMI 1.5 16-byte keys: Set User Password\'s 20-byte form answers CCh, and a configured 17-20 byte password is kept (and hashed in RAKP) as its first 16 bytes',
+    source: 'IPMI v2.0 §22.29 (Set User Password: 16-byte and 20-byte forms; 20-byte support is optional); ipmitool "user set password <id> <pw> [16|20]"; issue 13 (16 versus 20 byte passwords)',
+  },
 ] as const satisfies readonly QuirkInfo[]
 
 export type QuirkName = (typeof QUIRKS)[number]['name']
@@ -255,4 +303,66 @@ const SERIAL_ALERTS_FAIL = 0
 /** QUIRK(serialalertsdeferred): whether SOL activated with this aux byte 1 ignores console input. */
 export function deafToSolInput(quirks: ReadonlySet<QuirkName>, aux: number): boolean {
   return quirks.has('serialalertsdeferred') && ((aux >> 2) & 0x03) === SERIAL_ALERTS_FAIL
+}
+
+/** QUIRK(idletimeout-short): the idle timeout of the quirky BMC, unless the configured one is shorter. */
+export const SHORT_IDLE_TIMEOUT_MS = 10_000
+
+/** The session idle timeout: the configured one, or for idletimeout-short at most SHORT_IDLE_TIMEOUT_MS. */
+export function quirkIdleTimeoutMs(quirks: ReadonlySet<QuirkName>, configured: number): number {
+  return quirks.has('idletimeout-short') ? Math.min(configured, SHORT_IDLE_TIMEOUT_MS) : configured
+}
+
+/** QUIRK(coldreset-console): defaults for when the reset comes and how long the BMC stays silent. */
+export const COLD_RESET_AFTER_SOL_MS = 10_000
+export const CONSOLE_COLD_RESET_DOWNTIME_MS = 60_000
+
+/** QUIRK(password16): what an IPMI 1.5-style BMC keeps of a password: its first 16 bytes (16-byte passwords are zero-padded, which HMAC keys ignore). */
+export const V15_PASSWORD_BYTES = 16
+
+export function storedPassword(quirks: ReadonlySet<QuirkName>, password: Buffer): Buffer {
+  return quirks.has('password16') && password.length > V15_PASSWORD_BYTES ? Buffer.from(password.subarray(0, V15_PASSWORD_BYTES)) : password
+}
+
+/** QUIRK(setpriv-refused): the completion code the quirky BMC answers while granting the level (81h: above the limit). */
+export const SETPRIV_REFUSED_CC = 0x81
+
+/**
+ * QUIRK(integritypad): re-frames an encoded, authenticated RMCP+ packet with
+ * the pad a BMC computes when it forgets the pad length and next header
+ * bytes: (4 - (header + payload) % 4) % 4 instead of (4 - (header + payload
+ * + 2) % 4) % 4, so the pad is always 2 bytes off. The pad length byte says
+ * what was sent and the AuthCode (from `sign`) covers it, so a receiver that
+ * locates the AuthCode from the packet's end can verify it. Other packets are
+ * returned unchanged.
+ */
+export function wrongIntegrityPad(packet: Buffer, authCodeLength: number, sign: (signed: Buffer) => Buffer): Buffer {
+  const RMCP = 4
+  const HEADER = 12
+  if (packet.length < RMCP + HEADER || (packet[RMCP + 1]! & 0x40) === 0) return packet
+  const payloadLen = packet.readUInt16LE(RMCP + 10)
+  const bodyEnd = RMCP + HEADER + payloadLen
+  const pad = (4 - ((HEADER + payloadLen) % 4)) % 4
+  const out = Buffer.alloc(bodyEnd + pad + 2 + authCodeLength)
+  packet.copy(out, 0, 0, bodyEnd)
+  out.fill(0xff, bodyEnd, bodyEnd + pad)
+  out[bodyEnd + pad] = pad
+  out[bodyEnd + pad + 1] = 0x07
+  sign(out.subarray(RMCP, bodyEnd + pad + 2)).copy(out, bodyEnd + pad + 2)
+  return out
+}
+
+/**
+ * QUIRK(solpacketseq): where a BMC is in getting stuck on console input.
+ * 'waiting' until the first input packet with data, whose sequence number it
+ * then sticks on (a number); 'never' (no quirk, or unstuck).
+ */
+export type StuckInput = 'waiting' | 'never' | number
+
+/** One inbound SOL packet (its sequence number, data length) against the stuck state: drop its data and ACK nothing, or take it. */
+export function stuckOnInput(state: StuckInput, seq: number, dataLength: number): { drop: boolean; next: StuckInput } {
+  if (state === 'never' || seq === 0 || dataLength === 0) return { drop: false, next: state }
+  if (state === 'waiting') return { drop: true, next: seq }
+  if (seq === state) return { drop: true, next: state }
+  return { drop: false, next: 'never' }
 }

@@ -26,7 +26,11 @@ import { CC, commandKey, type CommandResult, type ResolvedConfig, type SessionCl
 import { FaultGate, realClock, type FaultCounters, type SimClock, type SimFaults } from './faults.js'
 import { handleOpenSession, handleRakp1, handleRakp3, type HandshakeEnv } from './handshake.js'
 import { Prng } from './prng.js'
-import { quirkCipherSuites, responseChecksum, validateQuirks, type QuirkName } from './quirks.js'
+import { integrityCode, integrityCodeLength } from '../ipmi/crypto.js'
+import {
+  COLD_RESET_AFTER_SOL_MS, CONSOLE_COLD_RESET_DOWNTIME_MS, quirkCipherSuites, quirkIdleTimeoutMs, responseChecksum, storedPassword, validateQuirks,
+  wrongIntegrityPad, type QuirkName,
+} from './quirks.js'
 import { nextOutSeq, SessionTable, type SimSession } from './sessions.js'
 import {
   DEFAULT_GUID, defaultDevice, emptyUser, makeChassis, makeUser, Priv,
@@ -113,16 +117,23 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
       answerCipherSuitesPreSession: quirks.has('cipher-suites-silent') ? false : cfg.answerCipherSuitesPreSession ?? true,
       roleRefusal: cfg.roleRefusal ?? 0x09,
       duplicateMode: cfg.duplicateMode ?? 'resend',
-      idleTimeoutMs: cfg.idleTimeoutMs ?? 60_000,
+      // QUIRK(idletimeout-short): sessions expire sooner.
+      idleTimeoutMs: quirkIdleTimeoutMs(quirks, cfg.idleTimeoutMs ?? 60_000),
       setupTimeoutMs: cfg.setupTimeoutMs ?? 10_000,
-      coldResetDowntimeMs: cfg.coldResetDowntimeMs ?? 2000,
+      // QUIRK(coldreset-console): "all sessions gone for a minute" unless told otherwise.
+      coldResetDowntimeMs: cfg.coldResetDowntimeMs ?? (quirks.has('coldreset-console') ? CONSOLE_COLD_RESET_DOWNTIME_MS : 2000),
+      coldResetAfterSolMs: cfg.coldResetAfterSolMs ?? COLD_RESET_AFTER_SOL_MS,
       channelPrivilegeLimit: Priv.Administrator,
       quirks,
     }
     this.users = Array.from({ length: this.config.maxUsers + 1 }, (_, id) => emptyUser(id))
     for (const u of cfg.users ?? [{ id: 2, name: 'admin', password: 'password' }]) {
       if (u.id < 1 || u.id > this.config.maxUsers) throw new RangeError(`user id ${u.id} outside 1..${this.config.maxUsers}`)
-      this.users[u.id] = makeUser(u)
+      const user = makeUser(u)
+      // QUIRK(password16): the BMC keeps 16 bytes of a longer password.
+      const kept = storedPassword(quirks, user.password)
+      if (kept !== user.password) Object.assign(user, { password: kept, passwordSize: 16 as const })
+      this.users[u.id] = user
     }
     this.kg = cfg.kg !== undefined && cfg.kg.some((b) => b !== 0) ? Buffer.from(cfg.kg) : undefined
     this.guid = Buffer.from(cfg.guid ?? DEFAULT_GUID)
@@ -131,6 +142,20 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
     this.chassis = makeChassis(cfg.powerOn ?? false)
     this.sessions = new SessionTable(this.config.maxSessions, this.prng)
     for (const c of [...APP_COMMANDS, ...CHASSIS_COMMANDS, ...USER_COMMANDS]) this.registerCommand(c)
+    // QUIRK(sessiontable-full): clients that died left every slot held; they expire with the idle timeout.
+    if (quirks.has('sessiontable-full')) this.fillWithLeakedSessions()
+  }
+
+  /** QUIRK(sessiontable-full): every slot taken by an active session nobody will use (keys random, so no one can). */
+  private fillWithLeakedSessions(): void {
+    for (let i = 0; i < this.config.maxSessions; i++) {
+      const s = this.sessions.open({
+        consoleSessionId: this.prng.u32() | 1, auth: 1, integrity: 1, confidentiality: 1, suite: 3, requestedMaxPrivilege: Priv.Administrator, nowMs: this.nowMs(),
+      })
+      if (s === undefined) break
+      s.state = 'active'
+      s.crypto = { integrity: 1, confidentiality: 1, k1: this.prng.bytes(20), k2: this.prng.bytes(20) }
+    }
   }
 
   nowMs(): number {
@@ -380,6 +405,12 @@ export class SimBmc extends EventEmitter<SimBmcEvents> implements SimContext {
   }
 
   private sendInSession(s: SimSession, payloadType: number, payload: Buffer, send: Reply): void {
-    send(encodeRmcpPlusPacket({ payloadType, sessionId: s.consoleSessionId, sessionSeq: nextOutSeq(s), payload, crypto: s.crypto }))
+    const packet = encodeRmcpPlusPacket({ payloadType, sessionId: s.consoleSessionId, sessionSeq: nextOutSeq(s), payload, crypto: s.crypto })
+    const c = s.crypto
+    // QUIRK(integritypad): the pad is 2 bytes off, the AuthCode computed over what is sent.
+    if (c !== undefined && this.config.quirks.has('integritypad')) {
+      return send(wrongIntegrityPad(packet, integrityCodeLength(c.integrity), (signed) => integrityCode(c.integrity, c.k1, signed)))
+    }
+    send(packet)
   }
 }

@@ -15,7 +15,7 @@
  * with it the SOL instance, so nobody's output goes to a dead address for ever.
  */
 import { decodeSolPacket } from '../ipmi/sol-packet.js'
-import { deafToSolInput } from './quirks.js'
+import { deafToSolInput, stuckOnInput, type StuckInput } from './quirks.js'
 import { PayloadType } from '../ipmi/packet.js'
 import { ConsoleHost, type ConsoleHostOptions } from './console-host.js'
 import { realClock, type SimClock } from './faults.js'
@@ -59,6 +59,10 @@ interface Holder {
   link: SolLink
   /** QUIRK(serialalertsdeferred): console input is dropped, its packets taken for their ACKs only. */
   deafToInput: boolean
+  /** QUIRK(solsilent-reboot): the host restarted under this activation; nothing flows either way any more. */
+  silent: boolean
+  /** QUIRK(solpacketseq): the input sequence number the BMC is stuck on, until a packet with another one comes. */
+  stuck: StuckInput
 }
 
 export class SimSol implements SolControl {
@@ -85,6 +89,9 @@ export class SimSol implements SolControl {
   private untick: (() => void) | undefined
   private readonly timing: SolLinkTiming
   private lastPower: { on: boolean; restarts: number }
+  /** QUIRK(coldreset-console): when SOL was first activated, and whether the one reset happened. */
+  private firstActivationMs: number | undefined
+  private consoleResetDone = false
   private readonly sessionClosed = (s: SimSession) => {
     if (this.holder?.session === s) {
       this.stats.lostWithSession++
@@ -110,7 +117,9 @@ export class SimSol implements SolControl {
     this.ownTicker = opts.ticker === undefined
     this.ticker = opts.ticker ?? new Ticker(opts.clock ?? realClock, opts.tickMs ?? 25)
     this.host = new ConsoleHost(opts.host ?? {}, {
-      emit: (b) => this.holder?.link.write(b, this.bmc.nowMs()),
+      emit: (b) => {
+        if (this.holder?.silent !== true) this.holder?.link.write(b, this.bmc.nowMs())
+      },
       breakDetected: () => this.holder?.link.reportBreak(this.bmc.nowMs()),
     })
     this.lastPower = this.powerSnapshot()
@@ -182,7 +191,8 @@ export class SimSol implements SolControl {
       ...this.timing, accumulateMs: this.accumulateMs, sendThreshold: this.sendThreshold,
       retryCount: this.retryCount, retryIntervalMs: this.retryIntervalMs,
     })
-    this.holder = { session, link, deafToInput: deafToSolInput(this.bmc.config.quirks, aux) }
+    this.holder = { session, link, deafToInput: deafToSolInput(this.bmc.config.quirks, aux), silent: false, stuck: this.bmc.config.quirks.has('solpacketseq') ? 'waiting' : 'never' }
+    this.firstActivationMs ??= this.bmc.nowMs()
     this.stats.activations++
     this.lastPower = this.powerSnapshot()
     this.untick?.()
@@ -239,8 +249,11 @@ export class SimSol implements SolControl {
       this.stats.malformedPackets++
       return
     }
-    // QUIRK(serialalertsdeferred): keep what the packet ACKs, drop what it carries.
-    if (h.deafToInput && p.seq !== 0) p = { ...p, seq: 0, flags: 0, data: Buffer.alloc(0) }
+    // QUIRK(solpacketseq): stuck on one input packet; a resend with a new sequence number gets through.
+    const stuck = stuckOnInput(h.stuck, p.seq, p.data.length)
+    h.stuck = stuck.next
+    // QUIRK(serialalertsdeferred), QUIRK(solsilent-reboot), QUIRK(solpacketseq): keep what the packet ACKs, drop what it carries.
+    if ((h.deafToInput || h.silent || stuck.drop) && p.seq !== 0) p = { ...p, seq: 0, flags: 0, data: Buffer.alloc(0) }
     h.link.onPacket(p, this.bmc.nowMs())
   }
 
@@ -256,8 +269,19 @@ export class SimSol implements SolControl {
       this.bmc.closeSession(h.session.bmcSessionId, 'idle-timeout') // session:closed releases SOL
       return
     }
+    // QUIRK(coldreset-console): the BMC resets itself once, in the middle of the console.
+    if (this.bmc.config.quirks.has('coldreset-console') && !this.consoleResetDone && this.firstActivationMs !== undefined &&
+      now - this.firstActivationMs >= this.bmc.config.coldResetAfterSolMs) {
+      this.consoleResetDone = true
+      this.bmc.coldReset() // session:closed releases SOL
+      return
+    }
     const power = this.powerSnapshot()
-    if (power.on && (!this.lastPower.on || power.restarts !== this.lastPower.restarts)) this.host.restart(now)
+    if (power.on && (!this.lastPower.on || power.restarts !== this.lastPower.restarts)) {
+      this.host.restart(now)
+      // QUIRK(solsilent-reboot): the activation outlives the host's restart but carries nothing more.
+      if (this.bmc.config.quirks.has('solsilent-reboot')) h.silent = true
+    }
     this.lastPower = power
     if (power.on) this.host.tick(now)
     else this.host.pause()

@@ -88,12 +88,14 @@ export interface SimBmcConfig {
   answerCipherSuitesPreSession?: boolean
   roleRefusal?: RoleRefusal
   duplicateMode?: DuplicateMode
-  /** An active session idle this long is closed (default 60 s, a common BMC value). */
+  /** An active session idle this long is closed (default 60 s, a common BMC value; quirk idletimeout-short: at most 10 s). */
   idleTimeoutMs?: number
   /** A handshake not finished within this is abandoned and its slot freed (default 10 s). */
   setupTimeoutMs?: number
-  /** Silence after Cold Reset while the BMC "reboots" (default 2 s). */
+  /** Silence after Cold Reset while the BMC "reboots" (default 2 s; 60 s under quirk coldreset-console). */
   coldResetDowntimeMs?: number
+  /** With quirk coldreset-console: the BMC cold-resets itself this long after the first SOL activation (default 10 s). */
+  coldResetAfterSolMs?: number
   /** Seed for session IDs and random numbers (default 1). Fault decisions use their own seed. */
   seed?: number
   powerOn?: boolean

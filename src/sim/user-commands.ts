@@ -89,6 +89,8 @@ export const SetUserPasswordHandler: SimCommand = {
     if (needsPassword ? data.length !== 2 + size : data.length !== 2 && data.length !== 2 + size) return fail(CC.RequestLengthInvalid)
     const user = userAt(bmc, data[0]!)
     if (user === undefined) return fail(CC.InvalidDataField)
+    // QUIRK(password16): an IPMI 1.5-style BMC has no 20-byte form.
+    if (size === 20 && bmc.config.quirks.has('password16')) return fail(CC.InvalidDataField)
     const field = stripNuls(data.subarray(2))
     switch (op) {
       case 0:

@@ -60,11 +60,27 @@ export interface SolConsoleOptions {
   flushTimeoutMs?: number
   /** close() also closes the session (when the console owns it). Default false. */
   closeSessionOnClose?: boolean
+  /**
+   * QUIRK(solsilent-reboot): after a host power up, cycle or reset sent on
+   * this session, SOL that carries no output for this long is deactivated and
+   * activated again (a booting host prints within seconds; a BMC whose SOL
+   * went dead with the reboot stays silent until then). Only a console that has printed something is
+   * judged so. Default 15 s; 0 = never.
+   */
+  silentAfterPowerMs?: number
   tuning?: Partial<SolEngineTuning>
 }
 
 const ACTIVATE_REQUEST_MS = 5000
 const DEACTIVATE_REQUEST_MS = 2000
+const DEFAULT_SILENT_AFTER_POWER_MS = 15_000
+/**
+ * QUIRK(solsilent-reboot): output that arrives this soon after the power
+ * change (at most half of silentAfterPowerMs) does not count as the host
+ * speaking: it was printed before the restart and was still in flight or
+ * being resent by the BMC.
+ */
+const IN_FLIGHT_GRACE_MS = 1000
 
 export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private readonly clock: Clock
@@ -81,6 +97,14 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private readonly ownGhosts = new Set<number>()
   private idleWaiters: (() => void)[] = []
   private closing: Promise<void> | undefined
+  /** QUIRK(solsilent-reboot): armed by a host power change; firing with no output since powerChangedAt + grace means reactivate. */
+  private silenceTimer: TimerHandle | undefined
+  private powerChangedAt = 0
+  private lastOutputAt = -Infinity
+  /** Deactivate-and-activate in progress on the same session: keepalive results are not judged meanwhile. */
+  private reactivating = false
+  /** Times SOL was deactivated and activated again because it stayed silent after a power change. */
+  reactivations = 0
 
   constructor(private readonly source: SolSessionSource, opts: SolConsoleOptions = {}) {
     super()
@@ -93,6 +117,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? Math.min(3000, liveness / 3),
       flushTimeoutMs: opts.flushTimeoutMs ?? 2000,
       closeSessionOnClose: opts.closeSessionOnClose ?? false,
+      silentAfterPowerMs: opts.silentAfterPowerMs ?? DEFAULT_SILENT_AFTER_POWER_MS,
       tuning: { ackTimeoutMs: Math.max(1000, liveness - 2000), ...opts.tuning },
     }
   }
@@ -217,6 +242,9 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       closed: (e) => {
         if (this.port === port) this.onSessionClosed(port, e)
       },
+      hostPower: () => {
+        if (this.port === port) this.armSilenceWatch()
+      },
     })
     const started = this.clock.now()
     const act = await activateSol(port, {
@@ -235,20 +263,25 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
 
   private connected(act: SolActivation): void {
     this._activation = act
+    const again = this._state === 'connected' // a reactivation: the state stays connected
     if (act.takeover !== undefined) {
       if (act.takeover.previousOwner !== null) this.ownGhosts.delete(act.takeover.previousOwner)
       this.emit('takeover', act.takeover)
     }
     const engine = new SolEngine(this.clock, act.maxSendData, {
       send: (p) => this.port?.sendSol(p),
-      deliver: (d) => this.emit('data', d),
+      deliver: (d) => {
+        this.lastOutputAt = this.clock.now()
+        this.emit('data', d)
+      },
+      learned: (name, detail) => this.source.learn?.(name, detail),
       status: (s, ev) => this.emit('status', s, ev),
       drain: () => this.emit('drain'),
       idle: () => this.flushIdleWaiters(),
       failed: (f) => this.onEngineFailed(f),
     }, this.o.tuning)
     this.engine = engine
-    this.setState('connected')
+    if (!again) this.setState('connected')
     // Output that came with or before the activation answer (lesson 7).
     const early = this.early ?? []
     this.early = undefined
@@ -259,6 +292,57 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     if (this.engine !== engine) return
     engine.start()
     this.armKeepalive()
+  }
+
+  private armSilenceWatch(): void {
+    if (this.o.silentAfterPowerMs <= 0 || this._state !== 'connected') return
+    this.clearSilenceWatch()
+    this.powerChangedAt = this.clock.now()
+    this.silenceTimer = this.clock.setTimeout(() => {
+      this.silenceTimer = undefined
+      const grace = Math.min(IN_FLIGHT_GRACE_MS, this.o.silentAfterPowerMs / 2)
+      // A console that never printed (a BMC with nothing on its serial port, as ipmi_sim) proves nothing by silence.
+      if (this.lastOutputAt > -Infinity && this.lastOutputAt < this.powerChangedAt + grace) void this.reactivate()
+    }, this.o.silentAfterPowerMs)
+  }
+
+  private clearSilenceWatch(): void {
+    if (this.silenceTimer !== undefined) this.clock.clearTimeout(this.silenceTimer)
+    this.silenceTimer = undefined
+  }
+
+  /**
+   * QUIRK(solsilent-reboot): SOL stayed silent after the host restarted while
+   * the session lives. Deactivate and activate again on the same session; the
+   * console stays `connected` (input written meanwhile throws, as while
+   * connecting). A failure ends in `error` like any lost console.
+   */
+  private async reactivate(): Promise<void> {
+    const port = this.port
+    if (this._state !== 'connected' || port === undefined || this.reactivating) return
+    this.reactivating = true
+    const id = this.attempt
+    this.engine?.stop()
+    this.engine = undefined
+    this.early = []
+    if (this.keepaliveTimer !== undefined) this.clock.clearTimeout(this.keepaliveTimer)
+    this.keepaliveTimer = undefined
+    try {
+      await deactivateSol(port, this.o.instance, { timeoutMs: DEACTIVATE_REQUEST_MS, retries: 1 })
+      const act = await activateSol(port, { instance: this.o.instance, force: false, ownGhosts: this.ownGhosts, requestOptions: () => ({ timeoutMs: ACTIVATE_REQUEST_MS }) })
+      if (id !== this.attempt || this.port !== port) {
+        // Closed or failed meanwhile: give the new activation back.
+        void deactivateSol(port, this.o.instance, { timeoutMs: DEACTIVATE_REQUEST_MS, retries: 1 })
+        return
+      }
+      this.reactivations++
+      this.source.learn?.('sol-silent-after-reboot', `SOL carried nothing for ${this.o.silentAfterPowerMs} ms after a host power change; deactivated and activated again`)
+      this.connected(act)
+    } catch (e) {
+      if (id === this.attempt && this.port === port) this.fail(toSolError(e))
+    } finally {
+      this.reactivating = false
+    }
   }
 
   private armKeepalive(): void {
@@ -280,7 +364,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     const data = this.keepaliveWithDeviceId ? Buffer.alloc(0) : GetPayloadInstanceInfo.encode({ instance: this.o.instance })
     port.request(cmd.netFn, cmd.cmd, data, { timeoutMs }).then(
       (r) => {
-        if (this.port !== port || this._state !== 'connected') return
+        if (this.port !== port || this._state !== 'connected' || this.reactivating) return
         if (this.keepaliveWithDeviceId) return this.armKeepalive()
         if (r.cc !== 0) {
           this.keepaliveWithDeviceId = true
@@ -293,7 +377,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
           { retryable: true, details: { owner } }))
       },
       (e: unknown) => {
-        if (this.port !== port || this._state !== 'connected') return
+        if (this.port !== port || this._state !== 'connected' || this.reactivating) return
         const err = toSolError(e)
         this.fail(err.reason === 'unreachable'
           ? new SolError('unreachable', 'BMC_UNREACHABLE', 'BMC stopped answering (SOL keepalive)', { retryable: true, cause: e })
@@ -340,6 +424,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private release(): void {
     if (this.keepaliveTimer !== undefined) this.clock.clearTimeout(this.keepaliveTimer)
     this.keepaliveTimer = undefined
+    this.clearSilenceWatch()
     this.engine?.stop()
     this.engine = undefined
     this.early = undefined

@@ -23,6 +23,7 @@ import type { Clock, TimerHandle } from '../session/clock.js'
 import {
   decodeSolPacket, decodeSolStatus, encodeSolAck, encodeSolPacket, SOL_MAX_DATA, SolOperation, type SolStatusBits,
 } from '../ipmi/sol-packet.js'
+import type { WorkaroundName } from '../session/profile.js'
 import { SendQueue } from './send-queue.js'
 import { DEFAULT_SOL_TUNING, type SolEngineTuning } from './tuning.js'
 
@@ -51,6 +52,8 @@ export interface SolEngineIo {
   idle?(): void
   /** The data path is dead; the engine has stopped. */
   failed(f: SolEngineFailure): void
+  /** An adaptation to this BMC (src/session/profile.ts), e.g. a stuck packet sent under a new sequence number. */
+  learned?(name: WorkaroundName, detail: string): void
 }
 
 export interface SolEngineStats {
@@ -67,6 +70,8 @@ export interface SolEngineStats {
   bytesAccepted: number
   partialAcks: number
   nacks: number
+  /** Packets whose last try went under a new sequence number (QUIRK(solpacketseq)). */
+  reseqs: number
 }
 
 interface InFlight {
@@ -74,6 +79,8 @@ interface InFlight {
   flags: number
   data: Buffer
   attempts: number
+  /** Whether it already went out under a second sequence number (QUIRK(solpacketseq): at most once). */
+  reseq: boolean
   firstSentAt: number
   timer: TimerHandle | undefined
 }
@@ -85,7 +92,7 @@ export class SolEngine {
   readonly tuning: SolEngineTuning
   readonly stats: SolEngineStats = {
     packetsSent: 0, acksSent: 0, retransmits: 0, packetsReceived: 0, malformed: 0, bytesDelivered: 0,
-    duplicateBytes: 0, stalePackets: 0, bytesAccepted: 0, partialAcks: 0, nacks: 0,
+    duplicateBytes: 0, stalePackets: 0, bytesAccepted: 0, partialAcks: 0, nacks: 0, reseqs: 0,
   }
   private readonly queue = new SendQueue()
   private inFlight: InFlight | undefined
@@ -306,7 +313,7 @@ export class SolEngine {
     if (this.remoteNack && !probe) return
     const next = this.queue.take(this.maxDataPerPacket)
     if (next === undefined) return
-    const f: InFlight = { seq: this.nextSeq(), flags: next.op, data: next.data, attempts: 0, firstSentAt: this.clock.now(), timer: undefined }
+    const f: InFlight = { seq: this.nextSeq(), flags: next.op, data: next.data, attempts: 0, reseq: false, firstSentAt: this.clock.now(), timer: undefined }
     this.inFlight = f
     this.transmit(f)
     this.afterDequeue()
@@ -329,7 +336,21 @@ export class SolEngine {
     }
     this.stats.retransmits++
     if (this.tuning.freshSeqOnRetransmit) f.seq = this.nextSeq()
+    else if (!f.reseq && this.tuning.reseqLastTry && this.isLastTry(f, waited)) {
+      // QUIRK(solpacketseq): the BMC may be stuck on this number; a new one gets it going.
+      const stuck = f.seq
+      f.seq = this.nextSeq()
+      f.reseq = true
+      this.stats.reseqs++
+      this.io.learned?.('solpacketseq', `SOL packet ${stuck} was not acknowledged after ${f.attempts} sends; sent again as ${f.seq}`)
+    }
     this.transmit(f)
+  }
+
+  /** Whether the send about to go out is the last before onRetransmitTimer gives up (same tests, one send later). */
+  private isLastTry(f: InFlight, waited: number): boolean {
+    const nextWait = Math.min(this.tuning.retransmitMs * (f.attempts + 1), this.tuning.maxRetransmitMs)
+    return f.attempts + 1 > this.tuning.retries || waited + nextWait >= this.tuning.ackTimeoutMs
   }
 
   private armNackProbe(): void {

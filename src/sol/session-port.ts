@@ -16,6 +16,8 @@ export interface SolSessionHandlers {
   sol(payload: Buffer): void
   /** The session ended; `error` says why (BMC_UNREACHABLE when the BMC was lost). */
   closed(error: IpmiError | undefined): void
+  /** A Chassis Control that restarts the host (power up, cycle, hard reset) succeeded on this session. */
+  hostPower?(): void
 }
 
 export interface SolSessionPort {
@@ -41,6 +43,8 @@ export interface SolSessionPort {
 /** Where a console gets its session: logs in when needed. */
 export interface SolSessionSource {
   connect(): Promise<SolSessionPort>
+  /** Where the console reports what it learned about the BMC (IpmiClient.noteLearned); absent: not reported. */
+  learn?(name: WorkaroundName, detail: string): void
 }
 
 export function sessionPort(session: Session, bmcPort: number): SolSessionPort {
@@ -59,11 +63,14 @@ export function sessionPort(session: Session, bmcPort: number): SolSessionPort {
       const onState = (s: SessionState, e?: IpmiError): void => {
         if (s === 'closed') h.closed(e)
       }
+      const onHostPower = (): void => h.hostPower?.()
       session.on('sol', onSol)
       session.on('state', onState)
+      session.on('hostPower', onHostPower)
       return () => {
         session.off('sol', onSol)
         session.off('state', onState)
+        session.off('hostPower', onHostPower)
       }
     },
   }
@@ -80,5 +87,6 @@ export function clientSource(client: IpmiClient): SolSessionSource {
         hasWorkaround: (name) => client.hasWorkaround(name),
       }
     },
+    learn: (name, detail) => client.noteLearned(name, detail),
   }
 }

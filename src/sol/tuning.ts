@@ -25,6 +25,15 @@ export interface SolEngineTuning {
   /** QUIRK(various) FreeIPMI "solpacketseq": some firmware wants a new seq on every resend. */
   freshSeqOnRetransmit: boolean
   /**
+   * QUIRK(solpacketseq): the last send a packet gets before the BMC would
+   * count as gone (retries or ackTimeoutMs used up) goes under a new sequence
+   * number, as FreeIPMI's flag does once its retransmit limit is reached: a
+   * BMC stuck on the old number (Intel Windmill) takes it. Only the last try,
+   * because if the BMC had taken the packet and only its ACKs were lost, the
+   * bytes reach the host twice; on that try the alternative is giving up.
+   */
+  reseqLastTry: boolean
+  /**
    * start() sends one data-less packet first. QUIRK(ipmi_sim): it keeps the
    * last ACKed seq across activations and takes a packet with that seq as a
    * duplicate: ACKed, data dropped. An empty first packet can collide
@@ -51,6 +60,7 @@ export const DEFAULT_SOL_TUNING: SolEngineTuning = {
   maxBufferedBytes: 4 * 1024 * 1024,
   coalesceMs: 0,
   freshSeqOnRetransmit: false,
+  reseqLastTry: true,
   primeSequence: true,
   redundantAcks: 1,
 }

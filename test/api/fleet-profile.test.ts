@@ -15,13 +15,13 @@ import { startServer } from '../../src/main.js'
 import { startSimFleet, type SimFleetHandle } from '../../src/sim/fleet.js'
 import { QUIRK_NAMES, type QuirkName } from '../../src/sim/quirks.js'
 import { waitUntil } from '../lab/net.js'
-import { LEARNS } from '../lab/quirk-profiles.js'
+import { EXERCISED_APART, LEARNS } from '../lab/quirk-profiles.js'
 import { sink } from '../lab/sink.js'
 
 const COUNT = 50
 const TOKEN = 'fleet-profile-admin-token-0123456789'
-/** Every quirk, and plain BMCs in between. */
-const MIX: readonly (QuirkName | undefined)[] = [undefined, ...QUIRK_NAMES]
+/** Every quirk that shows in a steady fleet (not the timed ones: EXERCISED_APART), and plain BMCs in between. */
+const MIX: readonly (QuirkName | undefined)[] = [undefined, ...QUIRK_NAMES.filter((q) => !EXERCISED_APART.has(q))]
 const quirkOf = (i: number): QuirkName | undefined => MIX[i % MIX.length]
 const nameOf = (i: number) => `q${String(i).padStart(2, '0')}`
 /** 50 workers starting on a shared 2-core machine. */

@@ -237,4 +237,10 @@ describe('IPMI client against ipmi_sim', () => {
     }
     await waitUntil(async () => (await mcInfo(open({ cipherSuite: 3 }))).ipmiVersion === '2.0', { what: 'login after many sessions' })
   })
+
+  it('learns nothing: no test above mistook ipmi_sim for a quirky BMC (src/session/profile.ts)', (t) => {
+    if (!requireIpmiSim(t)) return
+    assert.ok(clients.length > 10)
+    for (const c of clients) assert.deepEqual(c.profile.entries, [])
+  })
 })

@@ -38,8 +38,8 @@ async function tool(cmd: string, args: string[]): Promise<{ code: number; out: s
   }
 }
 
-async function quirkyBmc(quirks: QuirkName[], basePort = 0): Promise<SimFleetHandle> {
-  const fleet = await startSimFleet({ count: 1, basePort, consoleRate: 2000, quirks: new Map([[0, quirks]]) })
+async function quirkyBmc(quirks: QuirkName[], basePort = 0, consoleRate = 2000): Promise<SimFleetHandle> {
+  const fleet = await startSimFleet({ count: 1, basePort, consoleRate, quirks: new Map([[0, quirks]]) })
   after(() => fleet.close())
   return fleet
 }
@@ -47,10 +47,10 @@ async function quirkyBmc(quirks: QuirkName[], basePort = 0): Promise<SimFleetHan
 /** ipmiconsole reads HOST:PORT into a signed 16-bit port ("hostname invalid" above 32767): the kernel's picks are too high. */
 const LOW_PORTS = { first: 20_000, span: 12_000 }
 
-async function quirkyBmcLowPort(quirks: QuirkName[]): Promise<SimFleetHandle> {
+async function quirkyBmcLowPort(quirks: QuirkName[], consoleRate?: number): Promise<SimFleetHandle> {
   return waitUntil(async () => {
     try {
-      return await quirkyBmc(quirks, LOW_PORTS.first + Math.floor(Math.random() * LOW_PORTS.span))
+      return await quirkyBmc(quirks, LOW_PORTS.first + Math.floor(Math.random() * LOW_PORTS.span), consoleRate)
     } catch (e) {
       if ((e as { code?: string }).code !== 'EADDRINUSE') throw e
       return undefined
@@ -227,6 +227,34 @@ describe('SOL quirks: ipmiconsole fails without -W and works with it', () => {
     await it.waitFor(/SOL Session operational/)
     it.type('echo tool-input\r')
     await it.waitFor(/\r\ntool-input\r\n/)
+    await endSol(fleet, it, '\r~.')
+    assert.equal(m.bmc.lastInternalError, undefined)
+  })
+
+  it('solpacketseq: typed input ends the console with "excess retransmissions sent" without the flag; echoed with -W solpacketseq; ipmitool works', async (t) => {
+    if (!requireTools(t, ['ipmiconsole', 'ipmitool', 'script'], FREEIPMI)) return
+    // A quiet host: ipmiconsole counts its retransmits only while no BMC output arrives (as on a console nobody prints to).
+    const fleet = await quirkyBmcLowPort(['solpacketseq'], 0)
+    const port = fleet.bmcs[0]!.port
+    const m = fleet.members[0]!
+    const bad = ipmiconsole(t, port, '')
+    await bad.waitFor(/\[SOL established\]/)
+    bad.type('echo lost-input\r')
+    // ipmiconsole gives up after its retransmit limit: about 38 s here.
+    await bad.waitFor(/excess retransmissions sent/, 60_000)
+    await bad.exited
+    assert.equal(bad.output().includes('lost-input\r\n'), false)
+    // It gave up without deactivating (its "dont_deactivate" path); the next console takes SOL over.
+    const good = ipmiconsole(t, port, '-W solpacketseq')
+    await good.waitFor(/\[SOL established\]/)
+    good.type('echo kept-input\r')
+    // The flag moves the sequence number on only once that limit is reached: about 40 s.
+    await good.waitFor(/\r\nkept-input\r\n/, 60_000)
+    await endSol(fleet, good, '\r&.')
+    const it = ipmitoolSol(t, port)
+    await it.waitFor(/SOL Session operational/)
+    it.type('echo tool-input\r')
+    await it.waitFor(/\r\ntool-input\r\n/, 30_000)
     await endSol(fleet, it, '\r~.')
     assert.equal(m.bmc.lastInternalError, undefined)
   })

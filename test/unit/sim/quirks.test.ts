@@ -23,7 +23,10 @@ import { ManualClock } from '../../../src/session/clock.js'
 import { SolConsole } from '../../../src/sol/console.js'
 import { GetChannelAuthCapabilitiesHandler } from '../../../src/sim/app-commands.js'
 import { expectedRakp3Code } from '../../../src/sim/keys.js'
+import { SetSessionPrivilegeLevelHandler } from '../../../src/sim/app-commands.js'
+import type { SimSession } from '../../../src/sim/sessions.js'
 import {
+  COLD_RESET_AFTER_SOL_MS, CONSOLE_COLD_RESET_DOWNTIME_MS, SETPRIV_REFUSED_CC, SHORT_IDLE_TIMEOUT_MS, storedPassword, stuckOnInput, wrongIntegrityPad,
   BOGUS_RAKP4_ICV_LENGTH, DEAD_ALTERNATE_SOL_PORT, parseQuirkSpec, QUIRK_NAMES, QUIRKS, quirksByIndex, responseChecksum, swap16, validateQuirks, deafToSolInput,
   type QuirkName,
 } from '../../../src/sim/quirks.js'
@@ -75,7 +78,7 @@ describe('quirk list and parsing', () => {
     assert.equal(new Set(QUIRK_NAMES).size, QUIRKS.length)
     for (const q of QUIRKS) {
       assert.ok(q.source.length > 10 && q.description.length > 10, q.name)
-      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'nochecksumcheck', 'integritycheckvalue', 'solpayloadsize', 'solport', 'solstatus', 'solchannelsupport', 'serialalertsdeferred'].includes(q.freeipmiFlag), q.name)
+      if (q.freeipmiFlag !== undefined) assert.ok(['opensesspriv', 'authcap', 'nochecksumcheck', 'integritycheckvalue', 'solpayloadsize', 'solport', 'solstatus', 'solchannelsupport', 'serialalertsdeferred', 'solpacketseq'].includes(q.freeipmiFlag), q.name)
     }
   })
 
@@ -103,6 +106,10 @@ describe('quirk list and parsing', () => {
     for (const q of QUIRKS) assert.ok(lines.some((l) => l.startsWith(q.name) && l.includes(q.source)), q.name)
     assert.equal(await simCommand(['--count', '2', '--quirk', '0:bogus'], { stdout: out.stream, stderr: err.stream }), 2)
     assert.match(err.text(), /VALIDATION_FAILED: quirk "bogus" is not one of/)
+    for (const [flag, value] of [['--idle-timeout-ms', '50'], ['--cold-reset-after-ms', '3600001'], ['--cold-reset-downtime-ms', 'soon']]) {
+      assert.equal(await simCommand(['--count', '1', flag!, value!], { stdout: out.stream, stderr: err.stream }), 2, flag)
+      assert.match(err.text(), new RegExp(`VALIDATION_FAILED: ${flag} must be an integer`))
+    }
   })
 
   it('docs/quirks.md has a table row for every quirk', () => {
@@ -314,5 +321,105 @@ describe('suite17-only and suite3-only', () => {
     assert.deepEqual([s17.config.cipherSuites, s3.config.cipherSuites], [[17], [3]])
     assert.deepEqual([open(s17, 3), open(s17, 17), open(s3, 3), open(s3, 17)], [0x04, 0, 0, 0x04])
     assert.deepEqual(bmcWith([]).config.cipherSuites, [3, 17])
+  })
+})
+
+describe('integritypad', () => {
+  it('the pad is counted without pad length and next header (always 2 bytes off), its length byte says so, the AuthCode is over what is sent', () => {
+    const k1 = Buffer.alloc(20, 3)
+    for (const len of [1, 2, 3, 4, 5, 6]) {
+      const good = encodeRmcpPlusPacket({ payloadType: PayloadType.Ipmi, sessionId: 5, sessionSeq: 1, payload: Buffer.alloc(len, 9), crypto: { integrity: 1, confidentiality: 0, k1, k2: Buffer.alloc(20) } })
+      const odd = wrongIntegrityPad(good, 12, (signed) => createHmac('sha1', k1).update(signed).digest().subarray(0, 12))
+      const pad = (4 - ((12 + len) % 4)) % 4
+      assert.equal(odd.length, 4 + 12 + len + pad + 2 + 12)
+      assert.equal(odd[4 + 12 + len + pad], pad)
+      assert.equal(Math.abs(odd.length - good.length), 2)
+      assert.throws(() => parseRmcpPlusPacket(odd))
+      assert.deepEqual(odd.subarray(-12), createHmac('sha1', k1).update(odd.subarray(4, -12)).digest().subarray(0, 12))
+    }
+    const unsigned = encodeRmcpPlusPacket({ payloadType: PayloadType.Ipmi, sessionId: 0, sessionSeq: 0, payload: Buffer.alloc(3) })
+    assert.equal(wrongIntegrityPad(unsigned, 12, () => Buffer.alloc(12)), unsigned)
+  })
+})
+
+describe('setpriv-refused', () => {
+  const session = () => ({ privilege: 2, maxPrivilege: 4 }) as SimSession
+  it('a raise answers 81h but takes effect; asking for the present level (0) or for User answers 00h', () => {
+    const bmc = bmcWith(['setpriv-refused'])
+    const s = session()
+    assert.equal(SetSessionPrivilegeLevelHandler.handle(Buffer.from([4]), bmc, s).cc, SETPRIV_REFUSED_CC)
+    assert.equal(s.privilege, 4)
+    assert.deepEqual(SetSessionPrivilegeLevelHandler.handle(Buffer.from([0]), bmc, s), { cc: 0, data: Buffer.from([4]) })
+    assert.equal(SetSessionPrivilegeLevelHandler.handle(Buffer.from([2]), bmc, s).cc, 0)
+  })
+  it('without the quirk the raise answers 00h with the level', () => {
+    const s = session()
+    assert.deepEqual(SetSessionPrivilegeLevelHandler.handle(Buffer.from([4]), bmcWith([]), s), { cc: 0, data: Buffer.from([4]) })
+  })
+})
+
+describe('sessiontable-full, idletimeout-short, coldreset-console: timing', () => {
+  it('every slot starts held; Open Session answers 01h until the leaked sessions pass the idle timeout', () => {
+    const clock = new ManualClock()
+    const bmc = new SimBmc({ quirks: ['sessiontable-full'], idleTimeoutMs: 5000 }, { clock })
+    assert.equal(bmc.sessions.size, bmc.config.maxSessions)
+    const open = () => decodeOpenSessionResponse(setup(bmc, PayloadType.OpenSessionRequest, encodeOpenSessionRequest({
+      messageTag: 1, requestedPrivilege: 4, remoteConsoleSessionId: SIDM, auth: 1, integrity: 1, confidentiality: 1,
+    }))).status
+    assert.equal(open(), 0x01)
+    clock.advance(5001)
+    assert.equal(open(), 0)
+    assert.equal(bmcWith([]).sessions.size, 0)
+  })
+
+  it('idletimeout-short caps the idle timeout at 10 s and keeps a shorter configured one; coldreset-console defaults to 10 s after SOL, 60 s down', () => {
+    assert.equal(bmcWith(['idletimeout-short']).config.idleTimeoutMs, SHORT_IDLE_TIMEOUT_MS)
+    assert.equal(new SimBmc({ quirks: ['idletimeout-short'], idleTimeoutMs: 1500 }).config.idleTimeoutMs, 1500)
+    assert.equal(bmcWith([]).config.idleTimeoutMs, 60_000)
+    const c = bmcWith(['coldreset-console']).config
+    assert.deepEqual([c.coldResetAfterSolMs, c.coldResetDowntimeMs], [COLD_RESET_AFTER_SOL_MS, CONSOLE_COLD_RESET_DOWNTIME_MS])
+    assert.equal(bmcWith([]).config.coldResetDowntimeMs, 2000)
+  })
+
+  it('coldreset-console resets once, coldResetAfterSolMs after the first activation, and answers nothing for the downtime', async () => {
+    const r = clientRig({ bmc: { quirks: ['coldreset-console'], coldResetAfterSolMs: 1000, coldResetDowntimeMs: 3000 } })
+    const sol = attachSol(r.bmc, { clock: r.clock, host: { hostname: 'q', rateBytesPerSecond: 0 } })
+    await drive(r.clock, r.client.run(ActivatePayload, { instance: 1 }))
+    for (let i = 0; i < 30 && r.bmc.stats.coldResets === 0; i++) r.clock.advance(50)
+    assert.equal(r.bmc.stats.coldResets, 1)
+    assert.equal(r.bmc.sessions.size, 0)
+    assert.equal(sol.active, false)
+    r.bmc.handleDatagram(Buffer.from([6, 0, 0xff, 7]), () => assert.fail('answered while resetting'))
+    assert.equal(r.bmc.stats.dropped.rebooting, 1)
+    sol.dispose()
+  })
+})
+
+describe('solpacketseq', () => {
+  it('sticks on the first input packet with data and every resend of its number; another number unsticks it for good', () => {
+    let st = stuckOnInput('waiting', 0, 0).next
+    assert.equal(st, 'waiting', 'ACK-only packets do not count')
+    let r = stuckOnInput(st, 1, 0)
+    assert.deepEqual(r, { drop: false, next: 'waiting' }, 'a data-less packet (priming) does not count')
+    r = stuckOnInput(r.next, 1, 5)
+    assert.deepEqual(r, { drop: true, next: 1 })
+    r = stuckOnInput(r.next, 1, 5)
+    assert.deepEqual(r, { drop: true, next: 1 })
+    r = stuckOnInput(r.next, 2, 5)
+    assert.deepEqual(r, { drop: false, next: 'never' })
+    st = r.next
+    assert.deepEqual(stuckOnInput(st, 3, 5), { drop: false, next: 'never' })
+    assert.deepEqual(stuckOnInput('never', 1, 5), { drop: false, next: 'never' })
+  })
+})
+
+describe('password16', () => {
+  it('keeps the first 16 bytes of a longer password, and only with the quirk; a configured 20-byte user is stored so', () => {
+    const q = new Set<QuirkName>(['password16'])
+    assert.deepEqual(storedPassword(q, Buffer.from('0123456789abcdefWXYZ')), Buffer.from('0123456789abcdef'))
+    assert.deepEqual(storedPassword(q, Buffer.from('short')), Buffer.from('short'))
+    assert.deepEqual(storedPassword(new Set(), Buffer.from('0123456789abcdefWXYZ')), Buffer.from('0123456789abcdefWXYZ'))
+    const bmc = new SimBmc({ quirks: ['password16'], users: [{ id: 2, name: 'admin', password: '0123456789abcdefWXYZ' }] })
+    assert.deepEqual([bmc.users[2]!.password.toString(), bmc.users[2]!.passwordSize], ['0123456789abcdef', 16])
   })
 })

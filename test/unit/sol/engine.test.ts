@@ -13,6 +13,7 @@ function harness(maxData = 28, tuning: Partial<SolEngineTuning> = {}) {
   const delivered: Buffer[] = []
   const statuses: { s: SolRemoteStatus; ev: string | undefined }[] = []
   const failures: SolEngineFailure[] = []
+  const learned: string[] = []
   let drains = 0
   const engine = new SolEngine(clock, maxData, {
     send: (p) => sent.push(decodeSolPacket(p)),
@@ -20,12 +21,13 @@ function harness(maxData = 28, tuning: Partial<SolEngineTuning> = {}) {
     status: (s, ev) => statuses.push({ s, ev }),
     drain: () => drains++,
     failed: (f) => failures.push(f),
+    learned: (name) => learned.push(name),
   }, { primeSequence: false, ...tuning })
   engine.start()
   const bmc = (p: Partial<SolPacket>): void =>
     engine.receive(encodeSolPacket({ seq: 0, ackSeq: 0, acceptedCount: 0, flags: 0, data: Buffer.alloc(0), ...p }))
   return {
-    clock, engine, sent, delivered, statuses, failures, bmc,
+    clock, engine, sent, delivered, statuses, failures, learned, bmc,
     get drains() {
       return drains
     },
@@ -149,7 +151,7 @@ describe('SolEngine send path', () => {
   })
 
   test('an unanswered packet is resent with the same seq, then the BMC counts as gone', () => {
-    const h = harness(28, { retransmitMs: 500, maxRetransmitMs: 2000, ackTimeoutMs: 9000, retries: 20 })
+    const h = harness(28, { retransmitMs: 500, maxRetransmitMs: 2000, ackTimeoutMs: 9000, retries: 20, reseqLastTry: false })
     h.engine.write(Buffer.from('x'))
     const times: number[] = []
     for (let t = 0; t < 12_000 && h.failures.length === 0; t += 100) {
@@ -163,6 +165,34 @@ describe('SolEngine send path', () => {
     assert.equal(h.failures[0]?.reason, 'unreachable')
     assert.equal(h.clock.now(), 9000)
     assert.equal(h.clock.pending, 0, 'no timers left behind')
+  })
+
+  test('QUIRK(solpacketseq): only the last try before giving up goes under a new seq, once, and is reported', () => {
+    const h = harness(28, { retransmitMs: 500, maxRetransmitMs: 2000, ackTimeoutMs: 9000, retries: 20 })
+    h.engine.write(Buffer.from('x'))
+    const sends: [number, number][] = []
+    for (let t = 0; t < 12_000 && h.failures.length === 0; t += 100) {
+      for (const p of h.take()) sends.push([h.clock.now(), p.seq])
+      h.clock.advance(100)
+    }
+    assert.deepEqual(sends, [[0, 1], [500, 1], [1500, 1], [3000, 1], [5000, 1], [7000, 2]])
+    assert.equal(h.engine.stats.reseqs, 1)
+    assert.deepEqual(h.learned, ['solpacketseq'])
+    assert.equal(h.failures[0]?.reason, 'unreachable', 'a BMC that takes neither number is still gone at 9 s')
+  })
+
+  test('QUIRK(solpacketseq): a BMC stuck on seq 1 ACKs the last try under seq 2 and the data path goes on', () => {
+    const h = harness(28, { retransmitMs: 500, maxRetransmitMs: 2000, ackTimeoutMs: 9000, retries: 20 })
+    h.engine.write(Buffer.from('x'))
+    for (let t = 0; t < 8000; t += 100) {
+      // Stuck: seq 1 is never ACKed, however often it comes.
+      for (const p of h.take()) if (p.seq === 2) h.bmc({ ackSeq: 2, acceptedCount: 1 })
+      h.clock.advance(100)
+    }
+    assert.equal(h.failures.length, 0)
+    assert.equal(h.engine.idle, true)
+    h.engine.write(Buffer.from('y'))
+    assert.deepEqual(h.take().map((p) => [p.seq, p.data.toString()]), [[3, 'y']])
   })
 
   test('retries bound the retransmits too; freshSeqOnRetransmit gives each resend a new seq', () => {
