@@ -21,8 +21,46 @@ import { inCi } from './tools.js'
 type Doc = Record<string, unknown>
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-/** The mockup tree: BMCVISOR_REDFISH_MOCKUP, else ../shared/redfish/public-rackmount1 beside the checkout. */
-export const MOCKUP_DIR = process.env.BMCVISOR_REDFISH_MOCKUP ?? resolve(HERE, '../../../shared/redfish/public-rackmount1')
+const MOCKUP_REL = 'shared/redfish/public-rackmount1'
+/** Where the workplace keeps shared/ beside its checkouts (a clone elsewhere, as CI's may be, still finds it there). */
+const WORKPLACE_ROOT = '/work'
+
+/** `dir` and each directory above it. */
+function upward(dir: string): string[] {
+  const out = [dir]
+  for (let d = dir; dirname(d) !== d; d = dirname(d)) out.push(dirname(d))
+  return out
+}
+
+/** The checkout this one was cloned from, when that is a local path (a CI clone of /work/main). */
+function originPath(): string | undefined {
+  try {
+    const url = execFileSync('git', ['-C', HERE, 'config', '--get', 'remote.origin.url'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return url.startsWith('/') ? url : url.startsWith('file://') ? fileURLToPath(url) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The mockup tree: BMCVISOR_REDFISH_MOCKUP, else shared/redfish/public-rackmount1
+ * beside the checkout (or beside any directory above it, or above the checkout
+ * it was cloned from), else under the workplace root.
+ */
+function findMockup(): string {
+  const env = process.env.BMCVISOR_REDFISH_MOCKUP
+  if (env !== undefined && env !== '') return env
+  const checkout = resolve(HERE, '../..')
+  const origin = originPath()
+  const roots = [...upward(dirname(checkout)), ...(origin !== undefined ? upward(dirname(resolve(origin))) : []), WORKPLACE_ROOT]
+  for (const r of roots) {
+    const d = join(r, MOCKUP_REL)
+    if (existsSync(join(d, 'index.json'))) return d
+  }
+  return join(dirname(checkout), MOCKUP_REL)
+}
+
+export const MOCKUP_DIR = findMockup()
 const PREFIX = '/redfish/v1'
 const SESSIONS = `${PREFIX}/SessionService/Sessions`
 const ACCOUNTS = `${PREFIX}/AccountService/Accounts`
