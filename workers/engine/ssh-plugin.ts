@@ -9,9 +9,9 @@
  * node's `console.hostKey`, so a different key is refused from then on.
  */
 import { DEFAULT_SSH_PORT, type BmcConfig, type SshConsoleConfig } from '../../src/bridge/messages.js'
-import { ServiceError, toWire } from '../../src/errors.js'
 import { SshConsole } from '../ssh-console.js'
-import type { ConsoleHooks, ConsolePlugin, PluginContext } from './plugins.js'
+import { ownConsolePlugin } from './own-console.js'
+import type { ConsolePlugin, PluginContext } from './plugins.js'
 import type { ConsoleTraits } from './types.js'
 
 const DEFAULT_LIVENESS_MS = 10_000
@@ -31,65 +31,19 @@ export function sshConsoleConfig(config: BmcConfig): SshConsoleConfig {
 export function sshPlugin(ctx: PluginContext): ConsolePlugin {
   const config = ctx.config
   let cfg = sshConsoleConfig(config)
-  let con: SshConsole | undefined
-  /** The current attempt, until its connection starts. */
-  let waiting: { hooks: ConsoleHooks } | undefined
-  return {
-    ...sshTraits(),
-    open(hooks: ConsoleHooks) {
-      const prev = con
+  return ownConsolePlugin({
+    traits: sshTraits(),
+    create: () => {
       const c = new SshConsole(cfg, config.credentials, {
         livenessMs: config.consoleLivenessMs ?? DEFAULT_LIVENESS_MS, readyTimeoutMs: READY_TIMEOUT_MS, breakMs: BREAK_MS,
       })
-      con = c
-      c.on('data', (chunk) => hooks.data(chunk))
-      c.on('progress', (backlog) => hooks.progress(backlog))
       c.on('learned', (fingerprint) => {
         cfg = { ...cfg, hostKey: fingerprint }
         ctx.trust('ssh-host-key', fingerprint)
       })
-      c.on('state', (state, err) => {
-        if (state === 'connected') hooks.up()
-        else if (state === 'error') hooks.failed(toWire(err ?? new ServiceError('INTERNAL', 'SSH console failed without a reason')))
-        else if (state === 'closed') hooks.closed()
-      })
-      const me = { hooks }
-      waiting = me
-      // One connection at a time: the previous one is gone before the next starts.
-      void (prev?.close() ?? Promise.resolve()).then(() => {
-        if (waiting !== me) return
-        waiting = undefined
-        c.open()
-      })
+      return c
     },
-    close() {
-      const w = waiting
-      if (w !== undefined) {
-        // Closed before it started connecting: it never will, and only we can say so.
-        waiting = undefined
-        w.hooks.closed()
-        return Promise.resolve()
-      }
-      return con?.close() ?? Promise.resolve()
-    },
-    get state() {
-      return con?.state ?? 'idle'
-    },
-    sink() {
-      const c = con
-      if (c === undefined) return undefined
-      return {
-        get accepting() {
-          return c.state === 'connected'
-        },
-        get backlog() {
-          return c.backlog
-        },
-        write: (data) => c.write(data),
-      }
-    },
-    sendBreak() {
-      if (con?.state === 'connected') con.sendBreak()
-    },
-  }
+    start: (c) => c.open(),
+    unexplained: 'SSH console failed without a reason',
+  })
 }
