@@ -241,6 +241,10 @@ describe('IPMI client against ipmi_sim', () => {
   it('learns nothing: no test above mistook ipmi_sim for a quirky BMC (src/session/profile.ts)', (t) => {
     if (!requireIpmiSim(t)) return
     assert.ok(clients.length > 10)
-    for (const c of clients) assert.deepEqual(c.profile.entries, [])
+    // ipmi_sim really has two quirks (docs/quirks.md cipher-suites-silent: it never answers Get Channel
+    // Cipher Suites, and it refuses suite 17): a client that negotiates learns them (test/integration/
+    // profile-ipmi-sim.test.ts asserts exactly that); nothing else may be learned.
+    const IPMI_SIM_QUIRKS = new Set(['cipher-suites-silent', 'cipher-suite'])
+    for (const c of clients) assert.deepEqual(c.profile.entries.map((e) => e.name).filter((n) => !IPMI_SIM_QUIRKS.has(n)), [])
   })
 })
