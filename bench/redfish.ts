@@ -1,7 +1,8 @@
 // Redfish power status: bmcvisor's client on a warm session, against redfishtool as a process,
-// both against DMTF's mockup served by test/lab/redfish-mockup.ts (loopback HTTPS), and our IPMI
-// path against the in-process IPMI simulator (src/sim) for scale; then the memory one logged-in
-// Redfish client costs. Results: bench/RESULTS-redfish.md.
+// both against DMTF's mockup served by test/lab/redfish-mockup.ts (loopback HTTPS); then the same
+// three paths to one simulated BMC (src/sim, in process): its Redfish side with our client and with
+// redfishtool, and its IPMI side with our IPMI client (the same BMC, the same state); then the
+// memory one logged-in Redfish client costs. Results: bench/RESULTS-redfish.md.
 // Reproduce: node --import tsx bench/redfish.ts [--n 500] [--procs 20] [--clients 50]
 import { execFile } from 'node:child_process'
 import { parseArgs } from 'node:util'
@@ -46,13 +47,24 @@ const tool = await time(PROCS, () => run('redfishtool', ['-r', `${LOOPBACK}:${bm
 const check = await run('redfishtool', ['-r', `${LOOPBACK}:${bmc.port}`, '-u', bmc.username, '-p', bmc.password, '-S', 'Always', 'Systems', 'get', '-P', 'PowerState'])
 await client.close()
 
-const fleet = await startSimFleet({ count: 1, consoleRate: 0 })
+// One simulated BMC, both of its sides: Redfish (our client, redfishtool) and IPMI (our client).
+const fleet = await startSimFleet({ count: 1, consoleRate: 0, redfish: {} })
 const b = fleet.bmcs[0]!
+const simPort = b.redfish!.port
+const simClient = new RedfishClient({ host: LOOPBACK, port: simPort, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint! } })
+const simSvc = new RedfishService(simClient)
+await rf.powerStatus(simSvc)
+const simWarm = await time(N, () => rf.powerStatus(simSvc))
+await simClient.close()
+const simToolArgs = ['-r', `${LOOPBACK}:${simPort}`, '-u', b.username, '-p', b.password, '-S', 'Always', 'Systems', 'get', '-P', 'PowerState']
+const simTool = await time(PROCS, () => run('redfishtool', simToolArgs))
+const simCheck = await run('redfishtool', simToolArgs)
 const ipmi = new IpmiClient({ host: b.host, port: b.port }, { username: b.username, password: b.password, cipherSuite: 3 })
 await ipmi.connect()
-await ipmiPowerStatus(ipmi)
+const ipmiSays = await ipmiPowerStatus(ipmi)
 const ipmiWarm = await time(N, () => ipmiPowerStatus(ipmi))
 await ipmi.close()
+const simSessions = fleet.members[0]!.redfish!.sim.service.openSessions
 await fleet.close()
 
 // Memory: CLIENTS logged-in clients, each with its session and a kept-alive socket.
@@ -75,7 +87,11 @@ console.log('| measurement | p50 ms | p99 ms | per second (p50) |')
 console.log('|---|---|---|---|')
 console.log(row('bmcvisor Redfish, warm session: power status (GET of the system)', warm))
 console.log(row('redfishtool process (session login, GET, logout): Systems get -P PowerState', tool))
-console.log(row('bmcvisor IPMI, warm session, in-process simulator: power status', ipmiWarm))
-console.log(`redfishtool said: ${check.stdout.trim().replace(/\s+/g, ' ')}`)
-console.log(`ratio redfishtool process / bmcvisor warm (p50): ${(pct(tool, 50) / pct(warm, 50)).toFixed(1)}x`)
+console.log(row('simulated BMC, Redfish side: bmcvisor Redfish, warm session: power status', simWarm))
+console.log(row('simulated BMC, Redfish side: redfishtool process: Systems get -P PowerState', simTool))
+console.log(row('simulated BMC, IPMI side (the same BMC): bmcvisor IPMI, warm session: power status', ipmiWarm))
+console.log(`redfishtool said (mockup): ${check.stdout.trim().replace(/\s+/g, ' ')}`)
+console.log(`redfishtool said (simulated BMC): ${simCheck.stdout.trim().replace(/\s+/g, ' ')}; our IPMI client said: ${ipmiSays.state}`)
+console.log(`ratio redfishtool process / bmcvisor warm (p50): mockup ${(pct(tool, 50) / pct(warm, 50)).toFixed(1)}x, simulated BMC ${(pct(simTool, 50) / pct(simWarm, 50)).toFixed(1)}x`)
+console.log(`simulated BMC, Redfish warm / IPMI warm (p50): ${(pct(simWarm, 50) / pct(ipmiWarm, 50)).toFixed(2)}x; Redfish sessions left open on it: ${simSessions}`)
 console.log(`memory per logged-in Redfish client (${CLIENTS}, ${open} sessions open on the mockup; mockup in the same process): rss ${((afterMem.rss - before.rss) / CLIENTS / 1024).toFixed(1)} KiB, heap ${((afterMem.heapUsed - before.heapUsed) / CLIENTS / 1024).toFixed(1)} KiB`)

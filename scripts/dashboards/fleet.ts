@@ -114,6 +114,11 @@ export function fleetOverview(): Json {
       transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'Matches' } } }],
       options: { sortBy: [{ displayName: 'Matches', desc: true }] },
     }),
+    timeseries({
+      title: 'BMCs up by protocol', unit: 'none', pos: [0, 52, 12, 8],
+      description: 'Open BMC sessions by management protocol, IPMI and Redfish nodes apart (bmcvisor_bmc_up joined on node with bmcvisor_node_protocol).',
+      targets: [{ expr: `sum by (protocol) (${sel('bmcvisor_bmc_up')} * on (instance, node) group_left (protocol) ${sel('bmcvisor_node_protocol')})`, legend: '{{protocol}}' }],
+    }),
   ]
   return dashboard({
     uid: 'bmcvisor-fleet', title: 'bmcvisor / Fleet overview', nodeMulti: true, panels,

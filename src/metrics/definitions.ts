@@ -14,7 +14,7 @@
  * per sensor when sensor polling is on (bmcvisor_sensor_* and the ipmi_* pair).
  */
 import { OPS, type OpName } from '../ops/registry.js'
-import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS } from '../bridge/messages.js'
+import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS, MANAGEMENT_PROTOCOLS } from '../bridge/messages.js'
 import { WORKAROUND_NAMES as BRIDGE_WORKAROUND_NAMES, type ProfileSource } from '../bridge/profile.js'
 
 /** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
@@ -35,6 +35,8 @@ export const COMMANDS = commandLabels(OPS) as readonly (OpName | 'other')[]
 export const WORKAROUND_NAMES = [...BRIDGE_WORKAROUND_NAMES, 'other'] as const
 /** Where a profile entry came from. */
 export const PROFILE_SOURCES = ['learned', 'configured'] as const satisfies readonly ProfileSource[]
+/** How a node's BMC is managed: the bridge's one list. */
+export const PROTOCOLS = MANAGEMENT_PROTOCOLS
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
 export const DIRECTIONS = ['in', 'out'] as const
 
@@ -64,6 +66,7 @@ export const METRICS = {
   bmcvisor_supervisor_escalations_total: { type: 'counter', labels: [], help: 'Times a large share of workers crashed within the restart period (a host fault or a bmcvisor bug).' },
   // --- BMC sessions ---
   bmcvisor_bmc_up: { type: 'gauge', labels: N, help: "1 while bmcvisor holds an IPMI session to the node's BMC, 0 otherwise." },
+  bmcvisor_node_protocol: { type: 'gauge', labels: [...N, 'protocol'], help: "1 for the management protocol of the node's BMC (ipmi, redfish), one series per node: join on `node` to tell IPMI and Redfish nodes apart in the other series." },
   bmcvisor_bmc_failure_reason: { type: 'gauge', labels: [...N, 'reason'], help: "1 for the reason of the last failure while the node's BMC session is down; no series while it is up." },
   bmcvisor_bmc_last_change_timestamp_seconds: { type: 'gauge', labels: N, help: 'Unix time at which bmcvisor_bmc_up took its current value (the session went up or down).' },
   bmcvisor_session_failures_total: { type: 'counter', labels: [...N, 'reason'], help: 'IPMI sessions that failed to open or were lost, by reason (every reconnect attempt that fails counts).' },

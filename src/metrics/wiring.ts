@@ -18,7 +18,7 @@
 import { MAX_WATCH_PATTERNS, WATCH_NAME_PATTERN } from '../bridge/watch.js'
 import { isErrorCode } from '../errors.js'
 import {
-  bounded, COMMANDS, CONNECTION_STATES, DIRECTIONS, FAILURE_REASONS, MAX_SENSORS_PER_NODE, PROFILE_SOURCES, RESTART_REASONS, WORKAROUND_NAMES, WORKER_STATES,
+  bounded, COMMANDS, CONNECTION_STATES, DIRECTIONS, FAILURE_REASONS, MAX_SENSORS_PER_NODE, PROFILE_SOURCES, PROTOCOLS, RESTART_REASONS, WORKAROUND_NAMES, WORKER_STATES,
 } from './definitions.js'
 import { ipmiSamples, IPMI_STATE, sdrLabel, type IpmiMetric, type IpmiSample } from './ipmi-sensors.js'
 import type { Metrics } from './metrics.js'
@@ -64,7 +64,8 @@ export interface SupervisorSource {
   off(event: 'escalate', listener: Listener<'escalate'>): unknown
   off(event: 'console:match', listener: Listener<'console:match'>): unknown
   off(event: 'console:watch', listener: Listener<'console:watch'>): unknown
-  status(): readonly { node: string; state: string; session: { state: string } | null; console: { state: string } | null }[]
+  /** `protocol` is the node's management protocol (default ipmi). */
+  status(): readonly { node: string; state: string; protocol?: string; session: { state: string } | null; console: { state: string } | null }[]
   handleOf(node: string): WorkerSampler | undefined
   run(node: string, op: 'power.status' | 'sensors.list', args?: unknown, opts?: { timeoutMs?: number }): Promise<unknown>
 }
@@ -110,6 +111,8 @@ export interface MetricsWiring {
 }
 
 interface Track {
+  /** The protocol bmcvisor_node_protocol shows (undefined: no series yet). */
+  protocol: (typeof PROTOCOLS)[number] | undefined
   bmcUp: boolean | undefined
   bmcReason: string | undefined
   consoleUp: boolean | undefined
@@ -311,7 +314,7 @@ class SupervisorMetrics implements MetricsWiring {
   private track(node: string): Track {
     let t = this.nodes.get(node)
     if (t !== undefined) return t
-    t = { bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, power: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map(), patterns: new Set(), profile: new Map() }
+    t = { protocol: undefined, bmcUp: undefined, bmcReason: undefined, consoleUp: undefined, consoleReason: undefined, power: undefined, handle: undefined, elu: undefined, sensors: new Map(), ipmi: new Map(), patterns: new Set(), profile: new Map() }
     this.nodes.set(node, t)
     // Known label sets start at 0, so increase() sees a node's first restart,
     // retransmit or console byte, and the fleet's rate() panels are never empty.
@@ -344,6 +347,14 @@ class SupervisorMetrics implements MetricsWiring {
       t.power = undefined
       this.clearSensors(node, t)
     }
+  }
+
+  /** One bmcvisor_node_protocol series per node: a reconfigured node's old protocol series goes. */
+  private setProtocol(node: string, t: Track, protocol: (typeof PROTOCOLS)[number]): void {
+    if (t.protocol === protocol) return
+    if (t.protocol !== undefined) this.m.bmcvisor_node_protocol.remove({ node, protocol: t.protocol })
+    this.m.bmcvisor_node_protocol.set({ node, protocol }, 1)
+    t.protocol = protocol
   }
 
   private setReason(g: Metrics['m']['bmcvisor_bmc_failure_reason'], node: string, old: string | undefined, reason: string | undefined): void {
@@ -442,7 +453,9 @@ class SupervisorMetrics implements MetricsWiring {
     const present = new Set<string>()
     for (const st of this.sup.status()) {
       present.add(st.node)
-      this.sampleWorker(st.node, this.track(st.node))
+      const t = this.track(st.node)
+      this.sampleWorker(st.node, t)
+      this.setProtocol(st.node, t, bounded(PROTOCOLS, st.protocol, 'ipmi'))
       const clients = this.opts.consoleClients?.(st.node)
       if (clients !== undefined && Number.isFinite(clients)) this.m.bmcvisor_console_clients.set({ node: st.node }, clients)
     }

@@ -61,7 +61,10 @@ function identifyRequest(a: { seconds?: number | undefined; force?: boolean | un
 export const OPS = {
   'power.status': op({
     ...defaults, summary: 'Power state', role: 'viewer', mutating: false, args: NoArgs,
-    result: Type.Object({ state: Type.Enum(['on', 'off']) }),
+    result: Type.Object({
+      state: Type.Enum(['on', 'off']),
+      powerState: Type.Optional(Type.String({ description: "Redfish nodes: the BMC's own PowerState (On, Off, PoweringOn, PoweringOff); `state` is what the machine is while a transition runs." })),
+    }),
     run: (r) => powerStatus(r),
     redfish: (s, _a, o) => rf.powerStatus(s, o),
     rest: { method: 'GET', path: 'power', action: 'power.get' },

@@ -52,6 +52,12 @@ export interface RedfishTiming {
   closeTimeoutMs: number
   /** Idle time between keepalive GETs (the worker's pace; the IPMI side's default). */
   keepaliveMs: number
+  /**
+   * How long a login POST that timed out is still listened to: a slow BMC makes
+   * the session anyway, and one left behind per try fills its few session slots.
+   * A late token is logged out at once; close() waits for these (closeTimeoutMs at most).
+   */
+  loginGraceMs: number
 }
 
 export const DEFAULT_REDFISH_TIMING: RedfishTiming = {
@@ -64,6 +70,7 @@ export const DEFAULT_REDFISH_TIMING: RedfishTiming = {
   taskTimeoutMs: 60_000,
   closeTimeoutMs: DEFAULT_TIMING.closeTimeoutMs,
   keepaliveMs: DEFAULT_TIMING.keepaliveMs,
+  loginGraceMs: 30_000,
 }
 
 export interface RedfishConfig {
@@ -92,6 +99,8 @@ interface SendOptions extends CallOptions {
   idempotent: boolean
   /** Send credentials (false only for the login POST and the service root). */
   authenticate?: boolean
+  /** An answer after the try's timeout (the login POST: the session it made is logged out). */
+  lateAnswer?: (res: HttpResponse) => void
 }
 
 type Auth = { kind: 'none' } | { kind: 'basic' } | { kind: 'session'; token: string; uri: string | undefined }
@@ -145,7 +154,9 @@ export class RedfishClient {
   private root: Doc | undefined
   private closed = false
   /** Sessions this client created and deleted (for tests and metrics). */
-  readonly stats = { sessionsCreated: 0, sessionsDeleted: 0, relogins: 0, retries: 0 }
+  /** lateSessionsDeleted: sessions of logins that timed out, made by the BMC anyway and logged out (loginGraceMs). */
+  readonly stats = { sessionsCreated: 0, sessionsDeleted: 0, lateSessionsDeleted: 0, relogins: 0, retries: 0 }
+  private readonly lateLogouts = new Set<Promise<void>>()
 
   constructor(private readonly cfg: RedfishConfig) {
     this.timing = { ...DEFAULT_REDFISH_TIMING, ...cfg.timing }
@@ -188,6 +199,7 @@ export class RedfishClient {
       const res = await this.send('POST', sessions, {
         ...o, idempotent: false, authenticate: false,
         body: { UserName: this.cfg.username, Password: this.cfg.password }, secrets: [this.cfg.password],
+        lateAnswer: (late) => this.logoutLate(late),
       })
       const token = header(res, 'x-auth-token')
       if (isOk(res.status) && token !== undefined && token !== '') {
@@ -207,6 +219,19 @@ export class RedfishClient {
       this.auth = { kind: 'none' }
       throw this.failure('GET', systems, res, [])
     }
+  }
+
+  /** A session the BMC made for a login we had given up on: deleted at once (it was never ours to use). */
+  private logoutLate(res: HttpResponse): void {
+    const token = header(res, 'x-auth-token')
+    const loc = header(res, 'location') ?? linkOf(res.json)
+    if (!isOk(res.status) || token === undefined || token === '' || loc === undefined) return
+    const done = this.transport.request({
+      method: 'DELETE', path: toPath(loc), headers: { accept: 'application/json', 'x-auth-token': token }, timeoutMs: this.timing.closeTimeoutMs,
+    }).then((r) => {
+      if (isOk(r.status) || r.status === 404) this.stats.lateSessionsDeleted++
+    }, () => undefined).finally(() => this.lateLogouts.delete(done))
+    this.lateLogouts.add(done)
   }
 
   private async sessionsFromService(root: Doc, o: CallOptions): Promise<string | undefined> {
@@ -275,7 +300,8 @@ export class RedfishClient {
       }
       let res: HttpResponse
       try {
-        res = await this.slots.run(() => this.transport.request({ method, path, headers, body, timeoutMs }))
+        const late = s.lateAnswer === undefined ? undefined : { ms: this.timing.loginGraceMs, answer: s.lateAnswer }
+        res = await this.slots.run(() => this.transport.request({ method, path, headers, body, timeoutMs, late }))
       } catch (e) {
         const err = connectionError(e, what)
         const again = err.code === 'BMC_UNREACHABLE' && (s.idempotent || err.details.staleSocket === true)
@@ -436,7 +462,7 @@ export class RedfishClient {
     await this.get(target, o)
   }
 
-  /** Logs out (DELETE of the session, sent once, bounded by closeTimeoutMs) and closes the sockets. Never throws. */
+  /** Logs out (DELETE of the session, sent once, bounded by closeTimeoutMs), waits for late logins (closeTimeoutMs more at most) and closes the sockets. Never throws. */
   async close(): Promise<void> {
     if (this.closed) return
     const auth = this.auth
@@ -452,6 +478,18 @@ export class RedfishClient {
         // The BMC is gone or slow: its session times out on its side (SessionService.SessionTimeout).
       }
     }
+    // Logins given up on may still answer: their sessions are logged out before the sockets close.
+    let bound: NodeJS.Timeout | undefined
+    await Promise.race([
+      (async () => {
+        await this.transport.settled()
+        await Promise.allSettled([...this.lateLogouts])
+      })(),
+      new Promise<void>((resolve) => {
+        bound = setTimeout(resolve, this.timing.closeTimeoutMs)
+      }),
+    ])
+    clearTimeout(bound)
     this.closed = true
     this.transport.close()
   }

@@ -85,6 +85,12 @@ export interface HttpRequest {
   headers: Record<string, string>
   body?: string | undefined
   timeoutMs: number
+  /**
+   * An answer that comes after timeoutMs: the caller is told BMC_UNREACHABLE at
+   * timeoutMs as usual, but the request stays open `ms` longer and an answer
+   * within that time goes to `answer` (a login whose session the BMC made after all).
+   */
+  late?: { ms: number; answer: (res: HttpResponse) => void } | undefined
 }
 
 export interface HttpResponse {
@@ -129,6 +135,8 @@ class CheckedAgent extends Agent {
 export class RedfishTransport {
   private readonly agent: CheckedAgent
   private pinned: string | undefined
+  /** Requests past their timeout that still wait for a late answer (HttpRequest.late). */
+  private readonly lateWaits = new Set<Promise<void>>()
   /** The leaf certificate fingerprint of the newest connection (any mode). */
   fingerprintSeen: string | undefined
 
@@ -158,17 +166,47 @@ export class RedfishTransport {
     return new ServiceError('BMC_TLS_CERT_CHANGED', "the BMC's certificate is not the pinned one", { details: { expected: this.pinned, seen } })
   }
 
+  /** Resolves once no request is waiting for a late answer (HttpRequest.late). */
+  async settled(): Promise<void> {
+    while (this.lateWaits.size > 0) await Promise.allSettled([...this.lateWaits])
+  }
+
   request(req: HttpRequest): Promise<HttpResponse> {
     const where = `${req.method} ${pathOnly(req.path)}`
     return new Promise<HttpResponse>((resolve, reject) => {
       const headers: Record<string, string> = { ...req.headers }
       if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body))
       const r = httpsRequest({ host: this.opts.host, port: this.opts.port, method: req.method, path: req.path, headers, agent: this.agent })
-      const timer = setTimeout(() => {
-        r.destroy(new ServiceError('BMC_UNREACHABLE', `${where}: no answer within ${req.timeoutMs} ms`, { details: { timeoutMs: req.timeoutMs } }))
+      const timeout = () => new ServiceError('BMC_UNREACHABLE', `${where}: no answer within ${req.timeoutMs} ms`, { details: { timeoutMs: req.timeoutMs } })
+      // waiting: the caller was told of the timeout and the request waits for a late answer; over: it ended.
+      let late: 'no' | 'waiting' | 'over' = 'no'
+      let endLate = (): void => undefined
+      let timer = setTimeout(() => {
+        // Only a request the BMC has whole can be answered late; one still waiting for a socket is dropped.
+        if (req.late === undefined || r.socket === null || !r.writableFinished) {
+          r.destroy(timeout())
+          return
+        }
+        late = 'waiting'
+        reject(timeout())
+        const waiting = new Promise<void>((done) => {
+          endLate = () => {
+            if (late !== 'waiting') return
+            late = 'over'
+            clearTimeout(timer)
+            this.lateWaits.delete(waiting)
+            done()
+          }
+        })
+        this.lateWaits.add(waiting)
+        timer = setTimeout(() => {
+          endLate()
+          r.destroy()
+        }, req.late.ms)
       }, req.timeoutMs)
       const fail = (e: unknown): void => {
         clearTimeout(timer)
+        if (late !== 'no') return endLate()
         reject(connectionError(e, where, r.reusedSocket))
       }
       r.once('error', fail)
@@ -192,7 +230,11 @@ export class RedfishTransport {
               json = undefined
             }
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json, text, reusedSocket: r.reusedSocket })
+          const answer: HttpResponse = { status: res.statusCode ?? 0, headers: res.headers, json, text, reusedSocket: r.reusedSocket }
+          if (late === 'no') return resolve(answer)
+          // Told to the late handler before the wait ends, so settled() covers what it starts.
+          if (late === 'waiting') req.late?.answer(answer)
+          endLate()
         })
       })
       r.end(req.body)

@@ -17,7 +17,7 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ConsoleControl, ConsoleInputDrain, ConsoleMatch, TrustLearned, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
+import type { BmcConfig, ManagementProtocol, ConsoleControl, ConsoleInputDrain, ConsoleMatch, TrustLearned, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
 import { assertNever } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
@@ -50,6 +50,8 @@ export interface SupervisorOptions {
 export interface ChildStatus {
   node: string
   state: ChildState
+  /** How the node's BMC is managed (its configuration's protocol, default ipmi). */
+  protocol: ManagementProtocol
   restarts: number
   lastExit: ExitInfo | null
   parkedUntil: number | null
@@ -295,6 +297,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return list.map((c) => ({
       node: c.node,
       state: c.state,
+      protocol: c.config.protocol ?? 'ipmi',
       restarts: c.restarts,
       lastExit: c.lastExit,
       parkedUntil: c.parkedUntil,

@@ -87,7 +87,7 @@ export class FakeSupervisor implements SupervisorPort {
   status(node?: string): ChildStatus[] {
     const names = node === undefined ? [...this.configs.keys()] : [node]
     return names.map((n) => ({
-      node: n, state: this.states.get(n) ?? 'running', restarts: 0, lastExit: null, parkedUntil: null, retryAt: null, threadId: 1, heapUsedBytes: 1000,
+      node: n, state: this.states.get(n) ?? 'running', protocol: this.configs.get(n)?.protocol ?? 'ipmi', restarts: 0, lastExit: null, parkedUntil: null, retryAt: null, threadId: 1, heapUsedBytes: 1000,
       session: { state: 'connected' }, console: { state: 'connected' },
     }))
   }

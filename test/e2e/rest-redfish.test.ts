@@ -90,8 +90,8 @@ describe('a mixed fleet in one serve: Redfish (DMTF mockup) and IPMI (simulator)
     }, { timeoutMs: 30_000, intervalMs: 200, what: 'both sessions connected' })
     const { status, json } = await api('GET', '/noderange/r1,i1/power')
     assert.equal(status, 200)
-    const results = json.results as Record<string, { ok: boolean; value: { state: string } }>
-    assert.deepEqual(results.r1, { ok: true, value: { state: 'on' } })
+    const results = json.results as Record<string, { ok: boolean; value: { state: string; powerState?: string } }>
+    assert.deepEqual(results.r1, { ok: true, value: { state: 'on', powerState: 'On' } })
     assert.equal(results.i1?.ok, true)
   })
 

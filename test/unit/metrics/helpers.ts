@@ -6,6 +6,7 @@ import type { SourceEvents, SupervisorSource, WorkerSampler } from '../../../src
 export interface FakeNode {
   node: string
   state: string
+  protocol?: string
   session: { state: string } | null
   console: { state: string } | null
   handle?: WorkerSampler

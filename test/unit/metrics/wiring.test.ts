@@ -158,6 +158,24 @@ describe('metrics wiring', () => {
     wiring.close()
   })
 
+  it('bmcvisor_node_protocol: one series per node for its protocol (ipmi by default), moved on reconfiguration, unknown names as ipmi', async () => {
+    const { sup, wiring, scrape } = setup()
+    sup.add('i1')
+    sup.add('r1')
+    sup.add('x1')
+    sup.nodes.get('r1')!.protocol = 'redfish'
+    sup.nodes.get('x1')!.protocol = 'carrier-pigeon'
+    const series = (s: Map<string, number>) => [...s.entries()].filter(([k]) => k.startsWith('bmcvisor_node_protocol{')).sort()
+    assert.deepEqual(series(await scrape()), [
+      [key('bmcvisor_node_protocol', { node: 'i1', protocol: 'ipmi' }), 1],
+      [key('bmcvisor_node_protocol', { node: 'r1', protocol: 'redfish' }), 1],
+      [key('bmcvisor_node_protocol', { node: 'x1', protocol: 'ipmi' }), 1],
+    ])
+    sup.nodes.get('i1')!.protocol = 'redfish'
+    assert.deepEqual(series(await scrape()).filter(([k]) => k.includes('node="i1"')), [[key('bmcvisor_node_protocol', { node: 'i1', protocol: 'redfish' }), 1]])
+    wiring.close()
+  })
+
   it('nodes supervised before wiring start from their current status', async () => {
     const sup = new FakeSupervisor()
     sup.nodes.set('n1', { node: 'n1', state: 'running', session: { state: 'connected' }, console: { state: 'connecting' } })
