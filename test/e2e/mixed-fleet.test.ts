@@ -18,6 +18,7 @@ import { sink } from '../lab/sink.js'
 import { dashboardExprs } from '../unit/metrics/lint.js'
 import { parseExposition, key } from '../unit/metrics/helpers.js'
 import { requirePrometheus, startPrometheus, type Prometheus } from './prometheus.js'
+import { restClient } from '../lab/rest.js'
 
 const ADMIN = 'e2e-mixed-fleet-admin-token-0123456789'
 const POWER = { onMs: 400, offMs: 300 }
@@ -26,7 +27,6 @@ const REDFISH_NODES = ['r0', 'r1'] as const
 const ALL = [...IPMI_NODES, ...REDFISH_NODES]
 /** The fleet dashboard panel that splits the BMCs up by protocol. */
 const BY_PROTOCOL = 'bmcvisor_node_protocol'
-type Json = Record<string, unknown>
 type RangeResults = Record<string, { ok: boolean; value?: { state: string; powerState?: string }; error?: { code: string } }>
 
 describe('a mixed fleet in one serve: IPMI and Redfish nodes on the same simulated BMCs', { timeout: 120_000 }, () => {
@@ -35,15 +35,7 @@ describe('a mixed fleet in one serve: IPMI and Redfish nodes on the same simulat
   let dataDir: string
   let prom: Prometheus | undefined
 
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    })
-    const text = await res.text()
-    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Json) }
-  }
+  const api = restClient(() => server.url, ADMIN)
   const rangePower = async (): Promise<RangeResults> => {
     const r = await api('GET', '/noderange/i[0-1],r[0-1]/power')
     assert.equal(r.status, 200, JSON.stringify(r.json))

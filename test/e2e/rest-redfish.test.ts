@@ -16,6 +16,7 @@ import { startSimFleet, type SimFleetHandle } from '../../src/sim/fleet.js'
 import { LOOPBACK, waitUntil } from '../lab/net.js'
 import { MOCKUP_DIR, RedfishMockup, requireMockup } from '../lab/redfish-mockup.js'
 import { sink } from '../lab/sink.js'
+import { restClient } from '../lab/rest.js'
 
 const ADMIN = 'e2e-redfish-admin-token-0123456789'
 const have = existsSync(join(MOCKUP_DIR, 'index.json'))
@@ -27,15 +28,7 @@ describe('a mixed fleet in one serve: Redfish (DMTF mockup) and IPMI (simulator)
   let fleet: SimFleetHandle
   let dataDir: string
 
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    })
-    const text = await res.text()
-    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Json) }
-  }
+  const api = restClient(() => server.url, ADMIN)
 
   before(async () => {
     if (!have) return

@@ -17,6 +17,7 @@ import { startSimFleet, type SimFault, type SimFleetHandle } from '../../../src/
 import { waitUntil } from '../../lab/net.js'
 import { ipmitool, requireTools } from '../../lab/tools.js'
 import { sink } from '../../lab/sink.js'
+import { restClient } from '../../lab/rest.js'
 
 const ADMIN = 'int-redfish-sim-admin-token-0123456789'
 /** The simulator's power transitions: long enough to be seen running, short enough for a test. */
@@ -33,15 +34,7 @@ describe('Redfish nodes on the simulator\'s Redfish side, through REST', { timeo
   let dataDir: string
   let closed = false
 
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    })
-    const text = await res.text()
-    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Json) }
-  }
+  const api = restClient(() => server.url, ADMIN)
   const redfishNode = (name: string, index: number, creds?: { username: string; password: string }): Json => {
     const b = fleet.bmcs[index]!
     return {
