@@ -45,6 +45,8 @@ interface ClientEvents {
 
 /** QUIRK(idletimeout-short): keepalives are never learned down below this. */
 export const MIN_LEARNED_KEEPALIVE_MS = 1000
+/** QUIRK(idletimeout-short): sessions dropped while idle, each followed by a prompt login, in a row before the first learning. */
+export const IDLE_DROPS_TO_LEARN = 2
 
 export class IpmiClient extends EventEmitter<ClientEvents> {
   private session: Session | undefined
@@ -56,6 +58,8 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
   private learnedKeepaliveMs: number | undefined
   /** The keepalive interval of a session that was lost on its keepalive, until the next login says why. */
   private idleSuspectMs: number | undefined
+  /** QUIRK(idletimeout-short): sessions lost on their keepalive and replaced by a prompt login, in a row, before anything was learned. */
+  private idleDropsInARow = 0
   private readonly clock: Clock
   private readonly transportFactory: (host: string, port: number) => Promise<PacketTransport>
 
@@ -172,14 +176,23 @@ export class IpmiClient extends EventEmitter<ClientEvents> {
    * QUIRK(idletimeout-short): the last session died on its keepalive, and
    * this login went through at once (no step waited for a retransmit), so the
    * BMC was up all along and had dropped the session for being idle that
-   * long: keepalives go at half that interval from this session on (halving again if
-   * it happens again, never below MIN_LEARNED_KEEPALIVE_MS). A BMC that was
-   * down (reset, network) makes the login wait, and teaches nothing.
+   * long. The first time, that pattern must show twice in a row: a BMC reset
+   * whose downtime ends just before the login (the drop is only noticed a
+   * keepalive plus its timeout later) looks the same once, never twice in a
+   * row. Then keepalives go at half that interval from this session on
+   * (halving again each time it happens again, never below
+   * MIN_LEARNED_KEEPALIVE_MS). A login that had to wait, or a session lost
+   * for another reason, starts the count again.
    */
   private learnIdleTimeout(s: Session, loginMs: number): void {
     const idle = this.idleSuspectMs
     this.idleSuspectMs = undefined
-    if (idle === undefined || loginMs >= sessionTiming(this.config).retransmitMs) return
+    if (idle === undefined || loginMs >= sessionTiming(this.config).retransmitMs) {
+      this.idleDropsInARow = 0
+      return
+    }
+    this.idleDropsInARow++
+    if (this.learnedKeepaliveMs === undefined && this.idleDropsInARow < IDLE_DROPS_TO_LEARN) return
     const next = Math.max(MIN_LEARNED_KEEPALIVE_MS, Math.floor(idle / 2))
     if (next >= idle) return
     this.learnedKeepaliveMs = next
