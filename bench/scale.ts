@@ -15,7 +15,7 @@
 //    until each victim's console is connected again.
 // Reproduce: npm run build && node --expose-gc --import tsx bench/scale.ts [--sizes 100,500,1000]
 import { fork, execFile, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -87,6 +87,28 @@ function mainThreadCpuMs(): number {
   } catch {
     return NaN
   }
+}
+
+/**
+ * Wake-ups of this process's threads (Linux: voluntary context switches in /proc/self/task/TID/status,
+ * i.e. times a thread blocked and was woken again), the main thread apart; a count that does not
+ * depend on how loaded the machine is. Threads that ended meanwhile are not counted.
+ */
+function wakeCounts(): { all: number; main: number } {
+  let all = 0
+  let main = 0
+  for (const tid of readdirSync('/proc/self/task')) {
+    let st: string
+    try {
+      st = readFileSync(`/proc/self/task/${tid}/status`, 'latin1')
+    } catch {
+      continue // the thread ended
+    }
+    const v = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0)
+    all += v
+    if (Number(tid) === process.pid) main = v
+  }
+  return { all, main }
 }
 
 /** % of one core used by the whole process, and by its main thread, since the meter was made. */
@@ -213,8 +235,14 @@ for (const n of sizes) {
 
   // Idle: consoles open, nothing printing.
   const idleCpu = cpuMeter()
+  const w0 = wakeCounts()
+  const tw = performance.now()
   const simIdle = await simCpu(sim, SECONDS * 1000)
   const idle = idleCpu()
+  const w1 = wakeCounts()
+  const ws = (performance.now() - tw) / 1000
+  const wakes = { perBmc: (w1.all - w1.main - (w0.all - w0.main)) / ws / n, main: (w1.main - w0.main) / ws }
+  log(`N=${n}: idle wake-ups per second: ${wakes.perBmc.toFixed(2)} per BMC (all threads but the main one, divided by N), main thread ${wakes.main.toFixed(0)}`)
   const loadIdle = load()
 
   // Power status, fleet-wide: the range API (warm sessions) vs ipmipower (a process, new sessions).
@@ -295,7 +323,7 @@ for (const n of sizes) {
   const loadRec = load()
 
   rows.push([
-    `| ${n} | ${mb(rss / n)} idle, ${mb(rssBusy / n)} streaming (${mb(Math.max(rss, rssBusy))} total) | ${tUp.toFixed(1)} [${loadUp}] | ${idle.all.toFixed(1)} (main ${idle.main.toFixed(1)}) / sim ${simIdle.pct.toFixed(1)} [${loadIdle}]`,
+    `| ${n} | ${mb(rss / n)} idle, ${mb(rssBusy / n)} streaming (${mb(Math.max(rss, rssBusy))} total) | ${tUp.toFixed(1)} [${loadUp}] | ${idle.all.toFixed(1)} (main ${idle.main.toFixed(1)}) / sim ${simIdle.pct.toFixed(1)}; wake-ups/s ${wakes.perBmc.toFixed(2)} per BMC, main ${wakes.main.toFixed(0)} [${loadIdle}]`,
     `| ${busy.all.toFixed(1)} (main ${busy.main.toFixed(1)}) / sim ${simBusy.pct.toFixed(1)}; ${(received / n).toFixed(0)} B/s per console [${loadBusy}]`,
     `| ${pct(range, 0.5).toFixed(0)} (max ${Math.max(...range).toFixed(0)}); streaming ${pct(rangeBusy, 0.5).toFixed(0)} | ${pct(ipp, 0.5).toFixed(0)} (max ${Math.max(...ipp).toFixed(0)}; ${ippOn}/${n} on) [${loadPower}]`,
     `| p50 ${(pct(rec, 0.5) / 1000).toFixed(1)}, max ${(Math.max(...rec) / 1000).toFixed(1)} (${exited.size}/${victims.length} exited, ${back.size} back; others down: ${othersDown}; down after streaming: ${downAfterStreaming}) [${loadRec}] |`,
@@ -310,6 +338,6 @@ for (const n of sizes) {
 }
 
 console.log(`RATE=${RATE} B/s per console; SOL accumulate ${a['accumulate-ms']} ms, threshold ${a.threshold}; cipher suite ${a['cipher-suite']}; worker limits young ${a['young-mb'] ?? 'default'} MB, old ${a['old-mb'] ?? 'default'} MB; [load average 1/5/15 min]`)
-console.log('| BMCs | RSS per BMC, MB | all consoles connected, s | CPU idle, % of one core: service (its main thread) / sim | CPU streaming, same; console bytes received per console | range API power status, ms p50 | ipmipower --stat, ms p50 | recovery after killing 10% of workers, s |')
+console.log('| BMCs | RSS per BMC, MB | all consoles connected, s | CPU idle, % of one core: service (its main thread) / sim; wake-ups per second | CPU streaming, same; console bytes received per console | range API power status, ms p50 | ipmipower --stat, ms p50 | recovery after killing 10% of workers, s |')
 console.log('|---|---|---|---|---|---|---|---|')
 console.log(rows.join('\n'))

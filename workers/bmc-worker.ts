@@ -1,17 +1,20 @@
 /**
- * Thread entry of one BMC worker: binds a BmcAgent to parentPort, answers the
- * supervisor's heartbeat, and carries out injected faults (only ever sent
+ * Thread entry of one BMC worker: binds a BmcAgent to parentPort, shows the
+ * supervisor it is alive (src/bridge/progress.ts: every message bumps the shared
+ * counter, a heartbeat also writes the heap use and sends the counters), and carries out injected faults (only ever sent
  * when `serve --enable-fault-injection` is on). Everything else lives in
  * bmc-agent.ts so it can be tested without a thread.
  */
 import { getHeapStatistics } from 'node:v8'
 import { parentPort, workerData } from 'node:worker_threads'
 import { assertNever, type FaultKind, type FromWorker, type ToWorker } from '../src/bridge/messages.js'
+import { attachProgress, noteHeapUsed, noteProgress } from '../src/bridge/progress.js'
 import { BmcAgent } from './bmc-agent.js'
 
 if (parentPort === null) throw new Error('bmc-worker must run in a worker thread')
 const port = parentPort
-const { bmc } = workerData as { bmc: string }
+const { bmc, progress } = workerData as { bmc: string; progress: SharedArrayBuffer }
+attachProgress(progress)
 const post = (m: FromWorker) => port.postMessage(m)
 const agent = new BmcAgent(bmc, post)
 
@@ -51,8 +54,9 @@ function fault(kind: FaultKind): void {
 }
 
 port.on('message', (m: ToWorker) => {
+  noteProgress()
   if (m.type === 'ping') {
-    post({ type: 'pong', seq: m.seq, heapUsedBytes: getHeapStatistics().used_heap_size }) // this isolate's heap, without memoryUsage()'s read of /proc
+    noteHeapUsed(getHeapStatistics().used_heap_size) // this isolate's heap, without memoryUsage()'s read of /proc
     agent.flushStats()
     return
   }

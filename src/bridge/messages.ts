@@ -196,7 +196,8 @@ export type ToWorker =
   | { type: 'command'; bmc: string; id: number; op: OpName; args: unknown; timeoutMs: number }
   /** Answered by a `result` with the same id, like a command, but no `command-done`. */
   | { type: 'control'; bmc: string; id: number; control: ControlName; timeoutMs: number }
-  | { type: 'ping'; seq: number }
+  /** Heartbeat of a quiet worker: handling it bumps the shared progress counter (src/bridge/progress.ts); there is no reply message. */
+  | { type: 'ping' }
   | { type: 'stop'; bmc: string; deadlineMs: number }
   | { type: 'fault'; bmc: string; kind: FaultKind }
   /** The supervisor's answer to login-wait: log in now (supervisor/login-gate.ts). */
@@ -231,7 +232,6 @@ export interface WorkerStats {
 
 export type FromWorker =
   | { type: 'ready'; bmc: string }
-  | { type: 'pong'; seq: number; heapUsedBytes: number }
   | { type: 'result'; bmc: string; id: number; ok: true; value: unknown }
   | { type: 'result'; bmc: string; id: number; ok: false; error: WireError }
   | { type: 'session'; bmc: string; generation: number; state: SessionStateName; reason?: FailureReason | undefined; error?: WireError | undefined }

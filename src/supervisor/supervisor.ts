@@ -24,7 +24,7 @@ import type { WatchPattern } from '../bridge/watch.js'
 import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
-import { WorkerHandle, type ExitInfo } from './worker-handle.js'
+import { HeartbeatClock, WorkerHandle, type ExitInfo } from './worker-handle.js'
 
 /** A call's deadline when its caller names none. */
 const DEFAULT_CALL_TIMEOUT_MS = 10_000
@@ -35,8 +35,15 @@ export const CHILD_STATES: readonly ChildState[] = ['starting', 'running', 'rest
 export interface SupervisorOptions {
   restart?: Partial<RestartSpec>
   resourceLimits?: ResourceLimits
+  /** Beat of the heartbeat: how often every worker's progress counter is read (default 1 s). */
   heartbeatMs?: number
+  /** A worker whose progress counter stood still this long is hung (default 5 s). */
   heartbeatTimeoutMs?: number
+  /**
+   * How often each worker is pinged, a wake-up of its thread (default half the deadline, at least
+   * one beat): a quiet healthy worker then has the other half to handle it.
+   */
+  heartbeatPingMs?: number
   startTimeoutMs?: number
   /** Workers starting at once (cold start is CPU-bound: ~25-40 ms each). */
   startConcurrency?: number
@@ -119,6 +126,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private nextCallId = 1
   private shuttingDown = false
   private readonly spec: RestartSpec
+  private readonly heartbeat: HeartbeatClock
   private readonly o: Required<Omit<SupervisorOptions, 'restart' | 'workerFile' | 'loginBackoff'>> & { workerFile: URL | undefined }
   /** Logins after a credential failure, one per BMC address at a time, with that address's back-off. */
   readonly logins: LoginGate
@@ -130,11 +138,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       resourceLimits: opts.resourceLimits ?? { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
       heartbeatMs: opts.heartbeatMs ?? 1000,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 5000,
+      heartbeatPingMs: opts.heartbeatPingMs ?? Math.max(opts.heartbeatMs ?? 1000, (opts.heartbeatTimeoutMs ?? 5000) / 2),
       startTimeoutMs: opts.startTimeoutMs ?? 20_000,
       startConcurrency: opts.startConcurrency ?? 4,
       callGraceMs: opts.callGraceMs ?? 2000,
       workerFile: opts.workerFile,
     }
+    this.heartbeat = new HeartbeatClock(this.o.heartbeatMs, this.o.heartbeatPingMs)
     this.logins = new LoginGate((node) => this.children.get(node)?.handle?.post({ type: 'login-grant', bmc: node }) ?? false, { policy: opts.loginBackoff })
   }
 
@@ -373,7 +383,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private spawn(child: Child): void {
     const handle = new WorkerHandle(child.node, {
       resourceLimits: this.o.resourceLimits,
-      heartbeatMs: this.o.heartbeatMs,
+      heartbeat: this.heartbeat,
       heartbeatTimeoutMs: this.o.heartbeatTimeoutMs,
       startTimeoutMs: this.o.startTimeoutMs,
       file: this.o.workerFile,
@@ -459,7 +469,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.emit('bmc:profile', child.node, m.profile, m.entry)
         return
       case 'ready':
-      case 'pong':
         return
       default:
         assertNever(m)

@@ -1,11 +1,16 @@
 /**
  * One worker thread of one BMC, as the supervisor sees it: start, typed
- * messages, heartbeat with a reply deadline, and a single `exit` event that
+ * messages, heartbeat with a progress deadline, and a single `exit` event that
  * says why the thread ended (crash, exit, oom, hang, start failure, stopped).
  *
  * Raw node:worker_threads, not piscina (see supervisor.ts for why). A busy
- * loop never crashes and never answers, so only the heartbeat finds it: no
- * pong within the deadline terminates the thread with reason `hang`.
+ * loop never crashes and never answers, so only the heartbeat finds it: the
+ * worker bumps a counter in shared memory whenever its loop turns
+ * (src/bridge/progress.ts), the supervisor's one HeartbeatClock reads every
+ * worker's counter each beat, and a counter that stood still for the
+ * deadline terminates the thread with reason `hang`. A ping (no reply
+ * message: handling it is the bump) goes to a worker once per ping period,
+ * so a quiet worker still shows progress, and carries its counters out.
  */
 import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
@@ -13,6 +18,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads'
 import type { FromWorker, ToWorker } from '../bridge/messages.js'
+import { newProgressBuffer, ProgressReader } from '../bridge/progress.js'
 
 export type ExitReason = 'crash' | 'exit' | 'oom' | 'hang' | 'start_failed' | 'start_timeout' | 'stopped'
 
@@ -27,7 +33,8 @@ export interface ExitInfo {
 
 export interface WorkerHandleOptions {
   resourceLimits: ResourceLimits
-  heartbeatMs: number
+  /** The supervisor's one beat for all its workers (its period is the heartbeat interval). */
+  heartbeat: HeartbeatClock
   heartbeatTimeoutMs: number
   startTimeoutMs: number
   /** Overrides the worker entry file (tests use fixtures). */
@@ -73,12 +80,12 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
   private isReady = false
   private exited = false
   private pendingReason: ExitReason | undefined
-  private heartbeat: NodeJS.Timeout | undefined
   private startTimer: NodeJS.Timeout | undefined
-  private lastPong = 0
-  private lastBeat = 0
-  private pingSeq = 0
-  heapUsedBytes = 0
+  private readonly progressBuffer = newProgressBuffer()
+  private readonly progress = new ProgressReader(this.progressBuffer)
+  private lastCount = 0
+  private lastProgress = 0
+  private lastPing = 0
 
   constructor(readonly bmc: string, private readonly opts: WorkerHandleOptions) {
     super()
@@ -86,6 +93,11 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
 
   get ready(): boolean {
     return this.isReady && !this.exited
+  }
+
+  /** V8 heap in use by the thread, as it last wrote it (on each ping). */
+  get heapUsedBytes(): number {
+    return this.progress.heapUsedBytes
   }
 
   get threadId(): number | undefined {
@@ -99,7 +111,7 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
 
   start(): void {
     const file = this.opts.file ?? defaultWorkerFile()
-    const options = { workerData: { bmc: this.bmc }, resourceLimits: this.opts.resourceLimits }
+    const options = { workerData: { bmc: this.bmc, progress: this.progressBuffer }, resourceLimits: this.opts.resourceLimits }
     // Under tsx (development and tests) a worker does not inherit the loader
     // on Node 20, so a .ts entry is loaded through tsx's register() first.
     const w = file.pathname.endsWith('.ts')
@@ -142,48 +154,53 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
       this.isReady = true
       if (this.startTimer) clearTimeout(this.startTimer)
       this.startTimer = undefined
-      this.lastPong = performance.now()
-      this.lastBeat = this.lastPong
-      this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs)
+      this.lastProgress = performance.now()
+      this.lastPing = this.lastProgress
+      this.lastCount = this.progress.count
+      this.opts.heartbeat.add(this)
       this.emit('ready')
-      return
-    }
-    if (m.type === 'pong') {
-      this.lastPong = performance.now()
-      this.heapUsedBytes = m.heapUsedBytes
       return
     }
     this.emit('message', m)
   }
 
   /**
-   * The deadline is judged by this thread's clock, so this thread's own lag
-   * must not count against the worker: when the beat itself ran a whole
-   * interval late, the main thread was stalled and the worker's pongs may be
-   * waiting in our queue, unread. The silence is then measured from now on
-   * (a hung worker is still found one deadline later). An overdue verdict is
-   * also given only after the messages already queued were read (timers run
-   * before the poll phase that delivers them), never from the timer alone.
+   * One beat (HeartbeatClock). The deadline is judged by this thread's clock,
+   * so this thread's own lag must not count against the worker: when the beat
+   * itself ran a whole interval late (`stalled`), the main thread was stalled
+   * and sent no pings meanwhile, so the silence is measured from now on and
+   * the worker is pinged at once (a hung worker is still found one deadline
+   * later). An overdue verdict is given only after the messages already
+   * queued were read (timers run before the poll phase that delivers them),
+   * never from the timer alone.
    */
-  private beat(): void {
-    const now = performance.now()
-    const late = now - this.lastBeat - this.opts.heartbeatMs
-    this.lastBeat = now
-    if (late > this.opts.heartbeatMs) {
-      this.lastPong = Math.max(this.lastPong, now - this.opts.heartbeatMs)
+  beat(now: number, stalled: boolean): void {
+    const count = this.progress.count
+    if (count !== this.lastCount) {
+      this.lastCount = count
+      this.lastProgress = now
     }
-    if (now - this.lastPong > this.opts.heartbeatTimeoutMs) {
+    if (stalled) {
+      this.lastProgress = Math.max(this.lastProgress, now - this.opts.heartbeat.ms)
+      this.lastPing = -Infinity
+    }
+    if (now - this.lastProgress > this.opts.heartbeatTimeoutMs) {
       setImmediate(() => {
-        if (!this.exited && performance.now() - this.lastPong > this.opts.heartbeatTimeoutMs) this.kill('hang')
+        if (this.exited) return
+        if (this.progress.count !== this.lastCount) return // it moved after all: the next beat records it
+        if (performance.now() - this.lastProgress > this.opts.heartbeatTimeoutMs) this.kill('hang')
       })
     }
-    this.post({ type: 'ping', seq: ++this.pingSeq })
+    if (now - this.lastPing >= this.opts.heartbeat.pingEveryMs) {
+      this.lastPing = now
+      this.post({ type: 'ping' })
+    }
   }
 
   private onExit(code: number): void {
     if (this.exited) return
     this.exited = true
-    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.opts.heartbeat.delete(this)
     if (this.startTimer) clearTimeout(this.startTimer)
     const reason = this.pendingReason ?? (this.isReady ? 'exit' : 'start_failed')
     const info: ExitInfo = { reason, duringStart: !this.isReady, exitCode: code }
@@ -191,5 +208,45 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
     this.worker?.removeAllListeners()
     this.worker = undefined
     this.emit('exit', info)
+  }
+}
+
+/**
+ * The supervisor's one heartbeat interval for all its workers: one main-thread
+ * timer per beat instead of one per worker. Each beat reads every worker's
+ * progress counter (no message, no wake-up of the worker) and pings those whose
+ * ping period has passed.
+ */
+export class HeartbeatClock {
+  private readonly handles = new Set<WorkerHandle>()
+  private timer: NodeJS.Timeout | undefined
+  private last = 0
+
+  /**
+   * @param ms the beat: how often counters are read (the deadline's resolution)
+   * @param pingEveryMs how often each worker is pinged (a wake-up of its thread); a quiet healthy
+   *   worker has the deadline minus this to handle a ping
+   */
+  constructor(readonly ms: number, readonly pingEveryMs: number) {}
+
+  add(h: WorkerHandle): void {
+    this.handles.add(h)
+    if (this.timer !== undefined) return
+    this.last = performance.now()
+    this.timer = setInterval(() => this.tick(), this.ms)
+  }
+
+  delete(h: WorkerHandle): void {
+    this.handles.delete(h)
+    if (this.handles.size > 0 || this.timer === undefined) return
+    clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  private tick(): void {
+    const now = performance.now()
+    const stalled = now - this.last - this.ms > this.ms
+    this.last = now
+    for (const h of this.handles) h.beat(now, stalled)
   }
 }
