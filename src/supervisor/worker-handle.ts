@@ -86,6 +86,10 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
   private lastCount = 0
   private lastProgress = 0
   private lastPing = 0
+  /** When the oldest ping not followed by progress went out (Infinity: none). */
+  private unansweredSince = Infinity
+  /** Heartbeat pings sent to this thread (each one wakes it). */
+  pings = 0
 
   constructor(readonly bmc: string, private readonly opts: WorkerHandleOptions) {
     super()
@@ -175,26 +179,39 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
    * never from the timer alone.
    */
   beat(now: number, stalled: boolean): void {
+    // As when a pong answered every beat: silent for the deadline, and a ping left unanswered for
+    // the deadline less one beat (what the first ping of a silence had before), so pinging less
+    // often does not shorten the time a starved but healthy thread has to answer.
     const count = this.progress.count
     if (count !== this.lastCount) {
       this.lastCount = count
       this.lastProgress = now
+      this.unansweredSince = Infinity
     }
     if (stalled) {
       this.lastProgress = Math.max(this.lastProgress, now - this.opts.heartbeat.ms)
+      this.unansweredSince = Infinity
       this.lastPing = -Infinity
     }
-    if (now - this.lastProgress > this.opts.heartbeatTimeoutMs) {
+    if (this.overdue(now)) {
       setImmediate(() => {
         if (this.exited) return
         if (this.progress.count !== this.lastCount) return // it moved after all: the next beat records it
-        if (performance.now() - this.lastProgress > this.opts.heartbeatTimeoutMs) this.kill('hang')
+        if (this.overdue(performance.now())) this.kill('hang')
       })
     }
     if (now - this.lastPing >= this.opts.heartbeat.pingEveryMs) {
       this.lastPing = now
-      this.post({ type: 'ping' })
+      if (this.post({ type: 'ping' })) {
+        this.pings++
+        this.unansweredSince = Math.min(this.unansweredSince, now)
+      }
     }
+  }
+
+  private overdue(now: number): boolean {
+    const o = this.opts
+    return now - this.lastProgress > o.heartbeatTimeoutMs && now - this.unansweredSince >= o.heartbeatTimeoutMs - o.heartbeat.ms
   }
 
   private onExit(code: number): void {

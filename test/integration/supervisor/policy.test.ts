@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Supervisor } from '../../../src/supervisor/supervisor.js'
 import { ipmiSimAvailable, requireIpmiSim, startIpmiSim, type IpmiSim } from '../../lab/sim.js'
+import { waitUntil } from '../../lab/net.js'
 import { bmcConfig, waitEvent } from './fleet.js'
 
 const fixture = (name: string) => new URL(`../../fixtures/workers/${name}`, import.meta.url)
@@ -61,6 +62,25 @@ describe('supervisor policy', { timeout: 120_000 }, () => {
     }
     assert.deepEqual(exits, [])
     assert.ok(sup.status().every((s) => s.state === 'running' && s.restarts === 0))
+  })
+
+  it('a quiet healthy worker is pinged once per ping period, not every beat, and is never taken for hung', async () => {
+    // Beats every 50 ms read the shared progress counter; a ping (a wake-up of the thread) goes out every 500 ms.
+    const sup = new Supervisor({ workerFile: fixture('pong.ts'), heartbeatMs: 50, heartbeatTimeoutMs: 1000, heartbeatPingMs: 500 })
+    sups.push(sup)
+    const exits: string[] = []
+    sup.on('worker:exited', (n, info) => exits.push(`${n}:${info.reason}`))
+    sup.add('q', dummy)
+    await waitUntil(() => sup.status('q')[0]?.state === 'running', { timeoutMs: 20_000, what: 'worker running' })
+    const t0 = performance.now()
+    const handle = sup.handleOf('q')!
+    await waitUntil(() => handle.pings >= 4, { timeoutMs: 20_000, what: 'four pings' })
+    const beats = (performance.now() - t0) / 50
+    // A ping every beat would be one per beat. Once per ping period is elapsed / 500 ms + 1, plus one
+    // for each beat that ran a whole beat late (a stalled main thread pings at once), which takes at
+    // least two beats of time: under 0.6 of the beats however loaded the machine is.
+    assert.ok(handle.pings <= beats * 0.6 + 1, `${handle.pings} pings in ${beats.toFixed(0)} beats`)
+    assert.deepEqual(exits, [])
   })
 
   it('a hung worker (busy loop) is detected within the heartbeat deadline and restarted', async (t) => {
