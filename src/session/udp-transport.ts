@@ -5,7 +5,6 @@
  */
 import dgram from 'node:dgram'
 import { isIP } from 'node:net'
-import { noteProgress } from '../bridge/progress.js'
 import type { PacketTransport } from './transport.js'
 
 export interface UdpTransport extends PacketTransport {
@@ -19,10 +18,7 @@ export async function createUdpTransport(host: string, port: number): Promise<Ud
   let handler: (b: Buffer) => void = () => {}
   let closed = false
   let sendErrors = 0
-  socket.on('message', (msg) => {
-    noteProgress() // in a worker thread: it is alive (src/bridge/progress.ts), no heartbeat needed
-    handler(msg)
-  })
+  socket.on('message', (msg) => handler(msg))
   // A connected UDP socket reports ICMP errors (ECONNREFUSED) as socket errors:
   // they mean "no answer", which retransmit timeouts already handle.
   socket.on('error', () => {

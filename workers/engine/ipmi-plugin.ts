@@ -5,11 +5,14 @@
  * ends, and counts retransmits; retrying is the engine's.
  */
 import type { BmcConfig } from '../../src/bridge/messages.js'
+import { noteProgress } from '../../src/bridge/progress.js'
 import { SdrCache } from '../../src/bmc/sdr.js'
 import { toWire } from '../../src/errors.js'
 import type { IpmiCommand } from '../../src/ipmi/command.js'
 import { IpmiClient } from '../../src/session/client.js'
 import type { SessionConfig } from '../../src/session/config.js'
+import type { PacketTransport } from '../../src/session/transport.js'
+import { createUdpTransport } from '../../src/session/udp-transport.js'
 import type { RequestOptions } from '../../src/session/request-table.js'
 import type { Session } from '../../src/session/session.js'
 import type { LearnedEntry } from '../../src/session/profile.js'
@@ -29,6 +32,19 @@ function sessionConfig(c: BmcConfig): SessionConfig {
   }
 }
 
+/** UDP, and every datagram that arrives shows the supervisor this thread is alive (src/bridge/progress.ts): no heartbeat needed. */
+async function progressTransport(host: string, port: number): Promise<PacketTransport> {
+  const t = await createUdpTransport(host, port)
+  return {
+    send: (d) => t.send(d),
+    onPacket: (h) => t.onPacket((b) => {
+      noteProgress()
+      h(b)
+    }),
+    close: () => t.close(),
+  }
+}
+
 function sumDropped(d: Record<string, number>): number {
   let n = 0
   for (const v of Object.values(d)) n += v
@@ -36,7 +52,7 @@ function sumDropped(d: Record<string, number>): number {
 }
 
 export function ipmiManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
-  const client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config))
+  const client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config), { transportFactory: progressTransport })
   // Counters already reported for the current session: a new session starts from its own zero.
   let seen = { retransmits: 0, dropped: 0, relaxed: 0 }
   let pending: ManagementCounters = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
