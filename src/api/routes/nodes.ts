@@ -6,10 +6,11 @@
  */
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
-import { CREDENTIAL_ENV_FIELDS, reservedExecEnvName } from '../../bridge/messages.js'
+import { CREDENTIAL_ENV_FIELDS, mayUseRedfish, reservedExecEnvName } from '../../bridge/messages.js'
+import { reviveProfile } from '../../bridge/profile.js'
 import { checkWatchOverride, DEFAULT_WATCH_PATTERNS, MAX_WATCH_PATTERNS } from '../../bridge/watch.js'
 import { checkRegExp, ServiceError } from '../../errors.js'
-import type { NodeDoc, NodeRecord, WatchOverrideDoc } from '../../store/types.js'
+import type { NodeDoc, NodeRecord, ProfileDoc, WatchOverrideDoc } from '../../store/types.js'
 import { normalizeFingerprint } from '../../redfish/transport.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
@@ -23,7 +24,9 @@ import {
 
 const checkDoc = Compile(NodeDocSchema)
 
-export function toView(n: NodeRecord): NodeViewT {
+/** `learned`: the node's stored profile, for an auto node's probed protocol. */
+export function toView(n: NodeRecord, learned?: ProfileDoc): NodeViewT {
+  const probed = n.bmc.protocol === 'auto' ? reviveProfile(learned).protocol : undefined
   return {
     name: n.name,
     bmc: {
@@ -33,6 +36,8 @@ export function toView(n: NodeRecord): NodeViewT {
       ...(n.bmc.workarounds !== undefined ? { workarounds: [...n.bmc.workarounds] } : {}),
       kgSet: n.bmc.kg !== undefined,
       protocol: n.bmc.protocol ?? NODE_DEFAULTS.protocol,
+      ...(n.bmc.redfishPort !== undefined ? { redfishPort: n.bmc.redfishPort } : {}),
+      ...(probed !== undefined ? { learnedProtocol: probed } : {}),
       ...(n.bmc.tls !== undefined ? { tls: { mode: n.bmc.tls.mode, ...(n.bmc.tls.fingerprint !== undefined ? { fingerprint: n.bmc.tls.fingerprint } : {}), caSet: n.bmc.tls.ca !== undefined } } : {}),
       ...(n.bmc.systemId !== undefined ? { systemId: n.bmc.systemId } : {}),
     },
@@ -82,17 +87,19 @@ export function checkNode(doc: unknown): NodeDoc {
 }
 
 /**
- * Protocol fields: `tls` and `systemId` are Redfish's; a Redfish node has no
- * IPMI session to carry SOL (console ipmi), and its fingerprint is stored in
- * one spelling (`AB:CD:...`, as the worker reports a learned one).
+ * Protocol fields: `tls` and `systemId` are Redfish's (and auto's, which may
+ * turn out Redfish), `redfishPort` is auto's alone; a Redfish or auto node has
+ * no IPMI session to carry SOL (console ipmi), and its fingerprint is stored
+ * in one spelling (`AB:CD:...`, as the worker reports a learned one).
  */
 function checkProtocol(n: NodeDoc): void {
-  if (n.bmc.protocol !== 'redfish') {
-    if (n.bmc.tls !== undefined) throw invalid('body.bmc.tls', 'body.bmc.tls is for Redfish nodes (bmc.protocol redfish)')
-    if (n.bmc.systemId !== undefined) throw invalid('body.bmc.systemId', 'body.bmc.systemId is for Redfish nodes (bmc.protocol redfish)')
+  if (n.bmc.redfishPort !== undefined && n.bmc.protocol !== 'auto') throw invalid('body.bmc.redfishPort', 'body.bmc.redfishPort is for bmc.protocol auto (a Redfish node\'s port is bmc.port)')
+  if (!mayUseRedfish(n.bmc.protocol)) {
+    if (n.bmc.tls !== undefined) throw invalid('body.bmc.tls', 'body.bmc.tls is for Redfish nodes (bmc.protocol redfish or auto)')
+    if (n.bmc.systemId !== undefined) throw invalid('body.bmc.systemId', 'body.bmc.systemId is for Redfish nodes (bmc.protocol redfish or auto)')
     return
   }
-  if (n.console.method === 'ipmi') throw invalid('body.console.method', 'a Redfish node has no IPMI session for Serial-over-LAN: console.method none or exec')
+  if (n.console.method === 'ipmi') throw invalid('body.console.method', `a ${n.bmc.protocol ?? ''} node has no IPMI session for Serial-over-LAN: console.method none, exec or ssh`)
   const tls = n.bmc.tls
   if (tls === undefined) return
   if (tls.fingerprint !== undefined) {
@@ -161,7 +168,9 @@ function checkExecAllowed(allowed: boolean, next: NodeDoc, prev?: NodeDoc): void
 }
 
 export function withDefaults(c: NodeCreate): NodeDoc {
+  // An auto node keeps IPMI's port in bmc.port (its Redfish one is redfishPort) and Redfish's trust and console defaults.
   const redfish = c.bmc.protocol === 'redfish'
+  const https = mayUseRedfish(c.bmc.protocol)
   return {
     name: c.name,
     bmc: {
@@ -173,12 +182,13 @@ export function withDefaults(c: NodeCreate): NodeDoc {
       ...(c.bmc.cipherSuite !== undefined ? { cipherSuite: c.bmc.cipherSuite } : {}),
       privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
       ...(c.bmc.protocol !== undefined ? { protocol: c.bmc.protocol } : {}),
-      ...(redfish ? { tls: { ...(c.bmc.tls ?? REDFISH_DEFAULTS.tls) } } : c.bmc.tls !== undefined ? { tls: { ...c.bmc.tls } } : {}),
+      ...(c.bmc.redfishPort !== undefined ? { redfishPort: c.bmc.redfishPort } : {}),
+      ...(https ? { tls: { ...(c.bmc.tls ?? REDFISH_DEFAULTS.tls) } } : c.bmc.tls !== undefined ? { tls: { ...c.bmc.tls } } : {}),
       ...(c.bmc.systemId !== undefined ? { systemId: c.bmc.systemId } : {}),
       ...(c.bmc.workarounds !== undefined && c.bmc.workarounds.length > 0 ? { workarounds: [...c.bmc.workarounds] } : {}),
     },
     console: {
-      method: c.console?.method ?? (redfish ? REDFISH_DEFAULTS.console.method : NODE_DEFAULTS.console.method),
+      method: c.console?.method ?? (https ? REDFISH_DEFAULTS.console.method : NODE_DEFAULTS.console.method),
       ...(c.console?.command !== undefined ? { command: c.console.command } : {}),
       ...(c.console?.connectedPattern !== undefined ? { connectedPattern: c.console.connectedPattern } : {}),
       ...(c.console?.env !== undefined ? { env: { ...c.console.env } } : {}),
@@ -206,6 +216,8 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     if (n === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
     return n
   }
+  // An auto node's view names what its probe found (its stored profile); other nodes need no profile read.
+  const view = async (n: NodeRecord): Promise<NodeViewT> => toView(n, n.bmc.protocol === 'auto' ? (await ctx.store.profiles.get(n.name))?.profile : undefined)
 
   app.get('/nodes', {
     config: { role: 'viewer' },
@@ -217,7 +229,9 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
   }, async (req) => {
     const list = await nodes.list()
     const group = req.query.group
-    return { nodes: (group === undefined ? list : list.filter((n) => n.groups.includes(group))).map(toView) }
+    const shown = group === undefined ? list : list.filter((n) => n.groups.includes(group))
+    const learned = shown.some((n) => n.bmc.protocol === 'auto') ? new Map((await ctx.store.profiles.list()).map((p) => [p.node, p.profile])) : undefined
+    return { nodes: shown.map((n) => toView(n, learned?.get(n.name))) }
   })
 
   app.post('/nodes', {
@@ -235,7 +249,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
   app.get('/nodes/:node', {
     config: { role: 'viewer' },
     schema: { summary: 'Show a node', tags: ['nodes'], params: NodeParams, response: withErrors({ 200: NodeView }) },
-  }, async (req) => toView(await require(req.params.node)))
+  }, async (req) => view(await require(req.params.node)))
 
   app.patch('/nodes/:node', {
     config: { role: 'admin' },
@@ -253,7 +267,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     checkExecAllowed(ctx.allowExecConsoles, next, docOf(cur))
     const rec = await nodes.replace(next, cur.revision)
     audit(req, 'node.update', { target: rec.name, outcome: 'ok', ...changeDetail(req.body) })
-    return toView(rec)
+    return view(rec)
   })
 
   app.delete('/nodes/:node', {
