@@ -6,7 +6,7 @@
  * `demo` before any worker starts, so the service treats them exactly like
  * real BMCs (one worker each, RMCP+ over UDP, consoles logged under --data).
  * Every BMC also serves Redfish over loopback HTTPS on the same state
- * (src/sim/redfish); every fourth node from demo03 on (demo03, demo07, ...)
+ * (src/sim/redfish); every fourth node (demo04, demo08, ...)
  * is registered as a Redfish node, its certificate pinned to the fleet's
  * fingerprint, with no console (a Redfish node's default). The rest are IPMI
  * nodes with SOL consoles. Without openssl(1), which makes the simulator's
@@ -27,9 +27,9 @@ export const DEMO_MAX_COUNT = 200
 /** Console bytes per second of each demo host: a readable, scrolling boot log. */
 export const DEMO_CONSOLE_RATE = 256
 const DEMO_TOKEN_NAME = 'demo'
-/** Node i (from 0) is a Redfish node when i % DEMO_REDFISH_EVERY is DEMO_REDFISH_AT: demo03, demo07, ... (demo01 and demo02 keep the SOL consoles the banner shows). */
+/** Node i (from 0) is a Redfish node when i % DEMO_REDFISH_EVERY is DEMO_REDFISH_AT: demo04, demo08, ... (a demo of three is IPMI only, with a console each). */
 const DEMO_REDFISH_EVERY = 4
-const DEMO_REDFISH_AT = 2
+const DEMO_REDFISH_AT = 3
 
 /** True for the demo nodes managed over Redfish (by index from 0). */
 export function isDemoRedfish(index: number): boolean {
