@@ -34,14 +34,14 @@ export function nodeWatch(node: Pick<NodeRecord, 'groups' | 'console'>, groupWat
   return resolveWatch(watchOverrides(node, groupWatch))
 }
 
-/** Redfish and auto nodes only: the protocol, auto's Redfish port, the certificate trust ({mode, ca?, fingerprint?}, the order the supervisor adopts a learned pin in) and the system. */
-function redfishFields(node: NodeRecord): Pick<BmcConfig, 'protocol' | 'redfishPort' | 'tls' | 'systemId'> {
+/** Redfish and auto nodes only: the protocol, the IPMI port (SOL, auto's fallback), the certificate trust ({mode, ca?, fingerprint?}, the order the supervisor adopts a learned pin in) and the system. */
+function redfishFields(node: NodeRecord): Pick<BmcConfig, 'protocol' | 'ipmiPort' | 'tls' | 'systemId'> {
   const protocol = node.bmc.protocol
   if (protocol === undefined || !mayUseRedfish(protocol)) return {}
   const tls = node.bmc.tls ?? { mode: 'verify' }
   return {
     protocol,
-    ...(node.bmc.redfishPort !== undefined ? { redfishPort: node.bmc.redfishPort } : {}),
+    ...(node.bmc.ipmiPort !== undefined ? { ipmiPort: node.bmc.ipmiPort } : {}),
     tls: { mode: tls.mode, ...(tls.ca !== undefined ? { ca: tls.ca } : {}), ...(tls.fingerprint !== undefined ? { fingerprint: tls.fingerprint } : {}) },
     ...(node.bmc.systemId !== undefined ? { systemId: node.bmc.systemId } : {}),
   }

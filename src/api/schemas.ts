@@ -7,7 +7,7 @@
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
 import {
-  CONFIGURED_PROTOCOLS, CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, DEFAULT_REDFISH_PORT, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConfiguredProtocol, type ConsoleMethodName, type CredentialEnvField,
+  CONFIGURED_PROTOCOLS, CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, DEFAULT_IPMI_PORT, DEFAULT_REDFISH_PORT, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConfiguredProtocol, type ConsoleMethodName, type CredentialEnvField,
 } from '../bridge/messages.js'
 import type { BmcProtocol as StoredProtocol, ConsoleMethod as StoredConsoleMethod } from '../store/types.js'
 import { WORKAROUND_NAMES } from '../bridge/profile.js'
@@ -37,9 +37,12 @@ const ConsolePort = Type.Integer({ minimum: 1, maximum: 65535, description: 'ssh
 const ConsoleHost = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9:._\\[\\]%-]+$', description: 'ssh only: where the SSH server listens, if not at bmc.host.' })
 const HostKey = Type.String({ pattern: SSH_HOST_KEY_PATTERN, description: 'ssh only: the pinned host key, as `ssh-keygen -lf` prints it (SHA256:...). Unset, the first key seen is trusted and stored here.' })
 const Protocol = Type.Enum([...CONFIGURED_PROTOCOLS], {
-  description: 'How the BMC is managed: ipmi (default), redfish (HTTPS), or auto (probe the Redfish service root at bmc.redfishPort, else IPMI at bmc.port; the answer is kept in the node\'s profile).',
+  description: 'How the BMC is managed: ipmi (default), redfish (HTTPS), or auto (probe the Redfish service root at bmc.port, else IPMI at bmc.ipmiPort; the answer is kept in the node\'s profile).',
 })
-const RedfishPort = Type.Integer({ minimum: 1, maximum: 65535, description: 'protocol auto only: the Redfish service\'s TCP port (default 443); bmc.port is the IPMI one.' })
+const IpmiPort = Type.Integer({
+  minimum: 1, maximum: 65535,
+  description: 'redfish and auto nodes: the BMC\'s IPMI port (default 623; bmc.port is the Redfish one), for console.method ipmi (SOL) and auto\'s fallback.',
+})
 const TlsMode = Type.Enum(['verify', 'pin', 'insecure'])
 const Fingerprint = Type.String({ pattern: '^(?:sha256:)?(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$', description: "SHA-256 of the BMC's certificate, 64 hex digits (colons allowed)." })
 const CaBundle = Type.String({ minLength: 1, maxLength: 65536, description: 'PEM CA bundle that signs the BMC certificate (verify).' })
@@ -91,7 +94,7 @@ export const REDFISH_DEFAULTS = { port: DEFAULT_REDFISH_PORT, tls: { mode: 'veri
  * offers; a fallback below 17 is reported in its BMC profile as cipher-suite),
  * so a suite-17-only or suite-3-only BMC works with nothing configured.
  */
-export const NODE_DEFAULTS = { port: 623, privilege: 'administrator', protocol: 'ipmi', console: { method: 'ipmi', logging: 'full' } } as const
+export const NODE_DEFAULTS = { port: DEFAULT_IPMI_PORT, privilege: 'administrator', protocol: 'ipmi', console: { method: 'ipmi', logging: 'full' } } as const
 
 /** POST /nodes: defaults fill what is left out. */
 export const NodeCreate = Type.Object({
@@ -105,7 +108,7 @@ export const NodeCreate = Type.Object({
     cipherSuite: Type.Optional(CipherSuite),
     privilege: Type.Optional(Privilege),
     protocol: Type.Optional(Protocol),
-    redfishPort: Type.Optional(RedfishPort),
+    ipmiPort: Type.Optional(IpmiPort),
     tls: Type.Optional(Tls),
     systemId: Type.Optional(SystemId),
     workarounds: Type.Optional(Workarounds),
@@ -130,7 +133,7 @@ export const NodeDocSchema = Type.Object({
   name: NodeName,
   bmc: Type.Object({
     host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: Type.Optional(CipherSuite), privilege: Privilege,
-    protocol: Type.Optional(Protocol), redfishPort: Type.Optional(RedfishPort), tls: Type.Optional(Tls), systemId: Type.Optional(SystemId),
+    protocol: Type.Optional(Protocol), ipmiPort: Type.Optional(IpmiPort), tls: Type.Optional(Tls), systemId: Type.Optional(SystemId),
     workarounds: Type.Optional(Workarounds),
   }, { additionalProperties: false }),
   console: Type.Object({
@@ -153,7 +156,7 @@ export const NodePatch = Type.Object({
     cipherSuite: Type.Optional(Type.Union([CipherSuite, Type.Null()])),
     privilege: Type.Optional(Privilege),
     protocol: Type.Optional(Protocol),
-    redfishPort: Type.Optional(Type.Union([RedfishPort, Type.Null()])),
+    ipmiPort: Type.Optional(Type.Union([IpmiPort, Type.Null()])),
     tls: Type.Optional(Type.Union([TlsPatch, Type.Null()])),
     systemId: Type.Optional(Type.Union([SystemId, Type.Null()])),
     workarounds: Type.Optional(Type.Union([Workarounds, Type.Null()])),
@@ -185,7 +188,7 @@ export const NodeView = Type.Object({
     workarounds: Type.Optional(Type.Array(Type.String())),
     kgSet: Type.Boolean({ description: 'Whether a K_G is stored (its value is never returned).' }),
     protocol: Type.String(),
-    redfishPort: Type.Optional(Type.Integer()),
+    ipmiPort: Type.Optional(Type.Integer()),
     learnedProtocol: Type.Optional(Type.String({ description: 'protocol auto: what the probe found (ipmi or redfish), kept in the node\'s profile; absent until the first probe answered.' })),
     tls: Type.Optional(Type.Object({
       mode: Type.String(),

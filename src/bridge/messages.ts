@@ -25,8 +25,10 @@ export { MANAGEMENT_PROTOCOLS, type ManagementProtocol }
 export const CONFIGURED_PROTOCOLS = [...MANAGEMENT_PROTOCOLS, 'auto'] as const
 export type ConfiguredProtocol = (typeof CONFIGURED_PROTOCOLS)[number]
 
-/** Where a Redfish service listens unless the node says otherwise (HTTPS): a Redfish node's default port, an auto node's default redfishPort. */
+/** Where a Redfish service listens unless the node says otherwise (HTTPS): a Redfish or auto node's default port. */
 export const DEFAULT_REDFISH_PORT = 443
+/** RMCP+ (UDP): an IPMI node's default port, and a Redfish or auto node's default ipmiPort. */
+export const DEFAULT_IPMI_PORT = 623
 
 /** True when the node may be managed over Redfish (redfish, or auto): it has TLS trust and a ComputerSystem choice. */
 export function mayUseRedfish(protocol: ConfiguredProtocol | undefined): boolean {
@@ -57,8 +59,8 @@ export interface BmcConfig {
   credentials: BmcCredentials
   /** Default ipmi. */
   protocol?: ConfiguredProtocol | undefined
-  /** auto: the Redfish service's TCP port (`port` is the IPMI one). */
-  redfishPort?: number | undefined
+  /** Redfish and auto nodes: the BMC's IPMI port (UDP; `port` is the Redfish one): SOL for console ipmi, and auto's fallback. Default DEFAULT_IPMI_PORT. */
+  ipmiPort?: number | undefined
   /** Redfish: the certificate trust (default verify with the system's roots). */
   tls?: BmcTlsConfig | undefined
   /** Redfish: the ComputerSystem to manage (its Id); default the first the BMC lists. */

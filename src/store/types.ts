@@ -37,8 +37,8 @@ export interface NodeBmc {
   workarounds?: string[] | undefined
   /** How the BMC is managed; absent: ipmi. */
   protocol?: BmcProtocol | undefined
-  /** auto: the Redfish service's TCP port (`port` is the IPMI one); absent: 443. */
-  redfishPort?: number | undefined
+  /** Redfish and auto: the BMC's IPMI port (`port` is the Redfish one), for SOL and auto's fallback; absent: 623. */
+  ipmiPort?: number | undefined
   /** Redfish: how its HTTPS certificate is trusted (docs/redfish.md). */
   tls?: NodeTls | undefined
   /** Redfish: the ComputerSystem Id to manage; absent: the first the BMC lists. */

@@ -5,20 +5,20 @@
  * every call to.
  *
  * The probe is one unauthenticated GET of the service root (/redfish/v1/,
- * DSP0266 "Service root": readable without credentials) at the node's
- * `redfishPort`, with the node's TLS choice, bounded by its connect timeout.
- * A document naming a RedfishVersion means Redfish; no answer, a refused
- * connection or an answer that is not a Redfish service root means IPMI at
- * `port`. A certificate that does not verify (or is not the pinned one) is
- * the operator's to settle, never a reason to fall back: the login fails
- * with that error and the next attempt probes again.
+ * which a Redfish service serves without credentials) at the node's `port`,
+ * with the node's TLS choice, bounded by its connect timeout. A document
+ * naming a RedfishVersion means Redfish; no answer, a refused connection or
+ * an answer that is not a Redfish service root means IPMI at `ipmiPort`
+ * (default 623). A certificate that does not verify (or is not the pinned
+ * one) is the operator's to settle, never a reason to fall back: the login
+ * fails with that error and the next attempt probes again.
  *
  * The answer is remembered in the node's learned profile (`protocol`) only
  * once a login over it succeeded, so a BMC that was down during the probe is
  * not taken for an IPMI one; a worker started from a profile that holds it
  * does not probe (resetting the profile probes again).
  */
-import { DEFAULT_REDFISH_PORT, type BmcConfig, type ManagementProtocol } from '../../src/bridge/messages.js'
+import { DEFAULT_IPMI_PORT, type BmcConfig, type ManagementProtocol } from '../../src/bridge/messages.js'
 import { SdrCache } from '../../src/bmc/sdr.js'
 import { ServiceError } from '../../src/errors.js'
 import { RedfishClient, SERVICE_ROOT } from '../../src/redfish/client.js'
@@ -46,7 +46,7 @@ export function isServiceRoot(doc: unknown): boolean {
 export async function probeRedfish(config: BmcConfig, deadline: number): Promise<ProbeResult> {
   const client = new RedfishClient({
     host: config.host,
-    port: config.redfishPort ?? DEFAULT_REDFISH_PORT,
+    port: config.port,
     username: config.credentials.username,
     password: config.credentials.password,
     tls: config.tls ?? { mode: 'verify' },
@@ -72,7 +72,7 @@ export function autoManagement(config: BmcConfig, hooks: ManagementHooks): Manag
   const beforeProbe = { sdr: new SdrCache() }
 
   const create = (protocol: ManagementProtocol): ManagementPlugin => {
-    const concrete: BmcConfig = { ...config, protocol, ...(protocol === 'redfish' ? { port: config.redfishPort ?? DEFAULT_REDFISH_PORT } : {}) }
+    const concrete: BmcConfig = { ...config, protocol, ...(protocol === 'ipmi' ? { port: config.ipmiPort ?? DEFAULT_IPMI_PORT } : {}) }
     const innerHooks: ManagementHooks = {
       ...hooks,
       // What the inner client learns keeps the protocol: its reports replace the stored profile whole.

@@ -36,7 +36,7 @@ export function toView(n: NodeRecord, learned?: ProfileDoc): NodeViewT {
       ...(n.bmc.workarounds !== undefined ? { workarounds: [...n.bmc.workarounds] } : {}),
       kgSet: n.bmc.kg !== undefined,
       protocol: n.bmc.protocol ?? NODE_DEFAULTS.protocol,
-      ...(n.bmc.redfishPort !== undefined ? { redfishPort: n.bmc.redfishPort } : {}),
+      ...(n.bmc.ipmiPort !== undefined ? { ipmiPort: n.bmc.ipmiPort } : {}),
       ...(probed !== undefined ? { learnedProtocol: probed } : {}),
       ...(n.bmc.tls !== undefined ? { tls: { mode: n.bmc.tls.mode, ...(n.bmc.tls.fingerprint !== undefined ? { fingerprint: n.bmc.tls.fingerprint } : {}), caSet: n.bmc.tls.ca !== undefined } } : {}),
       ...(n.bmc.systemId !== undefined ? { systemId: n.bmc.systemId } : {}),
@@ -76,8 +76,8 @@ export function checkNode(doc: unknown): NodeDoc {
   }
   const n = doc as NodeDoc
   checkProtocol(n)
-  if (n.bmc.protocol !== 'redfish' && Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
-  if (n.bmc.protocol !== 'redfish' && Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
+  if (speaksIpmi(n) && Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
+  if (speaksIpmi(n) && Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
   if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
   checkConsoleEnv(n.console)
   checkSshFields(n.console)
@@ -87,19 +87,22 @@ export function checkNode(doc: unknown): NodeDoc {
 }
 
 /**
- * Protocol fields: `tls` and `systemId` are Redfish's (and auto's, which may
- * turn out Redfish), `redfishPort` is auto's alone; a Redfish or auto node has
- * no IPMI session to carry SOL (console ipmi), and its fingerprint is stored
- * in one spelling (`AB:CD:...`, as the worker reports a learned one).
+ * Protocol fields: `tls`, `systemId` and `ipmiPort` are Redfish's (and auto's,
+ * which may turn out Redfish), and a fingerprint is stored in one spelling
+ * (`AB:CD:...`, as the worker reports a learned one).
  */
+/** The node logs in over IPMI at some point (an IPMI or auto node, or SOL beside Redfish), so IPMI's credential limits hold. */
+function speaksIpmi(n: NodeDoc): boolean {
+  return n.bmc.protocol !== 'redfish' || n.console.method === 'ipmi'
+}
+
 function checkProtocol(n: NodeDoc): void {
-  if (n.bmc.redfishPort !== undefined && n.bmc.protocol !== 'auto') throw invalid('body.bmc.redfishPort', 'body.bmc.redfishPort is for bmc.protocol auto (a Redfish node\'s port is bmc.port)')
   if (!mayUseRedfish(n.bmc.protocol)) {
-    if (n.bmc.tls !== undefined) throw invalid('body.bmc.tls', 'body.bmc.tls is for Redfish nodes (bmc.protocol redfish or auto)')
-    if (n.bmc.systemId !== undefined) throw invalid('body.bmc.systemId', 'body.bmc.systemId is for Redfish nodes (bmc.protocol redfish or auto)')
+    for (const f of ['tls', 'systemId', 'ipmiPort'] as const) {
+      if (n.bmc[f] !== undefined) throw invalid(`body.bmc.${f}`, `body.bmc.${f} is for Redfish nodes (bmc.protocol redfish or auto)`)
+    }
     return
   }
-  if (n.console.method === 'ipmi') throw invalid('body.console.method', `a ${n.bmc.protocol ?? ''} node has no IPMI session for Serial-over-LAN: console.method none, exec or ssh`)
   const tls = n.bmc.tls
   if (tls === undefined) return
   if (tls.fingerprint !== undefined) {
@@ -168,21 +171,20 @@ function checkExecAllowed(allowed: boolean, next: NodeDoc, prev?: NodeDoc): void
 }
 
 export function withDefaults(c: NodeCreate): NodeDoc {
-  // An auto node keeps IPMI's port in bmc.port (its Redfish one is redfishPort) and Redfish's trust and console defaults.
-  const redfish = c.bmc.protocol === 'redfish'
+  // An auto node gets a Redfish node's defaults (port 443, tls verify, no console); its IPMI port is bmc.ipmiPort.
   const https = mayUseRedfish(c.bmc.protocol)
   return {
     name: c.name,
     bmc: {
       host: c.bmc.host,
-      port: c.bmc.port ?? (redfish ? REDFISH_DEFAULTS.port : NODE_DEFAULTS.port),
+      port: c.bmc.port ?? (https ? REDFISH_DEFAULTS.port : NODE_DEFAULTS.port),
       username: c.bmc.username,
       password: c.bmc.password,
       ...(c.bmc.kg !== undefined ? { kg: c.bmc.kg.toLowerCase() } : {}),
       ...(c.bmc.cipherSuite !== undefined ? { cipherSuite: c.bmc.cipherSuite } : {}),
       privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
       ...(c.bmc.protocol !== undefined ? { protocol: c.bmc.protocol } : {}),
-      ...(c.bmc.redfishPort !== undefined ? { redfishPort: c.bmc.redfishPort } : {}),
+      ...(c.bmc.ipmiPort !== undefined ? { ipmiPort: c.bmc.ipmiPort } : {}),
       ...(https ? { tls: { ...(c.bmc.tls ?? REDFISH_DEFAULTS.tls) } } : c.bmc.tls !== undefined ? { tls: { ...c.bmc.tls } } : {}),
       ...(c.bmc.systemId !== undefined ? { systemId: c.bmc.systemId } : {}),
       ...(c.bmc.workarounds !== undefined && c.bmc.workarounds.length > 0 ? { workarounds: [...c.bmc.workarounds] } : {}),

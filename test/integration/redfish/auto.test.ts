@@ -1,10 +1,12 @@
 // bmc.protocol auto in the real server (one worker thread per BMC): a simulated BMC that serves
 // Redfish beside IPMI is probed and managed over Redfish (a Redfish session on it, power over
-// REST); ipmi_sim, whose "Redfish port" is a TCP listener that hangs up (no Redfish service
-// there), is probed and managed over IPMI. The answers show in GET /api/v1/nodes/{node}
-// (learnedProtocol) and in bmcvisor_node_protocol, are kept in the node's profile, and a server
-// restarted on the same store does not probe again (the listener sees no new connection); a
-// profile reset probes again.
+// REST); ipmi_sim, whose bmc.port (where the Redfish probe goes) is a TCP listener that hangs up
+// (no Redfish service there), is probed and managed over IPMI at bmc.ipmiPort. The answers show in
+// GET /api/v1/nodes/{node} (learnedProtocol) and in bmcvisor_node_protocol, are kept in the node's
+// profile, and a server restarted on the same store does not probe again (the listener sees no new
+// connection); a profile reset probes again. Then console.method ipmi on a Redfish node: SOL over
+// the same simulated BMC's IPMI side while Redfish manages it (shared state: a power change over
+// Redfish is what the IPMI side reports).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -27,7 +29,7 @@ describe('bmc.protocol auto: probe the Redfish service root, else IPMI, remember
   let fleet: SimFleetHandle
   let ipmiSim: IpmiSim | undefined
   let dataDir: string
-  // Where ipmi_sim's node probes for Redfish: a TCP port that takes connections and hangs up at once.
+  // Where ipmi_sim's node probes for Redfish (its bmc.port): a TCP port that takes connections and hangs up at once.
   let noRedfish: Server
   const hangups: Socket[] = []
 
@@ -69,22 +71,22 @@ describe('bmc.protocol auto: probe the Redfish service root, else IPMI, remember
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('refuses what an auto node cannot use: redfishPort elsewhere, SOL without an IPMI session', async () => {
+  it('refuses ipmiPort on an IPMI node (its port is bmc.port), and IPMI\'s password limit on an auto node', async () => {
     const b = fleet.bmcs[0]!
     const bmc = { host: b.host, port: b.port, username: b.username, password: b.password }
-    const onIpmi = await api('POST', '/nodes', { name: 'bad1', bmc: { ...bmc, redfishPort: 8443 } })
+    const onIpmi = await api('POST', '/nodes', { name: 'bad1', bmc: { ...bmc, ipmiPort: 6230 } })
     assert.equal(onIpmi.status, 400)
-    assert.deepEqual([(onIpmi.json.error as Json).code, ((onIpmi.json.error as Json).details as Json).field], ['VALIDATION_FAILED', 'body.bmc.redfishPort'])
-    const sol = await api('POST', '/nodes', { name: 'bad2', bmc: { ...bmc, protocol: 'auto' }, console: { method: 'ipmi' } })
-    assert.equal(sol.status, 400)
-    assert.equal(((sol.json.error as Json).details as Json).field, 'body.console.method')
+    assert.deepEqual([(onIpmi.json.error as Json).code, ((onIpmi.json.error as Json).details as Json).field], ['VALIDATION_FAILED', 'body.bmc.ipmiPort'])
+    const long = await api('POST', '/nodes', { name: 'bad2', bmc: { ...bmc, protocol: 'auto', password: 'x'.repeat(21) } })
+    assert.equal(long.status, 400)
+    assert.equal(((long.json.error as Json).details as Json).field, 'body.bmc.password')
   })
 
   it('a simulated BMC serving Redfish is managed over Redfish', async () => {
     const b = fleet.bmcs[0]!
     const made = await api('POST', '/nodes', {
       name: 'auto-rf',
-      bmc: { protocol: 'auto', host: b.host, port: b.port, redfishPort: b.redfish!.port, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
+      bmc: { protocol: 'auto', host: b.host, port: b.redfish!.port, ipmiPort: b.port, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
     })
     assert.equal(made.status, 201, JSON.stringify(made.json))
     assert.deepEqual([(made.json.bmc as Json).protocol, (made.json.bmc as Json).learnedProtocol, (made.json.console as Json).method], ['auto', undefined, 'none'])
@@ -96,12 +98,12 @@ describe('bmc.protocol auto: probe the Redfish service root, else IPMI, remember
     assert.equal(power.json.state, fleet.members[0]!.bmc.chassis.powerOn ? 'on' : 'off')
   })
 
-  it('ipmi_sim, with no Redfish service at its redfishPort, is managed over IPMI', async (t) => {
+  it('ipmi_sim, with no Redfish service at its bmc.port, is managed over IPMI at its ipmiPort', async (t) => {
     if (!requireIpmiSim(t)) return
     const port = (noRedfish.address() as { port: number }).port
     const made = await api('POST', '/nodes', {
       name: 'auto-ipmi',
-      bmc: { protocol: 'auto', host: ipmiSim!.host, port: ipmiSim!.port, redfishPort: port, username: LAB_USERS.admin.user, password: LAB_USERS.admin.password, tls: { mode: 'insecure' } },
+      bmc: { protocol: 'auto', host: ipmiSim!.host, port, ipmiPort: ipmiSim!.port, username: LAB_USERS.admin.user, password: LAB_USERS.admin.password, tls: { mode: 'insecure' } },
     })
     assert.equal(made.status, 201, JSON.stringify(made.json))
     await connected(['auto-ipmi'])
@@ -130,5 +132,55 @@ describe('bmc.protocol auto: probe the Redfish service root, else IPMI, remember
     await waitUntil(() => hangups.length > knocks, { timeoutMs: 10_000, intervalMs: 50, what: 'a new probe after the profile reset' })
     await connected(['auto-ipmi'])
     await waitUntil(async () => (await learned('auto-ipmi')) === 'ipmi', { timeoutMs: 10_000, intervalMs: 50, what: 'auto-ipmi learned ipmi again' })
+  })
+})
+
+describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, management over Redfish', { timeout: 60_000 }, () => {
+  let server: RunningServer | undefined
+  let fleet: SimFleetHandle
+  let dataDir: string
+  const api = restClient(() => server!.url, ADMIN)
+
+  before(async () => {
+    fleet = await startSimFleet({ count: 1, consoleRate: 2000, redfish: { power: { onMs: 0, offMs: 0 } } })
+    dataDir = mkdtempSync(join(tmpdir(), 'bmcvisor-int-rfsol-'))
+    server = await startServer({
+      listen: '127.0.0.1:0', dataDir, adminToken: ADMIN, logger: createLogger({ level: 'warn', destination: sink() }),
+      supervisor: { heartbeatMs: 250, heartbeatTimeoutMs: 3000 },
+      bmcDefaults: { reconnect: { initialMs: 100, maxMs: 500 } },
+    })
+  })
+  after(async () => {
+    await server?.close()
+    await fleet?.close()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('the console connects and carries the host\'s output; the Redfish session and the IPMI one both end on close', async () => {
+    const b = fleet.bmcs[0]!
+    const m = fleet.members[0]!
+    const made = await api('POST', '/nodes', {
+      name: 'rf-sol',
+      bmc: { protocol: 'redfish', host: b.host, port: b.redfish!.port, ipmiPort: b.port, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
+      console: { method: 'ipmi' },
+    })
+    assert.equal(made.status, 201, JSON.stringify(made.json))
+    assert.deepEqual([(made.json.bmc as Json).ipmiPort, (made.json.console as Json).method], [b.port, 'ipmi'])
+    await waitUntil(async () => {
+      const c = (await api('GET', '/nodes/rf-sol/console')).json
+      return c.state === 'connected' && (c.bytesIn as number) > 200
+    }, { timeoutMs: 20_000, intervalMs: 100, what: 'rf-sol console connected with output' })
+    assert.equal(m.redfish!.sim.service.openSessions, 1, 'managed over Redfish')
+    assert.equal(m.bmc.sessions.size, 1, 'one IPMI session, the console\'s')
+
+    // One BMC, shared state: power off over Redfish is what the IPMI side reports.
+    const off = await api('PUT', '/nodes/rf-sol/power', { state: 'off' })
+    assert.ok(off.status === 200 || off.status === 202, JSON.stringify(off.json))
+    await waitUntil(() => !m.bmc.chassis.powerOn, { timeoutMs: 10_000, intervalMs: 50, what: 'the simulated chassis off' })
+
+    await server!.close()
+    server = undefined
+    assert.equal(m.redfish!.sim.service.openSessions, 0, 'Redfish session logged out')
+    await waitUntil(() => m.bmc.sessions.size === 0, { timeoutMs: 5000, intervalMs: 50, what: 'the IPMI session closed' })
   })
 })

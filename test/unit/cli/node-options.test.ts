@@ -25,13 +25,13 @@ describe('node options: ssh consoles', () => {
 })
 
 describe('node options: protocol auto', () => {
-  it('--protocol auto --redfish-port --tls pin: the document an auto node is added with', () => {
-    const n = nodeFromOptions('a1', { host: '10.0.0.7', user: 'admin', password: 'pw', protocol: 'auto', 'redfish-port': '8443', tls: 'pin' }, {})
-    assert.deepEqual(n.bmc, { host: '10.0.0.7', username: 'admin', password: 'pw', protocol: 'auto', redfishPort: 8443, tls: { mode: 'pin' } })
+  it('--protocol auto --ipmi-port --tls pin: the document an auto node is added with', () => {
+    const n = nodeFromOptions('a1', { host: '10.0.0.7', user: 'admin', password: 'pw', protocol: 'auto', 'ipmi-port': '6230', tls: 'pin' }, {})
+    assert.deepEqual(n.bmc, { host: '10.0.0.7', username: 'admin', password: 'pw', protocol: 'auto', ipmiPort: 6230, tls: { mode: 'pin' } })
   })
 
-  it('node set bmc.redfishPort=443 is a number; an empty value removes it', () => {
-    assert.deepEqual(patchFromPairs(['bmc.redfishPort=443']), { bmc: { redfishPort: 443 } })
-    assert.deepEqual(patchFromPairs(['bmc.redfishPort=']), { bmc: { redfishPort: null } })
+  it('node set bmc.ipmiPort=623 is a number; an empty value removes it', () => {
+    assert.deepEqual(patchFromPairs(['bmc.ipmiPort=623']), { bmc: { ipmiPort: 623 } })
+    assert.deepEqual(patchFromPairs(['bmc.ipmiPort=']), { bmc: { ipmiPort: null } })
   })
 })
