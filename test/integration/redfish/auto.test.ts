@@ -156,7 +156,7 @@ describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('the console connects and carries the host\'s output; the Redfish session and the IPMI one both end on close', async () => {
+  it('the console connects and carries the host\'s output (a Redfish node, an auto one); the Redfish sessions and the IPMI ones all end on close', async () => {
     const b = fleet.bmcs[0]!
     const m = fleet.members[0]!
     const made = await api('POST', '/nodes', {
@@ -172,6 +172,20 @@ describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, 
     }, { timeoutMs: 20_000, intervalMs: 100, what: 'rf-sol console connected with output' })
     assert.equal(m.redfish!.sim.service.openSessions, 1, 'managed over Redfish')
     assert.equal(m.bmc.sessions.size, 1, 'one IPMI session, the console\'s')
+
+    // The same on an auto node: its SOL console opens once the probe picked Redfish.
+    const auto = await api('POST', '/nodes', {
+      name: 'auto-sol',
+      bmc: { protocol: 'auto', host: b.host, port: b.redfish!.port, ipmiPort: b.port, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
+      console: { method: 'ipmi' },
+    })
+    assert.equal(auto.status, 201, JSON.stringify(auto.json))
+    await waitUntil(async () => {
+      const c = (await api('GET', '/nodes/auto-sol/console')).json
+      return c.state === 'connected' && (c.bytesIn as number) > 200
+    }, { timeoutMs: 20_000, intervalMs: 100, what: 'auto-sol console connected with output' })
+    assert.equal(((await api('GET', '/nodes/auto-sol')).json.bmc as Json).learnedProtocol, 'redfish')
+    assert.deepEqual([m.redfish!.sim.service.openSessions, m.bmc.sessions.size], [2, 2])
 
     // One BMC, shared state: power off over Redfish is what the IPMI side reports.
     const off = await api('PUT', '/nodes/rf-sol/power', { state: 'off' })
