@@ -8,8 +8,8 @@
  * Every BMC also serves Redfish over loopback HTTPS on the same state
  * (src/sim/redfish); every fourth node (demo04, demo08, ...)
  * is registered as a Redfish node, its certificate pinned to the fleet's
- * fingerprint, with no console (a Redfish node's default). The rest are IPMI
- * nodes with SOL consoles. Without openssl(1), which makes the simulator's
+ * fingerprint, its console SOL over the same BMC's IPMI side (bmc.ipmiPort).
+ * The rest are IPMI nodes with SOL consoles. Without openssl(1), which makes the simulator's
  * certificate, the demo is IPMI only and its banner says why.
  *
  * Re-running the demo on the same data directory updates those nodes (the
@@ -82,15 +82,15 @@ export interface DemoRegistration {
   skipped: string[]
 }
 
-/** Node `name` on `bmc`: over Redfish (its HTTPS port, the certificate pinned, no console) when `fingerprint` is given, else over IPMI with SOL. */
+/** Node `name` on `bmc`: over Redfish (its HTTPS port, the certificate pinned, SOL at its IPMI port) when `fingerprint` is given, else over IPMI with SOL. */
 function demoDoc(name: string, bmc: SimFleetBmc, fingerprint: string | undefined): NodeDoc {
   const common = { username: bmc.username, password: bmc.password, cipherSuite: 17, privilege: 'administrator' } as const
   if (bmc.redfish !== undefined && fingerprint !== undefined) {
     return {
       name,
       groups: [DEMO_GROUP],
-      bmc: { host: bmc.host, port: bmc.redfish.port, ...common, protocol: 'redfish', tls: { mode: 'pin', fingerprint } },
-      console: { method: 'none', logging: 'full' },
+      bmc: { host: bmc.host, port: bmc.redfish.port, ipmiPort: bmc.port, ...common, protocol: 'redfish', tls: { mode: 'pin', fingerprint } },
+      console: { method: 'ipmi', logging: 'full' },
     }
   }
   return {
@@ -104,7 +104,7 @@ function demoDoc(name: string, bmc: SimFleetBmc, fingerprint: string | undefined
 function sameBmc(a: NodeRecord, b: NodeDoc): boolean {
   return a.bmc.host === b.bmc.host && a.bmc.port === b.bmc.port && a.bmc.username === b.bmc.username &&
     a.bmc.password === b.bmc.password && a.bmc.cipherSuite === b.bmc.cipherSuite && a.bmc.kg === undefined &&
-    (a.bmc.protocol ?? 'ipmi') === (b.bmc.protocol ?? 'ipmi') && a.bmc.tls?.mode === b.bmc.tls?.mode &&
+    (a.bmc.protocol ?? 'ipmi') === (b.bmc.protocol ?? 'ipmi') && a.bmc.ipmiPort === b.bmc.ipmiPort && a.bmc.tls?.mode === b.bmc.tls?.mode &&
     a.bmc.tls?.fingerprint === b.bmc.tls?.fingerprint && a.console.method === b.console.method
 }
 
@@ -167,7 +167,7 @@ export function demoBanner(o: { url: string; token: string | undefined; fleet: P
     `  token  ${tokenLine}   (admin)`,
     `  BMCs   127.0.0.1 UDP ports ${Math.min(...ports)}-${Math.max(...ports)}, user admin, password password (ipmitool -I lanplus works too)`,
     ...(redfish.length > 0
-      ? [`  Redfish  ${redfish.join(', ')} managed over Redfish (HTTPS, certificate pinned to ${o.fleet.redfishFingerprint ?? ''}), no console; every BMC serves Redfish on the same state`]
+      ? [`  Redfish  ${redfish.join(', ')} managed over Redfish (HTTPS, certificate pinned to ${o.fleet.redfishFingerprint ?? ''}), console SOL over the same BMC's IPMI; every BMC serves both on one state`]
       : []),
     ...(o.fleet.redfishUnavailable !== undefined ? [`  Redfish  none in this demo: ${o.fleet.redfishUnavailable}`] : []),
     '',

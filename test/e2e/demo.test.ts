@@ -108,7 +108,7 @@ describe('demo', { timeout: 240_000 }, () => {
       // The mix: demo04 is managed over Redfish (its certificate pinned to the one the banner names), the others over IPMI,
       // and one range request answers for both kinds.
       const shown = (nodes.body as { nodes: { name: string; bmc: { protocol: string; tls?: { mode: string; fingerprint?: string } }; console: { method: string } }[] }).nodes
-      assert.deepEqual(shown.map((n) => [n.name, n.bmc.protocol, n.console.method]), [['demo01', 'ipmi', 'ipmi'], ['demo02', 'ipmi', 'ipmi'], ['demo03', 'ipmi', 'ipmi'], ['demo04', 'redfish', 'none']])
+      assert.deepEqual(shown.map((n) => [n.name, n.bmc.protocol, n.console.method]), [['demo01', 'ipmi', 'ipmi'], ['demo02', 'ipmi', 'ipmi'], ['demo03', 'ipmi', 'ipmi'], ['demo04', 'redfish', 'ipmi']])
       assert.deepEqual(shown[3]!.bmc.tls, { mode: 'pin', fingerprint: pinned[1], caSet: false })
       const range = await api(r, '/api/v1/noderange/@demo/power')
       assert.equal(range.status, 200, JSON.stringify(range.body))
@@ -117,6 +117,13 @@ describe('demo', { timeout: 240_000 }, () => {
       const text = await (await fetch(`${r.url}/metrics`)).text()
       assert.match(text, /^bmcvisor_node_protocol\{node="demo04",protocol="redfish"\} 1$/m)
       assert.match(text, /^bmcvisor_node_protocol\{node="demo01",protocol="ipmi"\} 1$/m)
+      // demo04's console is SOL over the same BMC's IPMI side, beside its Redfish management session.
+      const sol = await TestClient.open(`${r.url.replace('http', 'ws')}/api/v1/nodes/demo04/console/ws?mode=ro`, r.token)
+      try {
+        await sol.until(() => sol.bytes().includes('demo04'), 30_000, 'demo04\'s boot log over SOL')
+      } finally {
+        sol.close()
+      }
     } finally {
       assert.equal(await r.stop(), 0)
     }
@@ -183,17 +190,18 @@ describe('demo', { timeout: 240_000 }, () => {
       assert.deepEqual((await registerDemoNodes(store.nodes, { nodes: names, bmcs, redfishFingerprint: first })).created, names)
       const redfish = (await store.nodes.list()).filter((n) => n.bmc.protocol === 'redfish')
       assert.deepEqual(redfish.map((n) => [n.name, n.bmc.port, n.bmc.tls, n.console.method]), [
-        ['demo04', 41003, { mode: 'pin', fingerprint: first }, 'none'],
-        ['demo08', 41007, { mode: 'pin', fingerprint: first }, 'none'],
+        ['demo04', 41003, { mode: 'pin', fingerprint: first }, 'ipmi'],
+        ['demo08', 41007, { mode: 'pin', fingerprint: first }, 'ipmi'],
       ])
       assert.deepEqual(await registerDemoNodes(store.nodes, { nodes: names, bmcs, redfishFingerprint: first }), { created: [], updated: [], removed: [], skipped: [] })
       // A restarted demo has a new certificate: its Redfish nodes pin the new one.
       assert.deepEqual((await registerDemoNodes(store.nodes, { nodes: names, bmcs, redfishFingerprint: second })).updated, ['demo04', 'demo08'])
       assert.equal((await store.nodes.get('demo08'))?.bmc.tls?.fingerprint, second)
-      // A demo without Redfish (no openssl): they are IPMI nodes with consoles again.
+      assert.equal((await store.nodes.get('demo04'))?.bmc.ipmiPort, 40003, 'SOL at the BMC\'s IPMI port')
+      // A demo without Redfish (no openssl): they are IPMI nodes again.
       assert.deepEqual((await registerDemoNodes(store.nodes, { nodes: names, bmcs })).updated, ['demo04', 'demo08'])
       const back = await store.nodes.get('demo04')
-      assert.deepEqual([back?.bmc.protocol, back?.bmc.port, back?.bmc.tls, back?.console.method], [undefined, 40003, undefined, 'ipmi'])
+      assert.deepEqual([back?.bmc.protocol, back?.bmc.port, back?.bmc.ipmiPort, back?.bmc.tls, back?.console.method], [undefined, 40003, undefined, undefined, 'ipmi'])
     } finally {
       await store.close()
     }
