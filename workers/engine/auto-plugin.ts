@@ -26,7 +26,7 @@ import { DEFAULT_TIMING } from '../../src/session/config.js'
 import { EMPTY_PROFILE, withProtocol, type LearnedProfile } from '../../src/session/profile.js'
 import { ipmiManagement } from './ipmi-plugin.js'
 import type { ManagementHooks, ManagementPlugin } from './plugins.js'
-import { redfishManagement } from './redfish-plugin.js'
+import { redfishClientConfig, redfishManagement } from './redfish-plugin.js'
 
 /** Errors of the probe that mean "a Redfish service is there, but not trusted": reported, never fallen back from. */
 const TRUST_FAILURES = new Set(['BMC_TLS_UNTRUSTED', 'BMC_TLS_CERT_CHANGED'])
@@ -44,14 +44,7 @@ export function isServiceRoot(doc: unknown): boolean {
 
 /** One GET of the service root at the node's Redfish port; never logs in, so it leaves no session behind. */
 export async function probeRedfish(config: BmcConfig, deadline: number): Promise<ProbeResult> {
-  const client = new RedfishClient({
-    host: config.host,
-    port: config.port,
-    username: config.credentials.username,
-    password: config.credentials.password,
-    tls: config.tls ?? { mode: 'verify' },
-    timing: { retries: 0, requestTimeoutMs: Math.max(1, deadline - Date.now()) },
-  })
+  const client = new RedfishClient({ ...redfishClientConfig(config), timing: { retries: 0, requestTimeoutMs: Math.max(1, deadline - Date.now()) } })
   try {
     const root = await client.serviceRoot({ deadline })
     return isServiceRoot(root) ? { protocol: 'redfish', why: 'the service root answered' } : { protocol: 'ipmi', why: `${SERVICE_ROOT} is not a Redfish service root` }

@@ -9,7 +9,7 @@
 import { DEFAULT_IPMI_PORT, type BmcConfig } from '../../src/bridge/messages.js'
 import { SdrCache } from '../../src/bmc/sdr.js'
 import { ServiceError, toWire } from '../../src/errors.js'
-import { DEFAULT_REDFISH_TIMING, RedfishClient, type RedfishTiming } from '../../src/redfish/client.js'
+import { DEFAULT_REDFISH_TIMING, RedfishClient, type RedfishConfig, type RedfishTiming } from '../../src/redfish/client.js'
 import { RedfishService } from '../../src/redfish/service.js'
 import { IpmiClient } from '../../src/session/client.js'
 import { DEFAULT_TIMING } from '../../src/session/config.js'
@@ -39,8 +39,9 @@ function solSession(config: BmcConfig, hooks: ManagementHooks): IpmiClient {
   return client
 }
 
-export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
-  const client = new RedfishClient({
+/** The Redfish client a node's configuration asks for (also the auto plugin's probe, with its own timing). */
+export function redfishClientConfig(config: BmcConfig): RedfishConfig {
+  return {
     host: config.host,
     port: config.port,
     username: config.credentials.username,
@@ -48,8 +49,11 @@ export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): Ma
     tls: config.tls ?? { mode: 'verify' },
     systemId: config.systemId,
     timing: redfishTiming(config.timing),
-    onFingerprint: (fp) => hooks.trustLearned?.('tls-certificate', fp),
-  })
+  }
+}
+
+export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
+  const client = new RedfishClient({ ...redfishClientConfig(config), onFingerprint: (fp) => hooks.trustLearned?.('tls-certificate', fp) })
   const service = new RedfishService(client)
   // console.method ipmi: SOL rides on an IPMI session of its own at ipmiPort (same credentials), which SolConsole logs in when it opens.
   const sol = config.console && config.consoleMethod === 'ipmi' ? solSession(config, hooks) : undefined
