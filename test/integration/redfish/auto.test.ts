@@ -142,7 +142,7 @@ describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, 
   const api = restClient(() => server!.url, ADMIN)
 
   before(async () => {
-    fleet = await startSimFleet({ count: 1, consoleRate: 2000, redfish: { power: { onMs: 0, offMs: 0 } } })
+    fleet = await startSimFleet({ count: 2, consoleRate: 2000, redfish: { power: { onMs: 0, offMs: 0 } } })
     dataDir = mkdtempSync(join(tmpdir(), 'bmcvisor-int-rfsol-'))
     server = await startServer({
       listen: '127.0.0.1:0', dataDir, adminToken: ADMIN, logger: createLogger({ level: 'warn', destination: sink() }),
@@ -173,10 +173,12 @@ describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, 
     assert.equal(m.redfish!.sim.service.openSessions, 1, 'managed over Redfish')
     assert.equal(m.bmc.sessions.size, 1, 'one IPMI session, the console\'s')
 
-    // The same on an auto node: its SOL console opens once the probe picked Redfish.
+    // The same on an auto node (another BMC: one SOL console per BMC): its console opens once the probe picked Redfish.
+    const b1 = fleet.bmcs[1]!
+    const m1 = fleet.members[1]!
     const auto = await api('POST', '/nodes', {
       name: 'auto-sol',
-      bmc: { protocol: 'auto', host: b.host, port: b.redfish!.port, ipmiPort: b.port, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
+      bmc: { protocol: 'auto', host: b1.host, port: b1.redfish!.port, ipmiPort: b1.port, username: b1.username, password: b1.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
       console: { method: 'ipmi' },
     })
     assert.equal(auto.status, 201, JSON.stringify(auto.json))
@@ -185,7 +187,7 @@ describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, 
       return c.state === 'connected' && (c.bytesIn as number) > 200
     }, { timeoutMs: 20_000, intervalMs: 100, what: 'auto-sol console connected with output' })
     assert.equal(((await api('GET', '/nodes/auto-sol')).json.bmc as Json).learnedProtocol, 'redfish')
-    assert.deepEqual([m.redfish!.sim.service.openSessions, m.bmc.sessions.size], [2, 2])
+    assert.deepEqual([m1.redfish!.sim.service.openSessions, m1.bmc.sessions.size], [1, 1])
 
     // One BMC, shared state: power off over Redfish is what the IPMI side reports.
     const off = await api('PUT', '/nodes/rf-sol/power', { state: 'off' })
@@ -194,7 +196,7 @@ describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, 
 
     await server!.close()
     server = undefined
-    assert.equal(m.redfish!.sim.service.openSessions, 0, 'Redfish session logged out')
-    await waitUntil(() => m.bmc.sessions.size === 0, { timeoutMs: 5000, intervalMs: 50, what: 'the IPMI session closed' })
+    assert.deepEqual([m.redfish!.sim.service.openSessions, m1.redfish!.sim.service.openSessions], [0, 0], 'Redfish sessions logged out')
+    await waitUntil(() => m.bmc.sessions.size === 0 && m1.bmc.sessions.size === 0, { timeoutMs: 5000, intervalMs: 50, what: 'the IPMI sessions closed' })
   })
 })
