@@ -3,8 +3,8 @@
  * the only place that knows both shapes: a new node field that the worker
  * needs (exec console fields, say) is a change here and nowhere else.
  */
-import type { BmcConfig } from '../bridge/messages.js'
-import { parseWorkarounds, type LearnedProfile } from '../bridge/profile.js'
+import { mayUseRedfish, type BmcConfig } from '../bridge/messages.js'
+import { parseWorkarounds, profileIsEmpty, type LearnedProfile } from '../bridge/profile.js'
 import { checkWatchOverride, resolveWatch, type WatchOverride, type WatchPattern } from '../bridge/watch.js'
 import { bmcConsoleFields } from '../console/index.js'
 import type { NodeRecord, NodeRepo, WatchOverrideDoc } from '../store/types.js'
@@ -34,12 +34,14 @@ export function nodeWatch(node: Pick<NodeRecord, 'groups' | 'console'>, groupWat
   return resolveWatch(watchOverrides(node, groupWatch))
 }
 
-/** Redfish nodes only: the protocol, its certificate trust ({mode, ca?, fingerprint?}, the order the supervisor adopts a learned pin in) and the system. */
-function redfishFields(node: NodeRecord): Pick<BmcConfig, 'protocol' | 'tls' | 'systemId'> {
-  if (node.bmc.protocol !== 'redfish') return {}
+/** Redfish and auto nodes only: the protocol, the IPMI port (SOL, auto's fallback), the certificate trust ({mode, ca?, fingerprint?}, the order the supervisor adopts a learned pin in) and the system. */
+function redfishFields(node: NodeRecord): Pick<BmcConfig, 'protocol' | 'ipmiPort' | 'tls' | 'systemId'> {
+  const protocol = node.bmc.protocol
+  if (protocol === undefined || !mayUseRedfish(protocol)) return {}
   const tls = node.bmc.tls ?? { mode: 'verify' }
   return {
-    protocol: 'redfish',
+    protocol,
+    ...(node.bmc.ipmiPort !== undefined ? { ipmiPort: node.bmc.ipmiPort } : {}),
     tls: { mode: tls.mode, ...(tls.ca !== undefined ? { ca: tls.ca } : {}), ...(tls.fingerprint !== undefined ? { fingerprint: tls.fingerprint } : {}) },
     ...(node.bmc.systemId !== undefined ? { systemId: node.bmc.systemId } : {}),
   }
@@ -63,7 +65,7 @@ export function toBmcConfig(node: NodeRecord, defaults: Partial<BmcDefaults> = {
     ...bmcConsoleFields(node.console, node.bmc.host),
     watch: nodeWatch(node, groupWatch),
     ...(workarounds.length > 0 ? { workarounds } : {}),
-    ...(profile !== undefined && (profile.entries.length > 0 || profile.cipherSuite !== undefined) ? { profile } : {}),
+    ...(profile !== undefined && !profileIsEmpty(profile) ? { profile } : {}),
   }
 }
 

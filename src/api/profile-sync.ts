@@ -35,11 +35,16 @@ export async function syncProfiles(sup: ProfileSource, nodes: NodeRepo, profiles
     const rows = profileRows(known.get(n.name), parseWorkarounds(n.bmc.workarounds ?? []).names)
     gauge.setProfile(n.name, rows.map((r) => ({ workaround: r.name, source: r.source })))
   }
-  const store = async (node: string, profile: LearnedProfile, entry: LearnedEntry | undefined) => {
+  const store = async (node: string, profile: LearnedProfile, entry: LearnedEntry | undefined, prior: LearnedProfile | undefined) => {
     const n = await nodes.get(node)
     if (n === undefined) return // removed while its worker reported
-    await profiles.put(node, { entries: profile.entries.map((e) => ({ ...e })), ...(profile.cipherSuite !== undefined ? { cipherSuite: profile.cipherSuite } : {}) })
+    await profiles.put(node, {
+      entries: profile.entries.map((e) => ({ ...e })),
+      ...(profile.cipherSuite !== undefined ? { cipherSuite: profile.cipherSuite } : {}),
+      ...(profile.protocol !== undefined ? { protocol: profile.protocol } : {}),
+    })
     show(n)
+    if (profile.protocol !== undefined && n.bmc.protocol === 'auto' && prior?.protocol !== profile.protocol) logger.info({ node, protocol: profile.protocol }, 'BMC protocol probed: the node is managed over it from now on')
     if (entry === undefined) return
     const w = workaroundInfo(entry.name)
     const fields = { node, workaround: entry.name, detail: entry.detail, changes: w.changes }
@@ -49,8 +54,9 @@ export async function syncProfiles(sup: ProfileSource, nodes: NodeRepo, profiles
   // Reports are stored one at a time, in order: the last one stored is the last one made.
   let tail: Promise<void> = Promise.resolve()
   const onProfile = (node: string, profile: LearnedProfile, entry: LearnedEntry | undefined) => {
+    const prior = known.get(node)
     known.set(node, profile)
-    tail = tail.then(() => store(node, profile, entry)).catch((err: unknown) => logger.error({ err, node }, 'storing the learned BMC profile failed'))
+    tail = tail.then(() => store(node, profile, entry, prior)).catch((err: unknown) => logger.error({ err, node }, 'storing the learned BMC profile failed'))
   }
   const onNode = (n: NodeRecord) => show(n)
   const onRemoved = (n: NodeRecord) => known.delete(n.name)

@@ -7,9 +7,9 @@
  */
 import { Type, type Static, type TOptional, type TSchema } from 'typebox'
 import {
-  CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, MANAGEMENT_PROTOCOLS, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConsoleMethodName, type CredentialEnvField,
+  CONFIGURED_PROTOCOLS, CONSOLE_METHODS, CREDENTIAL_ENV_FIELDS, DEFAULT_IPMI_PORT, DEFAULT_REDFISH_PORT, NODE_NAME_PATTERN, CREDENTIAL_ENV_NAME_PATTERN, SSH_HOST_KEY_PATTERN, type ConfiguredProtocol, type ConsoleMethodName, type CredentialEnvField,
 } from '../bridge/messages.js'
-import type { ConsoleMethod as StoredConsoleMethod } from '../store/types.js'
+import type { BmcProtocol as StoredProtocol, ConsoleMethod as StoredConsoleMethod } from '../store/types.js'
 import { WORKAROUND_NAMES } from '../bridge/profile.js'
 import { MAX_WATCH_PATTERNS, MAX_WATCH_REGEX_LENGTH, WATCH_NAME_PATTERN, WATCH_SEVERITIES } from '../bridge/watch.js'
 
@@ -31,10 +31,18 @@ const ConsoleMethod = Type.Enum([...CONSOLE_METHODS], { description: 'ipmi: Seri
 // The store spells the methods out (it imports no bridge): the two lists must agree.
 const _sameMethods: [ConsoleMethodName, StoredConsoleMethod] = ['ipmi', 'ipmi'] as [StoredConsoleMethod, ConsoleMethodName]
 void _sameMethods
+const _sameProtocols: [ConfiguredProtocol, StoredProtocol] = ['auto', 'auto'] as [StoredProtocol, ConfiguredProtocol]
+void _sameProtocols
 const ConsolePort = Type.Integer({ minimum: 1, maximum: 65535, description: 'ssh only: the SSH server\'s port (default 22; OpenBMC\'s console is on 2200).' })
 const ConsoleHost = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9:._\\[\\]%-]+$', description: 'ssh only: where the SSH server listens, if not at bmc.host.' })
 const HostKey = Type.String({ pattern: SSH_HOST_KEY_PATTERN, description: 'ssh only: the pinned host key, as `ssh-keygen -lf` prints it (SHA256:...). Unset, the first key seen is trusted and stored here.' })
-const Protocol = Type.Enum([...MANAGEMENT_PROTOCOLS], { description: 'How the BMC is managed: ipmi (default) or redfish (HTTPS).' })
+const Protocol = Type.Enum([...CONFIGURED_PROTOCOLS], {
+  description: 'How the BMC is managed: ipmi (default), redfish (HTTPS), or auto (probe the Redfish service root at bmc.port, else IPMI at bmc.ipmiPort; the answer is kept in the node\'s profile).',
+})
+const IpmiPort = Type.Integer({
+  minimum: 1, maximum: 65535,
+  description: 'redfish and auto nodes: the BMC\'s IPMI port (default 623; bmc.port is the Redfish one), for console.method ipmi (SOL) and auto\'s fallback.',
+})
 const TlsMode = Type.Enum(['verify', 'pin', 'insecure'])
 const Fingerprint = Type.String({ pattern: '^(?:sha256:)?(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$', description: "SHA-256 of the BMC's certificate, 64 hex digits (colons allowed)." })
 const CaBundle = Type.String({ minLength: 1, maxLength: 65536, description: 'PEM CA bundle that signs the BMC certificate (verify).' })
@@ -80,13 +88,13 @@ export const WatchOverrideSchema = Type.Object({
 })
 
 /** What a Redfish node gets instead (HTTPS; no SOL without IPMI). */
-export const REDFISH_DEFAULTS = { port: 443, tls: { mode: 'verify' }, console: { method: 'none' } } as const
+export const REDFISH_DEFAULTS = { port: DEFAULT_REDFISH_PORT, tls: { mode: 'verify' }, console: { method: 'none' } } as const
 /**
  * No cipherSuite: a node without one negotiates (17, then what the BMC
  * offers; a fallback below 17 is reported in its BMC profile as cipher-suite),
  * so a suite-17-only or suite-3-only BMC works with nothing configured.
  */
-export const NODE_DEFAULTS = { port: 623, privilege: 'administrator', protocol: 'ipmi', console: { method: 'ipmi', logging: 'full' } } as const
+export const NODE_DEFAULTS = { port: DEFAULT_IPMI_PORT, privilege: 'administrator', protocol: 'ipmi', console: { method: 'ipmi', logging: 'full' } } as const
 
 /** POST /nodes: defaults fill what is left out. */
 export const NodeCreate = Type.Object({
@@ -100,6 +108,7 @@ export const NodeCreate = Type.Object({
     cipherSuite: Type.Optional(CipherSuite),
     privilege: Type.Optional(Privilege),
     protocol: Type.Optional(Protocol),
+    ipmiPort: Type.Optional(IpmiPort),
     tls: Type.Optional(Tls),
     systemId: Type.Optional(SystemId),
     workarounds: Type.Optional(Workarounds),
@@ -124,7 +133,7 @@ export const NodeDocSchema = Type.Object({
   name: NodeName,
   bmc: Type.Object({
     host: Host, port: Port, username: Username, password: Password, kg: Type.Optional(Kg), cipherSuite: Type.Optional(CipherSuite), privilege: Privilege,
-    protocol: Type.Optional(Protocol), tls: Type.Optional(Tls), systemId: Type.Optional(SystemId),
+    protocol: Type.Optional(Protocol), ipmiPort: Type.Optional(IpmiPort), tls: Type.Optional(Tls), systemId: Type.Optional(SystemId),
     workarounds: Type.Optional(Workarounds),
   }, { additionalProperties: false }),
   console: Type.Object({
@@ -147,6 +156,7 @@ export const NodePatch = Type.Object({
     cipherSuite: Type.Optional(Type.Union([CipherSuite, Type.Null()])),
     privilege: Type.Optional(Privilege),
     protocol: Type.Optional(Protocol),
+    ipmiPort: Type.Optional(Type.Union([IpmiPort, Type.Null()])),
     tls: Type.Optional(Type.Union([TlsPatch, Type.Null()])),
     systemId: Type.Optional(Type.Union([SystemId, Type.Null()])),
     workarounds: Type.Optional(Type.Union([Workarounds, Type.Null()])),
@@ -178,6 +188,8 @@ export const NodeView = Type.Object({
     workarounds: Type.Optional(Type.Array(Type.String())),
     kgSet: Type.Boolean({ description: 'Whether a K_G is stored (its value is never returned).' }),
     protocol: Type.String(),
+    ipmiPort: Type.Optional(Type.Integer()),
+    learnedProtocol: Type.Optional(Type.String({ description: 'protocol auto: what the probe found (ipmi or redfish), kept in the node\'s profile; absent until the first probe answered.' })),
     tls: Type.Optional(Type.Object({
       mode: Type.String(),
       fingerprint: Type.Optional(Type.String({ description: 'The pinned certificate fingerprint: configured, or learned on first use.' })),

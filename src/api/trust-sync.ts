@@ -8,7 +8,7 @@
  * the system's. The supervisor already runs with the pin
  * (Supervisor.adoptTrust), so storing it reconnects nothing.
  */
-import { assertNever, type TrustLearned } from '../bridge/messages.js'
+import { assertNever, mayUseRedfish, type TrustLearned } from '../bridge/messages.js'
 import type { Logger } from '../log.js'
 import type { AuditRepo, NodeRecord, NodeRepo } from '../store/types.js'
 
@@ -22,7 +22,7 @@ function withPin(n: NodeRecord, msg: TrustLearned): NodeRecord | undefined {
   switch (msg.what) {
     case 'tls-certificate': {
       const tls = n.bmc.tls
-      if (n.bmc.protocol !== 'redfish' || tls?.mode !== 'pin' || tls.fingerprint !== undefined) return undefined
+      if (!mayUseRedfish(n.bmc.protocol) || tls?.mode !== 'pin' || tls.fingerprint !== undefined) return undefined
       return { ...n, bmc: { ...n.bmc, tls: { ...tls, fingerprint: msg.fingerprint } } }
     }
     case 'ssh-host-key':

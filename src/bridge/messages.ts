@@ -8,7 +8,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { WireError } from '../errors.js'
 import type { OpName } from '../ops/registry.js'
-import type { LearnedEntry, LearnedProfile, WorkaroundName } from './profile.js'
+import { MANAGEMENT_PROTOCOLS, type LearnedEntry, type LearnedProfile, type ManagementProtocol, type WorkaroundName } from './profile.js'
 import type { ReconnectPolicy } from './reconnect.js'
 import type { WatchPattern, WatchSeverity } from './watch.js'
 
@@ -19,9 +19,30 @@ export interface BmcCredentials {
   kgHex?: string | undefined
 }
 
-/** How a worker manages its BMC: IPMI 2.0 over LAN, or Redfish over HTTPS (src/redfish). */
-export const MANAGEMENT_PROTOCOLS = ['ipmi', 'redfish'] as const
-export type ManagementProtocol = (typeof MANAGEMENT_PROTOCOLS)[number]
+/** How a worker manages its BMC: IPMI 2.0 over LAN, or Redfish over HTTPS (src/redfish); the list lives with the profile that remembers it. */
+export { MANAGEMENT_PROTOCOLS, type ManagementProtocol }
+/** What a node may configure: a management protocol, or `auto` (probe the Redfish service root, else IPMI; workers/engine/auto-plugin.ts). */
+export const CONFIGURED_PROTOCOLS = [...MANAGEMENT_PROTOCOLS, 'auto'] as const
+export type ConfiguredProtocol = (typeof CONFIGURED_PROTOCOLS)[number]
+
+/** Where a Redfish service listens unless the node says otherwise (HTTPS): a Redfish or auto node's default port. */
+export const DEFAULT_REDFISH_PORT = 443
+/** RMCP+ (UDP): an IPMI node's default port, and a Redfish or auto node's default ipmiPort. */
+export const DEFAULT_IPMI_PORT = 623
+
+/** True when the node may be managed over Redfish (redfish, or auto): it has TLS trust and a ComputerSystem choice. */
+export function mayUseRedfish(protocol: ConfiguredProtocol | undefined): boolean {
+  switch (protocol) {
+    case 'redfish':
+    case 'auto':
+      return true
+    case 'ipmi':
+    case undefined:
+      return false
+    default:
+      return assertNever(protocol)
+  }
+}
 
 /** How a Redfish node trusts its BMC's certificate (src/redfish/transport.ts; docs/redfish.md). */
 export interface BmcTlsConfig {
@@ -37,7 +58,9 @@ export interface BmcConfig {
   port: number
   credentials: BmcCredentials
   /** Default ipmi. */
-  protocol?: ManagementProtocol | undefined
+  protocol?: ConfiguredProtocol | undefined
+  /** Redfish and auto nodes: the BMC's IPMI port (UDP; `port` is the Redfish one): SOL for console ipmi, and auto's fallback. Default DEFAULT_IPMI_PORT. */
+  ipmiPort?: number | undefined
   /** Redfish: the certificate trust (default verify with the system's roots). */
   tls?: BmcTlsConfig | undefined
   /** Redfish: the ComputerSystem to manage (its Id); default the first the BMC lists. */

@@ -6,7 +6,7 @@
  * session (test/unit/layering.test.ts allows exactly this file).
  */
 export {
-  EMPTY_PROFILE, isWorkaroundName, parseWorkarounds, profileRows, reviveProfile, WORKAROUND_NAMES, WORKAROUNDS, workaroundInfo,
+  EMPTY_PROFILE, MANAGEMENT_PROTOCOLS, profileIsEmpty, withProtocol, type ManagementProtocol, isWorkaroundName, parseWorkarounds, profileRows, reviveProfile, WORKAROUND_NAMES, WORKAROUNDS, workaroundInfo,
   type LearnedEntry, type LearnedProfile, type ParsedWorkarounds, type ProfileRow, type ProfileSource, type WorkaroundHandling,
   type WorkaroundInfo, type WorkaroundName,
 } from '../session/profile.js'

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { CONSOLE_METHODS, DEFAULT_SSH_PORT } from '../bridge/messages.js'
+import { CONFIGURED_PROTOCOLS, CONSOLE_METHODS, DEFAULT_IPMI_PORT, DEFAULT_SSH_PORT } from '../bridge/messages.js'
 import { ServiceError } from '../errors.js'
 import type { NodeView } from '../api/schemas.js'
 import type { ProfileView } from '../api/routes/profile.js'
@@ -27,12 +27,12 @@ export const NODE_USAGE = `usage: bmcvisor node add NAME --host HOST [--port P] 
                         [--kg-hex HEX] [--cipher N] [--priv administrator|operator|user] [--group G]...
                         [--console ${CONSOLE_METHODS.join('|')}] [--console-command CMD] [--connected-pattern RE] [--logging full|memory|interactive|none]
                         [--console-host HOST] [--console-port N] [--host-key SHA256:...]   (ssh consoles)
-                        [--protocol ipmi|redfish] [--tls verify|pin|insecure] [--fingerprint SHA256] [--ca-file PEM] [--system ID]
+                        [--protocol ${CONFIGURED_PROTOCOLS.join('|')}] [--ipmi-port N] [--tls verify|pin|insecure] [--fingerprint SHA256] [--ca-file PEM] [--system ID]
                         [--workarounds NAME[,NAME]] (FreeIPMI -W names and ours: docs/quirks.md)
        bmcvisor node list [--group G] [--json]
        bmcvisor node show NAME [--json]      (with the BMC profile: workarounds learned and configured)
        bmcvisor node set NAME KEY=VALUE... [--password-env VAR] [--workarounds NAME[,NAME]]   (keys: bmc.host bmc.port bmc.username bmc.kg
-                        bmc.cipherSuite bmc.privilege bmc.workarounds bmc.protocol bmc.systemId bmc.tls.mode bmc.tls.fingerprint console.method
+                        bmc.cipherSuite bmc.privilege bmc.workarounds bmc.protocol bmc.ipmiPort bmc.systemId bmc.tls.mode bmc.tls.fingerprint console.method
                         console.command console.connectedPattern console.host console.port console.hostKey console.logging groups; empty value removes)
        bmcvisor node reset-profile NAME      (forget what was learned about the BMC; it is learned again)
        bmcvisor node rm NAME
@@ -60,6 +60,7 @@ const OPTIONS = {
   'connected-pattern': { type: 'string' },
   logging: { type: 'string' },
   protocol: { type: 'string' },
+  'ipmi-port': { type: 'string' },
   tls: { type: 'string' },
   fingerprint: { type: 'string' },
   'ca-file': { type: 'string' },
@@ -122,6 +123,7 @@ export function nodeFromOptions(name: string, o: Opts, env: NodeJS.ProcessEnv, n
   if (o.cipher !== undefined) bmc.cipherSuite = int(o.cipher, 'cipher')
   if (o.priv !== undefined) bmc.privilege = o.priv
   if (o.protocol !== undefined) bmc.protocol = o.protocol
+  if (o['ipmi-port'] !== undefined) bmc.ipmiPort = int(o['ipmi-port'], 'ipmi-port')
   if (o.system !== undefined) bmc.systemId = o.system
   const tls = tlsFromOptions(o)
   if (tls !== undefined) bmc.tls = tls
@@ -155,9 +157,9 @@ function tlsFromOptions(o: Opts): Record<string, unknown> | undefined {
   return tls
 }
 
-const NUMERIC = new Set(['bmc.port', 'bmc.cipherSuite', 'console.port'])
+const NUMERIC = new Set(['bmc.port', 'bmc.ipmiPort', 'bmc.cipherSuite', 'console.port'])
 const SETTABLE = new Set([
-  'bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'bmc.workarounds', 'bmc.protocol', 'bmc.systemId', 'bmc.tls.mode', 'bmc.tls.fingerprint',
+  'bmc.host', 'bmc.port', 'bmc.username', 'bmc.kg', 'bmc.cipherSuite', 'bmc.privilege', 'bmc.workarounds', 'bmc.protocol', 'bmc.ipmiPort', 'bmc.systemId', 'bmc.tls.mode', 'bmc.tls.fingerprint',
   'console.method', 'console.command', 'console.connectedPattern', 'console.host', 'console.port', 'console.hostKey', 'console.logging', 'groups',
 ])
 
@@ -214,7 +216,9 @@ export function showProfile(p: ProfileView): string[] {
 function show(n: NodeView, p: ProfileView): string {
   return [
     `name:      ${n.name}`,
-    n.bmc.protocol === 'redfish'
+    n.bmc.protocol === 'auto'
+      ? `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (auto: ${n.bmc.learnedProtocol ?? 'not probed yet'}; else IPMI at port ${n.bmc.ipmiPort ?? DEFAULT_IPMI_PORT}, tls ${n.bmc.tls?.mode ?? 'verify'})`
+      : n.bmc.protocol === 'redfish'
       ? `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (redfish, tls ${n.bmc.tls?.mode ?? 'verify'}${n.bmc.tls?.fingerprint !== undefined ? ` ${n.bmc.tls.fingerprint}` : ''}${n.bmc.systemId !== undefined ? `, system ${n.bmc.systemId}` : ''})`
       : `bmc:       ${n.bmc.username}@${n.bmc.host}:${n.bmc.port} (cipher suite ${n.bmc.cipherSuite ?? 'negotiated'}, ${n.bmc.privilege}${n.bmc.kgSet ? ', K_G set' : ''})`,
     `console:   ${n.console.method}, logging ${n.console.logging}${n.console.command !== undefined ? `, command ${n.console.command}` : ''}${sshShown(n.console)}`,

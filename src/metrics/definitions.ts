@@ -14,7 +14,7 @@
  * per sensor when sensor polling is on (bmcvisor_sensor_* and the ipmi_* pair).
  */
 import { OPS, type OpName } from '../ops/registry.js'
-import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS, MANAGEMENT_PROTOCOLS } from '../bridge/messages.js'
+import { CONNECTION_STATES as BRIDGE_CONNECTION_STATES, FAILURE_REASONS as BRIDGE_FAILURE_REASONS, CONFIGURED_PROTOCOLS } from '../bridge/messages.js'
 import { WORKAROUND_NAMES as BRIDGE_WORKAROUND_NAMES, type ProfileSource } from '../bridge/profile.js'
 
 /** Supervisor child states (src/supervisor ChildState); a unit test keeps the two lists equal. */
@@ -36,7 +36,8 @@ export const WORKAROUND_NAMES = [...BRIDGE_WORKAROUND_NAMES, 'other'] as const
 /** Where a profile entry came from. */
 export const PROFILE_SOURCES = ['learned', 'configured'] as const satisfies readonly ProfileSource[]
 /** How a node's BMC is managed: the bridge's one list. */
-export const PROTOCOLS = MANAGEMENT_PROTOCOLS
+/** An auto node is labelled with what its probe found, `auto` until then. */
+export const PROTOCOLS = CONFIGURED_PROTOCOLS
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
 export const DIRECTIONS = ['in', 'out'] as const
 

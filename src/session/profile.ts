@@ -124,12 +124,22 @@ export interface LearnedEntry {
   detail: string
 }
 
+/**
+ * How a worker manages a BMC: IPMI 2.0 over LAN, or Redfish over HTTPS
+ * (src/redfish). Defined here because a profile remembers which one a
+ * protocol `auto` node's probe found; bridge/messages.ts re-exports it.
+ */
+export const MANAGEMENT_PROTOCOLS = ['ipmi', 'redfish'] as const
+export type ManagementProtocol = (typeof MANAGEMENT_PROTOCOLS)[number]
+
 /** What was learned about one BMC before, kept per node; the client starts from it. */
 export interface LearnedProfile {
   /** Each name at most once; the first detection wins. */
   entries: readonly (LearnedEntry & { learnedAt: string })[]
   /** The cipher suite that worked, kept when an entry (cipher-suites-silent, cipher-suite) made it worth remembering. */
   cipherSuite?: number | undefined
+  /** A protocol auto node: what its probe found (workers/engine/auto-plugin.ts), so a restarted worker does not probe again. */
+  protocol?: ManagementProtocol | undefined
 }
 
 export const EMPTY_PROFILE: LearnedProfile = { entries: [] }
@@ -166,7 +176,19 @@ export function addLearned(p: LearnedProfile, e: LearnedEntry, at: Date, cipherS
   const suite = cipherSuite ?? p.cipherSuite
   if (p.entries.some((x) => x.name === e.name) && suite === p.cipherSuite) return p
   const entries = p.entries.some((x) => x.name === e.name) ? p.entries : [...p.entries, { ...e, learnedAt: at.toISOString() }]
-  return suite === undefined ? { entries } : { entries, cipherSuite: suite }
+  return withProtocol(suite === undefined ? { entries } : { entries, cipherSuite: suite }, p.protocol)
+}
+
+/** The profile with `protocol` set (undefined: none); the same object when nothing changed. */
+export function withProtocol(p: LearnedProfile, protocol: ManagementProtocol | undefined): LearnedProfile {
+  if (p.protocol === protocol) return p
+  const { protocol: _old, ...rest } = p
+  return protocol === undefined ? rest : { ...rest, protocol }
+}
+
+/** True when the profile holds anything worth handing a worker or storing. */
+export function profileIsEmpty(p: LearnedProfile): boolean {
+  return p.entries.length === 0 && p.cipherSuite === undefined && p.protocol === undefined
 }
 
 /** True when the profile or the configured list holds `name`: the adaptation applies from the start. */
@@ -203,7 +225,7 @@ export function profileRows(profile: LearnedProfile | undefined, configured: rea
 /** Reads a stored profile back (JSON from the store or the bridge); unknown names are dropped, never thrown. */
 export function reviveProfile(v: unknown): LearnedProfile {
   if (typeof v !== 'object' || v === null) return EMPTY_PROFILE
-  const o = v as { entries?: unknown; cipherSuite?: unknown }
+  const o = v as { entries?: unknown; cipherSuite?: unknown; protocol?: unknown }
   const entries: (LearnedEntry & { learnedAt: string })[] = []
   if (Array.isArray(o.entries)) {
     for (const e of o.entries as unknown[]) {
@@ -214,5 +236,6 @@ export function reviveProfile(v: unknown): LearnedProfile {
     }
   }
   const suite = typeof o.cipherSuite === 'number' && Number.isInteger(o.cipherSuite) ? o.cipherSuite : undefined
-  return suite === undefined ? { entries } : { entries, cipherSuite: suite }
+  const protocol = MANAGEMENT_PROTOCOLS.find((m) => m === o.protocol)
+  return withProtocol(suite === undefined ? { entries } : { entries, cipherSuite: suite }, protocol)
 }

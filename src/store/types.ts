@@ -16,7 +16,8 @@ import type { LoadedKey } from './secret-box.js'
 
 /** bridge/messages.ts CONSOLE_METHODS (the API checks that the two agree); `none`: no console (commands only), the default of a Redfish node. */
 export type ConsoleMethod = 'ipmi' | 'exec' | 'ssh' | 'none'
-export type BmcProtocol = 'ipmi' | 'redfish'
+/** bridge/messages.ts CONFIGURED_PROTOCOLS (the API checks that the two agree). */
+export type BmcProtocol = 'ipmi' | 'redfish' | 'auto'
 export type ConsoleLogging = 'full' | 'memory' | 'interactive' | 'none'
 export type BmcPrivilege = 'administrator' | 'operator' | 'user'
 export type Role = 'viewer' | 'operator' | 'admin'
@@ -36,6 +37,8 @@ export interface NodeBmc {
   workarounds?: string[] | undefined
   /** How the BMC is managed; absent: ipmi. */
   protocol?: BmcProtocol | undefined
+  /** Redfish and auto: the BMC's IPMI port (`port` is the Redfish one), for SOL and auto's fallback; absent: 623. */
+  ipmiPort?: number | undefined
   /** Redfish: how its HTTPS certificate is trusted (docs/redfish.md). */
   tls?: NodeTls | undefined
   /** Redfish: the ComputerSystem Id to manage; absent: the first the BMC lists. */
@@ -190,6 +193,8 @@ export interface AuditRepo {
 export interface ProfileDoc {
   entries: { name: string; detail: string; learnedAt: string }[]
   cipherSuite?: number | undefined
+  /** A protocol auto node: what the probe found, so a restart does not probe again. */
+  protocol?: string | undefined
 }
 
 export interface StoredProfile {

@@ -17,8 +17,8 @@
 import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads'
 import { ServiceError, fromWire } from '../errors.js'
-import type { BmcConfig, ManagementProtocol, ConsoleControl, ConsoleInputDrain, ConsoleMatch, TrustLearned, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
-import { assertNever } from '../bridge/messages.js'
+import type { BmcConfig, ConfiguredProtocol, ConsoleControl, ConsoleInputDrain, ConsoleMatch, TrustLearned, ConsoleInputResult, ConsoleToMain, ConsoleToWorker, ControlName, FaultKind, FromWorker, OpName, ToWorker, WorkerStats } from '../bridge/messages.js'
+import { assertNever, mayUseRedfish } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
 import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
@@ -57,8 +57,8 @@ export interface SupervisorOptions {
 export interface ChildStatus {
   node: string
   state: ChildState
-  /** How the node's BMC is managed (its configuration's protocol, default ipmi). */
-  protocol: ManagementProtocol
+  /** How the node's BMC is managed (its configuration's protocol, default ipmi; an auto node's probed one once known, else auto). */
+  protocol: ConfiguredProtocol
   restarts: number
   lastExit: ExitInfo | null
   parkedUntil: number | null
@@ -307,7 +307,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return list.map((c) => ({
       node: c.node,
       state: c.state,
-      protocol: c.config.protocol ?? 'ipmi',
+      protocol: shownProtocol(c.config),
       restarts: c.restarts,
       lastExit: c.lastExit,
       parkedUntil: c.parkedUntil,
@@ -488,7 +488,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         }
         return
       case 'tls-certificate':
-        if (child.config.protocol === 'redfish' && child.config.tls?.mode === 'pin' && child.config.tls.fingerprint === undefined) {
+        if (mayUseRedfish(child.config.protocol) && child.config.tls?.mode === 'pin' && child.config.tls.fingerprint === undefined) {
           child.config = { ...child.config, tls: { ...child.config.tls, fingerprint: m.fingerprint } }
         }
         return
@@ -574,4 +574,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (!handle.post({ type: 'stop', bmc: child.node, deadlineMs: Math.max(100, deadlineMs - 200) })) handle.kill('stopped')
     })
   }
+}
+
+/** The protocol a node is managed over: configured, or what its auto probe found (its profile), or still auto. */
+function shownProtocol(c: BmcConfig): ConfiguredProtocol {
+  const p = c.protocol ?? 'ipmi'
+  return p === 'auto' ? c.profile?.protocol ?? 'auto' : p
 }

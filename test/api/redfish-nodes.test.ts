@@ -1,8 +1,9 @@
 // Redfish nodes over REST with a fake supervisor: the defaults a Redfish node gets (port 443,
 // tls verify, console none), what its view shows (protocol, tls mode, the pin, never the CA
 // bundle), the worker configuration it maps to, the checks (tls and systemId only on Redfish
-// nodes, fingerprint only with pin, CA only with verify, no SOL without IPMI), and a learned
-// fingerprint stored by api/trust-sync.ts once, with no change for the worker.
+// nodes, fingerprint only with pin, CA only with verify, IPMI's password limit with SOL beside
+// Redfish), protocol auto's defaults and ipmiPort, and a learned fingerprint stored by
+// api/trust-sync.ts once, with no change for the worker.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
@@ -51,13 +52,28 @@ describe('Redfish nodes over REST', () => {
     assert.equal(t.sup.configs.get('r3')!.tls?.ca, pem)
   })
 
+  it('SOL beside Redfish and protocol auto: the worker config carries the IPMI port; auto gets a Redfish node\'s defaults', async () => {
+    const sol = await req('POST', '/nodes', body('rs', { password: 'short-pass', ipmiPort: 6230 }, { console: { method: 'ipmi' } }))
+    assert.equal(sol.statusCode, 201, sol.body)
+    const c = t.sup.configs.get('rs')!
+    assert.deepEqual([c.protocol, c.port, c.ipmiPort, c.console, c.consoleMethod ?? 'ipmi'], ['redfish', 443, 6230, true, 'ipmi'])
+    const auto = await req('POST', '/nodes', body('ra', { protocol: 'auto', password: 'short-pass' }))
+    assert.equal(auto.statusCode, 201, auto.body)
+    const n = auto.json()
+    assert.deepEqual([n.bmc.protocol, n.bmc.port, n.bmc.ipmiPort, n.bmc.learnedProtocol, n.bmc.tls, n.console.method], ['auto', 443, undefined, undefined, { mode: 'verify', caSet: false }, 'none'])
+    const a = t.sup.configs.get('ra')!
+    assert.deepEqual([a.protocol, a.port, a.ipmiPort, a.tls], ['auto', 443, undefined, { mode: 'verify' }])
+  })
+
   it('refuses what does not fit the protocol or the mode', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ name: 'x1', bmc: { host: 'h', username: 'u', password: 'p', tls: { mode: 'pin' } } }, 'body.bmc.tls'],
       [{ name: 'x2', bmc: { host: 'h', username: 'u', password: 'p', systemId: 'S' } }, 'body.bmc.systemId'],
       [body('x3', { tls: { mode: 'verify', fingerprint: FP } }), 'body.bmc.tls.fingerprint'],
       [body('x4', { tls: { mode: 'pin', ca: 'pem' } }), 'body.bmc.tls.ca'],
-      [body('x5', {}, { console: { method: 'ipmi' } }), 'body.console.method'],
+      // SOL beside Redfish logs in over IPMI: its 20-byte password limit holds.
+      [body('x5', {}, { console: { method: 'ipmi' } }), 'body.bmc.password'],
+      [{ name: 'x8', bmc: { host: 'h', username: 'u', password: 'p', ipmiPort: 6230 } }, 'body.bmc.ipmiPort'],
       [body('x6', { tls: { mode: 'pin', fingerprint: 'AB:CD' } }), 'body.bmc.tls.fingerprint'],
       [{ name: 'x7', bmc: { host: 'h', username: 'u', password: 'p'.repeat(21) } }, 'body.bmc.password'],
     ]

@@ -1,7 +1,8 @@
 // The out-of-the-box demo (`serve --demo`, what `npm start` runs): simulated
 // BMCs registered as nodes, a banner with the URL, a working token and three
 // things to try, and each of the three really works (a console over the
-// WebSocket, power through REST, /metrics). Restarting on the same data
+// WebSocket, power through REST, /metrics), with IPMI and Redfish nodes mixed
+// (demo04 over Redfish, its certificate pinned). Restarting on the same data
 // directory updates the nodes and issues a fresh token; --no-demo and
 // BMCVISOR_DEMO=0 turn the demo off; a real node with a demo name is left
 // alone. The last test builds dist/ and runs the service as `npm start`
@@ -71,15 +72,17 @@ describe('demo', { timeout: 240_000 }, () => {
 
   it('serve --demo: banner, and the three things to try work', async () => {
     const data = dir()
-    const r = await serve(['--demo', '--demo-size', '3', '--data', data])
+    const r = await serve(['--demo', '--demo-size', '4', '--data', data])
     try {
       const banner = r.out.text()
-      assert.match(banner, /3 simulated BMCs registered as nodes demo01\.\.demo03/)
+      assert.match(banner, /4 simulated BMCs registered as nodes demo01\.\.demo04/)
       assert.ok(banner.includes(`URL    ${r.url}`), banner)
       assert.match(banner, /npx bmcvisor console demo01/)
       assert.match(banner, /npx bmcvisor power demo02 off/)
       assert.match(banner, /\/metrics/)
       assert.doesNotMatch(r.err.text(), /bmv_/, 'the token is shown once, in the banner')
+      const pinned = /Redfish {2}demo04 managed over Redfish \(HTTPS, certificate pinned to ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\)/.exec(banner)
+      assert.ok(pinned !== null, banner)
 
       // 1. a console: the simulated host's boot log arrives, and typing reaches it.
       const ws = await TestClient.open(`${r.url.replace('http', 'ws')}/api/v1/nodes/demo01/console/ws?mode=rw`, r.token)
@@ -98,15 +101,34 @@ describe('demo', { timeout: 240_000 }, () => {
       // 3. metrics: every demo node's BMC is up.
       await eventually(async () => {
         const text = await (await fetch(`${r.url}/metrics`)).text()
-        return ['demo01', 'demo02', 'demo03'].every((n) => text.includes(`bmcvisor_bmc_up{node="${n}"} 1`)) ? true : undefined
+        return ['demo01', 'demo02', 'demo03', 'demo04'].every((n) => text.includes(`bmcvisor_bmc_up{node="${n}"} 1`)) ? true : undefined
       }, 30_000, 'bmcvisor_bmc_up for every demo node')
       const nodes = await api(r, '/api/v1/nodes')
-      assert.deepEqual((nodes.body as { nodes: { name: string }[] }).nodes.map((n) => n.name), ['demo01', 'demo02', 'demo03'])
+      assert.deepEqual((nodes.body as { nodes: { name: string }[] }).nodes.map((n) => n.name), ['demo01', 'demo02', 'demo03', 'demo04'])
+      // The mix: demo04 is managed over Redfish (its certificate pinned to the one the banner names), the others over IPMI,
+      // and one range request answers for both kinds.
+      const shown = (nodes.body as { nodes: { name: string; bmc: { protocol: string; tls?: { mode: string; fingerprint?: string } }; console: { method: string } }[] }).nodes
+      assert.deepEqual(shown.map((n) => [n.name, n.bmc.protocol, n.console.method]), [['demo01', 'ipmi', 'ipmi'], ['demo02', 'ipmi', 'ipmi'], ['demo03', 'ipmi', 'ipmi'], ['demo04', 'redfish', 'ipmi']])
+      assert.deepEqual(shown[3]!.bmc.tls, { mode: 'pin', fingerprint: pinned[1], caSet: false })
+      const range = await api(r, '/api/v1/noderange/@demo/power')
+      assert.equal(range.status, 200, JSON.stringify(range.body))
+      const results = (range.body as { results: Record<string, { value?: { state: string } }> }).results
+      assert.deepEqual(Object.fromEntries(Object.entries(results).map(([n, x]) => [n, x.value?.state])), { demo01: 'on', demo02: 'off', demo03: 'on', demo04: 'on' })
+      const text = await (await fetch(`${r.url}/metrics`)).text()
+      assert.match(text, /^bmcvisor_node_protocol\{node="demo04",protocol="redfish"\} 1$/m)
+      assert.match(text, /^bmcvisor_node_protocol\{node="demo01",protocol="ipmi"\} 1$/m)
+      // demo04's console is SOL over the same BMC's IPMI side, beside its Redfish management session.
+      const sol = await TestClient.open(`${r.url.replace('http', 'ws')}/api/v1/nodes/demo04/console/ws?mode=ro`, r.token)
+      try {
+        await sol.until(() => sol.bytes().includes('demo04'), 30_000, 'demo04\'s boot log over SOL')
+      } finally {
+        sol.close()
+      }
     } finally {
       assert.equal(await r.stop(), 0)
     }
 
-    // Again on the same data directory, smaller: the nodes follow the new ports, demo03 goes, and a
+    // Again on the same data directory, smaller: the nodes follow the new ports, demo03 and demo04 go, and a
     // fresh token is printed (the first start's admin token stays valid: it was shown as the one to keep).
     const r2 = await serve(['--demo', '--demo-size', '2', '--data', data])
     try {
@@ -152,6 +174,34 @@ describe('demo', { timeout: 240_000 }, () => {
       assert.deepEqual(reg, { created: ['demo01', 'demo03'], updated: [], removed: [], skipped: ['demo02'] })
       assert.equal((await store.nodes.get('demo02'))?.bmc.port, 623)
       assert.deepEqual(await registerDemoNodes(store.nodes, { nodes: demoNodeNames(3), bmcs }), { created: [], updated: [], removed: [], skipped: ['demo02'] })
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('registers demo04, demo08, ... as Redfish nodes pinned to the fleet\'s certificate, and follows a new one', async () => {
+    const data = dir()
+    const store = openStore({ dataDir: data })
+    try {
+      const names = demoNodeNames(8)
+      const bmcs = names.map((_, i) => ({ index: i, name: `x${i}`, host: '127.0.0.1', port: 40000 + i, username: 'admin', password: 'password', cipherSuites: [17, 3], redfish: { port: 41000 + i, url: `https://127.0.0.1:${41000 + i}` } }))
+      const first = 'AA:'.repeat(31) + 'AA'
+      const second = 'BB:'.repeat(31) + 'BB'
+      assert.deepEqual((await registerDemoNodes(store.nodes, { nodes: names, bmcs, redfishFingerprint: first })).created, names)
+      const redfish = (await store.nodes.list()).filter((n) => n.bmc.protocol === 'redfish')
+      assert.deepEqual(redfish.map((n) => [n.name, n.bmc.port, n.bmc.tls, n.console.method]), [
+        ['demo04', 41003, { mode: 'pin', fingerprint: first }, 'ipmi'],
+        ['demo08', 41007, { mode: 'pin', fingerprint: first }, 'ipmi'],
+      ])
+      assert.deepEqual(await registerDemoNodes(store.nodes, { nodes: names, bmcs, redfishFingerprint: first }), { created: [], updated: [], removed: [], skipped: [] })
+      // A restarted demo has a new certificate: its Redfish nodes pin the new one.
+      assert.deepEqual((await registerDemoNodes(store.nodes, { nodes: names, bmcs, redfishFingerprint: second })).updated, ['demo04', 'demo08'])
+      assert.equal((await store.nodes.get('demo08'))?.bmc.tls?.fingerprint, second)
+      assert.equal((await store.nodes.get('demo04'))?.bmc.ipmiPort, 40003, 'SOL at the BMC\'s IPMI port')
+      // A demo without Redfish (no openssl): they are IPMI nodes again.
+      assert.deepEqual((await registerDemoNodes(store.nodes, { nodes: names, bmcs })).updated, ['demo04', 'demo08'])
+      const back = await store.nodes.get('demo04')
+      assert.deepEqual([back?.bmc.protocol, back?.bmc.port, back?.bmc.ipmiPort, back?.bmc.tls, back?.console.method], [undefined, 40003, undefined, undefined, 'ipmi'])
     } finally {
       await store.close()
     }

@@ -48,13 +48,13 @@ describe('a mixed fleet in one serve: Redfish (DMTF mockup) and IPMI (simulator)
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('the CLI flags build a Redfish node; a Redfish node with SOL is refused', async (t) => {
+  it('the CLI flags build a Redfish node; SOL beside it keeps IPMI\'s password limit', async (t) => {
     if (!requireMockup(t)) return
     const body = nodeFromOptions('r1', { host: LOOPBACK, port: String(bmc.port), user: bmc.username, password: bmc.password, protocol: 'redfish', tls: 'pin' }, {})
     assert.deepEqual(body, { name: 'r1', bmc: { host: LOOPBACK, port: bmc.port, username: bmc.username, password: bmc.password, protocol: 'redfish', tls: { mode: 'pin' } } })
-    const sol = await api('POST', '/nodes', { ...body, name: 'r0', console: { method: 'ipmi' } })
+    const sol = await api('POST', '/nodes', { ...body, name: 'r0', bmc: { ...(body.bmc as Json), password: 'p'.repeat(21) }, console: { method: 'ipmi' } })
     assert.equal(sol.status, 400)
-    assert.equal((sol.json.error as Json).code, 'VALIDATION_FAILED')
+    assert.deepEqual([(sol.json.error as Json).code, ((sol.json.error as Json).details as Json).field], ['VALIDATION_FAILED', 'body.bmc.password'])
     const made = await api('POST', '/nodes', body)
     assert.equal(made.status, 201, JSON.stringify(made.json))
     const view = made.json.bmc as Json

@@ -18,7 +18,8 @@ import type { Session } from '../../src/session/session.js'
 import type { LearnedEntry } from '../../src/session/profile.js'
 import type { ManagementCounters, ManagementHooks, ManagementPlugin } from './plugins.js'
 
-function sessionConfig(c: BmcConfig): SessionConfig {
+/** The IPMI session a node's configuration asks for (also SOL's beside Redfish, redfish-plugin.ts). */
+export function sessionConfig(c: BmcConfig): SessionConfig {
   return {
     username: c.credentials.username,
     password: c.credentials.password,
@@ -51,6 +52,18 @@ function sumDropped(d: Record<string, number>): number {
   return n
 }
 
+/** Learned entries and every profile change of the client go to the main thread (store, metrics, log). */
+export function reportLearned(client: IpmiClient, hooks: Pick<ManagementHooks, 'learned'>): void {
+  let lastEntry: LearnedEntry | undefined
+  client.on('learned', (e) => {
+    lastEntry = e
+  })
+  client.on('profile', (p) => {
+    hooks.learned(p, lastEntry)
+    lastEntry = undefined
+  })
+}
+
 export function ipmiManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
   const client = new IpmiClient({ host: config.host, port: config.port }, sessionConfig(config), { transportFactory: progressTransport })
   // Counters already reported for the current session: a new session starts from its own zero.
@@ -73,15 +86,7 @@ export function ipmiManagement(config: BmcConfig, hooks: ManagementHooks): Manag
     // Checks relaxed during the login (Set Session Privilege Level's answer) count too.
     seen = { ...seenOf(session), relaxed: 0 }
   })
-  // Learned entries and every profile change go to the main thread (store, metrics, log).
-  let lastEntry: LearnedEntry | undefined
-  client.on('learned', (e) => {
-    lastEntry = e
-  })
-  client.on('profile', (p) => {
-    hooks.learned(p, lastEntry)
-    lastEntry = undefined
-  })
+  reportLearned(client, hooks)
   client.on('state', (state, err) => {
     if (state === 'closed') hooks.lost(err !== undefined ? toWire(err) : undefined)
   })

@@ -7,7 +7,7 @@
  * protocol is a plugin file and an entry here; the supervisor, the console
  * sessions and the API routes do not change.
  */
-import type { BmcConfig, ManagementProtocol, TrustKind, WorkerConsoleMethod } from '../../src/bridge/messages.js'
+import type { BmcConfig, ConfiguredProtocol, ManagementProtocol, TrustKind, WorkerConsoleMethod } from '../../src/bridge/messages.js'
 import type { RedfishService } from '../../src/redfish/service.js'
 import { DEFAULT_RECONNECT } from '../../src/bridge/reconnect.js'
 import type { CommandRunner } from '../../src/bmc/runner.js'
@@ -16,6 +16,7 @@ import type { IpmiClient } from '../../src/session/client.js'
 import type { LearnedEntry, LearnedProfile } from '../../src/session/profile.js'
 import type { OpContext } from '../../src/ops/types.js'
 import type { InputSink } from '../console-input.js'
+import { autoManagement } from './auto-plugin.js'
 import { execPlugin, execTraits } from './exec-plugin.js'
 import { ipmiManagement } from './ipmi-plugin.js'
 import { redfishManagement } from './redfish-plugin.js'
@@ -106,10 +107,11 @@ export function consoleMethod(config: BmcConfig): ConsoleMethod {
   return config.consoleMethod ?? 'ipmi'
 }
 
-/** Every management protocol, once. */
-const MANAGEMENT_PLUGINS: Record<ManagementProtocol, (config: BmcConfig, hooks: ManagementHooks) => ManagementPlugin> = {
+/** Every management protocol a node may configure, once (auto probes, then is one of the others). */
+const MANAGEMENT_PLUGINS: Record<ConfiguredProtocol, (config: BmcConfig, hooks: ManagementHooks) => ManagementPlugin> = {
   ipmi: ipmiManagement,
   redfish: redfishManagement,
+  auto: autoManagement,
 }
 
 export function createManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {

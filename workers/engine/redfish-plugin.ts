@@ -6,12 +6,14 @@
  * when the BMC stopped answering (a failed keepalive), and reports a
  * certificate trusted on first use; retrying is the engine's.
  */
-import type { BmcConfig } from '../../src/bridge/messages.js'
+import { DEFAULT_IPMI_PORT, type BmcConfig } from '../../src/bridge/messages.js'
 import { SdrCache } from '../../src/bmc/sdr.js'
 import { ServiceError, toWire } from '../../src/errors.js'
-import { DEFAULT_REDFISH_TIMING, RedfishClient, type RedfishTiming } from '../../src/redfish/client.js'
+import { DEFAULT_REDFISH_TIMING, RedfishClient, type RedfishConfig, type RedfishTiming } from '../../src/redfish/client.js'
 import { RedfishService } from '../../src/redfish/service.js'
+import { IpmiClient } from '../../src/session/client.js'
 import { DEFAULT_TIMING } from '../../src/session/config.js'
+import { reportLearned, sessionConfig } from './ipmi-plugin.js'
 import type { ManagementHooks, ManagementPlugin } from './plugins.js'
 
 /** The node's timing overrides that name Redfish timings (the others are the IPMI session's). */
@@ -24,8 +26,22 @@ function redfishTiming(t: BmcConfig['timing']): Partial<RedfishTiming> {
   return out
 }
 
-export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
-  const client = new RedfishClient({
+/**
+ * The IPMI session SOL uses on a Redfish node: not the management session
+ * (that is Redfish's, and bmcvisor_bmc_up follows it), so its end is the
+ * console's to notice (SOL liveness), not a lost management session. What
+ * its client learns about the BMC's IPMI side is reported like an IPMI node's.
+ */
+function solSession(config: BmcConfig, hooks: ManagementHooks): IpmiClient {
+  const ipmiConfig: BmcConfig = { ...config, protocol: 'ipmi', port: config.ipmiPort ?? DEFAULT_IPMI_PORT }
+  const client = new IpmiClient({ host: ipmiConfig.host, port: ipmiConfig.port }, sessionConfig(ipmiConfig))
+  reportLearned(client, hooks)
+  return client
+}
+
+/** The Redfish client a node's configuration asks for (also the auto plugin's probe, with its own timing). */
+export function redfishClientConfig(config: BmcConfig): RedfishConfig {
+  return {
     host: config.host,
     port: config.port,
     username: config.credentials.username,
@@ -33,9 +49,14 @@ export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): Ma
     tls: config.tls ?? { mode: 'verify' },
     systemId: config.systemId,
     timing: redfishTiming(config.timing),
-    onFingerprint: (fp) => hooks.trustLearned?.('tls-certificate', fp),
-  })
+  }
+}
+
+export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): ManagementPlugin {
+  const client = new RedfishClient({ ...redfishClientConfig(config), onFingerprint: (fp) => hooks.trustLearned?.('tls-certificate', fp) })
   const service = new RedfishService(client)
+  // console.method ipmi: SOL rides on an IPMI session of its own at ipmiPort (same credentials), which SolConsole logs in when it opens.
+  const sol = config.console && config.consoleMethod === 'ipmi' ? solSession(config, hooks) : undefined
   const connectMs = config.timing?.connectTimeoutMs ?? DEFAULT_TIMING.connectTimeoutMs
   const keepaliveTimeoutMs = config.timing?.keepaliveTimeoutMs ?? DEFAULT_TIMING.keepaliveTimeoutMs
   let timer: NodeJS.Timeout | undefined
@@ -61,6 +82,7 @@ export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): Ma
   return {
     protocol: 'redfish',
     redfish: service,
+    ipmi: sol,
     connect: async () => {
       stopKeepalive()
       // A session that outlived a lost keepalive is pinged (and logged in again on 401) rather than leaked.
@@ -85,7 +107,7 @@ export function redfishManagement(config: BmcConfig, hooks: ManagementHooks): Ma
     close: async () => {
       stopKeepalive()
       up = false
-      await client.close()
+      await Promise.all([client.close(), sol?.close()])
     },
   }
 }

@@ -18,13 +18,18 @@ export function solTraits(): ConsoleTraits {
 }
 
 export function solPlugin(ctx: PluginContext): ConsolePlugin {
-  const client = ctx.management.ipmi
-  if (client === undefined) throw new ServiceError('INTERNAL', 'the SOL console needs an IPMI management session')
   const config: BmcConfig = ctx.config
   let con: SolConsole | undefined
   return {
     ...solTraits(),
     open(hooks: ConsoleHooks) {
+      // Read at each open: an auto node's management plugin has its IPMI client only once its probe answered.
+      const client = ctx.management.ipmi
+      if (client === undefined) {
+        const err = toWire(new ServiceError('INTERNAL', 'the SOL console needs an IPMI session (an IPMI node, or console ipmi beside Redfish)'))
+        queueMicrotask(() => hooks.failed(err)) // outcomes come after open() returns, as a SolConsole's do
+        return
+      }
       const limit = inputLimit(config)
       // write() says "full" at half the input limit, so its 'drain' (at a quarter) is the gate's progress.
       const c = SolConsole.forClient(client, {

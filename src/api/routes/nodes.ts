@@ -6,10 +6,11 @@
  */
 import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
-import { CREDENTIAL_ENV_FIELDS, reservedExecEnvName } from '../../bridge/messages.js'
+import { CREDENTIAL_ENV_FIELDS, mayUseRedfish, reservedExecEnvName } from '../../bridge/messages.js'
+import { reviveProfile } from '../../bridge/profile.js'
 import { checkWatchOverride, DEFAULT_WATCH_PATTERNS, MAX_WATCH_PATTERNS } from '../../bridge/watch.js'
 import { checkRegExp, ServiceError } from '../../errors.js'
-import type { NodeDoc, NodeRecord, WatchOverrideDoc } from '../../store/types.js'
+import type { NodeDoc, NodeRecord, ProfileDoc, WatchOverrideDoc } from '../../store/types.js'
 import { normalizeFingerprint } from '../../redfish/transport.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit } from '../auth.js'
@@ -23,7 +24,9 @@ import {
 
 const checkDoc = Compile(NodeDocSchema)
 
-export function toView(n: NodeRecord): NodeViewT {
+/** `learned`: the node's stored profile, for an auto node's probed protocol. */
+export function toView(n: NodeRecord, learned?: ProfileDoc): NodeViewT {
+  const probed = n.bmc.protocol === 'auto' ? reviveProfile(learned).protocol : undefined
   return {
     name: n.name,
     bmc: {
@@ -33,6 +36,8 @@ export function toView(n: NodeRecord): NodeViewT {
       ...(n.bmc.workarounds !== undefined ? { workarounds: [...n.bmc.workarounds] } : {}),
       kgSet: n.bmc.kg !== undefined,
       protocol: n.bmc.protocol ?? NODE_DEFAULTS.protocol,
+      ...(n.bmc.ipmiPort !== undefined ? { ipmiPort: n.bmc.ipmiPort } : {}),
+      ...(probed !== undefined ? { learnedProtocol: probed } : {}),
       ...(n.bmc.tls !== undefined ? { tls: { mode: n.bmc.tls.mode, ...(n.bmc.tls.fingerprint !== undefined ? { fingerprint: n.bmc.tls.fingerprint } : {}), caSet: n.bmc.tls.ca !== undefined } } : {}),
       ...(n.bmc.systemId !== undefined ? { systemId: n.bmc.systemId } : {}),
     },
@@ -71,8 +76,8 @@ export function checkNode(doc: unknown): NodeDoc {
   }
   const n = doc as NodeDoc
   checkProtocol(n)
-  if (n.bmc.protocol !== 'redfish' && Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
-  if (n.bmc.protocol !== 'redfish' && Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
+  if (speaksIpmi(n) && Buffer.byteLength(n.bmc.password, 'utf8') > 20) throw invalid('body.bmc.password', 'body.bmc.password is longer than 20 bytes (IPMI 2.0 limit)')
+  if (speaksIpmi(n) && Buffer.byteLength(n.bmc.username, 'utf8') > 16) throw invalid('body.bmc.username', 'body.bmc.username is longer than 16 bytes')
   if (n.console.method === 'exec' && n.console.command === undefined) throw invalid('body.console.command', 'an exec console needs body.console.command')
   checkConsoleEnv(n.console)
   checkSshFields(n.console)
@@ -82,17 +87,22 @@ export function checkNode(doc: unknown): NodeDoc {
 }
 
 /**
- * Protocol fields: `tls` and `systemId` are Redfish's; a Redfish node has no
- * IPMI session to carry SOL (console ipmi), and its fingerprint is stored in
- * one spelling (`AB:CD:...`, as the worker reports a learned one).
+ * Protocol fields: `tls`, `systemId` and `ipmiPort` are Redfish's (and auto's,
+ * which may turn out Redfish), and a fingerprint is stored in one spelling
+ * (`AB:CD:...`, as the worker reports a learned one).
  */
+/** The node logs in over IPMI at some point (an IPMI or auto node, or SOL beside Redfish), so IPMI's credential limits hold. */
+function speaksIpmi(n: NodeDoc): boolean {
+  return n.bmc.protocol !== 'redfish' || n.console.method === 'ipmi'
+}
+
 function checkProtocol(n: NodeDoc): void {
-  if (n.bmc.protocol !== 'redfish') {
-    if (n.bmc.tls !== undefined) throw invalid('body.bmc.tls', 'body.bmc.tls is for Redfish nodes (bmc.protocol redfish)')
-    if (n.bmc.systemId !== undefined) throw invalid('body.bmc.systemId', 'body.bmc.systemId is for Redfish nodes (bmc.protocol redfish)')
+  if (!mayUseRedfish(n.bmc.protocol)) {
+    for (const f of ['tls', 'systemId', 'ipmiPort'] as const) {
+      if (n.bmc[f] !== undefined) throw invalid(`body.bmc.${f}`, `body.bmc.${f} is for Redfish nodes (bmc.protocol redfish or auto)`)
+    }
     return
   }
-  if (n.console.method === 'ipmi') throw invalid('body.console.method', 'a Redfish node has no IPMI session for Serial-over-LAN: console.method none or exec')
   const tls = n.bmc.tls
   if (tls === undefined) return
   if (tls.fingerprint !== undefined) {
@@ -161,24 +171,26 @@ function checkExecAllowed(allowed: boolean, next: NodeDoc, prev?: NodeDoc): void
 }
 
 export function withDefaults(c: NodeCreate): NodeDoc {
-  const redfish = c.bmc.protocol === 'redfish'
+  // An auto node gets a Redfish node's defaults (port 443, tls verify, no console); its IPMI port is bmc.ipmiPort.
+  const https = mayUseRedfish(c.bmc.protocol)
   return {
     name: c.name,
     bmc: {
       host: c.bmc.host,
-      port: c.bmc.port ?? (redfish ? REDFISH_DEFAULTS.port : NODE_DEFAULTS.port),
+      port: c.bmc.port ?? (https ? REDFISH_DEFAULTS.port : NODE_DEFAULTS.port),
       username: c.bmc.username,
       password: c.bmc.password,
       ...(c.bmc.kg !== undefined ? { kg: c.bmc.kg.toLowerCase() } : {}),
       ...(c.bmc.cipherSuite !== undefined ? { cipherSuite: c.bmc.cipherSuite } : {}),
       privilege: c.bmc.privilege ?? NODE_DEFAULTS.privilege,
       ...(c.bmc.protocol !== undefined ? { protocol: c.bmc.protocol } : {}),
-      ...(redfish ? { tls: { ...(c.bmc.tls ?? REDFISH_DEFAULTS.tls) } } : c.bmc.tls !== undefined ? { tls: { ...c.bmc.tls } } : {}),
+      ...(c.bmc.ipmiPort !== undefined ? { ipmiPort: c.bmc.ipmiPort } : {}),
+      ...(https ? { tls: { ...(c.bmc.tls ?? REDFISH_DEFAULTS.tls) } } : c.bmc.tls !== undefined ? { tls: { ...c.bmc.tls } } : {}),
       ...(c.bmc.systemId !== undefined ? { systemId: c.bmc.systemId } : {}),
       ...(c.bmc.workarounds !== undefined && c.bmc.workarounds.length > 0 ? { workarounds: [...c.bmc.workarounds] } : {}),
     },
     console: {
-      method: c.console?.method ?? (redfish ? REDFISH_DEFAULTS.console.method : NODE_DEFAULTS.console.method),
+      method: c.console?.method ?? (https ? REDFISH_DEFAULTS.console.method : NODE_DEFAULTS.console.method),
       ...(c.console?.command !== undefined ? { command: c.console.command } : {}),
       ...(c.console?.connectedPattern !== undefined ? { connectedPattern: c.console.connectedPattern } : {}),
       ...(c.console?.env !== undefined ? { env: { ...c.console.env } } : {}),
@@ -206,6 +218,8 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     if (n === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${name}`, { details: { node: name } })
     return n
   }
+  // An auto node's view names what its probe found (its stored profile); other nodes need no profile read.
+  const view = async (n: NodeRecord): Promise<NodeViewT> => toView(n, n.bmc.protocol === 'auto' ? (await ctx.store.profiles.get(n.name))?.profile : undefined)
 
   app.get('/nodes', {
     config: { role: 'viewer' },
@@ -217,7 +231,9 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
   }, async (req) => {
     const list = await nodes.list()
     const group = req.query.group
-    return { nodes: (group === undefined ? list : list.filter((n) => n.groups.includes(group))).map(toView) }
+    const shown = group === undefined ? list : list.filter((n) => n.groups.includes(group))
+    const learned = shown.some((n) => n.bmc.protocol === 'auto') ? new Map((await ctx.store.profiles.list()).map((p) => [p.node, p.profile])) : undefined
+    return { nodes: shown.map((n) => toView(n, learned?.get(n.name))) }
   })
 
   app.post('/nodes', {
@@ -235,7 +251,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
   app.get('/nodes/:node', {
     config: { role: 'viewer' },
     schema: { summary: 'Show a node', tags: ['nodes'], params: NodeParams, response: withErrors({ 200: NodeView }) },
-  }, async (req) => toView(await require(req.params.node)))
+  }, async (req) => view(await require(req.params.node)))
 
   app.patch('/nodes/:node', {
     config: { role: 'admin' },
@@ -253,7 +269,7 @@ export async function nodeRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext })
     checkExecAllowed(ctx.allowExecConsoles, next, docOf(cur))
     const rec = await nodes.replace(next, cur.revision)
     audit(req, 'node.update', { target: rec.name, outcome: 'ok', ...changeDetail(req.body) })
-    return toView(rec)
+    return view(rec)
   })
 
   app.delete('/nodes/:node', {

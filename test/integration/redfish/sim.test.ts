@@ -160,6 +160,8 @@ describe('Redfish nodes on the simulator\'s Redfish side, through REST', { timeo
     { fault: { kind: 'delay', value: DEADLINE_MS + 2000 }, code: 'BMC_UNREACHABLE' },
     { fault: { kind: 'unavailable', value: 1 }, code: 'BMC_BUSY' },
     { fault: { kind: 'die' }, code: 'BMC_UNREACHABLE' },
+    // Every connection dropped (--fault 1:drop=1): each try is cut off, none answers.
+    { fault: { kind: 'drop', value: 1 }, code: 'BMC_UNREACHABLE' },
   ]
   for (const { fault, code } of faultCases) {
     it(`fault ${fault.kind}: ${code} within the deadline, healed once cleared`, async () => {

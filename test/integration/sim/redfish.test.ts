@@ -2,7 +2,7 @@
 // redfishtool (Basic and session auth) and python3-sushy (sessions, the
 // certificate verified as its own CA), with ipmitool on the same BMC's IPMI
 // port. Shows: both clients read the values the IPMI side reports (power,
-// serial, firmware, temperatures), their actions are accepted and seen by
+// serial, firmware, temperatures, identify), their actions are accepted and seen by
 // ipmitool (and the reverse), accounts made over Redfish log in over IPMI,
 // sessions are always logged out (the count returns to zero), the
 // certificate is the one whose fingerprint the fleet printed, and each
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { TestContext } from 'node:test'
 import type { TLSSocket } from 'node:tls'
+import { identifyState } from '../../../src/sim/chassis-commands.js'
 import { startSimFleet, type SimFleetHandle } from '../../../src/sim/fleet.js'
 import { waitUntil } from '../../lab/net.js'
 import { inCi, ipmitool, requireTools } from '../../lab/tools.js'
@@ -196,6 +197,17 @@ describe('simulated Redfish against redfishtool, sushy and ipmitool', () => {
     assert.match(param, /Options apply to all future boots/)
     assert.match(param, /BIOS EFI boot/)
     assert.match(param, /Force PXE/)
+    assert.deepEqual(closed, { closed: true })
+    assert.equal(service().openSessions, 0)
+  })
+
+  it('sushy turns identify on and off: the BMC\'s identify state follows, and sushy reads it back', async (t) => {
+    if (!need(t)) return
+    const bmc = fleet.members[0]!.bmc
+    const [on, lit, off, dark, closed] = await sushy(['identify:Blinking', 'read', 'identify:Off', 'read'])
+    assert.deepEqual([on, off], [{ identify: 'Blinking' }, { identify: 'Off' }])
+    assert.deepEqual([lit!.indicator_led, dark!.indicator_led], ['Blinking', 'Off'])
+    assert.equal(identifyState(bmc), 0, 'off again on the BMC')
     assert.deepEqual(closed, { closed: true })
     assert.equal(service().openSessions, 0)
   })

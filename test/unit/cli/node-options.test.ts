@@ -23,3 +23,15 @@ describe('node options: ssh consoles', () => {
     assert.deepEqual(patchFromPairs(['console.port=2200', 'console.hostKey=']), { console: { port: 2200, hostKey: null } })
   })
 })
+
+describe('node options: protocol auto', () => {
+  it('--protocol auto --ipmi-port --tls pin: the document an auto node is added with', () => {
+    const n = nodeFromOptions('a1', { host: '10.0.0.7', user: 'admin', password: 'pw', protocol: 'auto', 'ipmi-port': '6230', tls: 'pin' }, {})
+    assert.deepEqual(n.bmc, { host: '10.0.0.7', username: 'admin', password: 'pw', protocol: 'auto', ipmiPort: 6230, tls: { mode: 'pin' } })
+  })
+
+  it('node set bmc.ipmiPort=623 is a number; an empty value removes it', () => {
+    assert.deepEqual(patchFromPairs(['bmc.ipmiPort=623']), { bmc: { ipmiPort: 623 } })
+    assert.deepEqual(patchFromPairs(['bmc.ipmiPort=']), { bmc: { ipmiPort: null } })
+  })
+})

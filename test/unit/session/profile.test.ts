@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { GetDeviceId } from '../../../src/ipmi/commands/index.js'
 import {
-  addLearned, EMPTY_PROFILE, parseWorkarounds, profileRows, reviveProfile, WORKAROUND_NAMES, WORKAROUNDS, type LearnedEntry, type LearnedProfile,
+  addLearned, EMPTY_PROFILE, parseWorkarounds, profileIsEmpty, profileRows, reviveProfile, withProtocol, WORKAROUND_NAMES, WORKAROUNDS, type LearnedEntry, type LearnedProfile,
 } from '../../../src/session/profile.js'
 import type { QuirkName } from '../../../src/sim/quirks.js'
 import { attachSol } from '../../../src/sim/sol.js'
@@ -205,5 +205,17 @@ describe('bmcvisor ipmi -W', () => {
     const o = io()
     assert.equal(await ipmiCommand(['-H', '127.0.0.1', '-U', 'admin', '-P', 'pw', '-W', 'solport,bogus', 'power', 'status'], o.io), 2)
     assert.match(o.text(), /^bmcvisor: VALIDATION_FAILED: unknown workaround bogus \(known: authcap, /m)
+  })
+})
+
+describe('the probed protocol of an auto node in its profile', () => {
+  it('survives a store round trip and a newly learned entry; an unknown one is dropped', () => {
+    const p = withProtocol(EMPTY_PROFILE, 'redfish')
+    assert.equal(reviveProfile(JSON.parse(JSON.stringify(p))).protocol, 'redfish')
+    assert.equal(addLearned(p, { name: 'solport', detail: 'x' }, new Date(0)).protocol, 'redfish')
+    assert.equal(reviveProfile({ entries: [], protocol: 'snmp' }).protocol, undefined)
+    assert.equal(profileIsEmpty(p), false)
+    assert.equal(profileIsEmpty(withProtocol(p, undefined)), true)
+    assert.equal(withProtocol(p, 'redfish'), p, 'unchanged: the same object')
   })
 })
