@@ -26,78 +26,86 @@ export function soakBootLog(host: string, gen: number, lines: number): string {
 export interface LogVerdict {
   lines: number
   bytes: number
-  /** Lines missing inside one generation (SEQ jumped forward). */
+  /** Lines missing inside one generation (SEQ jumped forward), or at its start. */
   missingLines: number
   gaps: number
-  /** Lines out of order: SEQ not above the previous one of the same generation, or GEN going back. */
+  /** Whole lines out of order: SEQ not above the previous one of the same generation, or GEN going back. */
   disorder: number
-  /** Lines naming another host, or whose CHECK does not match: bytes from the wrong BMC or corrupted. */
+  /** Whole, genuine lines (CHECK right) of another host: bytes from the wrong BMC. */
   foreign: number
-  corrupt: number
-  /** Torn lines: the partial last line of a generation that died, followed by a new generation or a gap. */
+  /**
+   * Broken lines: a line's head glued to a later line's tail, because bytes between them never
+   * arrived (the partial last line of a generation that died, or bytes lost in the middle).
+   */
   torn: number
-  /** Torn lines where the stream went on as if nothing happened: bytes lost or mixed in the middle. */
+  /** Broken lines after which the stream went on with the next SEQ: bytes lost without a missing line (must be 0). */
   tornInside: number
 }
 
+type Whole = { host: string; gen: number; seq: number }
+
+/** A whole line as the host printed it, or undefined. */
+function whole(raw: string, anchored: boolean): Whole | undefined {
+  const m = (anchored ? LINE : TAIL).exec(raw)
+  if (m === null) return undefined
+  const [, host = '', g, s, c] = m
+  const w = { host, gen: Number(g), seq: Number(s) }
+  return check(w.host, w.gen, w.seq) === c ? w : undefined
+}
+
+const TAIL = /(sim-\d+) g(\d+) (\d+) ([0-9a-f]{8})$/
+
 /** Checks a console log (its raw bytes) against the host that printed it. */
 export function verifySoakLog(host: string, text: string): LogVerdict {
-  const v: LogVerdict = { lines: 0, bytes: Buffer.byteLength(text, 'latin1'), missingLines: 0, gaps: 0, disorder: 0, foreign: 0, corrupt: 0, torn: 0, tornInside: 0 }
+  const v: LogVerdict = { lines: 0, bytes: Buffer.byteLength(text, 'latin1'), missingLines: 0, gaps: 0, disorder: 0, foreign: 0, torn: 0, tornInside: 0 }
   const parts = text.split('\r\n')
   parts.pop() // after the last CR LF: a partial line still on its way, or ''
   let gen = -1
   let seq = 0
   let tornPending = false
+  const advance = (w: Whole) => {
+    if (w.gen < gen) v.disorder++
+    else if (w.gen > gen) {
+      // A generation's first lines go out as soon as its SOL is active: any before the first seen are lost.
+      if (w.seq > 1) {
+        v.gaps++
+        v.missingLines += w.seq - 1
+      }
+      gen = w.gen
+      seq = w.seq
+    } else if (w.seq === seq + 1) {
+      if (tornPending) v.tornInside++
+      seq = w.seq
+    } else if (w.seq === 1) {
+      // The host printed its whole log and started over.
+      seq = 1
+    } else if (w.seq > seq + 1) {
+      v.gaps++
+      v.missingLines += w.seq - seq - 1
+      seq = w.seq
+    } else v.disorder++
+    tornPending = false
+  }
   for (const raw of parts) {
-    const m = LINE.exec(raw)
-    if (m === null) {
-      // A line cut where a generation died, glued to the first line of the next: the tail is checked too.
+    const w = whole(raw, true)
+    if (w === undefined) {
       v.torn++
       tornPending = true
-      const tail = /(\S+) g(\d+) (\d+) ([0-9a-f]{8})$/.exec(raw)
-      if (tail !== null && tail[1] === host && Number(tail[2]) > gen) {
-        gen = Number(tail[2])
-        seq = Number(tail[3])
-        tornPending = false
+      // The tail of a broken line may be a whole line of this host (the first of a new generation).
+      const tail = whole(raw, false)
+      if (tail !== undefined && tail.host === host) {
+        // Glued to its own head, the tail's SEQ shows whether any line went missing.
+        tornPending = tail.gen === gen && tail.seq === seq + 1
+        advance(tail)
       }
       continue
     }
     v.lines++
-    const [, h, g, s, c] = m
-    const lg = Number(g)
-    const ls = Number(s)
-    if (h !== host) {
+    if (w.host !== host) {
       v.foreign++
       continue
     }
-    if (check(h, lg, ls) !== c) {
-      v.corrupt++
-      continue
-    }
-    if (lg < gen) v.disorder++
-    else if (lg > gen) {
-      // A generation's first lines go out as soon as its SOL is active: any before the first seen are lost.
-      if (ls > 1) {
-        v.gaps++
-        v.missingLines += ls - 1
-      }
-      gen = lg
-      seq = ls
-      tornPending = false
-    } else if (ls === seq + 1) {
-      if (tornPending) v.tornInside++
-      seq = ls
-      tornPending = false
-    } else if (ls === 1) {
-      // The host printed its whole log and started over.
-      seq = 1
-      tornPending = false
-    } else if (ls > seq + 1) {
-      v.gaps++
-      v.missingLines += ls - seq - 1
-      seq = ls
-      tornPending = false
-    } else v.disorder++
+    advance(w)
   }
   return v
 }
