@@ -112,9 +112,27 @@ class SimGroup {
   child: ChildProcess | undefined
   gen = 0
   state: 'up' | 'killed' | 'stopped' = 'up'
+  /** The start under way, so a second caller waits for it instead of binding the same ports again. */
+  private starting: Promise<void> | undefined
   constructor(readonly first: number, readonly count: number, private readonly o: SoakOptions) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = undefined
+    })
+    return this.starting
+  }
+
+  get busy(): boolean {
+    return this.starting !== undefined
+  }
+
+  /** Waits for a start under way, or starts the group again if it was killed. */
+  async whole(): Promise<void> {
+    if (this.starting !== undefined || this.state === 'killed') await this.start()
+  }
+
+  private async spawn(): Promise<void> {
     this.gen++
     const child = fork(fileURLToPath(new URL('./soak-sim.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     this.child = child
@@ -272,14 +290,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       const g = groupOf(i)
       switch (kind) {
         case 'kill': {
-          if (g.state !== 'up') return
+          if (g.state !== 'up' || g.busy) return
           for (let k = g.first; k < g.first + g.count; k++) disturbed.add(names[k]!)
           await g.kill()
           later(between(5000, 15_000), () => g.start())
           break
         }
         case 'stop':
-          if (g.state !== 'up') return
+          if (g.state !== 'up' || g.busy) return
           for (let k = g.first; k < g.first + g.count; k++) disturbed.add(names[k]!)
           g.signal('SIGSTOP')
           later(between(5000, 20_000), () => {
@@ -376,7 +394,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     for (const ws of sockets) ws.close()
     for (const g of groups) {
       if (g.state === 'stopped') g.signal('SIGCONT')
-      if (g.state === 'killed') await g.start()
+      await g.whole()
       for (let k = 0; k < g.count; k++) {
         g.send({ type: 'flip', i: k, to: null })
         g.send({ type: 'loss', i: k, ratio: 0 })
