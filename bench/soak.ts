@@ -480,7 +480,9 @@ export function soakSvg(samples: readonly SoakSample[], title: string): string {
   const tMax = Math.max(1, ...samples.map((s) => s.t))
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="13"><rect width="100%" height="100%" fill="white"/>`
   svg += `<text x="${W / 2}" y="24" text-anchor="middle" font-size="16">${title}</text>`
-  panels.forEach((p, k) => {
+  panels.forEach((panel, k) => {
+    // A series a run did not record (NaN throughout) is left out rather than drawn flat.
+    const p = { ...panel, series: panel.series.filter((s) => samples.some((x) => Number.isFinite(Number(x[s.key])))) }
     const y0 = 40 + k * ph + 16
     const x0 = 70
     const pw = W - 100
