@@ -64,6 +64,8 @@ export interface SimFleetOptions {
   timing?: Pick<SimBmcConfig, 'idleTimeoutMs' | 'coldResetAfterSolMs' | 'coldResetDowntimeMs'>
   /** Faults set at start, by BMC index. */
   faults?: { index: number; fault: SimFault }[]
+  /** Replaces host INDEX's boot log (default: renderBootLog), e.g. numbered lines a soak can check for order and loss. */
+  bootLog?: (index: number) => string
   /** The simulated hosts' names (console prompt, BMC listing); default sim-INDEX. */
   hostname?: (index: number) => string
   /** Shared tick for SOL and console output (default 25 ms). */
@@ -163,7 +165,7 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleetHand
         { clock },
       )
       const name = opts.hostname?.(i) ?? `sim-${i}`
-      const sol = attachSol(bmc, { host: { hostname: name, rateBytesPerSecond: opts.consoleRate ?? 256 }, timing: opts.sol, ticker })
+      const sol = attachSol(bmc, { host: { hostname: name, rateBytesPerSecond: opts.consoleRate ?? 256, ...(opts.bootLog !== undefined ? { bootLog: opts.bootLog(i) } : {}) }, timing: opts.sol, ticker })
       const hardware = attachHardware(bmc, { index: i })
       const port = opts.basePort === undefined || opts.basePort === 0 ? 0 : opts.basePort + i
       const server = await listenUdp(bmc, { host, port })
