@@ -156,3 +156,7 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
     },
   }
 }
+
+export function isPostgresStore(s: OpenedStore): s is PostgresStore {
+  return s.kind === 'postgres'
+}
