@@ -29,8 +29,8 @@ export interface ClusterOptions extends Omit<MembershipOptions, 'beforeRejoin'> 
 export interface ClusterEvents {
   /** A node started here that another member ran before (where its earlier console log is). */
   moved: [node: string, from: Member]
-  /** The owned set changed by `count` nodes (started plus stopped). */
-  changed: [count: number]
+  /** The owned set changed: `gained` nodes may start here, `lost` were stopped here (metrics: bmcvisor_cluster_ownership_changes_total). */
+  ownership: [gained: number, lost: number]
 }
 
 export interface ClusterStatus {
@@ -93,6 +93,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.#members
   }
 
+  /** Live members at the last step; 0 while no lease is held (metrics). */
+  memberCount(): number {
+    return this.membership.held ? this.#members.length : 0
+  }
+
   async start(): Promise<void> {
     await this.membership.start()
     await this.#steps
@@ -135,9 +140,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.#transitioning = true
     this.#view = view
     const keep = new Set([...this.#allowed].filter((n) => ownerOf(n, view) === this.id))
-    let count = this.#allowed.size - keep.size
+    const lost = this.#allowed.size - keep.size
     this.#allowed = keep
-    if (count > 0) await this.#o.apply()
+    if (lost > 0) await this.#o.apply()
     // 2: publish what this instance now derives its nodes from.
     const others = await this.membership.publish(view)
     if (others === undefined || !this.membership.held) return
@@ -146,7 +151,6 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const next = new Set<string>()
     for (const n of names) if (ownerOf(n, view) === this.id && !others.some((m) => claims(m, n))) next.add(n)
     const gained = [...next].filter((n) => !this.#allowed.has(n))
-    count += gained.length
     this.#allowed = next
     this.#transitioning = false
     for (const n of gained) {
@@ -155,7 +159,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (from !== undefined) this.emit('moved', n, from)
     }
     if (gained.length > 0) await this.#o.apply()
-    if (count > 0) this.emit('changed', count)
+    if (lost > 0 || gained.length > 0) this.emit('ownership', gained.length, lost)
   }
 
   #stopAll(): void {
@@ -163,7 +167,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.#allowed = new Set()
     this.#transitioning = true
     this.#stopping = this.#o.apply().catch((err: unknown) => this.#o.logger.error({ err }, 'stopping nodes after a lost lease failed'))
-    if (count > 0) this.emit('changed', count)
+    if (count > 0) this.emit('ownership', 0, count)
   }
 
   /** Stops every node, then leaves (the others take the nodes over at once). */
