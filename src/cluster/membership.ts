@@ -22,6 +22,8 @@
  */
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
+import type pg from 'pg'
+import type { QueryResultRow } from 'pg'
 import type { PgDb } from '../store/postgres/db.js'
 import { ADVISORY_LOCK_CLASS } from '../store/postgres/migrations.js'
 
@@ -110,6 +112,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
   #renewTimer: NodeJS.Timeout | undefined
   #inFlight: Promise<void> | undefined
   #stopped = false
+  /** Joins and renewals have a connection of their own: a pool busy with the nodes' queries must not delay them. */
+  #conn: Promise<pg.Client> | undefined
 
   constructor(db: PgDb, o: MembershipOptions) {
     super()
@@ -139,9 +143,24 @@ export class Membership extends EventEmitter<MembershipEvents> {
     return members
   }
 
+  async #query<R extends QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    this.#conn ??= this.#db.client().then((c) => {
+      c.on('error', () => undefined) // the query in flight rejects with it
+      return c
+    })
+    const conn = this.#conn
+    try {
+      return await (await conn).query<R>(text, values)
+    } catch (e) {
+      if (this.#conn === conn) this.#conn = undefined
+      void conn.then((c) => c.end()).catch(() => undefined)
+      throw this.#db.wrap(e)
+    }
+  }
+
   async #join(): Promise<Member[]> {
     const sent = performance.now()
-    const rows = (await this.#db.query<MemberRow>(
+    const rows = (await this.#query<MemberRow>(
       `INSERT INTO members (id, epoch, address, joined_at, renewed_at, expires_at)
        VALUES ($1, nextval('member_epoch'), $2, now(), now(), now() + make_interval(secs => $3::float8 / 1000))
        ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, address = excluded.address, joined_at = excluded.joined_at,
@@ -151,7 +170,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     )).rows
     this.#epoch = Number(rows[0]!.epoch)
     this.#hold(sent)
-    const members = await liveMembers(this.#db)
+    const members = (await this.#query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE expires_at > now() ORDER BY id`, [])).rows.map(toMember)
     this.emit('view', members)
     return members
   }
@@ -164,7 +183,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
       return
     }
     const sent = performance.now()
-    const r = await this.#db.query<MemberRow & { renewed: boolean }>(
+    const r = await this.#query<MemberRow & { renewed: boolean }>(
       `WITH r AS (UPDATE members SET renewed_at = now(), expires_at = now() + make_interval(secs => $3::float8 / 1000)
                   WHERE id = $1 AND epoch = $2 AND expires_at > now() RETURNING id)
        SELECT ${MEMBER_COLUMNS}, EXISTS (SELECT 1 FROM r) AS renewed FROM members WHERE expires_at > now() ORDER BY id`,
@@ -230,6 +249,12 @@ export class Membership extends EventEmitter<MembershipEvents> {
     await this.#inFlight
     const epoch = this.#epoch
     this.#release('stopped')
-    if (release && epoch !== undefined) await this.#db.query('DELETE FROM members WHERE id = $1 AND epoch = $2', [this.id, epoch])
+    try {
+      if (release && epoch !== undefined) await this.#query('DELETE FROM members WHERE id = $1 AND epoch = $2', [this.id, epoch])
+    } finally {
+      const conn = this.#conn
+      this.#conn = undefined
+      await conn?.then((c) => c.end()).catch(() => undefined)
+    }
   }
 }

@@ -70,8 +70,8 @@ export const METRICS = {
   bmcvisor_worker_heap_used_bytes: { type: 'gauge', labels: N, help: "V8 heap in use by the node's worker thread, from its last heartbeat reply." },
   bmcvisor_supervisor_escalations_total: { type: 'counter', labels: [], help: 'Times a large share of workers crashed within the restart period (a host fault or a bmcvisor bug).' },
   // --- cluster (src/cluster; absent with SQLite: one instance owns every node) ---
-  bmcvisor_cluster_members: { type: 'gauge', labels: [], help: 'Live cluster members (instances on the shared PostgreSQL whose lease holds) as this instance saw at its last renewal; 0 while it holds no lease.' },
-  bmcvisor_owned_nodes: { type: 'gauge', labels: [], help: 'Nodes this instance owns and runs (their BMC sessions and consoles are here).' },
+  bmcvisor_cluster_members: { type: 'gauge', labels: [], help: 'Live cluster members (instances on the shared PostgreSQL whose lease holds) as this instance saw at its last renewal; 0 while it holds no lease, and with the SQLite store (no cluster).' },
+  bmcvisor_owned_nodes: { type: 'gauge', labels: [], help: 'Nodes this instance owns and runs (their BMC sessions and consoles are here); with the SQLite store, every node.' },
   bmcvisor_cluster_ownership_changes_total: { type: 'counter', labels: ['direction'], help: 'Nodes that started here (direction=gained) or stopped here (direction=lost) because cluster ownership moved.' },
   // --- BMC sessions ---
   bmcvisor_bmc_up: { type: 'gauge', labels: N, help: "1 while bmcvisor holds an IPMI session to the node's BMC, 0 otherwise." },
