@@ -27,9 +27,13 @@ import { CONSOLE_LOG_DIR, ConsoleManager, ConsoleMatches, type ConsoleManagerOpt
 import { SearchPool, type SearchPoolOptions } from './console/search-pool.js'
 import { ServiceError } from './errors.js'
 import { createLogger, type Logger } from './log.js'
-import { createMetrics, metricsRoute, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
+import { createMetrics, metricsRoute, wireCluster, wireSupervisor, type Metrics, type WireOptions } from './metrics/index.js'
 import { DEFAULT_AUDIT_RETENTION_DAYS, keepAudit, MAX_AUDIT_RETENTION_DAYS } from './store/audit.js'
 import { openConfiguredStore } from './store/open.js'
+import { isPostgresStore, type Subscription } from './store/postgres/store.js'
+import { Cluster } from './cluster/controller.js'
+import { clusterPlugin } from './api/routes/cluster.js'
+import { hostname } from 'node:os'
 import type { OpenedStore } from './store/types.js'
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js'
 
@@ -43,6 +47,8 @@ export interface ServeOptions {
   dataDir?: string
   /** A postgres:// URL (serve --store, BMCVISOR_STORE): nodes, tokens and the audit log in PostgreSQL; default: SQLite in dataDir. */
   store?: string | undefined
+  /** With a PostgreSQL store: this instance's member id and the URL the others reach it at (src/cluster). */
+  cluster?: { id?: string | undefined; address?: string | undefined; leaseMs?: number; marginMs?: number }
   /** BMCVISOR_ADMIN_TOKEN. */
   adminToken?: string | undefined
   /** BMCVISOR_SECRET_KEY. */
@@ -83,6 +89,8 @@ export interface RunningServer {
   url: string
   app: ApiInstance
   store: OpenedStore
+  /** With a PostgreSQL store: this instance's membership and the nodes it owns; undefined with SQLite (it runs every node). */
+  cluster: Cluster | undefined
   supervisor: Supervisor
   /** Every node's console session (metrics read its getters and events). */
   consoles: ConsoleManager
@@ -123,6 +131,9 @@ export async function initialAdminToken(store: OpenedStore, adminToken: string |
   if ((adminToken !== undefined && adminToken !== '') || (await store.tokens.count()) > 0) return undefined
   return (await store.tokens.create({ name: 'initial-admin', role: 'admin' })).token
 }
+
+/** How soon a lost node change feed is subscribed again. */
+const CHANGE_FEED_RETRY_MS = 1000
 
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
   const { host, port } = parseListen(o.listen ?? DEFAULT_LISTEN)
@@ -206,6 +217,25 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       }
     },
   })
+  // With PostgreSQL the instance runs only the nodes it owns (src/cluster); none before it has joined.
+  const pgStore = isPostgresStore(store) ? store : undefined
+  let cluster: Cluster | undefined
+  let changes: Subscription | undefined
+  const runs = pgStore === undefined ? undefined : (node: string) => cluster?.runs(node) ?? false
+  const joined = (): Cluster => {
+    if (cluster === undefined) throw new ServiceError('STORE_UNAVAILABLE', 'this instance has not joined the cluster yet')
+    return cluster
+  }
+  // With SQLite there is no cluster: no members, and this one instance owns every node it runs.
+  let unwireCluster: (() => void) | undefined = pgStore !== undefined ? undefined : wireCluster(metrics, {
+    memberCount: () => 0,
+    get owned() {
+      return supervisor.nodes.length
+    },
+    on: () => undefined,
+    off: () => undefined,
+  })
+  let closing: Promise<void> | undefined
   let app: ApiInstance | undefined
   let consoleSync: ConsoleSync | undefined
   let sync: NodeSync | undefined
@@ -219,7 +249,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...o.bmcDefaults,
       allowExecConsole: o.allowExecConsoles ?? false,
       ...(o.consoles?.inputLimitBytes !== undefined ? { consoleInputLimitBytes: o.consoles.inputLimitBytes } : {}),
-    }, (node) => profiles.current(node))
+    }, (node) => profiles.current(node), runs === undefined ? {} : { runs })
     app = await buildApp({
       web,
       ui: webPlugin({ consoles, fleet, secure: https !== undefined }),
@@ -235,12 +265,55 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         consolePlugin(consoles) as ApiPlugin,
         consoleMatchesPlugin({ matches, known: async (node) => (await store.nodes.get(node)) !== undefined }),
         consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
+        clusterPlugin(pgStore === undefined ? undefined : {
+          status: () => joined().status(),
+          drain: (id) => joined().drain(id),
+        }),
         ...(o.plugins ?? []),
       ],
       metrics: o.metrics ?? metricsRoute(metrics.registry),
     })
     await app.listen({ host, port })
+    if (pgStore !== undefined) {
+      const nodeSync = sync
+      const bound = app.server.address()
+      const ownUrl = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof bound === 'object' && bound !== null ? bound.port : port}`
+      const c = new Cluster({
+        db: pgStore.db, logger,
+        id: o.cluster?.id ?? `${hostname()}:${typeof bound === 'object' && bound !== null ? bound.port : port}`,
+        address: o.cluster?.address ?? ownUrl,
+        ...(o.cluster?.leaseMs !== undefined ? { leaseMs: o.cluster.leaseMs } : {}),
+        ...(o.cluster?.marginMs !== undefined ? { marginMs: o.cluster.marginMs } : {}),
+        nodes: async () => (await store.nodes.list()).map((n) => n.name),
+        apply: () => nodeSync.reconcile(),
+      })
+      cluster = c
+      unwireCluster = wireCluster(metrics, c)
+      c.on('moved', (node, from) => {
+        // The new owner's console log starts by saying where the earlier part is.
+        if (consoles.has(node)) consoles.handleData(node, Buffer.from(`\r\n[bmcvisor: console moved here from cluster member ${from.id} (${from.address}); its earlier log is in that instance's data directory]\r\n`))
+      })
+      // Changes other instances commit; after a lost feed, everything is re-read (notifications are not kept).
+      const listen = async (): Promise<void> => {
+        changes = await pgStore.subscribe((ch) => {
+          if (ch.origin === pgStore.instanceId) return
+          if (ch.op === 'group') nodeSync.refreshGroup(ch.name)
+          else void nodeSync.refresh(ch.name).catch((err: unknown) => logger.warn({ err, node: ch.name }, 'applying a node change from another instance failed'))
+        }, (err) => {
+          logger.warn({ err }, 'node change feed lost; resubscribing and re-reading every node')
+          const retry = () => {
+            if (cluster === undefined || closing !== undefined) return
+            listen().then(() => nodeSync.reconcile(), () => setTimeout(retry, CHANGE_FEED_RETRY_MS).unref())
+          }
+          retry()
+        })
+      }
+      await listen()
+      await c.start()
+    }
   } catch (e) {
+    await changes?.close()
+    await cluster?.close()
     sync?.stop()
     consoleSync?.stop()
     trustSync.stop()
@@ -260,19 +333,22 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const addr = app.server.address()
   const bound = typeof addr === 'object' && addr !== null ? addr.port : port
   const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`
-  logger.info({ url, nodes: supervisor.nodes.length, dataDir: store.dataDir, store: store.location }, 'bmcvisor listening')
-  let closing: Promise<void> | undefined
+  logger.info({ url, nodes: supervisor.nodes.length, dataDir: store.dataDir, store: store.location, ...(cluster !== undefined ? { member: cluster.id } : {}) }, 'bmcvisor listening')
   const server = app
   const nodeSync = sync
   const consoleSyncDone = consoleSync
   const profileSyncDone = profileSync
   return {
-    url, app: server, store, supervisor, consoles, matches, search, logger, metrics, escalated, web,
+    url, app: server, store, cluster, supervisor, consoles, matches, search, logger, metrics, escalated, web,
     reopenLogs: () => consoles.reopenLogs(),
     close() {
       closing ??= (async () => {
         fleet.stop()
         await server.close()
+        await changes?.close()
+        // Stops its nodes, then leaves: the others take them over at once.
+        await cluster?.close()
+        unwireCluster?.()
         await search.close()
         nodeSync.stop()
         consoleSyncDone.stop()

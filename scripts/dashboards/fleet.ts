@@ -119,6 +119,26 @@ export function fleetOverview(): Json {
       description: 'Open BMC sessions by management protocol, IPMI and Redfish nodes apart (bmcvisor_bmc_up joined on node with bmcvisor_node_protocol).',
       targets: [{ expr: `sum by (protocol) (${sel('bmcvisor_bmc_up')} * on (instance, node) group_left (protocol) ${sel('bmcvisor_node_protocol')})`, legend: '{{protocol}}' }],
     }),
+    // Cluster row (several instances on one PostgreSQL; docs/cluster.md). With SQLite every series here is 0.
+    stat({
+      title: 'Cluster members', unit: 'none', pos: [0, 60, 4, 8], fieldConfig: { defaults: { thresholds: thresholds(0) } },
+      description: 'Live members (instances whose lease holds) as each instance saw at its last renewal, the lowest and highest of all instances, next to the number of instances Prometheus scrapes; fewer members than instances fires BmcvisorClusterMemberLost (bmcvisor_cluster_members).',
+      targets: [
+        { expr: 'min(bmcvisor_cluster_members{instance=~"$instance"})', legend: 'members (lowest view)' },
+        { expr: 'max(bmcvisor_cluster_members{instance=~"$instance"})', legend: 'members (highest view)' },
+        { expr: 'count(up{job="bmcvisor", instance=~"$instance"})', legend: 'instances scraped' },
+      ],
+    }),
+    timeseries({
+      title: 'Owned nodes by instance', unit: 'none', pos: [4, 60, 10, 8],
+      description: 'Nodes each instance owns and runs (bmcvisor_owned_nodes): after a failover the dead instance\'s share moves to the others, after a join about 1/N moves to the new one.',
+      targets: [{ expr: 'bmcvisor_owned_nodes{instance=~"$instance"}', legend: '{{instance}}' }],
+    }),
+    timeseries({
+      title: 'Ownership changes', unit: 'none', pos: [14, 60, 10, 8],
+      description: 'Nodes that started (gained) or stopped (lost) on each instance because ownership moved, per rate interval (bmcvisor_cluster_ownership_changes_total).',
+      targets: [{ expr: `sum by (instance, direction) (increase(bmcvisor_cluster_ownership_changes_total{instance=~"$instance"}[${RI}]))`, legend: '{{instance}} {{direction}}' }],
+    }),
   ]
   return dashboard({
     uid: 'bmcvisor-fleet', title: 'bmcvisor / Fleet overview', nodeMulti: true, panels,

@@ -21,13 +21,31 @@ export interface NodeSync {
   /** Resolves when every queued change has been applied (tests, shutdown). */
   idle(): Promise<void>
   stop(): void
+  /**
+   * Re-reads every stored node and makes the supervisor run exactly those
+   * `runs` accepts (ownership changed; a change feed reconnected): resolves
+   * once applied.
+   */
+  reconcile(): Promise<void>
+  /** Re-reads one node and applies it (a change another instance made). */
+  refresh(name: string): Promise<void>
+  /** Re-reads a group's overrides (a change another instance made). */
+  refreshGroup(group: string): void
+}
+
+export interface SyncOptions {
+  /** Whether this instance runs the node (cluster ownership); every node when absent. */
+  runs?: (name: string) => boolean
 }
 
 /**
  * Resolves once every stored node was handed to the supervisor (a store that cannot list its nodes rejects, subscribing nothing).
  * `profileOf`: the node's learned profile as last stored (profile-sync's cache), passed to its worker's configuration.
  */
-export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}, profileOf: (node: string) => LearnedProfile | undefined = () => undefined): Promise<NodeSync> {
+export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Logger, defaults: Partial<BmcDefaults> = {}, profileOf: (node: string) => LearnedProfile | undefined = () => undefined, so: SyncOptions = {}): Promise<NodeSync> {
+  const runs = so.runs ?? (() => true)
+  /** The record each running node's configuration came from (to tell a real change on refresh). */
+  const applied = new Map<string, NodeRecord>()
   const queues = new Map<string, Promise<void>>()
   const failed = (err: unknown, name: string) => logger.error({ err, node: name }, 'applying a node change to the supervisor failed')
   const enqueue = (name: string, step: () => Promise<void> | void) => {
@@ -55,12 +73,16 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
   let groupReads: Promise<void> = Promise.resolve()
   const configOf = (n: NodeRecord) => toBmcConfig(n, defaults, groupWatch, profileOf(n.name))
   const add = (n: NodeRecord) => enqueue(n.name, () => {
+    if (!runs(n.name)) return
     const config = configOf(n)
+    applied.set(n.name, n)
     if (sup.has(n.name)) sup.update(n.name, config)
     else sup.add(n.name, config)
   })
   const update = (n: NodeRecord, prev: NodeRecord) => enqueue(n.name, () => {
+    if (!runs(n.name)) return
     const next = configOf(n)
+    applied.set(n.name, n)
     if (!sup.has(n.name)) return sup.add(n.name, next)
     const before = configOf(prev)
     if (!sameBmcConfig(next, before)) sup.update(n.name, next)
@@ -80,9 +102,16 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
       }
     }).catch((err: unknown) => failed(err, `@${group}`))
   }
-  const remove = (n: NodeRecord) => enqueue(n.name, async () => {
-    if (sup.has(n.name)) await sup.remove(n.name)
+  const removeName = (name: string) => enqueue(name, async () => {
+    applied.delete(name)
+    if (sup.has(name)) await sup.remove(name)
   })
+  const remove = (n: NodeRecord) => removeName(n.name)
+  const apply = (n: NodeRecord | undefined, name: string) => {
+    if (n === undefined || !runs(name)) return removeName(name)
+    const prev = applied.get(name)
+    return prev === undefined || !sup.has(name) ? add(n) : update(n, prev)
+  }
 
   // Subscribed before the list is read, so no change is missed meanwhile (an add seen twice is an update).
   nodes.on('node:added', add)
@@ -108,5 +137,18 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
     throw e
   }
   await idle()
-  return { idle, stop }
+  const reconcile = async () => {
+    const list = await nodes.list()
+    const stored = new Set(list.map((n) => n.name))
+    for (const s of sup.status()) if (!stored.has(s.node)) removeName(s.node)
+    for (const n of list) {
+      if (runs(n.name) !== sup.has(n.name)) apply(n, n.name)
+    }
+    await idle()
+  }
+  const refresh = async (name: string) => {
+    apply(await nodes.get(name), name)
+    await idle()
+  }
+  return { idle, stop, reconcile, refresh, refreshGroup: groupUpdated }
 }

@@ -27,6 +27,9 @@ export const CONSOLE_GREP_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
+/** `bmcvisor cluster`'s subcommands, once: cluster.ts dispatches them and completion offers them. */
+export const CLUSTER_SUBCOMMANDS = ['status', 'drain'] as const
+
 export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'ipmi', help: 'talk to one BMC directly (bmcvisor ipmi --help)', words: ['power', 'mc', 'chassis', 'bootdev', 'identify', 'sdr', 'sensors', 'fru', 'sel', 'user', 'sol'] },
   { name: 'sim', help: 'run simulated BMCs on loopback (bmcvisor sim --count N [--base-port P] [--redfish])' },
@@ -37,5 +40,6 @@ export const FIXED_COMMANDS: readonly FixedCommand[] = [
   { name: 'console', help: 'attach a terminal to a node\'s console on a running server (bmcvisor console NODE [--ro])', nodeAt: 1 },
   { name: 'console-grep', help: 'search the console logs of a range, like grep (bmcvisor console-grep RANGE REGEX [--since 2h] [-C N] [-i])', flags: Object.keys(CONSOLE_GREP_OPTIONS).map((k) => `--${k}`), nodeAt: 1 },
   { name: 'worker', help: 'restart parked workers, or show them (bmcvisor worker restart|show RANGE)', words: ['restart', 'show'], nodeAt: 2 },
+  { name: 'cluster', help: 'cluster members, leases and node counts, or drain a member (bmcvisor cluster status|drain ID)', words: CLUSTER_SUBCOMMANDS },
   { name: 'completion', help: 'print a shell completion script (bmcvisor completion bash|zsh)', words: ['bash', 'zsh'] },
 ]

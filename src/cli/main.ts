@@ -39,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./console-grep.js')).consoleGrepCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'worker':
       return (await import('./worker.js')).workerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+    case 'cluster':
+      return (await import('./cluster.js')).clusterCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'console':
       return (await import('./console.js')).consoleCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
     case undefined:

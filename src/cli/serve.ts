@@ -77,6 +77,7 @@ export function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOpti
     listen: v.listen,
     dataDir: v.data,
     store: v.store,
+    cluster: { id: v['cluster-id'], address: v['cluster-address'] },
     adminToken: env.BMCVISOR_ADMIN_TOKEN,
     secretKey: env.BMCVISOR_SECRET_KEY,
     tls: v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'], ciphers: v['tls-ciphers'] } : undefined,

@@ -41,6 +41,11 @@ export const PROTOCOLS = CONFIGURED_PROTOCOLS
 /** Console bytes: `in` is output of the host read from the BMC, `out` is input written to the host. */
 export const DIRECTIONS = ['in', 'out'] as const
 
+/** Which way a node's ownership moved, as seen by one instance. */
+export const OWNERSHIP_DIRECTIONS = ['gained', 'lost'] as const
+/** Instance-level metrics: no `node` label (one series per instance; Prometheus adds `instance`). */
+export const INSTANCE_METRICS = ['bmcvisor_supervisor_escalations_total', 'bmcvisor_cluster_members', 'bmcvisor_owned_nodes', 'bmcvisor_cluster_ownership_changes_total'] as const
+
 /** IPMI latency: a LAN round trip is 5 ms-2 s, retransmits and slow BMCs reach ~20 s (reference §3.2). */
 export const COMMAND_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20] as const
 
@@ -65,6 +70,10 @@ export const METRICS = {
   bmcvisor_worker_event_loop_utilization: { type: 'gauge', labels: N, help: "Share of time (0-1) the node's worker event loop was busy since the previous scrape." },
   bmcvisor_worker_heap_used_bytes: { type: 'gauge', labels: N, help: "V8 heap in use by the node's worker thread, from its last heartbeat reply." },
   bmcvisor_supervisor_escalations_total: { type: 'counter', labels: [], help: 'Times a large share of workers crashed within the restart period (a host fault or a bmcvisor bug).' },
+  // --- cluster (src/cluster; absent with SQLite: one instance owns every node) ---
+  bmcvisor_cluster_members: { type: 'gauge', labels: [], help: 'Live cluster members (instances on the shared PostgreSQL whose lease holds) as this instance saw at its last renewal; 0 while it holds no lease, and with the SQLite store (no cluster).' },
+  bmcvisor_owned_nodes: { type: 'gauge', labels: [], help: 'Nodes this instance owns and runs (their BMC sessions and consoles are here); with the SQLite store, every node.' },
+  bmcvisor_cluster_ownership_changes_total: { type: 'counter', labels: ['direction'], help: 'Nodes that started here (direction=gained) or stopped here (direction=lost) because cluster ownership moved.' },
   // --- BMC sessions ---
   bmcvisor_bmc_up: { type: 'gauge', labels: N, help: "1 while bmcvisor holds an IPMI session to the node's BMC, 0 otherwise." },
   bmcvisor_node_protocol: { type: 'gauge', labels: [...N, 'protocol'], help: "1 for the management protocol of the node's BMC (ipmi, redfish), one series per node: join on `node` to tell IPMI and Redfish nodes apart in the other series." },

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { consolePlugin } from '../../src/api/routes/console.js'
 import { consoleMatchesPlugin } from '../../src/api/routes/console-matches.js'
+import { clusterPlugin } from '../../src/api/routes/cluster.js'
 import { webPlugin } from '../../src/api/routes/web.js'
 import { FleetFeed } from '../../src/api/fleet.js'
 import type { ApiPlugin } from '../../src/api/app.js'
@@ -23,7 +24,7 @@ describe('docs/security.md role table', () => {
   before(async () => {
     consoles = new ConsoleManager({ consoleInput: () => false, consoleControl: () => false, control: async () => ({}) })
     const fleet = new FleetFeed({ nodes: async () => [], worker: () => undefined, console: () => undefined, power: () => null, watch: () => () => undefined })
-    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin, consoleMatchesPlugin({ matches: new ConsoleMatches(), known: async () => true })], metrics: metricsRoute(createMetrics().registry), ui: webPlugin({ consoles, fleet, secure: false }) })
+    t = await testApi({ plugins: [consolePlugin(consoles) as ApiPlugin, consoleMatchesPlugin({ matches: new ConsoleMatches(), known: async () => true }), clusterPlugin(undefined) as ApiPlugin], metrics: metricsRoute(createMetrics().registry), ui: webPlugin({ consoles, fleet, secure: false }) })
   })
   after(async () => {
     await t.close()

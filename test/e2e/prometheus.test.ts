@@ -27,6 +27,8 @@ import { waitUntil } from '../lab/net.js'
 import { onPath, requirePrometheus, startPrometheus, type Prometheus, type PromSample } from './prometheus.js'
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
+/** Alerts about a cluster of instances, which a single instance never fires. */
+const CLUSTER_ALERTS = ['BmcvisorClusterMemberLost']
 const ALERTS_FILE = new URL('../../dashboards/prometheus/alerts.yml', import.meta.url).pathname
 const NODES = { ok: 'node-ok', down: 'node-down', busy: 'node-busy', crash: 'node-crash', panic: 'node-panic' } as const
 const PANIC_LINE = '[   42.000000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)'
@@ -173,11 +175,13 @@ describe('Prometheus scrapes bmcvisor: dashboards and alerts', { timeout: 150_00
     }, 100)
     phase('worker parked')
 
-    // Every expression parses and returns data.
+    // Every expression parses and returns data; the cluster alert needs several instances on PostgreSQL and
+    // returns nothing for this one SQLite instance: it only has to parse (its firing: alerts.test.yml).
     const exprs = [
       ...dashboardExprs().map((e) => ({ where: e.where, expr: grafanaSubst(e.expr) })),
-      ...alertRules().map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
+      ...alertRules().filter((r) => !CLUSTER_ALERTS.includes(r.alert)).map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
     ]
+    for (const r of alertRules().filter((x) => CLUSTER_ALERTS.includes(x.alert))) await p.query(r.expr)
     const results = new Map<string, PromSample[]>()
     await until('every expression to return data', 60_000, async () => {
       const empty: string[] = []

@@ -22,6 +22,8 @@ const ALLOWED: Record<string, string[]> = {
   console: ['bridge', 'errors', 'log'],
   metrics: ['errors', 'bridge', 'ops'],
   store: ['errors', 'log'],
+  // membership and ownership over the PostgreSQL store
+  cluster: ['store', 'errors', 'log'],
   api: ['supervisor', 'console', 'store', 'metrics', 'errors', 'log', 'bridge', 'ops', 'redfish'],
   errors: ['ipmi'],
   log: [],

@@ -62,6 +62,12 @@ export function isUnavailable(e: unknown): boolean {
   return typeof message === 'string' && CLIENT_CONNECTION_MESSAGES.some((re) => re.test(message))
 }
 
+/** Clients that carry ignoreCheckedOutError already. */
+const guarded = new WeakSet<PoolClient>()
+function ignoreCheckedOutError(): void {
+  // see PgDb.connect
+}
+
 export class PgDb {
   readonly pool: pg.Pool
   readonly location: string
@@ -120,11 +126,19 @@ export class PgDb {
 
   /** A pooled connection; any failure to get one (refused, timed out, not accepting connections, auth) is STORE_UNAVAILABLE. */
   async connect(): Promise<PoolClient> {
+    let c: PoolClient
     try {
-      return await this.pool.connect()
+      c = await this.pool.connect()
     } catch (e) {
       throw this.unavailable(e)
     }
+    // The pool listens for errors only on idle clients: a connection that breaks while checked out would
+    // emit an unhandled 'error' (a crash). The query in flight rejects with it, which is where it is handled.
+    if (!guarded.has(c)) {
+      guarded.add(c)
+      c.on('error', ignoreCheckedOutError)
+    }
+    return c
   }
 
   /** STORE_UNAVAILABLE for a connection failure, the error itself otherwise. */

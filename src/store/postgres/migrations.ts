@@ -72,6 +72,20 @@ export const PG_MIGRATIONS: readonly string[] = [
     updated_at text NOT NULL
   );
   `,
+  // 3: cluster membership (src/cluster/membership.ts): one row per live instance, its lease judged by the database's clock
+  `
+  CREATE SEQUENCE member_epoch;
+  CREATE TABLE members (
+    id text COLLATE "C" PRIMARY KEY,
+    epoch bigint NOT NULL,
+    address text NOT NULL,
+    joined_at timestamptz NOT NULL,
+    renewed_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    draining boolean NOT NULL DEFAULT false,
+    applied text[] COLLATE "C" NOT NULL DEFAULT '{}'
+  );
+  `,
 ]
 
 /** Brings the database to the newest schema; returns the versions this call applied (none when another instance did). */

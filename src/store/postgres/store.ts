@@ -51,6 +51,8 @@ export interface PostgresStore extends OpenedStore {
   readonly instanceId: string
   /** The schema versions this open applied (empty when the database was already current). */
   readonly migrated: readonly number[]
+  /** The connection pool (src/cluster keeps its membership row through it). */
+  readonly db: PgDb
   /** Every committed node change from now on, from any instance; `onLost` once if the connection goes. */
   subscribe(onChange: (c: NodeChange) => void, onLost?: (err: Error) => void): Promise<Subscription>
 }
@@ -98,6 +100,7 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
     modeWarnings,
     instanceId,
     migrated,
+    db,
     nodes: new PgNodeRepo(db, box, instanceId),
     profiles: new PgProfileRepo(db),
     tokens: new PgTokenRepo(db),
@@ -152,4 +155,8 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
       await db.close()
     },
   }
+}
+
+export function isPostgresStore(s: OpenedStore): s is PostgresStore {
+  return s.kind === 'postgres'
 }

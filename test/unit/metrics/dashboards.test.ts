@@ -8,6 +8,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { buildDashboards, DASHBOARD_DIR, render } from '../../../scripts/dashboards/build.js'
+import { INSTANCE_METRICS } from '../../../src/metrics/definitions.js'
 import { alertRules, counterUses, dashboardExprs, exported, loadDashboards, metricNames } from './lint.js'
 
 describe('Grafana dashboards', () => {
@@ -54,7 +55,7 @@ describe('Grafana dashboards', () => {
         if (w.fn === 'rate' || w.fn === 'irate') assert.equal(w.window, '$__rate_interval', `${where}: rate window`)
         else assert.match(w.window, /^(\$__rate_interval|\$__range|\d+[smh])$/, `${where}: increase window`)
       }
-      if (/bmcvisor_/.test(expr) && !/escalations/.test(expr)) assert.match(expr, /node=~"\$node"/, `${where}: filtered by $node`)
+      if (/bmcvisor_/.test(expr) && !INSTANCE_METRICS.some((n) => expr.includes(n))) assert.match(expr, /node=~"\$node"/, `${where}: filtered by $node`)
     }
   })
 
@@ -73,7 +74,7 @@ describe('Grafana dashboards', () => {
 describe('Prometheus alert rules', () => {
   it('cover the issue\'s alerts, each with a summary and a runbook line', () => {
     const rules = alertRules()
-    assert.deepEqual(rules.map((r) => r.alert), ['BmcvisorBmcUnreachable', 'BmcvisorConsoleDownWhilePoweredOn', 'BmcvisorWorkerCrashLooping', 'BmcvisorWorkerParked', 'BmcvisorCommandErrorRatioHigh', 'BmcvisorConsolePanic', 'BmcvisorNotScraped'])
+    assert.deepEqual(rules.map((r) => r.alert), ['BmcvisorBmcUnreachable', 'BmcvisorConsoleDownWhilePoweredOn', 'BmcvisorWorkerCrashLooping', 'BmcvisorWorkerParked', 'BmcvisorCommandErrorRatioHigh', 'BmcvisorConsolePanic', 'BmcvisorNotScraped', 'BmcvisorClusterMemberLost'])
     assert.equal(rules.find((r) => r.alert === 'BmcvisorBmcUnreachable')?.for, '5m')
     for (const r of rules) {
       assert.ok((r.annotations.summary ?? '').length > 10, `${r.alert}: summary`)

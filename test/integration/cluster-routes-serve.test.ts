@@ -1,0 +1,76 @@
+// Two `startServer` instances on one real PostgreSQL (test/lab/postgres.ts):
+// each runs only the nodes it owns and together they run every node once;
+// GET /api/v1/cluster gives the same members and node -> owner map on both,
+// and the supervisor of each runs exactly the nodes the map gives it; the
+// cluster metrics agree; POST .../members/{id}/drain moves every node of the
+// drained member to the other and then answers drained. The BMCs are an unused
+// loopback port: ownership, not sessions, is what is checked here.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startServer, type RunningServer } from '../../src/main.js'
+import { createLogger } from '../../src/log.js'
+import { waitUntil } from '../lab/net.js'
+import { postgresSkip, startPostgres, type PostgresLab } from '../lab/postgres.js'
+import { KEY_A } from '../lab/store-contract.js'
+
+const TOKEN = 'cluster-routes-admin-token-0123'
+const NODES = Array.from({ length: 8 }, (_, i) => `n${i}`)
+/** Short leases keep the test quick; the ratios are the shipped ones'. */
+const TIMING = { leaseMs: 1500, marginMs: 400 }
+
+interface View { self: string; members: { id: string; nodes: number; draining: boolean; drained: boolean }[]; owners: Record<string, string> }
+
+describe('cluster routes on two instances and PostgreSQL', { skip: postgresSkip() }, () => {
+  let lab: PostgresLab
+  const dirs: string[] = []
+  const servers: RunningServer[] = []
+  const h = { authorization: `Bearer ${TOKEN}` }
+  const view = async (s: RunningServer): Promise<View> => (await fetch(`${s.url}/api/v1/cluster`, { headers: h })).json() as Promise<View>
+  before(async () => {
+    lab = await startPostgres()
+    const url = await lab.database()
+    for (const id of ['m1', 'm2']) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'bmcvisor-cluster-routes-'))
+      dirs.push(dataDir)
+      servers.push(await startServer({ listen: '127.0.0.1:0', dataDir, store: url, secretKey: KEY_A, adminToken: TOKEN, cluster: { id, ...TIMING }, logger: createLogger({ level: 'silent' }) }))
+    }
+  })
+  after(async () => {
+    for (const s of servers) await s.close().catch(() => undefined)
+    await lab?.stop()
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('every node runs once, where GET /cluster says; metrics agree; a drain moves all of one member\'s nodes', async () => {
+    const [a, b] = servers as [RunningServer, RunningServer]
+    for (const name of NODES) {
+      const r = await fetch(`${a.url}/api/v1/nodes`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ name, bmc: { host: '127.0.0.1', port: 9, username: 'u', password: 'p' }, console: { method: 'none' } }) })
+      assert.equal(r.status, 201, await r.text())
+    }
+    const runs = (s: RunningServer) => [...s.supervisor.nodes].sort()
+    await waitUntil(() => runs(a).length + runs(b).length === NODES.length && runs(a).length > 0 && runs(b).length > 0, { timeoutMs: 15_000, what: 'both run their share' })
+    const [va, vb] = [await view(a), await view(b)]
+    assert.deepEqual(va.owners, vb.owners)
+    assert.deepEqual(Object.keys(va.owners).sort(), NODES)
+    assert.deepEqual(runs(a), NODES.filter((n) => va.owners[n] === 'm1'))
+    assert.deepEqual(runs(b), NODES.filter((n) => va.owners[n] === 'm2'))
+    assert.deepEqual(va.members.map((m) => [m.id, m.nodes]), [['m1', runs(a).length], ['m2', runs(b).length]])
+    assert.equal(vb.self, 'm2')
+    const metric = async (s: RunningServer, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${s.url}/metrics`)).text())?.[1])
+    assert.equal(await metric(a, 'bmcvisor_cluster_members'), 2)
+    assert.equal(await metric(b, 'bmcvisor_owned_nodes'), runs(b).length)
+
+    const drain = async () => (await fetch(`${a.url}/api/v1/cluster/members/m2/drain`, { method: 'POST', headers: h })).json() as Promise<{ drained: boolean }>
+    await drain()
+    await waitUntil(async () => (await drain()).drained, { timeoutMs: 15_000, what: 'm2 drained' })
+    assert.deepEqual(runs(b), [])
+    await waitUntil(() => runs(a).length === NODES.length, { timeoutMs: 15_000, what: 'm1 runs every node' })
+    const after = await view(b)
+    assert.ok(Object.values(after.owners).every((o) => o === 'm1'))
+    assert.deepEqual(after.members.map((m) => [m.id, m.draining, m.drained]), [['m1', false, false], ['m2', true, true]])
+    assert.ok(await metric(a, 'bmcvisor_cluster_ownership_changes_total\\{direction="gained"\\}') >= NODES.length)
+  })
+})
