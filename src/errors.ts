@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, retryable: false, doc: "The token's role does not allow this." },
   CSRF_REJECTED: { status: 403, retryable: false, doc: "A request with the browser's session cookie came without its CSRF token, or a WebSocket with it came from another origin." },
   NODE_NOT_FOUND: { status: 404, retryable: false, doc: 'No node has this name.' },
+  NODE_OWNED_ELSEWHERE: { status: 421, retryable: false, doc: "Another cluster member owns the node and runs its BMC session and console; details name the member and its address (GET /api/v1/cluster has the whole map). Send the request there." },
   CONFLICT: { status: 409, retryable: false, doc: 'The change conflicts with existing state (for example a node that already exists).' },
   NOT_FOUND: { status: 404, retryable: false, doc: 'No such route or resource (a token, a group); a missing node is NODE_NOT_FOUND.' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, doc: 'The request body is larger than the server accepts.' },

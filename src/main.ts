@@ -289,6 +289,13 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       })
       cluster = c
       unwireCluster = wireCluster(metrics, c)
+      supervisor.notHere = (node) => {
+        const owner = c.ownerOf(node)
+        if (owner !== undefined && owner.id !== c.id) {
+          return new ServiceError('NODE_OWNED_ELSEWHERE', `node ${node} is owned by cluster member ${owner.id} at ${owner.address}`, { details: { node, member: owner.id, address: owner.address } })
+        }
+        return new ServiceError('WORKER_UNAVAILABLE', `node ${node} is moving between cluster members`, { details: { node, state: 'moving' } })
+      }
       c.on('moved', (node, from) => {
         // The new owner's console log starts by saying where the earlier part is.
         if (consoles.has(node)) consoles.handleData(node, Buffer.from(`\r\n[bmcvisor: console moved here from cluster member ${from.id} (${from.address}); its earlier log is in that instance's data directory]\r\n`))

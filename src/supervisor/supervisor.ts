@@ -130,6 +130,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly o: Required<Omit<SupervisorOptions, 'restart' | 'workerFile' | 'loginBackoff'>> & { workerFile: URL | undefined }
   /** Logins after a credential failure, one per BMC address at a time, with that address's back-off. */
   readonly logins: LoginGate
+  /**
+   * Why a node this supervisor does not run is not here, when it may exist elsewhere (a cluster:
+   * owned by another instance, or moving); undefined means no such node.
+   */
+  notHere: ((node: string) => ServiceError | undefined) | undefined
 
   constructor(opts: SupervisorOptions = {}) {
     super()
@@ -240,7 +245,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private async call(node: string, what: string, timeoutMs = DEFAULT_CALL_TIMEOUT_MS, message: (id: number, timeoutMs: number) => ToWorker): Promise<unknown> {
     const child = this.children.get(node)
-    if (child === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
+    if (child === undefined) throw this.missing(node)
     const deadline = performance.now() + timeoutMs
     if (child.state !== 'running') await this.waitReady(child, timeoutMs)
     const handle = child.handle
@@ -335,8 +340,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private require(node: string): Child {
     const c = this.children.get(node)
-    if (c === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
+    if (c === undefined) throw this.missing(node)
     return c
+  }
+
+  private missing(node: string): ServiceError {
+    return this.notHere?.(node) ?? new ServiceError('NODE_NOT_FOUND', `no node named ${node}`)
   }
 
   private unavailable(child: Child): ServiceError {
