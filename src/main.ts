@@ -262,7 +262,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.limits !== undefined ? { limits: o.limits } : {}),
       ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
       plugins: [
-        consolePlugin(consoles) as ApiPlugin,
+        consolePlugin(consoles, { notHere: (node) => supervisor.has(node) ? undefined : supervisor.notHere?.(node) }) as ApiPlugin,
         consoleMatchesPlugin({ matches, known: async (node) => (await store.nodes.get(node)) !== undefined }),
         consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
         clusterPlugin(pgStore === undefined ? undefined : {
@@ -305,12 +305,23 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         changes = await pgStore.subscribe((ch) => {
           if (ch.origin === pgStore.instanceId) return
           if (ch.op === 'group') nodeSync.refreshGroup(ch.name)
-          else void nodeSync.refresh(ch.name).catch((err: unknown) => logger.warn({ err, node: ch.name }, 'applying a node change from another instance failed'))
+          else {
+            // Its console session first, so the worker's first bytes (and a moved console's note) have a home.
+            void consoleSync?.refresh(ch.name)
+              .then(() => nodeSync.refresh(ch.name))
+              .catch((err: unknown) => logger.warn({ err, node: ch.name }, 'applying a node change from another instance failed'))
+          }
         }, (err) => {
           logger.warn({ err }, 'node change feed lost; resubscribing and re-reading every node')
           const retry = () => {
             if (cluster === undefined || closing !== undefined) return
-            listen().then(() => nodeSync.reconcile(), () => setTimeout(retry, CHANGE_FEED_RETRY_MS).unref())
+            listen().then(() => {
+              const again = async () => {
+                await consoleSync?.resync()
+                await nodeSync.reconcile()
+              }
+              again().catch((err: unknown) => logger.warn({ err }, 're-reading the nodes after the change feed came back failed'))
+            }, () => setTimeout(retry, CHANGE_FEED_RETRY_MS).unref())
           }
           retry()
         })

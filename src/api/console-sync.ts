@@ -12,6 +12,10 @@ import type { NodeRecord, NodeRepo } from '../store/types.js'
 
 export interface ConsoleSync {
   stop(): void
+  /** Re-reads one node (a change another instance committed, which raises no local event). */
+  refresh(name: string): Promise<void>
+  /** Re-reads every node: after a lost change feed, whose missed notifications are gone. */
+  resync(): Promise<void>
 }
 
 /** The node's console configuration, or undefined for console.method none. */
@@ -47,11 +51,22 @@ export async function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, lo
     nodes.off('node:updated', update)
     nodes.off('node:removed', remove)
   }
+  const resync = async () => {
+    const listed = await nodes.list()
+    const names = new Set(listed.map((n) => n.name))
+    for (const n of listed) add(n)
+    for (const name of consoles.nodes) if (!names.has(name)) guard({ name } as NodeRecord, 'remove', () => consoles.remove(name))
+  }
+  const refresh = async (name: string) => {
+    const n = await nodes.get(name)
+    if (n !== undefined) add(n)
+    else if (consoles.has(name)) guard({ name } as NodeRecord, 'remove', () => consoles.remove(name))
+  }
   try {
     for (const n of await nodes.list()) add(n)
   } catch (e) {
     stop()
     throw e
   }
-  return { stop }
+  return { stop, refresh, resync }
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { startServer, type RunningServer } from '../../src/main.js'
 import { createLogger } from '../../src/log.js'
 import { waitUntil } from '../lab/net.js'
+import { attemptWebSocket } from '../lab/ws.js'
 import { postgresSkip, startPostgres, type PostgresLab } from '../lab/postgres.js'
 import { KEY_A } from '../lab/store-contract.js'
 
@@ -48,7 +49,7 @@ describe('cluster routes on two instances and PostgreSQL', { skip: postgresSkip(
   it('every node runs once, where GET /cluster says; metrics agree; a drain moves all of one member\'s nodes', async () => {
     const [a, b] = servers as [RunningServer, RunningServer]
     for (const name of NODES) {
-      const r = await fetch(`${a.url}/api/v1/nodes`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ name, bmc: { host: '127.0.0.1', port: 9, username: 'u', password: 'p' }, console: { method: 'none' } }) })
+      const r = await fetch(`${a.url}/api/v1/nodes`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ name, bmc: { host: '127.0.0.1', port: 9, username: 'u', password: 'p' }, console: { method: 'ipmi' } }) })
       assert.equal(r.status, 201, await r.text())
     }
     const runs = (s: RunningServer) => [...s.supervisor.nodes].sort()
@@ -70,6 +71,12 @@ describe('cluster routes on two instances and PostgreSQL', { skip: postgresSkip(
     const e = (await r.json()) as { error: { code: string; details: { member: string; address: string } } }
     assert.equal(e.error.code, 'NODE_OWNED_ELSEWHERE')
     assert.deepEqual([e.error.details.member, e.error.details.address], ['m2', b.url])
+    // So is a console WebSocket, refused before the upgrade; on the owner it is admitted (upgraded).
+    const ws = (s: RunningServer) => attemptWebSocket(`${s.url.replace(/^http/, 'ws')}/api/v1/nodes/${elsewhere}/console/ws`, TOKEN)
+    assert.equal(await ws(a), 421)
+    const admitted = await ws(b)
+    assert.ok(typeof admitted === 'object', `the owner refused: ${String(admitted)}`)
+    admitted.close()
 
     const drain = async () => (await fetch(`${a.url}/api/v1/cluster/members/m2/drain`, { method: 'POST', headers: h })).json() as Promise<{ drained: boolean }>
     await drain()

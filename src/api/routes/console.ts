@@ -34,6 +34,8 @@ export interface ConsoleRoutesOptions {
   heartbeatMs?: number
   /** A dropped client gets this long to read its backlog and the close frame (default 30 s). */
   closeGraceMs?: number
+  /** Why a node's console is not on this instance (a cluster: another member owns it); undefined: it is here. */
+  notHere?: (node: string) => ServiceError | undefined
 }
 
 /** `?replay=`: screen (the default), tail (the raw last bytes; also 1, true: what they meant before screens), none (also 0, false). */
@@ -135,15 +137,17 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
     config: { role: 'viewer', queryToken: true },
     schema: { summary: 'Attach to a console (WebSocket): binary frames for bytes, JSON text frames for control', tags: ['console'], params: Params, querystring: WsQuery },
     // Refused before the upgrade, as plain HTTP errors.
-    preValidation: async (request) => admit(request, consoles),
+    preValidation: async (request) => admit(request, consoles, o.notHere),
   }, (socket, request) => serveSocket(socket, request, consoles, { heartbeatMs, closeGraceMs: o.closeGraceMs ?? 30_000 }))
 }
 
 type WsRequest = FastifyRequest<{ Params: NodeParams; Querystring: WsQueryT }>
 
-/** Before the upgrade: the node exists, the role allows the mode, and the token has a connection slot left. */
-function admit(request: WsRequest, consoles: ConsoleManager): void {
+/** Before the upgrade: the node exists and its console is on this instance, the role allows the mode, and the token has a connection slot left. */
+function admit(request: WsRequest, consoles: ConsoleManager, notHere: ConsoleRoutesOptions['notHere']): void {
   consoles.get(request.params.node)
+  const away = notHere?.(request.params.node)
+  if (away !== undefined) throw away
   const p = principalOf(request)
   const target = request.params.node
   if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
