@@ -157,37 +157,29 @@ describe('console.method ipmi on a Redfish node: SOL over the BMC\'s IPMI side, 
   })
 
   it('the console connects and carries the host\'s output (a Redfish node, an auto one); the Redfish sessions and the IPMI ones all end on close', async () => {
-    const b = fleet.bmcs[0]!
-    const m = fleet.members[0]!
-    const made = await api('POST', '/nodes', {
-      name: 'rf-sol',
-      bmc: { protocol: 'redfish', host: b.host, port: b.redfish!.port, ipmiPort: b.port, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
-      console: { method: 'ipmi' },
-    })
-    assert.equal(made.status, 201, JSON.stringify(made.json))
-    assert.deepEqual([(made.json.bmc as Json).ipmiPort, (made.json.console as Json).method], [b.port, 'ipmi'])
-    await waitUntil(async () => {
-      const c = (await api('GET', '/nodes/rf-sol/console')).json
-      return c.state === 'connected' && (c.bytesIn as number) > 200
-    }, { timeoutMs: 20_000, intervalMs: 100, what: 'rf-sol console connected with output' })
-    assert.equal(m.redfish!.sim.service.openSessions, 1, 'managed over Redfish')
-    assert.equal(m.bmc.sessions.size, 1, 'one IPMI session, the console\'s')
-
-    // The same on an auto node (another BMC: one SOL console per BMC): its console opens once the probe picked Redfish.
-    const b1 = fleet.bmcs[1]!
-    const m1 = fleet.members[1]!
-    const auto = await api('POST', '/nodes', {
-      name: 'auto-sol',
-      bmc: { protocol: 'auto', host: b1.host, port: b1.redfish!.port, ipmiPort: b1.port, username: b1.username, password: b1.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
-      console: { method: 'ipmi' },
-    })
-    assert.equal(auto.status, 201, JSON.stringify(auto.json))
-    await waitUntil(async () => {
-      const c = (await api('GET', '/nodes/auto-sol/console')).json
-      return c.state === 'connected' && (c.bytesIn as number) > 200
-    }, { timeoutMs: 20_000, intervalMs: 100, what: 'auto-sol console connected with output' })
+    // One SOL console per BMC: each node on a BMC of its own.
+    const solNode = async (name: string, protocol: 'redfish' | 'auto', i: number) => {
+      const b = fleet.bmcs[i]!
+      const made = await api('POST', '/nodes', {
+        name,
+        bmc: { protocol, host: b.host, port: b.redfish!.port, ipmiPort: b.port, username: b.username, password: b.password, tls: { mode: 'pin', fingerprint: fleet.redfishFingerprint } },
+        console: { method: 'ipmi' },
+      })
+      assert.equal(made.status, 201, JSON.stringify(made.json))
+      assert.deepEqual([(made.json.bmc as Json).ipmiPort, (made.json.console as Json).method], [b.port, 'ipmi'])
+      await waitUntil(async () => {
+        const c = (await api('GET', `/nodes/${name}/console`)).json
+        return c.state === 'connected' && (c.bytesIn as number) > 200
+      }, { timeoutMs: 20_000, intervalMs: 100, what: `${name} console connected with output` })
+      const m = fleet.members[i]!
+      assert.equal(m.redfish!.sim.service.openSessions, 1, 'managed over Redfish')
+      assert.equal(m.bmc.sessions.size, 1, 'one IPMI session, the console\'s')
+      return m
+    }
+    const m = await solNode('rf-sol', 'redfish', 0)
+    // The same on an auto node: its console opens once the probe picked Redfish.
+    const m1 = await solNode('auto-sol', 'auto', 1)
     assert.equal(((await api('GET', '/nodes/auto-sol')).json.bmc as Json).learnedProtocol, 'redfish')
-    assert.deepEqual([m1.redfish!.sim.service.openSessions, m1.bmc.sessions.size], [1, 1])
 
     // One BMC, shared state: power off over Redfish is what the IPMI side reports.
     const off = await api('PUT', '/nodes/rf-sol/power', { state: 'off' })
