@@ -75,8 +75,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   runs = (node: string): boolean => {
     if (!this.membership.held) return false
     if (this.#allowed.has(node)) return true
-    // A node the store gained since the last step: started at once when nobody else can hold it.
-    return !this.#transitioning && ownerOf(node, this.#view) === this.id && !this.#others.some((m) => claims(m, node))
+    // A node the store gained since the last step: started at once when nobody else can hold it, and
+    // from then on one of ours, so that the next step stops it (before publishing) if it moves away.
+    if (this.#transitioning || ownerOf(node, this.#view) !== this.id || this.#others.some((m) => claims(m, node))) return false
+    this.#allowed.add(node)
+    this.emit('ownership', 1, 0)
+    return true
   }
 
   /** The live member that owns `node` under the current list (undefined: none is live). */
