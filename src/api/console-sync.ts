@@ -26,22 +26,23 @@ export function consoleOf(n: NodeRecord): NodeConsoleConfig | undefined {
 
 /** Resolves once every stored node has its session (a store that cannot list its nodes rejects, subscribing nothing). */
 export async function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, logger: Logger): Promise<ConsoleSync> {
-  const guard = (n: NodeRecord, what: string, fn: () => unknown) => {
+  const guard = (node: string, what: string, fn: () => unknown) => {
     try {
       const r = fn()
-      if (r instanceof Promise) r.catch((err: unknown) => logger.error({ err, node: n.name }, `console ${what} failed`))
+      if (r instanceof Promise) r.catch((err: unknown) => logger.error({ err, node }, `console ${what} failed`))
     } catch (err) {
-      logger.error({ err, node: n.name }, `console ${what} failed`)
+      logger.error({ err, node }, `console ${what} failed`)
     }
   }
   // A node with console.method none has no console session at all (a Redfish node by default).
-  const add = (n: NodeRecord) => guard(n, 'add', () => {
+  const add = (n: NodeRecord) => guard(n.name, 'add', () => {
     const c = consoleOf(n)
     if (c === undefined) return consoles.has(n.name) ? consoles.remove(n.name) : undefined
     return consoles.has(n.name) ? consoles.update(n.name, c) : consoles.add(n.name, c)
   })
   const update = add
-  const remove = (n: NodeRecord) => guard(n, 'remove', () => consoles.remove(n.name))
+  const removeName = (name: string) => guard(name, 'remove', () => consoles.remove(name))
+  const remove = (n: NodeRecord) => removeName(n.name)
   // Subscribed before the list is read, so no change is missed meanwhile (an add seen twice is an update).
   nodes.on('node:added', add)
   nodes.on('node:updated', update)
@@ -55,12 +56,12 @@ export async function syncConsoles(nodes: NodeRepo, consoles: ConsoleManager, lo
     const listed = await nodes.list()
     const names = new Set(listed.map((n) => n.name))
     for (const n of listed) add(n)
-    for (const name of consoles.nodes) if (!names.has(name)) guard({ name } as NodeRecord, 'remove', () => consoles.remove(name))
+    for (const name of consoles.nodes) if (!names.has(name)) removeName(name)
   }
   const refresh = async (name: string) => {
     const n = await nodes.get(name)
     if (n !== undefined) add(n)
-    else if (consoles.has(name)) guard({ name } as NodeRecord, 'remove', () => consoles.remove(name))
+    else if (consoles.has(name)) removeName(name)
   }
   try {
     for (const n of await nodes.list()) add(n)

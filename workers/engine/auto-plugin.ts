@@ -85,16 +85,15 @@ export function autoManagement(config: BmcConfig, hooks: ManagementHooks): Manag
     return inner
   }
 
-  const current = (): ManagementPlugin | undefined => inner
   return {
     get protocol() {
       return inner?.protocol ?? profile.protocol ?? 'ipmi'
     },
     get redfish() {
-      return current()?.redfish
+      return inner?.redfish
     },
     get ipmi() {
-      return current()?.ipmi
+      return inner?.ipmi
     },
     connect: async () => {
       const m = await choose()
