@@ -10,8 +10,26 @@
  * and before its answer are held back and posted after it, so on the ordered
  * console port everything before the snapshot is in it and nothing after is.
  */
-import headless from '@xterm/headless'
-import serialize from '@xterm/addon-serialize'
+import { createRequire } from 'node:module'
+import type headless from '@xterm/headless'
+import type serialize from '@xterm/addon-serialize'
+
+/**
+ * The terminal's two packages are loaded when a console first needs a screen
+ * (its first byte, or a snapshot), not when the worker starts: evaluating them
+ * costs each fresh thread about 30 ms of CPU on Node 20 (bench/worker-start.ts),
+ * and a console that never prints never needs them. Both are CommonJS; a
+ * synchronous require keeps data() synchronous.
+ */
+const require = createRequire(import.meta.url)
+let xterm: { Terminal: typeof headless.Terminal; SerializeAddon: typeof serialize.SerializeAddon } | undefined
+function loadXterm(): NonNullable<typeof xterm> {
+  xterm ??= {
+    Terminal: (require('@xterm/headless') as typeof headless).Terminal,
+    SerializeAddon: (require('@xterm/addon-serialize') as typeof serialize).SerializeAddon,
+  }
+  return xterm
+}
 
 /** The screen a SOL console draws on (a BMC's serial port has no size of its own). */
 export const SCREEN_COLS = 80
@@ -22,8 +40,8 @@ export const SCREEN_SCROLLBACK = 50
 export const SNAPSHOT_PREFIX = '\x1b[0m\x1b[H\x1b[2J\x1b[3J'
 
 export class ScreenEmulator {
-  private readonly term: headless.Terminal
-  private readonly ser: serialize.SerializeAddon
+  /** Made at the first byte or snapshot: a screen no byte was written to is the same whenever it is made. */
+  private screen: { term: headless.Terminal; ser: serialize.SerializeAddon } | undefined
   private waiting = 0
   private held: Uint8Array[] = []
 
@@ -32,9 +50,17 @@ export class ScreenEmulator {
   /** `post` sends console bytes on to the main thread; it is called here so that holding back is possible. */
   constructor(private readonly post: (bytes: Uint8Array) => void, o: { scrollback?: number } = {}) {
     this.scrollback = o.scrollback ?? SCREEN_SCROLLBACK
-    this.term = new headless.Terminal({ cols: SCREEN_COLS, rows: SCREEN_ROWS, scrollback: this.scrollback, allowProposedApi: true, logLevel: 'off' })
-    this.ser = new serialize.SerializeAddon()
-    this.term.loadAddon(this.ser)
+  }
+
+  private get term(): headless.Terminal {
+    if (this.screen === undefined) {
+      const { Terminal, SerializeAddon } = loadXterm()
+      const term = new Terminal({ cols: SCREEN_COLS, rows: SCREEN_ROWS, scrollback: this.scrollback, allowProposedApi: true, logLevel: 'off' })
+      const ser = new SerializeAddon()
+      term.loadAddon(ser)
+      this.screen = { term, ser }
+    }
+    return this.screen.term
   }
 
   /** One chunk of console output: into the screen, then on to the main thread (or held while a snapshot is pending). */
@@ -49,7 +75,7 @@ export class ScreenEmulator {
     this.waiting++
     // An empty write's callback runs once every earlier write is parsed.
     this.term.write('', () => {
-      answer(SNAPSHOT_PREFIX + this.ser.serialize({ scrollback: this.scrollback }))
+      answer(SNAPSHOT_PREFIX + this.screen!.ser.serialize({ scrollback: this.scrollback }))
       if (--this.waiting > 0) return
       const held = this.held
       this.held = []
@@ -58,6 +84,7 @@ export class ScreenEmulator {
   }
 
   dispose(): void {
-    this.term.dispose()
+    this.screen?.term.dispose()
+    this.screen = undefined
   }
 }

@@ -42,8 +42,17 @@ interface ChannelInternals {
 }
 
 const require = createRequire(import.meta.url)
-const { sendPacket } = require('ssh2/lib/protocol/utils.js') as { sendPacket?: (proto: Ssh2Protocol, packet: Buffer) => boolean }
-if (typeof sendPacket !== 'function') throw new Error('ssh2 no longer exports lib/protocol/utils.js sendPacket: workers/ssh-break.ts needs a new seam')
+type SendPacket = (proto: Ssh2Protocol, packet: Buffer) => boolean
+let sendPacketFn: SendPacket | undefined
+/** ssh2's packet sender, loaded with the first break (ssh2 is not loaded when the worker starts: workers/ssh-console.ts). */
+function sendPacket(proto: Ssh2Protocol, packet: Buffer): boolean {
+  if (sendPacketFn === undefined) {
+    const { sendPacket: f } = require('ssh2/lib/protocol/utils.js') as { sendPacket?: SendPacket }
+    if (typeof f !== 'function') throw new Error('ssh2 no longer exports lib/protocol/utils.js sendPacket: workers/ssh-break.ts needs a new seam')
+    sendPacketFn = f
+  }
+  return sendPacketFn(proto, packet)
+}
 
 /** Sends a break on an open channel; false when the channel is not open any more. */
 export function sendBreakRequest(channel: ClientChannel, breakMs: number): boolean {
@@ -55,6 +64,6 @@ export function sendBreakRequest(channel: ClientChannel, breakMs: number): boole
   const start = w.allocStart
   const packet = w.alloc(payload.length)
   packet.set(payload, start)
-  sendPacket!(proto, w.finalize(packet))
+  sendPacket(proto, w.finalize(packet))
   return true
 }

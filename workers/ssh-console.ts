@@ -15,7 +15,8 @@
  * is trusted on first use only when the node pins none (`learned` says which).
  */
 import { EventEmitter } from 'node:events'
-import ssh2 from 'ssh2'
+import { createRequire } from 'node:module'
+import type ssh2 from 'ssh2'
 import type { ClientChannel } from 'ssh2'
 import type { BmcCredentials, SshConsoleConfig } from '../src/bridge/messages.js'
 import { ServiceError } from '../src/errors.js'
@@ -53,8 +54,17 @@ const KEEPALIVES_PER_WINDOW = 3
  */
 export const CLOSE_GRACE_MS = 2000
 
+/**
+ * ssh2 is loaded by the first SSH console of the thread, not when the worker
+ * starts: evaluating it costs each fresh thread about 25 ms of CPU on Node 20
+ * (bench/worker-start.ts), and most workers run SOL. It is CommonJS.
+ */
+const require = createRequire(import.meta.url)
+let ssh2Client: typeof ssh2.Client | undefined
+const loadClient = (): typeof ssh2.Client => (ssh2Client ??= (require('ssh2') as typeof ssh2).Client)
+
 export class SshConsole extends EventEmitter<SshConsoleEvents> {
-  private readonly client = new ssh2.Client()
+  private readonly client = new (loadClient())()
   private channel: ClientChannel | undefined
   private _state: SshConsoleState | 'idle' = 'idle'
   private closing = false

@@ -81,6 +81,20 @@ describe('ScreenEmulator', () => {
     assert.equal(events.at(-1), 'data:four')
   })
 
+  it('a console that never printed: the snapshot clears the late client\'s screen and leaves it blank, and disposing twice is harmless', async () => {
+    const emu = new ScreenEmulator(() => {})
+    const late = terminal()
+    await write(late, 'garbage the late client had on its screen\r\n')
+    await write(late, await snapshot(emu))
+    assert.deepEqual(screenOf(late), screenOf(terminal()))
+    emu.dispose()
+    emu.dispose()
+    // Usable again after a dispose: a fresh screen.
+    emu.data(Buffer.from('after'))
+    assert.match(await snapshot(emu), /after/)
+    emu.dispose()
+  })
+
   it('two snapshots pending at once: bytes wait for both answers', async () => {
     const events: string[] = []
     const emu = new ScreenEmulator((b) => events.push(Buffer.from(b).toString()))
