@@ -10,7 +10,7 @@ import { bmcConsoleFields } from '../console/index.js'
 import type { NodeRecord, NodeRepo, WatchOverrideDoc } from '../store/types.js'
 
 /** Fields that come from the service's configuration, not from the node (timing, reconnect backoff). */
-export type BmcDefaults = Pick<BmcConfig, 'timing' | 'reconnect' | 'consoleLivenessMs' | 'consoleForce' | 'allowExecConsole' | 'consoleInputLimitBytes'>
+export type BmcDefaults = Pick<BmcConfig, 'timing' | 'reconnect' | 'consoleLivenessMs' | 'consoleForce' | 'allowExecConsole' | 'consoleInputLimitBytes' | 'solAccumulateMs'>
 
 /** A group's console watch override, if it has one (the store's groupWatch). */
 export type GroupWatch = (group: string) => WatchOverrideDoc | undefined

@@ -89,6 +89,8 @@ export interface BmcConfig {
   allowExecConsole?: boolean | undefined
   /** Input bytes the console may hold (default DEFAULT_CONSOLE_INPUT_LIMIT_BYTES); more is dropped and reported. */
   consoleInputLimitBytes?: number | undefined
+  /** `serve --sol-accumulate-ms`: the SOL character accumulate interval the worker sets on the BMC before its first SOL activation (src/bmc/sol-config.ts); absent: the BMC's own. */
+  solAccumulateMs?: number | undefined
   /**
    * The console opens only while the main thread asks for it (`console-control`
    * with `demand`): logging modes `interactive` and `none`. Default false: always open.

@@ -12,6 +12,7 @@ import { DEFAULT_EXPENSIVE_RATE } from '../api/rate-limit.js'
 import { DEFAULT_AUDIT_RETENTION_DAYS, MAX_AUDIT_RETENTION_DAYS } from '../store/audit.js'
 import { parseStoreUrl } from '../store/postgres/db.js'
 import { DEFAULT_CONSOLE_INPUT_LIMIT_BYTES } from '../bridge/messages.js'
+import { SOL_ACCUMULATE_MAX_MS } from '../bmc/sol-config.js'
 import { argsOptions, usageLines, type OptionTable, type Values } from '../config.js'
 import { DEFAULT_DATA, DEFAULT_LISTEN, parseListen } from '../main.js'
 import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT } from './demo.js'
@@ -59,6 +60,7 @@ export const SERVE_OPTIONS = {
   'enable-fault-injection': { type: 'boolean', key: 'fault-injection', default: false, example: true, help: 'let admins crash or hang workers (POST /api/v1/nodes/{node}/worker/fault): chaos drills' },
   'allow-exec-consoles': { type: 'boolean', key: 'consoles.allow-exec', default: false, example: true, help: "run nodes' exec consoles (console.method exec): an admin can then run any command as the service user; off, they report exec_disabled (docs/security.md)" },
   'console-input-limit': { type: 'integer', key: 'consoles.input-limit', metavar: 'BYTES', min: MIN_CONSOLE_INPUT_LIMIT, max: MAX_CONSOLE_INPUT_LIMIT, default: DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, example: 131072, help: 'input bytes a console may hold on its way to the host; past half the typing client is held back, past all of it its input is dropped and it is told' },
+  'sol-accumulate-ms': { type: 'integer', key: 'consoles.sol-accumulate-ms', metavar: 'MS', min: 0, max: SOL_ACCUMULATE_MAX_MS, default: 0, example: 200, help: `set each IPMI BMC's SOL character accumulate interval to this (5 ms steps, rounded up) before its console starts: fewer, fuller SOL packets from hosts that print a little at a time, so less CPU per console, for up to this much added latency; it changes the BMC's own setting, which other SOL clients share (0: leave each BMC's interval alone; a BMC that refuses is learned as sol-accumulate-fixed; docs/console.md)` },
   'ws-per-token': { type: 'integer', key: 'limits.ws-per-token', metavar: 'N', min: 1, max: MAX_LIMIT, default: DEFAULT_CONNECTIONS_PER_TOKEN, example: 64, help: 'console WebSockets one token may hold at once; more are 429 TOO_MANY_CONNECTIONS' },
   'rate-per-token': { type: 'number', key: 'limits.rate-per-token', metavar: 'N', min: MIN_RATE, max: MAX_LIMIT, default: DEFAULT_EXPENSIVE_RATE.perSecond, example: 20, help: 'expensive requests (ranges, sensors, health, inventory, events, console reopen) per second per token; beyond, 429 RATE_LIMITED' },
   'rate-burst': { type: 'integer', key: 'limits.rate-burst', metavar: 'N', min: 1, max: MAX_LIMIT, default: DEFAULT_EXPENSIVE_RATE.burst, example: 100, help: 'expensive requests one token may make at once before --rate-per-token paces it' },

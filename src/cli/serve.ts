@@ -84,6 +84,7 @@ export function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOpti
     enableFaultInjection: v['enable-fault-injection'],
     allowExecConsoles: v['allow-exec-consoles'],
     consoles: { inputLimitBytes: v['console-input-limit'] },
+    ...(v['sol-accumulate-ms'] > 0 ? { bmcDefaults: { solAccumulateMs: v['sol-accumulate-ms'] } } : {}),
     auditRetentionDays: v['audit-retention-days'],
     limits: {
       connectionsPerToken: v['ws-per-token'],

@@ -101,6 +101,8 @@ export const WORKAROUNDS = [
     changes: 'SOL that stays active but silent after a host power change is deactivated and activated again' },
   { name: 'password16', freeipmi: false, relaxesSecurity: false, handling: 'detected',
     changes: 'a password of at most 16 bytes that fails as a 20-byte key is tried as a 16-byte key' },
+  { name: 'sol-accumulate-fixed', freeipmi: false, relaxesSecurity: false, handling: 'detected',
+    changes: 'the SOL character accumulate interval of serve --sol-accumulate-ms is not written to this BMC (it does not support or refuses SOL configuration parameter 3): its own interval stays' },
 ] as const satisfies readonly WorkaroundInfo[]
 
 export type WorkaroundName = (typeof WORKAROUNDS)[number]['name']

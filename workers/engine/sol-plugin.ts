@@ -5,13 +5,17 @@
  * Owns only its I/O: activation, input, BREAK and Deactivate Payload.
  */
 import type { BmcConfig } from '../../src/bridge/messages.js'
+import { ensureSolAccumulate } from '../../src/bmc/sol-config.js'
 import { ServiceError, toWire } from '../../src/errors.js'
+import type { IpmiClient } from '../../src/session/client.js'
 import { SolConsole } from '../../src/sol/console.js'
 import { inputLimit } from '../console-input.js'
 import type { ConsoleHooks, ConsolePlugin, PluginContext } from './plugins.js'
 import type { ConsoleTraits } from './types.js'
 
 const DEFAULT_LIVENESS_MS = 10_000
+/** Each of the two parameter 3 commands waits at most this long: a BMC that does not answer them still gets its console. */
+const ACCUMULATE_TIMEOUT_MS = 3000
 
 export function solTraits(): ConsoleTraits {
   return { needsSession: true, tellsConnected: true }
@@ -20,6 +24,30 @@ export function solTraits(): ConsoleTraits {
 export function solPlugin(ctx: PluginContext): ConsolePlugin {
   const config: BmcConfig = ctx.config
   let con: SolConsole | undefined
+  /** The BMC's accumulate interval is as asked (or it will not take one): not asked again by this worker. */
+  let accumulateSettled = false
+  /** An attempt still setting the interval, not yet activating: close() ends it before it activates. */
+  let settling: { closed: boolean; done: Promise<void> } | undefined
+
+  /**
+   * `serve --sol-accumulate-ms`: before the first activation, the BMC's
+   * interval is made the one asked for. A BMC that refuses is learned
+   * (sol-accumulate-fixed) and left alone from then on; any other failure
+   * leaves the console to start anyway and the next attempt asks again.
+   */
+  const mustSettle = (client: IpmiClient): boolean =>
+    config.solAccumulateMs !== undefined && !accumulateSettled && !client.hasWorkaround('sol-accumulate-fixed')
+
+  async function settleAccumulate(client: IpmiClient, want: number): Promise<void> {
+    try {
+      const outcome = await ensureSolAccumulate(client, want, { timeoutMs: ACCUMULATE_TIMEOUT_MS })
+      accumulateSettled = true
+      if (outcome.kind === 'refused') client.noteLearned('sol-accumulate-fixed', outcome.detail)
+    } catch {
+      // Not answered or the session went: the console starts with the BMC's interval and the next attempt asks again.
+    }
+  }
+
   return {
     ...solTraits(),
     open(hooks: ConsoleHooks) {
@@ -44,9 +72,24 @@ export function solPlugin(ctx: PluginContext): ConsolePlugin {
         else if (state === 'error') hooks.failed(toWire(err))
         else if (state === 'closed') hooks.closed()
       })
-      c.open({ force: config.consoleForce ?? true }).catch(() => undefined) // the state event says why
+      const activate = () => void c.open({ force: config.consoleForce ?? true }).catch(() => undefined) // the state event says why
+      if (!mustSettle(client)) return activate()
+      const attempt: { closed: boolean; done: Promise<void> } = {
+        closed: false,
+        done: settleAccumulate(client, config.solAccumulateMs!).then(() => {
+          if (settling === attempt) settling = undefined
+          if (attempt.closed) hooks.closed()
+          else activate()
+        }),
+      }
+      settling = attempt
     },
-    close: () => con?.close() ?? Promise.resolve(),
+    close() {
+      const s = settling
+      if (s === undefined) return con?.close() ?? Promise.resolve()
+      s.closed = true
+      return s.done
+    },
     get state() {
       return con?.state ?? 'idle'
     },
