@@ -124,6 +124,12 @@ describe('serve configuration file', () => {
     for (const flag of Object.keys(SERVE_OPTIONS)) assert.match(SERVE_USAGE, new RegExp(`--${flag}\\b`))
   })
 
+  it('--sol-accumulate-ms reaches every node\'s worker configuration; 0 (the default) asks nothing of the BMCs', () => {
+    assert.deepEqual(serverOptions(serveValues(['--sol-accumulate-ms', '200'], {})!, {}).bmcDefaults, { solAccumulateMs: 200 })
+    assert.equal(serverOptions(serveValues([], {})!, {}).bmcDefaults, undefined)
+    assert.throws(() => serveValues(['--sol-accumulate-ms', '2000'], {}), { code: 'VALIDATION_FAILED' })
+  })
+
   it('takes the store URL from --store, BMCVISOR_STORE or the file, and never repeats a bad one (it may hold a password)', () => {
     const url = 'postgres://bmcvisor@127.0.0.1:5432/bmcvisor'
     assert.equal(serveValues(['--store', url], {})?.store, url)
