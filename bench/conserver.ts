@@ -33,8 +33,11 @@ import { parseArgs } from 'node:util'
 import type { FromSim, ToSim } from './scale-sim.js'
 import type * as StoreModule from '../src/store/sqlite.js'
 
-const CONTENDERS = ['conserver-ipmitool', 'conserver-ipmiconsole', 'bmcvisor'] as const
+/** bmcvisor-accumulate: serve --sol-accumulate-ms (--accumulate-ms): the BMCs are asked for fewer, fuller SOL packets. */
+const CONTENDERS = ['conserver-ipmitool', 'conserver-ipmiconsole', 'bmcvisor', 'bmcvisor-accumulate'] as const
 type Contender = (typeof CONTENDERS)[number]
+type BmcvisorContender = Extract<Contender, `bmcvisor${string}`>
+const isBmcvisor = (c: Contender): c is BmcvisorContender => c.startsWith('bmcvisor')
 
 const { values: a } = parseArgs({
   options: {
@@ -49,6 +52,8 @@ const { values: a } = parseArgs({
     // ipmiconsole reads HOST:PORT into a signed 16-bit port: stay below 32768.
     'base-port': { type: 'string', default: '22000' },
     'cipher-suite': { type: 'string', default: '3' },
+    // bmcvisor-accumulate's serve --sol-accumulate-ms.
+    'accumulate-ms': { type: 'string', default: '500' },
   },
 })
 const sizes = a.sizes.split(',').map(Number)
@@ -167,7 +172,7 @@ interface Running {
   stop(): Promise<void>
 }
 
-function clientCommand(c: Exclude<Contender, 'bmcvisor'>, b: Bmc): string {
+function clientCommand(c: Exclude<Contender, BmcvisorContender>, b: Bmc): string {
   switch (c) {
     case 'conserver-ipmitool':
       return `/usr/bin/ipmitool -I lanplus -H ${b.host} -p ${b.port} -U ${b.username} -P ${b.password} -C ${SUITE} sol activate`
@@ -179,7 +184,7 @@ function clientCommand(c: Exclude<Contender, 'bmcvisor'>, b: Bmc): string {
 /** What the clients print into a console when their session is lost. */
 const CLIENT_ERROR = /No response to keepalive|SOL session closed|session timeout|\[error received\]|Terminating session/
 
-async function startConserver(c: Exclude<Contender, 'bmcvisor'>, bmcs: readonly Bmc[], names: readonly string[], dir: string, port: number): Promise<Running> {
+async function startConserver(c: Exclude<Contender, BmcvisorContender>, bmcs: readonly Bmc[], names: readonly string[], dir: string, port: number): Promise<Running> {
   const cf = [
     'config * { }',
     'default full { rw *; }',
@@ -228,7 +233,7 @@ async function startConserver(c: Exclude<Contender, 'bmcvisor'>, bmcs: readonly 
   }
 }
 
-async function startBmcvisor(bmcs: readonly Bmc[], names: readonly string[], dir: string, port: number): Promise<Running> {
+async function startBmcvisor(c: BmcvisorContender, bmcs: readonly Bmc[], names: readonly string[], dir: string, port: number): Promise<Running> {
   const { openStore } = (await import(fileURLToPath(new URL('../dist/src/store/sqlite.js', import.meta.url)))) as typeof StoreModule
   const store = openStore({ dataDir: dir, secretKey: KEY })
   for (const [i, b] of bmcs.entries()) {
@@ -240,7 +245,7 @@ async function startBmcvisor(bmcs: readonly Bmc[], names: readonly string[], dir
     })
   }
   await store.close()
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dir, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url)), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dir, '--log-level', 'warn', ...(c === 'bmcvisor-accumulate' ? ['--sol-accumulate-ms', a['accumulate-ms']] : [])], {
     env: { ...process.env, BMCVISOR_ADMIN_TOKEN: TOKEN, BMCVISOR_SECRET_KEY: KEY, BMCVISOR_DEMO: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
@@ -285,7 +290,7 @@ for (const n of sizes) {
     const dir = mkdtempSync(join(tmpdir(), `bmcvisor-bench-${c}-`))
     const servicePort = port + n + 10
     const t0 = performance.now()
-    const run = c === 'bmcvisor' ? await startBmcvisor(ready.bmcs, names, dir, servicePort) : await startConserver(c, ready.bmcs, names, dir, servicePort)
+    const run = isBmcvisor(c) ? await startBmcvisor(c, ready.bmcs, names, dir, servicePort) : await startConserver(c, ready.bmcs, names, dir, servicePort)
     let up = 0
     while (up < n && performance.now() - t0 < Number(a['up-timeout']) * 1000) {
       await sleep(POLL_MS)
