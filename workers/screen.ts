@@ -9,6 +9,12 @@
  * The no-gap rule: bytes posted to the main thread after a snapshot request
  * and before its answer are held back and posted after it, so on the ordered
  * console port everything before the snapshot is in it and nothing after is.
+ * Bytes are parsed into the screen in batches (SCREEN_BATCH_BYTES, or when a
+ * snapshot needs the screen), not packet by packet: each write costs the
+ * terminal a parse call and a scheduled task, which for a host printing a few
+ * characters per SOL packet was about a fifth of the CPU of a packet
+ * (bench/sol-packet.ts). Only snapshots read the screen, so nothing sees the
+ * difference.
  */
 import { createRequire } from 'node:module'
 import type headless from '@xterm/headless'
@@ -16,7 +22,7 @@ import type serialize from '@xterm/addon-serialize'
 
 /**
  * The terminal's two packages are loaded when a console first needs a screen
- * (its first byte, or a snapshot), not when the worker starts: evaluating them
+ * (its first batch of bytes, or a snapshot), not when the worker starts: evaluating them
  * costs each fresh thread about 30 ms of CPU on Node 20 (bench/worker-start.ts),
  * and a console that never prints never needs them. Both are CommonJS; a
  * synchronous require keeps data() synchronous.
@@ -36,6 +42,8 @@ export const SCREEN_COLS = 80
 export const SCREEN_ROWS = 24
 /** Lines above the screen kept in a snapshot: some context for a late client, bounded per console. */
 export const SCREEN_SCROLLBACK = 50
+/** Console bytes held unparsed at most: past this they are parsed into the screen in one write. */
+export const SCREEN_BATCH_BYTES = 16 * 1024
 /** Starts every snapshot: attributes off, cursor home, screen cleared, so a client's own old screen is gone. */
 export const SNAPSHOT_PREFIX = '\x1b[0m\x1b[H\x1b[2J\x1b[3J'
 
@@ -44,6 +52,9 @@ export class ScreenEmulator {
   private screen: { term: headless.Terminal; ser: serialize.SerializeAddon } | undefined
   private waiting = 0
   private held: Uint8Array[] = []
+  /** Bytes posted (or held) but not yet parsed into the screen, in order. */
+  private unparsed: Uint8Array[] = []
+  private unparsedBytes = 0
 
   private readonly scrollback: number
 
@@ -63,9 +74,11 @@ export class ScreenEmulator {
     return this.screen.term
   }
 
-  /** One chunk of console output: into the screen, then on to the main thread (or held while a snapshot is pending). */
+  /** One chunk of console output: into the screen (batched), then on to the main thread (or held while a snapshot is pending). */
   data(bytes: Uint8Array): void {
-    this.term.write(bytes)
+    this.unparsed.push(bytes)
+    this.unparsedBytes += bytes.length
+    if (this.unparsedBytes >= SCREEN_BATCH_BYTES) this.parse()
     if (this.waiting > 0) this.held.push(bytes)
     else this.post(bytes)
   }
@@ -73,6 +86,7 @@ export class ScreenEmulator {
   /** The screen as it is after every byte posted so far; `answer` runs before any later byte is posted. */
   snapshot(answer: (screen: string) => void): void {
     this.waiting++
+    this.parse()
     // An empty write's callback runs once every earlier write is parsed.
     this.term.write('', () => {
       answer(SNAPSHOT_PREFIX + this.screen!.ser.serialize({ scrollback: this.scrollback }))
@@ -83,8 +97,19 @@ export class ScreenEmulator {
     })
   }
 
+  /** Hands every unparsed byte to the terminal, in one write (the terminal keeps writes in order). */
+  private parse(): void {
+    if (this.unparsed.length === 0) return
+    const bytes = this.unparsed.length === 1 ? this.unparsed[0]! : Buffer.concat(this.unparsed)
+    this.unparsed = []
+    this.unparsedBytes = 0
+    this.term.write(bytes)
+  }
+
   dispose(): void {
     this.screen?.term.dispose()
     this.screen = undefined
+    this.unparsed = []
+    this.unparsedBytes = 0
   }
 }

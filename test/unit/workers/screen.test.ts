@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import headless from '@xterm/headless'
-import { ScreenEmulator, SCREEN_COLS, SCREEN_ROWS } from '../../../workers/screen.js'
+import { ScreenEmulator, SCREEN_BATCH_BYTES, SCREEN_COLS, SCREEN_ROWS } from '../../../workers/screen.js'
 import { renderSetupMenu } from '../../../src/sim/console-host.js'
 
 function terminal(): headless.Terminal {
@@ -93,6 +93,18 @@ describe('ScreenEmulator', () => {
     emu.data(Buffer.from('after'))
     assert.match(await snapshot(emu), /after/)
     emu.dispose()
+  })
+
+  it('output in many small packets, past the parse batch: the snapshot is the screen all the same', async () => {
+    const emu = new ScreenEmulator(() => {})
+    const watcher = terminal()
+    const text = Buffer.from(`${bootLog.repeat(20)}\x1b[1;32mgreen\x1b[0m root@n1:~# ls -l`, 'latin1')
+    assert.ok(text.length > 2 * SCREEN_BATCH_BYTES)
+    for (let i = 0; i < text.length; i += 3) emu.data(text.subarray(i, i + 3))
+    await write(watcher, text)
+    const late = terminal()
+    await write(late, await snapshot(emu))
+    assert.deepEqual(screenOf(late), screenOf(watcher))
   })
 
   it('two snapshots pending at once: bytes wait for both answers', async () => {

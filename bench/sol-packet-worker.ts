@@ -1,0 +1,39 @@
+// The per-packet SOL path in a worker thread of its own, as in the service:
+// an IpmiClient and a SolConsole on one BMC, and (by mode) the hand-off of
+// every chunk to the main thread and the console's screen emulator. It
+// reports its own thread's CPU time (/proc/thread-self/schedstat, ns) when
+// asked. Bundled and run by bench/sol-packet.ts.
+import { readFileSync } from 'node:fs'
+import { parentPort, workerData } from 'node:worker_threads'
+import { IpmiClient } from '../src/session/client.js'
+import { SolConsole } from '../src/sol/console.js'
+import { ScreenEmulator } from '../workers/screen.js'
+
+export type PacketMode = 'receive' | 'handoff' | 'screen'
+export interface PacketWorkerData { host: string; port: number; username: string; password: string; mode: PacketMode }
+
+const d = workerData as PacketWorkerData
+const port = parentPort!
+const threadCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0])
+
+const client = new IpmiClient({ host: d.host, port: d.port }, { username: d.username, password: d.password, cipherSuite: 3 })
+const con = SolConsole.forClient(client, { livenessTimeoutMs: 10_000 })
+let bytes = 0
+const screen = new ScreenEmulator((b) => port.postMessage(b))
+con.on('data', (chunk: Buffer) => {
+  bytes += chunk.length
+  switch (d.mode) {
+    case 'receive':
+      return
+    case 'handoff':
+      return port.postMessage(Uint8Array.from(chunk))
+    case 'screen':
+      return screen.data(Uint8Array.from(chunk))
+  }
+})
+port.on('message', (m: string) => {
+  if (m === 'measure') port.postMessage({ cpuNs: threadCpuNs(), bytes })
+  if (m === 'stop') void con.close().then(() => client.close()).then(() => port.postMessage({ stopped: true }))
+})
+await con.open()
+port.postMessage({ up: true })
