@@ -48,7 +48,7 @@ export const SCREEN_BATCH_BYTES = 16 * 1024
 export const SNAPSHOT_PREFIX = '\x1b[0m\x1b[H\x1b[2J\x1b[3J'
 
 export class ScreenEmulator {
-  /** Made at the first byte or snapshot: a screen no byte was written to is the same whenever it is made. */
+  /** Made at the first parse (SCREEN_BATCH_BYTES of output, or a snapshot): a screen is the same whenever its bytes are parsed. */
   private screen: { term: headless.Terminal; ser: serialize.SerializeAddon } | undefined
   private waiting = 0
   private held: Uint8Array[] = []
