@@ -32,6 +32,9 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, keepAudit, MAX_AUDIT_RETENTION_DAYS } fro
 import { openConfiguredStore } from './store/open.js'
 import { isPostgresStore, type Subscription } from './store/postgres/store.js'
 import { Cluster } from './cluster/controller.js'
+import { Forwarder, type ForwardCluster } from './cluster/forward.js'
+import { FORWARD_KEY_LABEL } from './cluster/forward-auth.js'
+import { liveMembers, type Member } from './cluster/membership.js'
 import { clusterPlugin } from './api/routes/cluster.js'
 import { hostname } from 'node:os'
 import type { OpenedStore } from './store/types.js'
@@ -235,6 +238,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     on: () => undefined,
     off: () => undefined,
   })
+  // Any instance answers any request: requests for another member's nodes go there (src/cluster/forward.ts).
+  let forwardCluster: ForwardCluster | undefined
+  const forwarder = pgStore === undefined ? undefined : new Forwarder({ key: pgStore.deriveKey(FORWARD_KEY_LABEL), cluster: () => forwardCluster })
   let closing: Promise<void> | undefined
   let app: ApiInstance | undefined
   let consoleSync: ConsoleSync | undefined
@@ -261,8 +267,17 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
       ...(o.limits !== undefined ? { limits: o.limits } : {}),
       ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
+      ...(forwarder !== undefined ? { forward: forwarder } : {}),
       plugins: [
-        consolePlugin(consoles, { notHere: (node) => supervisor.has(node) ? undefined : supervisor.notHere?.(node) }) as ApiPlugin,
+        consolePlugin(consoles, forwarder === undefined ? {} : {
+          follow: {
+            forwarder, cluster: () => forwardCluster,
+            watch: (changed) => {
+              cluster?.on('owners', changed)
+              return () => void cluster?.off('owners', changed)
+            },
+          },
+        }) as ApiPlugin,
         consoleMatchesPlugin({ matches, known: async (node) => (await store.nodes.get(node)) !== undefined }),
         consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
         clusterPlugin(pgStore === undefined ? undefined : {
@@ -288,6 +303,18 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         apply: () => nodeSync.reconcile(),
       })
       cluster = c
+      const db = pgStore.db
+      const isLive = (list: readonly Member[], id: string, epoch: number) => list.some((m) => m.id === id && m.epoch === epoch)
+      forwardCluster = {
+        self: () => {
+          const epoch = c.membership.epoch
+          return epoch === undefined ? undefined : { id: c.id, epoch }
+        },
+        ownerOf: (node) => c.ownerOf(node),
+        runsHere: (node) => supervisor.has(node),
+        // A member that joined since this one's last renewal is not in its list yet: the store is asked.
+        live: async (id, epoch) => isLive(c.members, id, epoch) || isLive(await liveMembers(db), id, epoch),
+      }
       unwireCluster = wireCluster(metrics, c)
       supervisor.notHere = (node) => {
         const owner = c.ownerOf(node)

@@ -145,7 +145,7 @@ function dataRoutes(app: ApiInstance, o: WebRoutesOptions): void {
   }, async (request, reply) => fleetEvents(request, reply, o.fleet))
 
   app.get('/api/v1/nodes/:node/console/log', {
-    config: { role: 'viewer' },
+    config: { role: 'viewer', owner: true },
     schema: { summary: "The node's console log (the current file)", tags: ['console'], params: NodeParams },
   }, async (request, reply) => {
     const { node } = request.params as { node: string }
