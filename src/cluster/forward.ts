@@ -43,6 +43,8 @@ export interface ForwardCluster {
   self(): { id: string; epoch: number } | undefined
   /** The node's owner under the current member list (GET /api/v1/cluster's map). */
   ownerOf(node: string): ForwardMember | undefined
+  /** The live members under the current list (this one too). */
+  members(): ForwardMember[]
   /** The node's worker runs on this instance now. */
   runsHere(node: string): boolean
   /** `member` is live with exactly `epoch` (the cached list, re-read from the store when it does not say so). */
