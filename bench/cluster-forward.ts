@@ -45,7 +45,11 @@ try {
   for (const id of ['m1', 'm2']) {
     const dataDir = mkdtempSync(join(tmpdir(), 'bmcvisor-bench-forward-'))
     dirs.push(dataDir)
-    servers.push(await startServer({ listen: '127.0.0.1:0', dataDir, store: url, secretKey: KEY_A, adminToken: TOKEN, cluster: { id, leaseMs: 6000, marginMs: 1500 }, logger: createLogger({ level: 'silent' }) }))
+    servers.push(await startServer({
+      listen: '127.0.0.1:0', dataDir, store: url, secretKey: KEY_A, adminToken: TOKEN, cluster: { id, leaseMs: 6000, marginMs: 1500 }, logger: createLogger({ level: 'silent' }),
+      // The bench sends ranges faster than the default budget of expensive requests allows.
+      limits: { expensive: { perSecond: 100_000, burst: 100_000 } },
+    }))
   }
   const [a, b] = servers as [RunningServer, RunningServer]
   const names = fleet.bmcs.map((x) => `b${x.index}`)
