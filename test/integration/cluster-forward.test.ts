@@ -8,6 +8,7 @@
 //   across a drain of the owner: it is told (a notice), reattached to the new owner, and every byte the
 //   new owner's log has from the first marker typed after the reattach is in the client's stream, byte for byte.
 // - A client connected directly to the drained owner follows the node too.
+// - Flow control: a client that stops reading through a non-owner is dropped as slow by the owner (4001, passed on).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -34,6 +35,8 @@ const NODES = Array.from({ length: COUNT }, (_, i) => `f${i}`)
 const TIMING = { leaseMs: 6000, marginMs: 1500 }
 const UP_MS = 45_000
 const h = { authorization: `Bearer ${TOKEN}` }
+/** The owner drops a client this far behind (small, so that the flow-control case is quick). */
+const FLOOD_CLIENT_BUFFER_BYTES = 256 * 1024
 
 interface View { owners: Record<string, string> }
 interface Frame { text?: { type: string; [k: string]: unknown }; bytes?: Buffer }
@@ -77,6 +80,8 @@ describe('forwarding between three instances', { skip: postgresSkip() }, () => {
       servers.push(await startServer({
         listen: '127.0.0.1:0', dataDir, store: url, secretKey: KEY_A, adminToken: TOKEN, cluster: { id, ...TIMING }, logger: createLogger({ level: 'silent' }),
         bmcDefaults: { reconnect: { initialMs: 200, maxMs: 1000 } },
+        // The flow-control case's console is a command that prints as fast as it can.
+        allowExecConsoles: true, consoles: { maxClientBufferBytes: FLOOD_CLIENT_BUFFER_BYTES },
       }))
     }
     for (const b of fleet.bmcs) {
@@ -236,5 +241,29 @@ describe('forwarding between three instances', { skip: postgresSkip() }, () => {
     await waitUntil(() => direct.hellos().length === 2 && direct.bytesAfter(direct.hellos()[1]!).includes(lastMarker), { timeoutMs: 10_000, what: 'the direct client followed the node' })
     viaProxy.ws.close()
     direct.ws.close()
+  })
+
+  it('a client that stops reading through a non-owner makes the owner drop it as slow (the proxy does not buffer it all)', async () => {
+    const b = fleet.bmcs[0]!
+    const r = await api(servers[0]!, 'POST', '/nodes', { name: 'flood', bmc: { host: b.host, port: b.port, username: b.username, password: b.password }, console: { method: 'exec', command: 'yes bmcvisor-flow-control-test-line', logging: 'none' } })
+    assert.equal(r.status, 201, JSON.stringify(r.json))
+    let owner = ''
+    // With logging none the command runs while a client is attached: the worker first.
+    await waitUntil(async () => {
+      owner = (await owners()).flood ?? ''
+      return owner !== '' && byId(owner).supervisor.status('flood')[0]?.state === 'running'
+    }, { timeoutMs: 20_000, what: 'the flood node\'s worker on its owner' })
+    const proxy = servers.find((s) => s.cluster!.id !== owner)!
+    const c = await openConsole(proxy.url, '/api/v1/nodes/flood/console/ws?mode=ro&replay=none')
+    const closed = new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code)))
+    await waitUntil(() => c.bytesAfter(0).length > 0, { timeoutMs: 15_000, what: 'the flood reaches the client' })
+    // Stop reading: the proxy stops reading the owner, whose session sees the backlog and drops the client.
+    ;(c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause()
+    const clientsOnOwner = () => byId(owner).consoles.status('flood').clients.length
+    await waitUntil(() => clientsOnOwner() === 0, { timeoutMs: 30_000, what: 'the owner dropped the proxied slow client' })
+    ;(c.ws as unknown as { _socket: { resume(): void } })._socket.resume()
+    assert.equal(await closed, 4001, 'the owner\'s slow-client close is passed on')
+    assert.ok(c.frames.some((f) => f.text?.type === 'dropped'), 'with its dropped frame')
+    assert.equal((await api(servers[0]!, 'DELETE', '/nodes/flood')).status, 204)
   })
 })
