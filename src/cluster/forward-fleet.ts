@@ -65,7 +65,8 @@ export class RemoteRows<Row extends { name: string }> {
     const next = new Map<string, Row>()
     await Promise.all(others(c, self.id).map(async (m) => {
       try {
-        const r = await this.#forwarder.send(m, as, 'GET', '/api/v1/fleet', undefined, false, 'application/json')
+        // A member that does not answer within the period must not hold the page up.
+        const r = await this.#forwarder.send(m, as, 'GET', '/api/v1/fleet', undefined, false, 'application/json', this.#maxAgeMs)
         if (r.kind === 'answer' && r.status === 200) {
           for (const row of ((await r.response.json()) as { nodes: Row[] }).nodes) next.set(row.name, row)
           return

@@ -202,7 +202,7 @@ export class Forwarder {
   }
 
   /** One signed request to `owner`; an unreachable owner or an unsigned answer is an error, any signed answer an answer. */
-  async send(owner: ForwardMember, principal: ForwardPrincipal, method: string, url: string, body: string | undefined, share: boolean, accept?: string):
+  async send(owner: ForwardMember, principal: ForwardPrincipal, method: string, url: string, body: string | undefined, share: boolean, accept?: string, timeoutMs = this.forwardTimeoutMs):
     Promise<{ kind: 'answer'; status: number; response: Response } | { kind: 'failed'; error: ServiceError }> {
     const signed = this.sign(principal, method, url, body, share)
     let response: Response
@@ -212,7 +212,7 @@ export class Forwarder {
         headers: { ...signed.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(accept !== undefined ? { accept } : {}) },
         ...(body !== undefined ? { body } : {}),
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.forwardTimeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (e) {
       const reason = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name
