@@ -258,7 +258,11 @@ export class ConsoleFollower {
         } catch {
           // not our envelope
         }
-        if (!ok) return this.#fail(new ServiceError('FORWARD_UNVERIFIED', `cluster member ${owner.id} answered without a valid signature`))
+        // Unsigned (a member whose lease lapsed a moment refuses forwards so): asked again until the deadline.
+        if (!ok) {
+          this.#lostAt ??= performance.now()
+          return this.#later()
+        }
         if (err?.code === 'NODE_OWNED_ELSEWHERE' || (err?.code === 'WORKER_UNAVAILABLE' && err.details?.state === 'moving')) return this.#later()
         this.#fail(new ServiceError(err?.code === undefined ? 'INTERNAL' : (err.code as never), err?.message ?? `HTTP ${res.statusCode}`))
       })

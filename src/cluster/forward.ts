@@ -201,7 +201,7 @@ export class Forwarder {
     }
   }
 
-  /** One signed request to `owner`; an unreachable owner or an unsigned answer is an error, any signed answer an answer. */
+  /** One signed request to `owner`; an unreachable owner or an unsigned answer is a failure (asked again by route()), any signed answer an answer. */
   async send(owner: ForwardMember, principal: ForwardPrincipal, method: string, url: string, body: string | undefined, share: boolean, accept?: string, timeoutMs = this.forwardTimeoutMs):
     Promise<{ kind: 'answer'; status: number; response: Response } | { kind: 'failed'; error: ServiceError }> {
     const signed = this.sign(principal, method, url, body, share)
@@ -219,8 +219,10 @@ export class Forwarder {
       return { kind: 'failed', error: new ServiceError('MEMBER_UNREACHABLE', `cluster member ${owner.id} (${owner.address}), which owns the node, did not answer (${reason})`, { details: { member: owner.id, address: owner.address, reason } }) }
     }
     if (!this.verified(signed.nonce, owner.id, response.status, response.headers)) {
+      // Nothing of it is passed on. Asked again like an owner that did not answer: a member whose lease lapsed
+      // a moment refuses forwards unsigned (FORWARD_REJECTED, not_member) until it holds one again.
       await response.body?.cancel().catch(() => undefined)
-      throw new ServiceError('FORWARD_UNVERIFIED', `cluster member ${owner.id} (${owner.address}) answered without a valid signature`, { details: { member: owner.id, address: owner.address } })
+      return { kind: 'failed', error: new ServiceError('FORWARD_UNVERIFIED', `cluster member ${owner.id} (${owner.address}) answered without a valid signature (status ${response.status})`, { details: { member: owner.id, address: owner.address, status: response.status } }) }
     }
     return { kind: 'answer', status: response.status, response }
   }

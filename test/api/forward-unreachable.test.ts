@@ -13,7 +13,7 @@ async function app(cluster: ForwardCluster): Promise<ReturnType<typeof Fastify>>
   const forwarder = new Forwarder({ key: Buffer.alloc(32, 3), cluster: () => cluster, moveDeadlineMs: 800 })
   const a = Fastify()
   a.setErrorHandler(errorHandler)
-  a.decorateRequest('principal', null)
+  a.decorateRequest('principal', null as never)
   a.addHook('onRequest', async (r) => {
     ;(r as unknown as { principal: unknown }).principal = { tokenId: 't', role: 'viewer', name: 'alice', expiresAt: null }
   })
@@ -35,7 +35,7 @@ describe('forwarding to an owner that does not answer', () => {
     })
     const r = await a.inject({ method: 'GET', url: '/api/v1/nodes/n1/power' })
     assert.equal(r.statusCode, 503)
-    const e = r.json<{ error: { code: string; details: { member: string } } }>().error
+    const e = (r.json() as { error: { code: string; details: { member: string } } }).error
     assert.deepEqual([e.code, e.details.member], ['MEMBER_UNREACHABLE', 'm2'])
     assert.ok(asked > 1, 'asked again before giving up')
     await a.close()

@@ -75,7 +75,8 @@ describe('cluster routes on two instances and PostgreSQL', { skip: postgresSkip(
     const elsewhere = runs(b)[0]!
     const power = async (s: RunningServer) => {
       const r = await fetch(`${s.url}/api/v1/nodes/${elsewhere}/worker`, { headers: h })
-      return [r.status, ((await r.json()) as { node?: string }).node]
+      const body = (await r.json()) as { node?: string }
+      return [r.status, body.node ?? JSON.stringify(body)]
     }
     assert.deepEqual(await power(a), [200, elsewhere])
     assert.deepEqual(await power(a), await power(b))
