@@ -6,8 +6,9 @@
 // sent to one member (split across both owners) against the same range sent per owner and merged by the client.
 // Both instances share this process's event loop and the machine's two cores with whatever else runs: compare
 // the two columns of one run, not runs with each other.
-// Reproduce:
-//   node scripts/bundle-worker... (see below); BMCVISOR_WORKER_FILE=... node --import tsx bench/cluster-forward.ts [--rounds 300] [--nodes 8]
+// Reproduce (the worker bundle first):
+//   node -e "import('./scripts/bundle-worker.mjs').then(m=>m.bundleWorker('/tmp/wb-fwd/bmc-worker.bundle.mjs'))"
+//   BMCVISOR_WORKER_FILE=/tmp/wb-fwd/bmc-worker.bundle.mjs node --import tsx bench/cluster-forward.ts [--rounds 300] [--nodes 8]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
