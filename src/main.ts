@@ -20,7 +20,7 @@ import { consolePlugin } from './api/routes/console.js'
 import { consoleMatchesPlugin } from './api/routes/console-matches.js'
 import { consoleSearchPlugin } from './api/routes/console-search.js'
 import { webPlugin } from './api/routes/web.js'
-import { FleetFeed } from './api/fleet.js'
+import { FleetFeed, type FleetRow } from './api/fleet.js'
 import { WebSessions } from './api/web-sessions.js'
 import { tlsServerOptions, type TlsFiles } from './api/tls.js'
 import { CONSOLE_LOG_DIR, ConsoleManager, ConsoleMatches, type ConsoleManagerOptions } from './console/index.js'
@@ -32,6 +32,10 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, keepAudit, MAX_AUDIT_RETENTION_DAYS } fro
 import { openConfiguredStore } from './store/open.js'
 import { isPostgresStore, type Subscription } from './store/postgres/store.js'
 import { Cluster } from './cluster/controller.js'
+import { Forwarder, type ForwardCluster } from './cluster/forward.js'
+import { RemoteRows } from './cluster/forward-fleet.js'
+import { FORWARD_KEY_LABEL } from './cluster/forward-auth.js'
+import { liveMembers, type Member } from './cluster/membership.js'
 import { clusterPlugin } from './api/routes/cluster.js'
 import { hostname } from 'node:os'
 import type { OpenedStore } from './store/types.js'
@@ -197,6 +201,12 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   // Threads start with the first search (minThreads 0), so an idle server pays nothing for the pool.
   const search = new SearchPool(o.search)
   const web = new WebSessions()
+  // With PostgreSQL the instance runs only the nodes it owns (src/cluster); none before it has joined.
+  const pgStore = isPostgresStore(store) ? store : undefined
+  // Any instance answers any request: requests for another member's nodes go there (src/cluster/forward.ts).
+  let forwardCluster: ForwardCluster | undefined
+  const forwarder = pgStore === undefined ? undefined : new Forwarder({ key: pgStore.deriveKey(FORWARD_KEY_LABEL), cluster: () => forwardCluster })
+  const remoteRows = forwarder === undefined ? undefined : new RemoteRows<FleetRow>(forwarder)
   const fleet = new FleetFeed({
     nodes: () => store.nodes.list(),
     worker: (node) => (supervisor.has(node) ? supervisor.status(node)[0] : undefined),
@@ -209,16 +219,17 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       consoles.on('console:clients', changed)
       const nodeEvents = ['node:added', 'node:updated', 'node:removed'] as const
       for (const e of nodeEvents) store.nodes.on(e, changed)
+      const unwatchRemote = remoteRows?.watch(changed)
       return () => {
         for (const e of events) supervisor.off(e, changed)
         consoles.off('console:state', changed)
         consoles.off('console:clients', changed)
         for (const e of nodeEvents) store.nodes.off(e, changed)
+        unwatchRemote?.()
       }
     },
+    ...(remoteRows !== undefined ? { remote: remoteRows } : {}),
   })
-  // With PostgreSQL the instance runs only the nodes it owns (src/cluster); none before it has joined.
-  const pgStore = isPostgresStore(store) ? store : undefined
   let cluster: Cluster | undefined
   let changes: Subscription | undefined
   const runs = pgStore === undefined ? undefined : (node: string) => cluster?.runs(node) ?? false
@@ -261,8 +272,17 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
       ...(o.limits !== undefined ? { limits: o.limits } : {}),
       ...(o.timeouts !== undefined ? { timeouts: o.timeouts } : {}),
+      ...(forwarder !== undefined ? { forward: forwarder } : {}),
       plugins: [
-        consolePlugin(consoles, { notHere: (node) => supervisor.has(node) ? undefined : supervisor.notHere?.(node) }) as ApiPlugin,
+        consolePlugin(consoles, forwarder === undefined ? {} : {
+          follow: {
+            forwarder, cluster: () => forwardCluster,
+            watch: (changed) => {
+              cluster?.on('owners', changed)
+              return () => void cluster?.off('owners', changed)
+            },
+          },
+        }) as ApiPlugin,
         consoleMatchesPlugin({ matches, known: async (node) => (await store.nodes.get(node)) !== undefined }),
         consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
         clusterPlugin(pgStore === undefined ? undefined : {
@@ -288,6 +308,19 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         apply: () => nodeSync.reconcile(),
       })
       cluster = c
+      const db = pgStore.db
+      const isLive = (list: readonly Member[], id: string, epoch: number) => list.some((m) => m.id === id && m.epoch === epoch)
+      forwardCluster = {
+        self: () => {
+          const epoch = c.membership.epoch
+          return epoch === undefined ? undefined : { id: c.id, epoch }
+        },
+        ownerOf: (node) => c.ownerOf(node),
+        members: () => c.members,
+        runsHere: (node) => supervisor.has(node),
+        // A member that joined since this one's last renewal is not in its list yet: the store is asked.
+        live: async (id, epoch) => isLive(c.members, id, epoch) || isLive(await liveMembers(db), id, epoch),
+      }
       unwireCluster = wireCluster(metrics, c)
       supervisor.notHere = (node) => {
         const owner = c.ownerOf(node)

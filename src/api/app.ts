@@ -51,6 +51,7 @@ import { ConnectionRegistry } from './connections.js'
 import { DEFAULT_EXPENSIVE_RATE, TokenBuckets, type RateLimit } from './rate-limit.js'
 import { checkTimeouts, closeAfterResponse, CONNECTION_TIMEOUT_MARGIN_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, httpGuard, nodeServerOptions, type HttpTimeouts } from './http-guard.js'
 import type { SupervisorPort } from './ports.js'
+import { forwardClaim, type Forwarder } from '../cluster/forward.js'
 import { MAX_EXPR_PARAM_BYTES } from './noderange.js'
 import { adminRoutes } from './routes/admin.js'
 import { commandRoutes } from './routes/commands.js'
@@ -78,6 +79,8 @@ declare module 'fastify' {
     expensive?: boolean
     /** Reachable by anyone, always: the browser UI's files and its sign-in (routes/web.ts) only. */
     public?: boolean
+    /** Answered by the node's owner (a `:node` route that needs its worker, console or log): in a cluster, forwarded there (src/cluster/forward.ts). */
+    owner?: boolean
   }
   interface FastifyInstance {
     bmcvisorAudit: AuditSink
@@ -120,6 +123,8 @@ export interface ApiContext {
   enableFaultInjection: boolean
   /** `serve --allow-exec-consoles`: nodes may have exec consoles (routes/nodes.ts refuses them otherwise). */
   allowExecConsoles: boolean
+  /** In a cluster: noderange commands are split by owner (src/cluster/forward.ts). */
+  forward: Forwarder | undefined
 }
 
 export interface BuildAppOptions {
@@ -150,6 +155,8 @@ export interface BuildAppOptions {
   web?: WebSessions
   /** The browser UI (routes/web.ts), registered at the root. */
   ui?: ApiPlugin
+  /** In a cluster: admits other members' forwarded requests and forwards owner routes (src/cluster/forward.ts). */
+  forward?: Forwarder
 }
 
 export interface ApiLimits {
@@ -182,6 +189,7 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
     maxTimeoutMs: o.maxTimeoutMs ?? 120_000,
     enableFaultInjection: o.enableFaultInjection ?? false,
     allowExecConsoles: o.allowExecConsoles ?? false,
+    forward: o.forward,
   }
   const timeouts: HttpTimeouts = {
     headersTimeoutMs: o.timeouts?.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
@@ -244,11 +252,24 @@ export async function buildApp(o: BuildAppOptions): Promise<ApiInstance> {
   app.addHook('onSend', guard.onSend)
   app.addHook('preHandler', guard.preHandler)
   app.addHook('preClose', guard.preClose)
-  app.addHook('onRequest', makeAuthHook({ tokens: o.store.tokens, adminToken: o.adminToken, open }))
+  const forward = o.forward
+  app.addHook('onRequest', makeAuthHook({ tokens: o.store.tokens, adminToken: o.adminToken, open, ...(forward !== undefined ? { forwarded: (r) => forward.admit(r) } : {}) }))
   app.addHook('onRequest', async (request) => {
     const p = request.principal as Principal | null
-    if (p !== null && (request.routeOptions.config as { expensive?: boolean }).expensive === true) rates.take(p.tokenId)
+    // A forwarded request was counted on the member the caller reached.
+    if (p !== null && (request.routeOptions.config as { expensive?: boolean }).expensive === true && forwardClaim(request) === undefined) rates.take(p.tokenId)
   })
+  if (forward !== undefined) {
+    app.addHook('preValidation', async (request) => forward.checkBody(request))
+    app.addHook('preHandler', async (request, reply) => {
+      if ((request.routeOptions.config as { owner?: boolean }).owner !== true) return
+      if (await forward.route(request, reply, (request.params as { node: string }).node)) return reply
+    })
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (forwardClaim(request) !== undefined) void reply.headers(forward.replyHeaders(request, reply.statusCode))
+      return payload
+    })
+  }
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({
       method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,

@@ -23,6 +23,7 @@ import { httpStatus, ServiceError, toWire } from '../errors.js'
 import type { Logger } from '../log.js'
 import { scrub } from '../store/audit.js'
 import type { AuditRepo, Role, TokenRepo } from '../store/types.js'
+import { claimsForward, forwardClaim } from '../cluster/forward.js'
 
 export type OpenKind = 'health' | 'metrics' | 'docs'
 export const OPEN_KINDS: readonly OpenKind[] = ['health', 'metrics', 'docs']
@@ -52,6 +53,11 @@ export interface AuthOptions {
   adminToken?: string | undefined
   /** Which open kinds stay open without a token (default: all). */
   open: ReadonlySet<OpenKind>
+  /**
+   * A request with a forward header (another cluster member's, src/cluster/forward.ts) is admitted
+   * only by its signed claim, as the principal it names; without this (no cluster) it is refused.
+   */
+  forwarded?: (request: FastifyRequest) => Promise<Principal>
 }
 
 function sha256(s: string): Buffer {
@@ -113,13 +119,20 @@ export function makeAuthHook(o: AuthOptions): (request: FastifyRequest, reply: F
   const identify = makeIdentify(o)
   return async (request) => {
     const config = request.routeOptions.config as { role?: Role; open?: OpenKind; public?: boolean }
-    if (!request.is404 && config.public === true) return
+    // A forward header is judged before anything else, and never ignored: a caller cannot pose as a member.
+    const forwarded = claimsForward(request)
+    if (forwarded && o.forwarded === undefined) throw new ServiceError('FORWARD_REJECTED', 'this instance is not a cluster member; clients never send forward headers', { details: { reason: 'not_member' } })
+    if (!forwarded && !request.is404 && config.public === true) return
     const open = request.is404 ? undefined : config.open
-    if (open !== undefined && o.open.has(open)) return
-    const token = requestToken(request)
-    if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN), or sign in on the web page')
-    const principal = await identify(token)
-    if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)')
+    if (!forwarded && open !== undefined && o.open.has(open)) return
+    let principal: Principal | undefined
+    if (forwarded) principal = await o.forwarded!(request)
+    else {
+      const token = requestToken(request)
+      if (token === undefined) throw new ServiceError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer TOKEN), or sign in on the web page')
+      principal = await identify(token)
+      if (principal === undefined) throw new ServiceError('UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)')
+    }
     request.principal = principal
     const need: Role = request.is404 || open !== undefined ? 'viewer' : config.role ?? 'admin'
     if (!roleAllows(principal.role, need)) {
@@ -155,6 +168,9 @@ export function makeAuditSink(repo: AuditRepo, logger: Logger): AuditSink {
   return (request, action, detail) => {
     const { target, outcome, ...rest } = detail
     const p = request.principal as Principal | null
+    // A forwarded request is audited here, on the owner, as its original caller, naming the member it came through.
+    const via = forwardClaim(request)?.member
+    if (via !== undefined) rest.via = via
     const entry = {
       actor: p?.name ?? 'anonymous',
       tokenId: p?.tokenId ?? null,

@@ -36,11 +36,20 @@ export interface FleetSources {
   power(node: string): 'on' | 'off' | null
   /** Calls `changed` on any event that may change a row; returns the unsubscribe. */
   watch(changed: () => void): () => void
+  /** In a cluster: the rows of nodes another member owns come from it (src/cluster/forward-fleet.ts). */
+  remote?: {
+    elsewhere(node: string): boolean
+    row(node: string): FleetRow | undefined
+    /** Before rows are computed: the other members' rows, recent enough. */
+    fresh(): Promise<void>
+  }
 }
 
 export type FleetUpdate = { type: 'row'; row: FleetRow } | { type: 'removed'; name: string }
 
 export function fleetRow(n: NodeRecord, s: FleetSources): FleetRow {
+  const away = s.remote?.row(n.name)
+  if (away !== undefined) return away
   const w = s.worker(n.name)
   const c = s.console(n.name)
   const session = w?.session ?? null
@@ -66,8 +75,12 @@ export class FleetFeed {
 
   constructor(private readonly sources: FleetSources) {}
 
-  async rows(): Promise<FleetRow[]> {
-    return (await this.sources.nodes()).map((n) => fleetRow(n, this.sources))
+  /** Every node's row; `own`: only those of the nodes this member owns, as it sees them (what another member asks for). */
+  async rows(o: { own?: boolean } = {}): Promise<FleetRow[]> {
+    const remote = this.sources.remote
+    if (o.own === true) return (await this.sources.nodes()).filter((n) => remote?.elsewhere(n.name) !== true).map((n) => fleetRow(n, { ...this.sources, remote: undefined }))
+    const [nodes] = await Promise.all([this.sources.nodes(), remote?.fresh()])
+    return nodes.map((n) => fleetRow(n, this.sources))
   }
 
   /** Live updates until the returned function is called; the first subscriber starts the watching. */

@@ -6,7 +6,10 @@
  * release read-write, `?` help. A status line (on stderr) whenever the
  * console's state, the holder or the client count changes.
  * Exit codes: 0 the user quit (or stdin ended), 1 the console could not be
- * attached (one line `bmcvisor: CODE: message`), 2 the connection was lost.
+ * attached (one line `bmcvisor: CODE: message`), 2 the connection was lost
+ * for good. A connection the server dropped by going away (RECONNECT_CLOSE_CODES)
+ * is attached again to the same URL, with a status line each way, until
+ * RECONNECT_DEADLINE_MS.
  * Owns the terminal mode while it runs and restores it on every way out.
  */
 import { parseArgs } from 'node:util'
@@ -139,6 +142,15 @@ export async function consoleCommand(argv: string[], io: ConsoleIo): Promise<num
   if (token === undefined || token === '') return reportError(new ServiceError('UNAUTHORIZED', 'set BMCVISOR_TOKEN to an API token (bmcvisor token create --role operator)'), io.stderr)
   const base = (io.env.BMCVISOR_URL ?? DEFAULT_URL).replace(/\/+$/, '')
   const url = `${base.replace(/^http/, 'ws')}/api/v1/nodes/${seg(node)}/console/ws?replay=screen${ro ? '&mode=ro' : ''}`
+  const first = await attach(url, token, base)
+  if (first instanceof ServiceError) return reportError(first, io.stderr) === 2 ? 2 : ConsoleExitCode.AttachFailed
+  return run(node, first, io, () => attach(url, token, base))
+}
+
+interface Attached { ws: WebSocket; early: [Buffer, boolean][] }
+
+/** Opens the console socket; an error (the server's refusal, or no server) as a ServiceError. */
+async function attach(url: string, token: string, base: string): Promise<Attached | ServiceError> {
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: 16 * 1024 * 1024 })
   // Frames that come in the same read as the upgrade answer are emitted before 'open' resolves here.
   const early: [Buffer, boolean][] = []
@@ -164,13 +176,25 @@ export async function consoleCommand(argv: string[], io: ConsoleIo): Promise<num
   if (attached !== undefined) {
     ws.on('error', () => undefined)
     ws.terminate()
-    return reportError(attached, io.stderr) === 2 ? 2 : ConsoleExitCode.AttachFailed
+    return attached
   }
   ws.off('message', keep)
-  return run(node, ws, io, early)
+  return { ws, early }
 }
 
-function run(node: string, ws: WebSocket, io: ConsoleIo, early: [Buffer, boolean][]): Promise<number> {
+/**
+ * Closes after which the client attaches again, to the same URL (the instance it was given, which in a cluster
+ * forwards to the node's owner): the server went away or restarts (1001, 1012), the connection broke (1006),
+ * or it asked to try again (1013). Any other close (the user's, a revoked token, a slow client) ends the command.
+ */
+export const RECONNECT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1006, 1012, 1013])
+/** Waits between attempts: doubling up to the last. */
+export const RECONNECT_WAITS_MS = [250, 500, 1000, 2000, 5000] as const
+/** How long reconnecting is tried before the command gives up (exit 2). */
+export const RECONNECT_DEADLINE_MS = 120_000
+
+function run(node: string, first: Attached, io: ConsoleIo, again: () => Promise<Attached | ServiceError>): Promise<number> {
+  let ws = first.ws
   const { stdin, stdout, stderr } = io
   const raw = stdin.isTTY === true && typeof stdin.setRawMode === 'function'
   if (raw) stdin.setRawMode!(true)
@@ -241,14 +265,43 @@ function run(node: string, ws: WebSocket, io: ConsoleIo, early: [Buffer, boolean
         status(line)
       }
     }
-    for (const [data, isBinary] of early) onMessage(data, isBinary)
-    ws.on('message', onMessage)
-    ws.on('close', (code, reason) => {
-      if (done) return
-      const why = reason.length > 0 ? reason.toString() : `code ${code}`
-      finish(ConsoleExitCode.Lost, `[connection to bmcvisor closed: ${why}]`)
-    })
-    ws.on('error', () => undefined) // 'close' follows with the reason
+    let lostAt: number | undefined
+    let attempt = 0
+    const reconnect = async (): Promise<void> => {
+      for (;;) {
+        if (done) return
+        if (performance.now() - lostAt! > RECONNECT_DEADLINE_MS) return finish(ConsoleExitCode.Lost, `[gave up reconnecting after ${RECONNECT_DEADLINE_MS / 1000} s]`)
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_WAITS_MS[Math.min(attempt++, RECONNECT_WAITS_MS.length - 1)]))
+        if (done) return
+        const next = await again()
+        if (next instanceof ServiceError) {
+          // The server answered but will not attach this console (unknown node, token revoked): no use trying again.
+          if (!next.retryable && next.code !== 'INTERNAL') return finish(ConsoleExitCode.Lost, `[${next.code}: ${next.message}]`)
+          continue
+        }
+        lostAt = undefined
+        attempt = 0
+        me = undefined
+        lastLine.clear()
+        wire(next)
+        return
+      }
+    }
+    const wire = (a: Attached) => {
+      ws = a.ws
+      for (const [data, isBinary] of a.early) onMessage(data, isBinary)
+      a.ws.on('message', onMessage)
+      a.ws.on('close', (code, reason) => {
+        if (done) return
+        const why = reason.length > 0 ? reason.toString() : `code ${code}`
+        if (!RECONNECT_CLOSE_CODES.has(code)) return finish(ConsoleExitCode.Lost, `[connection to bmcvisor closed: ${why}]`)
+        status(`[connection to bmcvisor lost: ${why}; reconnecting]`)
+        lostAt = performance.now()
+        void reconnect()
+      })
+      a.ws.on('error', () => undefined) // 'close' follows with the reason
+    }
+    wire(first)
     stdin.on('data', onData)
     stdin.on('end', onEnd)
     stdin.resume()

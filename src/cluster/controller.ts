@@ -31,6 +31,8 @@ export interface ClusterEvents {
   moved: [node: string, from: Member]
   /** The owned set changed: `gained` nodes may start here, `lost` were stopped here (metrics: bmcvisor_cluster_ownership_changes_total). */
   ownership: [gained: number, lost: number]
+  /** A step applied a member list (ownerOf may answer differently now): console sockets follow their owners (forward-console.ts). */
+  owners: []
 }
 
 export interface ClusterStatus {
@@ -115,10 +117,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   async status(): Promise<ClusterStatus> {
     const members = await liveMembers(this.#o.db)
-    const view = candidates(members)
+    // The map this instance forwards by (ownerOf): the member list of its last step, not a fresher read.
     const owners: Record<string, string> = {}
     for (const n of await this.#o.nodes()) {
-      const o = ownerOf(n, view)
+      const o = ownerOf(n, this.#view)
       if (o !== undefined) owners[n] = o
     }
     return { self: this.id, epoch: this.membership.epoch, held: this.membership.held, members, owners }
@@ -164,6 +166,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
     if (gained.length > 0) await this.#o.apply()
     if (lost > 0 || gained.length > 0) this.emit('ownership', gained.length, lost)
+    this.emit('owners')
   }
 
   #stopAll(): void {

@@ -9,7 +9,7 @@
  * A key check value (HMAC of a constant) lets the store refuse a wrong key
  * at start instead of failing later, node by node.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto'
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ServiceError } from '../errors.js'
@@ -48,6 +48,14 @@ export class SecretBox {
     } catch (e) {
       throw new ServiceError('STORE_KEY_MISMATCH', 'a sealed credential does not open with this key', { cause: e })
     }
+  }
+
+  /**
+   * A key for another purpose, derived by HKDF-SHA256 with that purpose's own label (`info`): the
+   * sealing key itself is never used for anything but sealing (the cluster's forwarding MACs use one).
+   */
+  derive(info: string, bytes: number = KEY_BYTES): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), info, bytes))
   }
 
   /** A value that identifies the key without revealing it. */

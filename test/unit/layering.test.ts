@@ -22,9 +22,9 @@ const ALLOWED: Record<string, string[]> = {
   console: ['bridge', 'errors', 'log'],
   metrics: ['errors', 'bridge', 'ops'],
   store: ['errors', 'log'],
-  // membership and ownership over the PostgreSQL store
-  cluster: ['store', 'errors', 'log'],
-  api: ['supervisor', 'console', 'store', 'metrics', 'errors', 'log', 'bridge', 'ops', 'redfish'],
+  // membership and ownership over the PostgreSQL store; forwarding (console sockets follow their owner)
+  cluster: ['store', 'errors', 'log', 'console'],
+  api: ['supervisor', 'console', 'store', 'metrics', 'errors', 'log', 'bridge', 'ops', 'redfish', 'cluster'],
   errors: ['ipmi'],
   log: [],
   config: ['errors'],

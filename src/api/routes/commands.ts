@@ -19,6 +19,8 @@ import { audit, auditOutcome } from '../auth.js'
 import { callNode, fanOut, type NodeResult } from '../fanout.js'
 import { MAX_EXPR_CHARS, resolveNoderange } from '../noderange.js'
 import { ErrorBody, NodeName, withErrors } from '../schemas.js'
+import { forwardClaim } from '../../cluster/forward.js'
+import { rangeAnywhere } from '../range-forward.js'
 
 const TimeoutQuery = (max: number, extra: Record<string, TSchema> = {}) => Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: max, description: 'Per-node deadline in ms.' })),
@@ -76,7 +78,7 @@ function nodeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring, 
   app.route({
     method: c.method,
     url: `/nodes/:node/${c.path}`,
-    config: { role: spec.role, ...(c.expensive === true ? { expensive: true } : {}) },
+    config: { role: spec.role, owner: true, ...(c.expensive === true ? { expensive: true } : {}) },
     schema: {
       summary: `${spec.summary} (one node)`, tags: ['commands'], params: params({ node: NodeName }), querystring,
       ...(c.body ? { body: c.body } : {}), response: withErrors({ 200: spec.result }),
@@ -118,13 +120,17 @@ function rangeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring,
       const { names, known } = await resolveNoderange(expr, ctx.store.nodes)
       const run = prepare(req)
       const call = (node: string) => known.has(node) ? run(node) : Promise.reject(new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } }))
-      const finish = (ok: number, failed: number) => audit(req, c.action, { target: expr, outcome: `${ok} ok, ${failed} failed`, nodes: names.length, ...auditDetail(req) })
+      // Audited once, where the caller sent it: an owner's share of it (forward.ts) is not audited again.
+      const share = forwardClaim(req)?.share === true
+      const finish = (ok: number, failed: number) => share ? undefined : audit(req, c.action, { target: expr, outcome: `${ok} ok, ${failed} failed`, nodes: names.length, ...auditDetail(req) })
+      const local = (nodes: string[]) => fanOut(nodes, call)
+      const all = () => ctx.forward === undefined ? local(names) : rangeAnywhere(ctx.forward, req, names, local, rangeSuffix(req.url))
       if (wantsNdjson(req)) {
-        return reply.type('application/x-ndjson').send(Readable.from(ndjson(fanOut(names, call), finish)))
+        return reply.type('application/x-ndjson').send(Readable.from(ndjson(all(), finish)))
       }
       const results: Record<string, NodeResult> = {}
       let ok = 0
-      for await (const [node, r] of fanOut(names, call)) {
+      for await (const [node, r] of all()) {
         results[node] = r
         if (r.ok) ok++
       }
@@ -135,6 +141,13 @@ function rangeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring,
     },
   })
 }
+
+/** What follows the expression in a noderange URL (`power?timeoutMs=500`): an owner's share is asked the same. */
+function rangeSuffix(url: string): string {
+  const at = url.indexOf(RANGE_PREFIX) + RANGE_PREFIX.length
+  return url.slice(url.indexOf('/', at) + 1)
+}
+const RANGE_PREFIX = '/noderange/'
 
 async function* ndjson(results: AsyncGenerator<[string, NodeResult]>, finish: (ok: number, failed: number) => void): AsyncGenerator<string> {
   let ok = 0

@@ -50,7 +50,7 @@ function wantsSse(request: FastifyRequest): boolean {
 
 function routes(app: ApiInstance, o: ConsoleMatchesOptions): void {
   app.get('/nodes/:node/console/matches', {
-    config: { role: 'viewer' },
+    config: { role: 'viewer', owner: true },
     schema: {
       summary: "The node's recent console watch matches (kernel panic, Call Trace, ...), newest first", tags: ['console'],
       params: NodeParams, querystring: LimitQuery,

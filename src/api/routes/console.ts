@@ -25,6 +25,9 @@ import type { ClientMessage, ClientSink, ConsoleClientHandle, ConsoleManager, Re
 import { assertNever, NODE_NAME_PATTERN } from '../../bridge/messages.js'
 import { audit, auditOutcome, DENIED, roleAllows, type Principal } from '../auth.js'
 import { TOKEN_CLOSE, type ConnectionLease } from '../connections.js'
+import type { IncomingMessage } from 'node:http'
+import { forwardClaim, type ForwardCluster, type Forwarder } from '../../cluster/forward.js'
+import { ConsoleFollower, type LocalEnd } from '../../cluster/forward-console.js'
 
 export interface ConsoleRoutesOptions {
   consoles: ConsoleManager
@@ -34,8 +37,17 @@ export interface ConsoleRoutesOptions {
   heartbeatMs?: number
   /** A dropped client gets this long to read its backlog and the close frame (default 30 s). */
   closeGraceMs?: number
-  /** Why a node's console is not on this instance (a cluster: another member owns it); undefined: it is here. */
-  notHere?: (node: string) => ServiceError | undefined
+  /** In a cluster: a socket follows the node's owner (src/cluster/forward-console.ts); without, every console is here. */
+  follow?: ConsoleFollowing
+}
+
+/** What a console socket needs to follow its node's owner. */
+export interface ConsoleFollowing {
+  forwarder: Forwarder
+  /** Undefined until this instance has joined. */
+  cluster: () => ForwardCluster | undefined
+  /** Ownership changes (Cluster 'owners'); returns the unsubscribe. */
+  watch: (changed: () => void) => () => void
 }
 
 /** `?replay=`: screen (the default), tail (the raw last bytes; also 1, true: what they meant before screens), none (also 0, false). */
@@ -113,12 +125,12 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
   })
 
   app.get<{ Params: NodeParams }>('/nodes/:node/console', {
-    config: { role: 'viewer' },
+    config: { role: 'viewer', owner: true },
     schema: { summary: "A node's console: state and reason, clients, holder, bytes, log", tags: ['console'], params: Params, response: { 200: Status } },
   }, async (request) => consoles.status(request.params.node))
 
   app.post<{ Params: NodeParams }>('/nodes/:node/console/reopen', {
-    config: { role: 'operator', expensive: true },
+    config: { role: 'operator', expensive: true, owner: true },
     schema: { summary: 'Close and reopen a connected console; an unconnected one retries now', tags: ['console'], params: Params, response: { 202: Type.Object({ reopened: Type.Boolean() }) } },
   }, async (request, reply) => {
     const node = request.params.node
@@ -137,17 +149,38 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleRoutesOption
     config: { role: 'viewer', queryToken: true },
     schema: { summary: 'Attach to a console (WebSocket): binary frames for bytes, JSON text frames for control', tags: ['console'], params: Params, querystring: WsQuery },
     // Refused before the upgrade, as plain HTTP errors.
-    preValidation: async (request) => admit(request, consoles, o.notHere),
-  }, (socket, request) => serveSocket(socket, request, consoles, { heartbeatMs, closeGraceMs: o.closeGraceMs ?? 30_000 }))
+    preValidation: async (request) => admit(request, consoles, o.follow),
+  }, (socket, request) => serveSocket(socket, request, consoles, { heartbeatMs, closeGraceMs: o.closeGraceMs ?? 30_000, follow: o.follow }))
+  // A forwarded socket's upgrade answer is signed over its request's nonce (the forwarding member checks it).
+  const follow = o.follow
+  if (follow !== undefined) {
+    app.websocketServer.on('headers', (headers: string[], req: IncomingMessage) => {
+      const r = upgrades.get(req)
+      if (r === undefined) return
+      for (const [k, v] of Object.entries(follow.forwarder.replyHeaders(r, 101))) headers.push(`${k}: ${v}`)
+    })
+  }
 }
+
+/** The fastify request of a forwarded upgrade, by its raw request (the 'headers' event has only that). */
+const upgrades = new WeakMap<IncomingMessage, FastifyRequest>()
 
 type WsRequest = FastifyRequest<{ Params: NodeParams; Querystring: WsQueryT }>
 
-/** Before the upgrade: the node exists and its console is on this instance, the role allows the mode, and the token has a connection slot left. */
-function admit(request: WsRequest, consoles: ConsoleManager, notHere: ConsoleRoutesOptions['notHere']): void {
+/**
+ * Before the upgrade: the node exists, the role allows the mode, and the token has a connection slot left;
+ * a socket another member forwarded is for a node this member owns (one hop: it is attached here or refused).
+ */
+function admit(request: WsRequest, consoles: ConsoleManager, follow: ConsoleFollowing | undefined): void {
   consoles.get(request.params.node)
-  const away = notHere?.(request.params.node)
-  if (away !== undefined) throw away
+  if (forwardClaim(request) !== undefined) {
+    const c = follow?.cluster()
+    const owner = c?.ownerOf(request.params.node)
+    if (owner !== undefined && owner.id !== c?.self()?.id) {
+      throw new ServiceError('NODE_OWNED_ELSEWHERE', `node ${request.params.node} is owned by cluster member ${owner.id}`, { details: { node: request.params.node, member: owner.id, address: owner.address } })
+    }
+    upgrades.set(request.raw, request)
+  }
   const p = principalOf(request)
   const target = request.params.node
   if (request.query.mode === 'rw' && !roleAllows(p.role, 'operator')) {
@@ -170,50 +203,105 @@ function admit(request: WsRequest, consoles: ConsoleManager, notHere: ConsoleRou
   else raw.once('close', () => lease.release())
 }
 
-/** After the upgrade: attach the socket to the console, keep it alive, end it when its token loses it. */
-function serveSocket(socket: WebSocket, request: WsRequest, consoles: ConsoleManager, o: { heartbeatMs: number; closeGraceMs: number }): void {
-  const node = request.params.node
-  const p = principalOf(request)
+interface SocketOptions { heartbeatMs: number; closeGraceMs: number; follow: ConsoleFollowing | undefined }
+
+/**
+ * After the upgrade: attach the socket to the console (here, or following its owner in a cluster), keep it
+ * alive, end it when its token loses it.
+ */
+function serveSocket(socket: WebSocket, request: WsRequest, consoles: ConsoleManager, o: SocketOptions): void {
   const lease = leases.get(request)!
-  const canWrite = roleAllows(p.role, 'operator')
-  const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
-  const replay = replayKind(request.query.replay)
-  const sink = wsSink(socket, o.closeGraceMs)
-  let handle: ConsoleClientHandle
+  const cluster = o.follow?.cluster()
+  if (o.follow !== undefined && cluster !== undefined && forwardClaim(request) === undefined) {
+    const follow = o.follow
+    const follower = new ConsoleFollower({
+      node: request.params.node, principal: principalOf(request), query: ownerQuery(request.query), client: socket,
+      forwarder: follow.forwarder, cluster, watch: follow.watch,
+      attachLocal: () => attachHere(socket, request, consoles, o),
+    })
+    const stop = keepAlive(socket, o.heartbeatMs, () => follower.clientPaused)
+    lease.onEnd((why) => {
+      follower.close()
+      socket.close(TOKEN_CLOSE[why].code, TOKEN_CLOSE[why].reason)
+    })
+    socket.on('close', stop)
+    return
+  }
+  let local: LocalEnd
   try {
-    handle = consoles.attach(node, sink, { mode, replay, user: p.name, canWrite })
+    local = attachHere(socket, request, consoles, o)
   } catch (e) {
-    audit(request, 'console.attach', { target: node, mode, outcome: auditOutcome(e) })
     socket.close(1011, (e as Error).message.slice(0, 120))
     return
   }
-  audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
   // Revoked, expired or lowered: out of the console at once, then told why.
-  lease.onEnd((why) => {
-    handle.detach(why)
-    sink.close(TOKEN_CLOSE[why].code, TOKEN_CLOSE[why].reason)
-  })
-  let alive = true
-  const ping = setInterval(() => {
-    if (!alive && !sink.paused) return socket.terminate()
-    alive = false
-    socket.ping()
-  }, o.heartbeatMs)
-  ping.unref()
-  socket.on('pong', () => (alive = true))
+  lease.onEnd((why) => local.detach(why, TOKEN_CLOSE[why]))
+  const stop = keepAlive(socket, o.heartbeatMs, () => local.paused)
   socket.on('message', (data: RawData, isBinary: boolean) => {
     // Frames still in flight when the token lost this connection do nothing.
     if (!lease.live) return
-    alive = true
-    if (isBinary) return handle.input(toBytes(data))
-    onControl(request, node, handle, socket, toBytes(data).toString())
+    if (isBinary) return local.input(toBytes(data))
+    local.control(toBytes(data).toString())
   })
   const done = () => {
-    clearInterval(ping)
-    handle.detach()
+    stop()
+    local.detach()
   }
   socket.on('close', done)
   socket.on('error', done)
+}
+
+/** The query asked again of each owner: the client's mode and replay kind, never its token. */
+function ownerQuery(q: WsQueryT): string {
+  const params = new URLSearchParams()
+  if (q.mode !== undefined) params.set('mode', q.mode)
+  if (q.replay !== undefined) params.set('replay', q.replay)
+  const text = params.toString()
+  return text === '' ? '' : `?${text}`
+}
+
+/** This socket attached to this instance's console session of the node, audited; throws (audited) when it cannot be. */
+function attachHere(socket: WebSocket, request: WsRequest, consoles: ConsoleManager, o: SocketOptions): LocalEnd {
+  const node = request.params.node
+  const p = principalOf(request)
+  const canWrite = roleAllows(p.role, 'operator')
+  const mode = request.query.mode ?? (canWrite ? 'rw' : 'ro')
+  const sink = wsSink(socket, o.closeGraceMs)
+  let handle: ConsoleClientHandle
+  try {
+    handle = consoles.attach(node, sink, { mode, replay: replayKind(request.query.replay), user: p.name, canWrite })
+  } catch (e) {
+    audit(request, 'console.attach', { target: node, mode, outcome: auditOutcome(e) })
+    throw e
+  }
+  audit(request, 'console.attach', { target: node, mode, outcome: 'ok' })
+  return {
+    get paused() {
+      return sink.paused
+    },
+    input: (data) => handle.input(data),
+    control: (text) => onControl(request, node, handle, socket, text),
+    detach: (why, close) => {
+      handle.detach(why)
+      // A socket following its owner elsewhere is resumed (a paused input is this session's only).
+      if (sink.paused) socket.resume()
+      if (close !== undefined) sink.close(close.code, close.reason)
+    },
+  }
+}
+
+/** A ping every heartbeatMs; a socket that answered nothing since the last one is ended, unless its input is paused (its pongs cannot be read). */
+function keepAlive(socket: WebSocket, heartbeatMs: number, paused: () => boolean): () => void {
+  let alive = true
+  const ping = setInterval(() => {
+    if (!alive && !paused()) return socket.terminate()
+    alive = false
+    socket.ping()
+  }, heartbeatMs)
+  ping.unref()
+  socket.on('pong', () => (alive = true))
+  socket.on('message', () => (alive = true))
+  return () => clearInterval(ping)
 }
 
 function onControl(request: FastifyRequest, node: string, handle: ConsoleClientHandle, socket: WebSocket, text: string): void {

@@ -63,7 +63,7 @@ export async function profileRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext
   }, async (req) => profileView(await require(req.params.node), ctx.store.profiles))
 
   app.delete('/nodes/:node/bmc/profile', {
-    config: { role: 'operator' },
+    config: { role: 'operator', owner: true },
     schema: {
       summary: "Forget what the node's client learned about its BMC: the worker logs in again and learns anew (configured workarounds stay)", tags: ['nodes'],
       params: NodeParams, response: withErrors({ 204: Type.Null() }),

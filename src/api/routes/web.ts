@@ -23,6 +23,7 @@ import type { ApiInstance, ApiPlugin, Principal } from '../app.js'
 import { audit, requestToken, roleAllows } from '../auth.js'
 import type { ConnectionLease } from '../connections.js'
 import type { FleetFeed } from '../fleet.js'
+import { forwardClaim } from '../../cluster/forward.js'
 import { clearedCookie, sessionCookie } from '../web-sessions.js'
 import { NodeParams } from '../schemas.js'
 
@@ -137,7 +138,8 @@ function dataRoutes(app: ApiInstance, o: WebRoutesOptions): void {
   app.get('/api/v1/fleet', {
     config: { role: 'viewer' },
     schema: { summary: "Every node's row as the fleet page shows it", tags: ['web'] },
-  }, async () => ({ nodes: await o.fleet.rows() }))
+    // Another member asks for the rows of the nodes this one owns (src/cluster/forward-fleet.ts).
+  }, async (request) => ({ nodes: await o.fleet.rows({ own: forwardClaim(request) !== undefined }) }))
 
   app.get('/api/v1/fleet/events', {
     config: { role: 'viewer' },
@@ -145,7 +147,7 @@ function dataRoutes(app: ApiInstance, o: WebRoutesOptions): void {
   }, async (request, reply) => fleetEvents(request, reply, o.fleet))
 
   app.get('/api/v1/nodes/:node/console/log', {
-    config: { role: 'viewer' },
+    config: { role: 'viewer', owner: true },
     schema: { summary: "The node's console log (the current file)", tags: ['console'], params: NodeParams },
   }, async (request, reply) => {
     const { node } = request.params as { node: string }

@@ -47,7 +47,7 @@ export async function workerRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext 
   }, async () => ({ workers: ctx.supervisor.status().map(view) as never[] }))
 
   app.get('/nodes/:node/worker', {
-    config: { role: 'viewer' },
+    config: { role: 'viewer', owner: true },
     schema: { summary: "A node's worker", tags: ['workers'], params: NodeParams, response: withErrors({ 200: WorkerView }) },
   }, async (req) => {
     if (!ctx.supervisor.has(req.params.node)) throw new ServiceError('NODE_NOT_FOUND', `no worker for node ${req.params.node}`, { details: { node: req.params.node } })
@@ -55,7 +55,7 @@ export async function workerRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext 
   })
 
   app.post('/nodes/:node/worker/restart', {
-    config: { role: 'operator' },
+    config: { role: 'operator', owner: true },
     schema: {
       summary: 'Start a parked worker now, with its crash history cleared (OTP restart_child); CONFLICT while it runs',
       tags: ['workers'], params: NodeParams, response: withErrors({ 202: Type.Object({ state: Type.String() }) }),
@@ -75,7 +75,7 @@ export async function workerRoutes(app: ApiInstance, { ctx }: { ctx: ApiContext 
 
   if (!ctx.enableFaultInjection) return
   app.post('/nodes/:node/worker/fault', {
-    config: { role: 'admin' },
+    config: { role: 'admin', owner: true },
     schema: {
       summary: 'Inject a fault into a worker (chaos drills; serve --enable-fault-injection)', tags: ['workers'],
       params: NodeParams, body: Type.Object({ kind: Type.Enum([...FAULTS]) }, { additionalProperties: false }),

@@ -53,6 +53,8 @@ export interface PostgresStore extends OpenedStore {
   readonly migrated: readonly number[]
   /** The connection pool (src/cluster keeps its membership row through it). */
   readonly db: PgDb
+  /** A key derived from the sealing key for another purpose (SecretBox.derive; the cluster's forwarding channel). */
+  deriveKey(info: string): Buffer
   /** Every committed node change from now on, from any instance; `onLost` once if the connection goes. */
   subscribe(onChange: (c: NodeChange) => void, onLost?: (err: Error) => void): Promise<Subscription>
 }
@@ -101,6 +103,7 @@ export async function openPostgresStore(opts: OpenPostgresOptions): Promise<Post
     instanceId,
     migrated,
     db,
+    deriveKey: (info) => box.derive(info),
     nodes: new PgNodeRepo(db, box, instanceId),
     profiles: new PgProfileRepo(db),
     tokens: new PgTokenRepo(db),
