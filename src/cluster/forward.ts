@@ -29,6 +29,15 @@ export const DEFAULT_MOVE_DEADLINE_MS = 10_000
 export const RETRY_PAUSE_MS = 200
 /** The most one forwarded request may take (the longest command deadline and its grace). */
 export const DEFAULT_FORWARD_TIMEOUT_MS = 130_000
+/**
+ * Why a fetch failed without the request ever reaching the owner (no
+ * connection was made). Any other failure, a timeout or a connection reset,
+ * may come after the owner ran it: a request that changes something (power
+ * cycle, a node's worker restart) is then not sent again.
+ */
+const NOT_SENT_REASONS: readonly string[] = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']
+/** Methods that change nothing: asked again after any failure. */
+const SAFE_METHODS: readonly string[] = ['GET', 'HEAD']
 /** Answer headers passed back to the caller as they are; everything else is this instance's. */
 const PASSED_HEADERS = ['content-type', 'content-disposition', 'retry-after', 'cache-control'] as const
 
@@ -192,7 +201,8 @@ export class Forwarder {
             return true
           }
           last = moved
-        } else last = r.error
+        } else if (!r.sent || SAFE_METHODS.includes(request.method)) last = r.error
+        else throw r.error
       }
       if (performance.now() + RETRY_PAUSE_MS >= deadline) {
         throw movedCode(last.code, last.details) ? moving(node) : last
@@ -203,7 +213,7 @@ export class Forwarder {
 
   /** One signed request to `owner`; an unreachable owner or an unsigned answer is a failure (asked again by route()), any signed answer an answer. */
   async send(owner: ForwardMember, principal: ForwardPrincipal, method: string, url: string, body: string | undefined, share: boolean, accept?: string, timeoutMs = this.forwardTimeoutMs):
-    Promise<{ kind: 'answer'; status: number; response: Response } | { kind: 'failed'; error: ServiceError }> {
+    Promise<{ kind: 'answer'; status: number; response: Response } | { kind: 'failed'; error: ServiceError; sent: boolean }> {
     const signed = this.sign(principal, method, url, body, share)
     let response: Response
     try {
@@ -216,13 +226,16 @@ export class Forwarder {
       })
     } catch (e) {
       const reason = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name
-      return { kind: 'failed', error: new ServiceError('MEMBER_UNREACHABLE', `cluster member ${owner.id} (${owner.address}), which owns the node, did not answer (${reason})`, { details: { member: owner.id, address: owner.address, reason } }) }
+      const sent = !NOT_SENT_REASONS.includes(reason)
+      const what = sent ? ': the request may have reached it, so a change is not sent again' : ''
+      return { kind: 'failed', sent, error: new ServiceError('MEMBER_UNREACHABLE', `cluster member ${owner.id} (${owner.address}), which owns the node, did not answer (${reason})${what}`, { details: { member: owner.id, address: owner.address, reason } }) }
     }
     if (!this.verified(signed.nonce, owner.id, response.status, response.headers)) {
       // Nothing of it is passed on. Asked again like an owner that did not answer: a member whose lease lapsed
       // a moment refuses forwards unsigned (FORWARD_REJECTED, not_member) until it holds one again.
       await response.body?.cancel().catch(() => undefined)
-      return { kind: 'failed', error: new ServiceError('FORWARD_UNVERIFIED', `cluster member ${owner.id} (${owner.address}) answered without a valid signature (status ${response.status})`, { details: { member: owner.id, address: owner.address, status: response.status } }) }
+      // Refused before it ran (401 FORWARD_REJECTED, unsigned) or not from a member at all; any other status may follow a run.
+      return { kind: 'failed', sent: response.status !== 401, error: new ServiceError('FORWARD_UNVERIFIED', `cluster member ${owner.id} (${owner.address}) answered without a valid signature (status ${response.status})`, { details: { member: owner.id, address: owner.address, status: response.status } }) }
     }
     return { kind: 'answer', status: response.status, response }
   }
