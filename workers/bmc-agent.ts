@@ -15,6 +15,7 @@ import {
   assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type BmcConfig, type ConsoleControl, type ControlName, type FromWorker, type OpName,
   type ConsoleToWorker, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
+import { spendConsoleCredit } from '../src/bridge/credit.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import { REGISTRY } from '../src/ops/registry.js'
 import { runOpOn, validateOp } from './ops.js'
@@ -55,7 +56,11 @@ export class BmcAgent {
    * The console's current screen; every console byte goes through it to the port (workers/screen.ts).
    * Posted as a copy, not transferred: the terminal parses the same bytes later.
    */
-  private readonly screen = new ScreenEmulator((bytes) => this.consolePort?.postMessage(bytes))
+  private readonly screen = new ScreenEmulator((bytes) => {
+    if (this.consolePort === undefined) return
+    spendConsoleCredit(bytes.byteLength)
+    this.consolePort.postMessage(bytes)
+  })
   /** The console watch patterns' matcher, fed every live console byte (console-watch.ts). */
   private readonly watch: ConsoleWatch
   private staleSeen = 0

@@ -10,16 +10,44 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void
 }
 
+/**
+ * A system timer that fires more than this after its due time means the
+ * thread had no CPU meanwhile (bench/RESULTS-scale.md, overload).
+ */
+export const LATE_TIMER_MS = 100
+
+/** systemClock's handle: the timer currently standing for it (the second one after a late first). */
+interface SystemTimer {
+  id: NodeJS.Timeout
+}
+
+/**
+ * Real time. A timer that fires late (the thread was starved of CPU: other
+ * threads had the cores, or this loop was busy) does not run at once: libuv
+ * runs timers before it polls for I/O, so an answer that arrived meanwhile
+ * would still be unread and a deadline would fail on our own starvation, not
+ * on the peer's silence. It waits once more, as long as it was late (at most
+ * its own length), with the I/O read in between: deadlines count time the
+ * thread could work, within twice their length.
+ */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms)
+    const due = performance.now() + ms
+    const t = setTimeout(() => {
+      const late = performance.now() - due
+      if (late <= LATE_TIMER_MS) return fn()
+      const again = setTimeout(fn, Math.min(late, ms))
+      again.unref()
+      h.id = again
+    }, ms)
     // Session timers must never keep a process alive on their own.
     t.unref()
-    return { id: t }
+    const h: SystemTimer = { id: t }
+    return h
   },
   clearTimeout(h) {
-    clearTimeout(h.id as NodeJS.Timeout)
+    clearTimeout((h as SystemTimer).id)
   },
 }
 
