@@ -4,10 +4,11 @@
 // duplicates. Driven over the IPC channel of child_process.fork: start (with
 // the hosts quiet), set the print rate, report per-BMC SOL counters.
 import { startSimFleet, type SimFleetHandle } from '../src/sim/fleet.js'
+import type { SolLinkTiming } from '../src/sim/sol-link.js'
 import { soakBootLog } from './soak-log.js'
 
 export type ToOverloadSim =
-  | { type: 'start'; count: number; lines: number }
+  | { type: 'start'; count: number; lines: number; sol: Partial<Pick<SolLinkTiming, 'maxSendData' | 'sendThreshold' | 'accumulateMs'>> }
   | { type: 'rate'; rate: number }
   | { type: 'stats' }
 
@@ -37,7 +38,7 @@ process.on('message', (m: ToOverloadSim) => {
       switch (m.type) {
         case 'start':
           fleet = await startSimFleet({
-            count: m.count, consoleRate: 0, powerOn: true, maxSessions: 8,
+            count: m.count, consoleRate: 0, powerOn: true, maxSessions: 8, sol: m.sol,
             bootLog: (i) => soakBootLog(`sim-${i}`, 1, m.lines),
           })
           send({ type: 'ready', bmcs: fleet.bmcs.map((b) => ({ name: b.name, host: b.host, port: b.port, username: b.username, password: b.password })) })

@@ -9,7 +9,7 @@
 // service closes (console logs flushed) and each console log is compared with
 // what its BMC says the console took (ACKed): the same byte count, lines in
 // order, none twice, none of another host (bench/soak-log.ts).
-// Reproduce: node --import tsx bench/overload.ts [--bmcs 200] [--rate 20480] [--stream-s 60]
+// Reproduce: node --import tsx bench/overload.ts [--bmcs 200] [--rate 20480] [--stream-s 60] [--check-logs]
 // (with BMCVISOR_WORKER_FILE set to the bundled worker, see scripts/bundle-worker.mjs).
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -34,6 +34,8 @@ export interface OverloadOptions {
   commandEveryMs: number
   /** Compare every console log with its BMC's count (costs reading every log at the end). */
   checkLogs: boolean
+  /** The simulated BMCs' SOL packets: data bytes, send threshold, accumulate interval (default: the simulator's). */
+  sol?: { maxSendData?: number; sendThreshold?: number; accumulateMs?: number }
   log?: (s: string) => void
 }
 
@@ -110,7 +112,7 @@ export async function runOverload(o: OverloadOptions): Promise<OverloadResult> {
   try {
     // Enough numbered lines that no host starts over while streaming (that would read as disorder).
     const lines = Math.ceil((o.rate * (o.streamMs + 10_000)) / 1000 / LINE_BYTES) + 100
-    const ready = await ask({ type: 'start', count: o.bmcs, lines }, 'ready')
+    const ready = await ask({ type: 'start', count: o.bmcs, lines, sol: o.sol ?? {} }, 'ready')
     const names = ready.bmcs.map((b) => b.name)
     const store = openStore({ dataDir, secretKey: KEY })
     for (const b of ready.bmcs) await store.nodes.create({
@@ -268,11 +270,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'stream-s': { type: 'string', default: '60' },
       'command-ms': { type: 'string', default: '250' },
       'check-logs': { type: 'boolean', default: false },
+      // bench/scale.ts's SOL settings (fuller packets than the simulator's defaults), as in the issue's measurement.
+      'max-data': { type: 'string', default: '250' },
+      threshold: { type: 'string', default: '255' },
+      'accumulate-ms': { type: 'string', default: '200' },
     },
   })
   const t = () => new Date().toISOString().slice(11, 19)
   const r = await runOverload({
     bmcs: Number(a.bmcs), rate: Number(a.rate), streamMs: Number(a['stream-s']) * 1000, commandEveryMs: Number(a['command-ms']), checkLogs: a['check-logs'] === true,
+    sol: { maxSendData: Number(a['max-data']), sendThreshold: Number(a.threshold), accumulateMs: Number(a['accumulate-ms']) },
     log: (s) => process.stderr.write(`[overload ${t()}] ${s}\n`),
   })
   console.log(JSON.stringify({ ...r, left: { count: r.left.length, first: r.left.slice(0, 10) } }, null, 1))
