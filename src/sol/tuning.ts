@@ -17,7 +17,7 @@ export interface SolEngineTuning {
   /**
    * Longest a BMC packet is left unacknowledged while the main thread has no
    * room for console output (SolEngineIo.admit); then it is taken anyway. Well
-   * inside what BMCs retry before dropping a packet: ipmi_sim 4 resends 1 s
+   * inside what BMCs retry before dropping a packet: ipmi_sim 5 resends 1 s
    * apart (lanserv/sol.c MAX_SOL_RESENDS), our simulator 7 x 500 ms, and a
    * BMC configured down to 3 x 500 ms (SOL configuration parameter 4) still
    * sends a copy after this.
