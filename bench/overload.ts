@@ -23,6 +23,7 @@ import { createLogger } from '../src/log.js'
 import { startServer, type RunningServer } from '../src/main.js'
 import { openStore } from '../src/store/sqlite.js'
 import { verifySoakLog, type LogVerdict } from './soak-log.js'
+import { METRICS_DEADLINE_MS, METRICS_EVERY_MS } from './soak.js'
 import type { FromOverloadSim, OverloadSimBmc, ToOverloadSim } from './overload-sim.js'
 
 export interface OverloadOptions {
@@ -78,8 +79,6 @@ export interface OverloadResult {
 
 const TOKEN = 'overload-admin-token-0123456789abcdef'
 const KEY = 'c'.repeat(64)
-const METRICS_DEADLINE_MS = 10_000
-const METRICS_EVERY_MS = 2000
 const CONNECT_TIMEOUT_MS = 240_000
 /** How long the hosts stay quiet before the counts are compared (packets in flight, held ones, retries). */
 const QUIESCE_MS = 5000
