@@ -34,6 +34,7 @@ export function newCreditBuffer(): SharedArrayBuffer {
 
 let counters: Int32Array | undefined
 let windowBytes = CONSOLE_CREDIT_BYTES
+let refusals = 0
 
 /** The worker thread's entry attaches the buffer its supervisor passed in workerData. */
 export function attachCredit(buffer: SharedArrayBuffer, window = CONSOLE_CREDIT_BYTES): void {
@@ -46,9 +47,18 @@ function inFlight(c: Int32Array): number {
   return (Atomics.load(c, POSTED) - Atomics.load(c, PROCESSED)) | 0
 }
 
-/** Whether this thread may take more console output now (always, with no buffer attached). */
+/** Whether this thread may take more console output now (always, with no buffer attached); a no is counted. */
 export function hasConsoleCredit(): boolean {
-  return counters === undefined || inFlight(counters) < windowBytes
+  if (counters === undefined || inFlight(counters) < windowBytes) return true
+  refusals++
+  return false
+}
+
+/** How often hasConsoleCredit() said no since the last call (a BMC packet left unacknowledged each time). */
+export function takeCreditRefusals(): number {
+  const n = refusals
+  refusals = 0
+  return n
 }
 
 /** This thread posted `bytes` console bytes to the main thread. */

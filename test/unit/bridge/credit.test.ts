@@ -3,7 +3,7 @@
 // processed stay under the window, and gets it back as the main thread processes.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { attachCredit, CreditLedger, hasConsoleCredit, newCreditBuffer, spendConsoleCredit } from '../../../src/bridge/credit.js'
+import { attachCredit, CreditLedger, hasConsoleCredit, newCreditBuffer, spendConsoleCredit, takeCreditRefusals } from '../../../src/bridge/credit.js'
 
 describe('console credit', () => {
   it('with no buffer attached (the main thread) there is always credit and spending does nothing', () => {
@@ -18,7 +18,11 @@ describe('console credit', () => {
     spendConsoleCredit(600)
     assert.equal(hasConsoleCredit(), true)
     spendConsoleCredit(400)
+    takeCreditRefusals()
     assert.equal(hasConsoleCredit(), false)
+    assert.equal(hasConsoleCredit(), false)
+    assert.equal(takeCreditRefusals(), 2, 'each no is counted (one BMC packet left unacknowledged)')
+    assert.equal(takeCreditRefusals(), 0)
     assert.equal(ledger.inFlight, 1000)
     ledger.processed(1)
     assert.equal(hasConsoleCredit(), true)
