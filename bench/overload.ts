@@ -65,6 +65,8 @@ export interface OverloadResult {
   sessionsAtEnd: number
   /** CPU of this process (service and test driver), % of one core, while streaming. */
   serviceCpuPct: number
+  /** bmcvisor_console_output_withheld_total at the last scrape (undefined: the service has no such metric). */
+  withheldPackets: number | undefined
   logs?: {
     total: LogVerdict
     /** Bytes a BMC says its console took that are not in the console log (lost by us), all nodes. */
@@ -157,6 +159,7 @@ export async function runOverload(o: OverloadOptions): Promise<OverloadResult> {
     const auth = { authorization: `Bearer ${TOKEN}` }
     const scrapes: number[] = []
     let scrapeFailures = 0
+    let lastScrape = ''
     const commandMs: number[] = []
     const commandErrors: string[] = []
     let on = true
@@ -165,7 +168,7 @@ export async function runOverload(o: OverloadOptions): Promise<OverloadResult> {
         const t = performance.now()
         try {
           const r = await fetch(`${running.url}/metrics`, { signal: AbortSignal.timeout(60_000) })
-          await r.text()
+          lastScrape = await r.text()
           if (!r.ok) scrapeFailures++
         } catch {
           scrapeFailures++
@@ -224,6 +227,7 @@ export async function runOverload(o: OverloadOptions): Promise<OverloadResult> {
       packetsGivenUp: sum(after.bmcs, 'packetsGivenUp'),
       sessionsAtEnd: sum(after.bmcs, 'sessions'),
       serviceCpuPct: ((cpu.user + cpu.system) / 1000 / streamedMs) * 100,
+      withheldPackets: ((m) => (m === null ? undefined : Number(m[1])))(/^bmcvisor_console_output_withheld_total (\d+)/m.exec(lastScrape)),
       failures: [],
     }
     if (o.checkLogs) {
