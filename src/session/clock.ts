@@ -12,42 +12,46 @@ export interface Clock {
 
 /**
  * A system timer that fires more than this after its due time means the
- * thread had no CPU meanwhile (bench/RESULTS-scale.md, overload).
+ * thread had no CPU meanwhile (other threads had the cores, or this loop was busy).
  */
 export const LATE_TIMER_MS = 100
 
-/** systemClock's handle: the timer currently standing for it (the second one after a late first). */
+/** systemClock's handle: the timer, and the immediate standing for it after it fired late. */
 interface SystemTimer {
-  id: NodeJS.Timeout
+  timer: NodeJS.Timeout
+  immediate: NodeJS.Immediate | undefined
 }
 
 /**
- * Real time. A timer that fires late (the thread was starved of CPU: other
- * threads had the cores, or this loop was busy) does not run at once: libuv
- * runs timers before it polls for I/O, so an answer that arrived meanwhile
- * would still be unread and a deadline would fail on our own starvation, not
- * on the peer's silence. It waits once more, as long as it was late (at most
- * its own length), with the I/O read in between: deadlines count time the
- * thread could work, within twice their length.
+ * Real time. A timer that fires late (the thread was starved of CPU) does not
+ * run at once: libuv runs timers before it polls for I/O, so an answer that
+ * arrived while the thread waited for CPU would still be unread and a
+ * deadline would fail on our own starvation, not on the peer's silence. It
+ * runs right after that poll instead (setImmediate), so what came meanwhile
+ * is handled first; on time, it runs as a plain timer. Deadlines that should
+ * leave out the starved time itself do so where they are judged (SolEngine's
+ * retransmit deadline, SolConsole's keepalive).
  */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout(fn, ms) {
     const due = performance.now() + ms
-    const t = setTimeout(() => {
-      const late = performance.now() - due
-      if (late <= LATE_TIMER_MS) return fn()
-      const again = setTimeout(fn, Math.min(late, ms))
-      again.unref()
-      h.id = again
-    }, ms)
+    const h: SystemTimer = {
+      timer: setTimeout(() => {
+        if (performance.now() - due <= LATE_TIMER_MS) return fn()
+        h.immediate = setImmediate(fn)
+        h.immediate.unref()
+      }, ms),
+      immediate: undefined,
+    }
     // Session timers must never keep a process alive on their own.
-    t.unref()
-    const h: SystemTimer = { id: t }
-    return h
+    h.timer.unref()
+    return { id: h }
   },
-  clearTimeout(h) {
-    clearTimeout((h as SystemTimer).id)
+  clearTimeout(handle) {
+    const h = handle.id as SystemTimer
+    clearTimeout(h.timer)
+    if (h.immediate !== undefined) clearImmediate(h.immediate)
   },
 }
 

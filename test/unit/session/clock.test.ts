@@ -1,7 +1,6 @@
-// systemClock under starvation: a timer that fires late lets the I/O that
-// arrived meanwhile be handled first and waits as long again as it was late
-// (at most its own length), so a deadline does not fail on the thread's own
-// lack of CPU; a timer on time runs at once.
+// systemClock under starvation: a timer that fires late lets what arrived
+// meanwhile be handled first (it runs after the I/O poll), so a deadline does
+// not fail on the thread's own lack of CPU; a timer on time runs at once.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { LATE_TIMER_MS, systemClock } from '../../../src/session/clock.js'
@@ -22,37 +21,32 @@ describe('systemClock', () => {
   })
   after(() => clearInterval(keepAlive))
 
-  it('a late timer runs after what the loop had queued meanwhile, and waits about as long as it was late', async () => {
+  it('a late timer runs after what the loop had queued while the thread was busy', async () => {
     const order: string[] = []
-    const started = performance.now()
-    let firedAt = 0
     const done = new Promise<void>((resolve) => {
       systemClock.setTimeout(() => {
         order.push('timer')
-        firedAt = performance.now()
         resolve()
-      }, 50)
+      }, 20)
     })
-    busy(50 + LATE_TIMER_MS * 3)
-    // Stands for an answer that arrived while the thread was busy (handled in the poll phase).
+    busy(20 + LATE_TIMER_MS * 3)
+    // Stands for an answer that arrived while the thread was busy (handled before the late timer).
     setImmediate(() => order.push('answer'))
     await done
     assert.deepEqual(order, ['answer', 'timer'])
-    assert.ok(firedAt - started >= 50 + LATE_TIMER_MS * 3 + 50 - 5, 'waited again, at most its own 50 ms')
   })
 
-  it('a timer on time runs once, and clearTimeout cancels it, also during its second wait', async () => {
-    let runs = 0
+  it('a timer on time runs once, before anything queued after it; a cleared one never runs', async () => {
+    const order: string[] = []
     await new Promise<void>((resolve) => systemClock.setTimeout(() => {
-      runs++
+      order.push('timer')
       resolve()
     }, 5))
-    assert.equal(runs, 1)
-    const h = systemClock.setTimeout(() => runs++, 20)
-    busy(20 + LATE_TIMER_MS * 2)
-    await new Promise((r) => setTimeout(r, 5)) // the first timer has fired (late) and armed its second wait
+    assert.deepEqual(order, ['timer'])
+    let runs = 0
+    const h = systemClock.setTimeout(() => runs++, 10)
     systemClock.clearTimeout(h)
-    await new Promise((r) => setTimeout(r, 60))
-    assert.equal(runs, 1)
+    await new Promise((r) => setTimeout(r, 40))
+    assert.equal(runs, 0)
   })
 })
