@@ -82,12 +82,18 @@ export interface OverloadResult {
 const TOKEN = 'overload-admin-token-0123456789abcdef'
 const KEY = 'c'.repeat(64)
 const CONNECT_TIMEOUT_MS = 240_000
-/** How long the hosts stay quiet before the counts are compared (packets in flight, held ones, retries). */
-const QUIESCE_MS = 5000
+/**
+ * After the hosts go quiet the BMCs still hold a backlog (up to their 16 KiB buffer each): the counts are
+ * compared once no BMC has had a byte taken for this long (packets in flight, held ones, retries).
+ */
+const QUIET_MS = 3000
+/** Longest wait for that backlog to drain. */
+const DRAIN_TIMEOUT_MS = 120_000
 /** Bytes of one numbered line (bench/soak-log.ts), for sizing the boot logs. */
 const LINE_BYTES = 26
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const sum = (xs: OverloadSimBmc[], k: keyof Omit<OverloadSimBmc, 'host'>) => xs.reduce((a, b) => a + b[k], 0)
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return NaN
   const s = [...xs].sort((a, b) => a - b)
@@ -210,12 +216,20 @@ export async function runOverload(o: OverloadOptions): Promise<OverloadResult> {
     on = false
     clearInterval(progress)
     await load
-    await sleep(QUIESCE_MS)
-    const after = await ask({ type: 'stats' }, 'stats')
+    const drainStart = performance.now()
+    let after = await ask({ type: 'stats' }, 'stats')
+    for (;;) {
+      await sleep(QUIET_MS)
+      const now = await ask({ type: 'stats' }, 'stats')
+      const moved = sum(now.bmcs, 'bytesAccepted') !== sum(after.bmcs, 'bytesAccepted')
+      after = now
+      if (!moved) break
+      if (performance.now() - drainStart > DRAIN_TIMEOUT_MS) throw new Error(`the BMCs' backlog did not drain within ${DRAIN_TIMEOUT_MS / 1000} s`)
+    }
+    say(`backlog drained ${((performance.now() - drainStart) / 1000).toFixed(1)} s after the hosts went quiet`)
     await running.close()
     server = undefined
 
-    const sum = (xs: OverloadSimBmc[], k: keyof Omit<OverloadSimBmc, 'host'>) => xs.reduce((a, b) => a + b[k], 0)
     const deliveredPerConsole = (sum(during.bmcs, 'bytesAccepted') - sum(before.bmcs, 'bytesAccepted')) / o.bmcs / (streamedMs / 1000)
     const over10s = scrapes.filter((ms) => ms > METRICS_DEADLINE_MS).length
     const r: OverloadResult = {
