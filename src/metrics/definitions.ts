@@ -44,7 +44,7 @@ export const DIRECTIONS = ['in', 'out'] as const
 /** Which way a node's ownership moved, as seen by one instance. */
 export const OWNERSHIP_DIRECTIONS = ['gained', 'lost'] as const
 /** Instance-level metrics: no `node` label (one series per instance; Prometheus adds `instance`). */
-export const INSTANCE_METRICS = ['bmcvisor_supervisor_escalations_total', 'bmcvisor_cluster_members', 'bmcvisor_owned_nodes', 'bmcvisor_cluster_ownership_changes_total'] as const
+export const INSTANCE_METRICS = ['bmcvisor_supervisor_escalations_total', 'bmcvisor_console_output_withheld_total', 'bmcvisor_cluster_members', 'bmcvisor_owned_nodes', 'bmcvisor_cluster_ownership_changes_total'] as const
 
 /** IPMI latency: a LAN round trip is 5 ms-2 s, retransmits and slow BMCs reach ~20 s (reference §3.2). */
 export const COMMAND_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20] as const
