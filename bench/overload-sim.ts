@@ -5,6 +5,7 @@
 // the hosts quiet), set the print rate, report per-BMC SOL counters.
 import { startSimFleet, type SimFleetHandle } from '../src/sim/fleet.js'
 import type { SolLinkTiming } from '../src/sim/sol-link.js'
+import { serveParent } from './ipc-child.js'
 import { soakBootLog } from './soak-log.js'
 
 export type ToOverloadSim =
@@ -32,42 +33,35 @@ export type FromOverloadSim =
 let fleet: SimFleetHandle | undefined
 const send = (m: FromOverloadSim) => process.send?.(m)
 
-process.on('message', (m: ToOverloadSim) => {
-  void (async () => {
-    try {
-      switch (m.type) {
-        case 'start':
-          fleet = await startSimFleet({
-            count: m.count, consoleRate: 0, powerOn: true, maxSessions: 8, sol: m.sol,
-            bootLog: (i) => soakBootLog(`sim-${i}`, 1, m.lines),
-          })
-          send({ type: 'ready', bmcs: fleet.bmcs.map((b) => ({ name: b.name, host: b.host, port: b.port, username: b.username, password: b.password })) })
-          return
-        case 'rate':
-          for (const x of fleet?.members ?? []) x.sol.host.rateBytesPerSecond = m.rate
-          send({ type: 'ok' })
-          return
-        case 'stats': {
-          const f = fleet
-          const bmcs = (f?.members ?? []).map((x, i) => {
-            const s = x.sol.linkStats()
-            return {
-              host: f!.bmcs[i]!.name, port: f!.bmcs[i]!.port, bytesAccepted: s.bytesAccepted, overrunBytes: s.overrunBytes,
-              packetsGivenUp: s.packetsGivenUp, retransmits: s.retransmits, sessions: x.bmc.activeSessions().length,
-            }
-          })
-          const c = process.cpuUsage()
-          send({ type: 'stats', bmcs, cpuMs: (c.user + c.system) / 1000 })
-          return
+serveParent<ToOverloadSim>(async (m) => {
+  switch (m.type) {
+    case 'start':
+      fleet = await startSimFleet({
+        count: m.count, consoleRate: 0, powerOn: true, maxSessions: 8, sol: m.sol,
+        bootLog: (i) => soakBootLog(`sim-${i}`, 1, m.lines),
+      })
+      send({ type: 'ready', bmcs: fleet.bmcs.map((b) => ({ name: b.name, host: b.host, port: b.port, username: b.username, password: b.password })) })
+      return
+    case 'rate':
+      for (const x of fleet?.members ?? []) x.sol.host.rateBytesPerSecond = m.rate
+      send({ type: 'ok' })
+      return
+    case 'stats': {
+      const f = fleet
+      const bmcs = (f?.members ?? []).map((x, i) => {
+        const s = x.sol.linkStats()
+        return {
+          host: f!.bmcs[i]!.name, port: f!.bmcs[i]!.port, bytesAccepted: s.bytesAccepted, overrunBytes: s.overrunBytes,
+          packetsGivenUp: s.packetsGivenUp, retransmits: s.retransmits, sessions: x.bmc.activeSessions().length,
         }
-        default: {
-          const never: never = m
-          throw new Error(`unknown message ${JSON.stringify(never)}`)
-        }
-      }
-    } catch (e) {
-      send({ type: 'error', message: e instanceof Error ? e.message : String(e) })
+      })
+      const c = process.cpuUsage()
+      send({ type: 'stats', bmcs, cpuMs: (c.user + c.system) / 1000 })
+      return
     }
-  })()
+    default: {
+      const never: never = m
+      throw new Error(`unknown message ${JSON.stringify(never)}`)
+    }
+  }
 })
-process.on('disconnect', () => process.exit(0))
