@@ -104,12 +104,14 @@ export async function runOverload(o: OverloadOptions): Promise<OverloadResult> {
   const say = o.log ?? (() => undefined)
   const sim = fork(fileURLToPath(new URL('./overload-sim.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const ask = async <T extends FromOverloadSim['type']>(m: ToOverloadSim, want: T): Promise<Extract<FromOverloadSim, { type: T }>> => {
+    let onExit: ((c: number | null) => void) | undefined
     const reply = new Promise<FromOverloadSim>((res, rej) => {
       sim.once('message', res)
-      sim.once('exit', (c) => rej(new Error(`overload sim exited (${c})`)))
+      onExit = (c) => rej(new Error(`overload sim exited (${c})`))
+      sim.once('exit', onExit)
     })
     sim.send(m)
-    const r = await reply
+    const r = await reply.finally(() => sim.off('exit', onExit!))
     if (r.type === 'error') throw new Error(`overload sim: ${r.message}`)
     if (r.type !== want) throw new Error(`overload sim answered ${r.type}, not ${want}`)
     return r as Extract<FromOverloadSim, { type: T }>
