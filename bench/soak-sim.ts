@@ -7,6 +7,7 @@
 // Driven over the IPC channel of child_process.fork.
 import { startSimFleet, type SimFleetHandle } from '../src/sim/fleet.js'
 import { FaultProxy } from '../test/lab/fault-proxy.js'
+import { serveParent } from './ipc-child.js'
 import { soakBootLog } from './soak-log.js'
 
 export interface SoakSimStart {
@@ -49,33 +50,26 @@ async function start(m: SoakSimStart): Promise<void> {
   }
 }
 
-process.on('message', (m: ToSoakSim) => {
-  void (async () => {
-    try {
-      switch (m.type) {
-        case 'start':
-          await start(m)
-          send({ type: 'ready' })
-          return
-        case 'loss':
-          proxies[m.i]?.configure({ lossRate: m.ratio })
-          return
-        case 'flip': {
-          const to = fleet?.bmcs[m.to ?? m.i]
-          if (to !== undefined) proxies[m.i]?.setTarget({ port: to.port })
-          return
-        }
-        case 'stats':
-          send({ type: 'stats', bytesAccepted: (fleet?.members ?? []).map((x) => x.sol.linkStats().bytesAccepted) })
-          return
-        default: {
-          const never: never = m
-          throw new Error(`unknown message ${JSON.stringify(never)}`)
-        }
-      }
-    } catch (e) {
-      send({ type: 'error', message: e instanceof Error ? e.message : String(e) })
+serveParent<ToSoakSim>(async (m) => {
+  switch (m.type) {
+    case 'start':
+      await start(m)
+      send({ type: 'ready' })
+      return
+    case 'loss':
+      proxies[m.i]?.configure({ lossRate: m.ratio })
+      return
+    case 'flip': {
+      const to = fleet?.bmcs[m.to ?? m.i]
+      if (to !== undefined) proxies[m.i]?.setTarget({ port: to.port })
+      return
     }
-  })()
+    case 'stats':
+      send({ type: 'stats', bytesAccepted: (fleet?.members ?? []).map((x) => x.sol.linkStats().bytesAccepted) })
+      return
+    default: {
+      const never: never = m
+      throw new Error(`unknown message ${JSON.stringify(never)}`)
+    }
+  }
 })
-process.on('disconnect', () => process.exit(0))

@@ -99,8 +99,9 @@ const TOKEN = 'soak-admin-token-0123456789abcdef'
 const KEY = 'b'.repeat(64)
 /** Lines per host generation: more than an hour of output at the rates used here. */
 const LINES_PER_GEN = 20_000
-const METRICS_DEADLINE_MS = 10_000
-const METRICS_EVERY_MS = 2000
+/** Prometheus' default scrape timeout, and how often the benchmarks scrape (bench/overload.ts too). */
+export const METRICS_DEADLINE_MS = 10_000
+export const METRICS_EVERY_MS = 2000
 const RSS_GROWTH_LIMIT_PCT = 5
 /** Handles and timers may differ this much between the two quiet points (a pooled HTTP socket, a log flush timer). */
 const QUIET_SLACK = 4

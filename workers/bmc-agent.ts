@@ -15,6 +15,7 @@ import {
   assertNever, DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, type BmcConfig, type ConsoleControl, type ControlName, type FromWorker, type OpName,
   type ConsoleToWorker, type ToWorker, type WorkerStats,
 } from '../src/bridge/messages.js'
+import { spendConsoleCredit, takeCreditRefusals } from '../src/bridge/credit.js'
 import { ServiceError, toWire } from '../src/errors.js'
 import { REGISTRY } from '../src/ops/registry.js'
 import { runOpOn, validateOp } from './ops.js'
@@ -27,7 +28,7 @@ import { ScreenEmulator } from './screen.js'
 
 export type Post = (msg: FromWorker) => void
 
-const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0, relaxedChecks: 0 }
+const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0, relaxedChecks: 0, solWithheld: 0 }
 
 /** One generation's plugins and timers. */
 interface Generation {
@@ -55,7 +56,11 @@ export class BmcAgent {
    * The console's current screen; every console byte goes through it to the port (workers/screen.ts).
    * Posted as a copy, not transferred: the terminal parses the same bytes later.
    */
-  private readonly screen = new ScreenEmulator((bytes) => this.consolePort?.postMessage(bytes))
+  private readonly screen = new ScreenEmulator((bytes) => {
+    if (this.consolePort === undefined) return
+    spendConsoleCredit(bytes.byteLength)
+    this.consolePort.postMessage(bytes)
+  })
   /** The console watch patterns' matcher, fed every live console byte (console-watch.ts). */
   private readonly watch: ConsoleWatch
   private staleSeen = 0
@@ -348,7 +353,8 @@ export class BmcAgent {
     d.droppedPackets += this.closedCounters.droppedPackets + (c?.droppedPackets ?? 0)
     d.relaxedChecks += this.closedCounters.relaxedChecks + (c?.relaxedChecks ?? 0)
     this.closedCounters = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
-    if (d.retransmits + d.droppedPackets + d.solBytesIn + d.solBytesOut + d.staleEvents + d.relaxedChecks === 0) return
+    d.solWithheld += takeCreditRefusals()
+    if (d.retransmits + d.droppedPackets + d.solBytesIn + d.solBytesOut + d.staleEvents + d.relaxedChecks + d.solWithheld === 0) return
     this.post({ type: 'stats', bmc: this.bmc, delta: d })
     this.stats = { ...ZERO_STATS }
   }

@@ -8,13 +8,15 @@
 import { getHeapStatistics } from 'node:v8'
 import { parentPort, workerData } from 'node:worker_threads'
 import { assertNever, type FaultKind, type FromWorker, type ToWorker } from '../src/bridge/messages.js'
+import { attachCredit } from '../src/bridge/credit.js'
 import { attachProgress, noteHeapUsed, noteProgress } from '../src/bridge/progress.js'
 import { BmcAgent } from './bmc-agent.js'
 
 if (parentPort === null) throw new Error('bmc-worker must run in a worker thread')
 const port = parentPort
-const { bmc, progress } = workerData as { bmc: string; progress: SharedArrayBuffer }
+const { bmc, progress, credit } = workerData as { bmc: string; progress: SharedArrayBuffer; credit: SharedArrayBuffer }
 attachProgress(progress)
+attachCredit(credit)
 const post = (m: FromWorker) => port.postMessage(m)
 const agent = new BmcAgent(bmc, post)
 

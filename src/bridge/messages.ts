@@ -253,6 +253,8 @@ export interface WorkerStats {
   staleEvents: number
   /** Security checks relaxed because a learned quirk allowed it (answers with a wrong checksum taken: nochecksumcheck). */
   relaxedChecks: number
+  /** SOL packets left with the BMC (not acknowledged) because the main thread had not caught up (src/bridge/credit.ts). */
+  solWithheld: number
 }
 
 export type FromWorker =

@@ -44,7 +44,7 @@ export const DIRECTIONS = ['in', 'out'] as const
 /** Which way a node's ownership moved, as seen by one instance. */
 export const OWNERSHIP_DIRECTIONS = ['gained', 'lost'] as const
 /** Instance-level metrics: no `node` label (one series per instance; Prometheus adds `instance`). */
-export const INSTANCE_METRICS = ['bmcvisor_supervisor_escalations_total', 'bmcvisor_cluster_members', 'bmcvisor_owned_nodes', 'bmcvisor_cluster_ownership_changes_total'] as const
+export const INSTANCE_METRICS = ['bmcvisor_supervisor_escalations_total', 'bmcvisor_console_output_withheld_total', 'bmcvisor_cluster_members', 'bmcvisor_owned_nodes', 'bmcvisor_cluster_ownership_changes_total'] as const
 
 /** IPMI latency: a LAN round trip is 5 ms-2 s, retransmits and slow BMCs reach ~20 s (reference §3.2). */
 export const COMMAND_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20] as const
@@ -96,6 +96,7 @@ export const METRICS = {
   bmcvisor_console_bytes_total: { type: 'counter', labels: [...N, 'direction'], help: 'Console bytes moved between bmcvisor and the host: in = host output read from the BMC, out = input written to the host.' },
   // `pattern` is a configured watch pattern name (bridge/watch.ts: WATCH_NAME_PATTERN, at most MAX_WATCH_PATTERNS per node), never console text.
   bmcvisor_console_matches_total: { type: 'counter', labels: [...N, 'pattern'], help: "Console lines that matched one of the node's watch patterns (kernel panic, Call Trace, ...), by pattern; counted in the node's worker on the live console output." },
+  bmcvisor_console_output_withheld_total: { type: 'counter', labels: [], help: 'SOL packets the service left with their BMC (not acknowledged, so the BMC sent them again) because the main thread had not caught up with console output; fleet-wide. A rising rate means consoles are being slowed down by the service, not failing.' },
   bmcvisor_console_input_dropped_bytes_total: { type: 'counter', labels: N, help: 'Console input that did not reach the host (input buffer full, console not connected, worker down); the client that typed it was told.' },
   // --- commands ---
   bmcvisor_commands_total: { type: 'counter', labels: [...N, 'command', 'outcome'], help: 'Operations run on the BMC by its worker (REST, CLI and the power poller), by outcome.' },

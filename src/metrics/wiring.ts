@@ -30,7 +30,7 @@ export interface SourceEvents {
   'session:state': [node: string, msg: { state: string; reason?: string | undefined }]
   'console:state': [node: string, msg: { state: string; reason?: string | undefined }]
   'command:done': [node: string, msg: { op: string; ok: boolean; code?: string | undefined; durationMs: number }]
-  stats: [node: string, delta: { retransmits: number; droppedPackets: number; solBytesIn: number; solBytesOut: number; staleEvents: number; relaxedChecks?: number }]
+  stats: [node: string, delta: { retransmits: number; droppedPackets: number; solBytesIn: number; solBytesOut: number; staleEvents: number; relaxedChecks?: number; solWithheld?: number }]
   escalate: [crashing: number, total: number]
   'console:match': [node: string, match: { pattern: string; count: number }]
   'console:watch': [node: string, patterns: readonly { name: string }[]]
@@ -286,6 +286,7 @@ class SupervisorMetrics implements MetricsWiring {
     add(this.m.bmcvisor_bmc_relaxed_checks_total, { node }, d.relaxedChecks ?? 0)
     add(this.m.bmcvisor_console_bytes_total, { node, direction: 'in' }, d.solBytesIn)
     add(this.m.bmcvisor_console_bytes_total, { node, direction: 'out' }, d.solBytesOut)
+    add(this.m.bmcvisor_console_output_withheld_total, {}, d.solWithheld ?? 0)
   }
 
   private readonly onEscalate: Listener<'escalate'> = () => this.m.bmcvisor_supervisor_escalations_total.inc()

@@ -10,16 +10,48 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void
 }
 
+/**
+ * A system timer that fires more than this after its due time means the
+ * thread had no CPU meanwhile (other threads had the cores, or this loop was busy).
+ */
+export const LATE_TIMER_MS = 100
+
+/** systemClock's handle: the timer, and the immediate standing for it after it fired late. */
+interface SystemTimer {
+  timer: NodeJS.Timeout
+  immediate: NodeJS.Immediate | undefined
+}
+
+/**
+ * Real time. A timer that fires late (the thread was starved of CPU) does not
+ * run at once: libuv runs timers before it polls for I/O, so an answer that
+ * arrived while the thread waited for CPU would still be unread and a
+ * deadline would fail on our own starvation, not on the peer's silence. It
+ * runs right after that poll instead (setImmediate), so what came meanwhile
+ * is handled first; on time, it runs as a plain timer. Deadlines that should
+ * leave out the starved time itself do so where they are judged (SolEngine's
+ * retransmit deadline, SolConsole's keepalive).
+ */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms)
+    const due = performance.now() + ms
+    const h: SystemTimer = {
+      timer: setTimeout(() => {
+        if (performance.now() - due <= LATE_TIMER_MS) return fn()
+        h.immediate = setImmediate(fn)
+        h.immediate.unref()
+      }, ms),
+      immediate: undefined,
+    }
     // Session timers must never keep a process alive on their own.
-    t.unref()
-    return { id: t }
+    h.timer.unref()
+    return { id: h }
   },
-  clearTimeout(h) {
-    clearTimeout(h.id as NodeJS.Timeout)
+  clearTimeout(handle) {
+    const h = handle.id as SystemTimer
+    clearTimeout(h.timer)
+    if (h.immediate !== undefined) clearImmediate(h.immediate)
   },
 }
 

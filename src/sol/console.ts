@@ -68,6 +68,12 @@ export interface SolConsoleOptions {
    * judged so. Default 15 s; 0 = never.
    */
   silentAfterPowerMs?: number
+  /**
+   * Whether console output may be taken now (the main thread's credit,
+   * src/bridge/credit.ts); while false the engine leaves new packets with the
+   * BMC (src/sol/engine.ts). Default: always.
+   */
+  admit?: () => boolean
   tuning?: Partial<SolEngineTuning>
 }
 
@@ -84,7 +90,10 @@ const IN_FLIGHT_GRACE_MS = 1000
 
 export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private readonly clock: Clock
-  private readonly o: Required<Omit<SolConsoleOptions, 'clock' | 'tuning'>> & { tuning: Partial<SolEngineTuning> }
+  private readonly o: Required<Omit<SolConsoleOptions, 'clock' | 'tuning' | 'admit'>> & { tuning: Partial<SolEngineTuning> }
+  private readonly admit: (() => boolean) | undefined
+  /** When the last SOL payload of the current activation came in: a BMC that sends is not dead. */
+  private lastPacketAt = -Infinity
   private _state: SolConsoleState = 'idle'
   private attempt = 0
   private port: SolSessionPort | undefined
@@ -105,10 +114,13 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
   private reactivating = false
   /** Times SOL was deactivated and activated again because it stayed silent after a power change. */
   reactivations = 0
+  /** Keepalives that went unanswered while SOL packets kept coming (not counted as the BMC gone). */
+  keepaliveForgiven = 0
 
   constructor(private readonly source: SolSessionSource, opts: SolConsoleOptions = {}) {
     super()
     this.clock = opts.clock ?? systemClock
+    this.admit = opts.admit
     const liveness = opts.livenessTimeoutMs ?? 10_000
     this.o = {
       instance: opts.instance ?? 1,
@@ -236,6 +248,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     this.unsubscribe = port.subscribe({
       sol: (p) => {
         if (this.port !== port) return
+        this.lastPacketAt = this.clock.now()
         if (this.early !== undefined) this.early.push(p)
         else this.engine?.receive(p)
       },
@@ -279,6 +292,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       drain: () => this.emit('drain'),
       idle: () => this.flushIdleWaiters(),
       failed: (f) => this.onEngineFailed(f),
+      ...(this.admit !== undefined ? { admit: this.admit } : {}),
     }, this.o.tuning)
     this.engine = engine
     if (!again) this.setState('connected')
@@ -360,6 +374,7 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
     if (this._state !== 'connected' || port === undefined) return
     // Interval + this stays 2 s inside the liveness budget, for event-loop delays and jitter.
     const timeoutMs = Math.max(1000, this.o.livenessTimeoutMs - this.o.keepaliveIntervalMs - 2000)
+    const sentAt = this.clock.now()
     const cmd = this.keepaliveWithDeviceId ? GetDeviceId : GetPayloadInstanceInfo
     const data = this.keepaliveWithDeviceId ? Buffer.alloc(0) : GetPayloadInstanceInfo.encode({ instance: this.o.instance })
     port.request(cmd.netFn, cmd.cmd, data, { timeoutMs }).then(
@@ -379,6 +394,12 @@ export class SolConsole extends EventEmitter<SolConsoleEvents> {
       (e: unknown) => {
         if (this.port !== port || this._state !== 'connected' || this.reactivating) return
         const err = toSolError(e)
+        if (err.reason === 'unreachable' && this.lastPacketAt >= sentAt) {
+          // The answer was lost or came too late for a starved thread, but the BMC kept sending SOL
+          // (held packets are sent again, too): it is alive. The next keepalive judges again.
+          this.keepaliveForgiven++
+          return this.armKeepalive()
+        }
         this.fail(err.reason === 'unreachable'
           ? new SolError('unreachable', 'BMC_UNREACHABLE', 'BMC stopped answering (SOL keepalive)', { retryable: true, cause: e })
           : err)

@@ -18,6 +18,17 @@
  * for that seq are delivered; a late copy of an earlier seq is never
  * delivered twice. Never retransmit before retransmitMs: some BMCs mishandle
  * early retries.
+ * Flow control towards the BMC (graceful overload, issue 18): while io.admit()
+ * says no (the main thread is behind: src/bridge/credit.ts), a packet with a
+ * new seq is neither delivered nor ACKed. The BMC keeps its bytes and sends
+ * the packet again after its retry interval; once admit() says yes, the next
+ * copy is taken and ACKed as usual, so nothing is lost, doubled or reordered.
+ * A packet is held at most maxHoldMs from its first copy, well inside a BMC's
+ * retry budget (after which it would drop the bytes), and then taken anyway.
+ * Why not a NACK: ipmi_sim, after a NACK, stops sending until it sees an ACK
+ * for a sequence number it has not sent yet (lanserv/sol.c
+ * handle_sol_port_payload), so output would stop for good; a withheld ACK is
+ * what every BMC's retransmit handles (reference/ipmi-spec.md §4.4).
  */
 import type { Clock, TimerHandle } from '../session/clock.js'
 import {
@@ -52,6 +63,8 @@ export interface SolEngineIo {
   idle?(): void
   /** The data path is dead; the engine has stopped. */
   failed(f: SolEngineFailure): void
+  /** Whether console output may be taken now; false: leave a new packet with the BMC (no ACK). Absent: always. */
+  admit?(): boolean
   /** An adaptation to this BMC (src/session/profile.ts), e.g. a stuck packet sent under a new sequence number. */
   learned?(name: WorkaroundName, detail: string): void
 }
@@ -72,6 +85,10 @@ export interface SolEngineStats {
   nacks: number
   /** Packets whose last try went under a new sequence number (QUIRK(solpacketseq)). */
   reseqs: number
+  /** BMC packets left unacknowledged because admit() said no (each copy counts). */
+  withheld: number
+  /** Held packets taken after maxHoldMs although admit() still said no. */
+  heldTooLong: number
 }
 
 interface InFlight {
@@ -83,6 +100,9 @@ interface InFlight {
   reseq: boolean
   firstSentAt: number
   timer: TimerHandle | undefined
+  /** When its retransmit timer is due; how late timers fired is the thread's own starvation, not BMC silence. */
+  dueAt: number
+  starvedMs: number
 }
 
 /** How many earlier sequence numbers count as "already seen" (half the 1..15 cycle). */
@@ -92,7 +112,7 @@ export class SolEngine {
   readonly tuning: SolEngineTuning
   readonly stats: SolEngineStats = {
     packetsSent: 0, acksSent: 0, retransmits: 0, packetsReceived: 0, malformed: 0, bytesDelivered: 0,
-    duplicateBytes: 0, stalePackets: 0, bytesAccepted: 0, partialAcks: 0, nacks: 0, reseqs: 0,
+    duplicateBytes: 0, stalePackets: 0, bytesAccepted: 0, partialAcks: 0, nacks: 0, reseqs: 0, withheld: 0, heldTooLong: 0,
   }
   private readonly queue = new SendQueue()
   private inFlight: InFlight | undefined
@@ -109,6 +129,8 @@ export class SolEngine {
   private rxSeq = 0
   private rxLen = 0
   private rxRecent: number[] = []
+  /** The BMC packet left unacknowledged for want of credit, and when its first copy came. */
+  private held: { seq: number; since: number } | undefined
 
   constructor(
     private readonly clock: Clock,
@@ -231,6 +253,7 @@ export class SolEngine {
       this.stats.stalePackets++
       return
     } else {
+      if (this.withhold(seq)) return
       if (this.rxSeq !== 0) {
         this.rxRecent.push(this.rxSeq)
         if (this.rxRecent.length > STALE_WINDOW) this.rxRecent.shift()
@@ -246,6 +269,23 @@ export class SolEngine {
       this.stats.bytesDelivered += fresh.length
       this.io.deliver(fresh)
     }
+  }
+
+  /** Whether to leave this new packet with the BMC for now (no credit, and not held for maxHoldMs yet). */
+  private withhold(seq: number): boolean {
+    if (this.io.admit === undefined || this.io.admit()) {
+      this.held = undefined
+      return false
+    }
+    const now = this.clock.now()
+    if (this.held?.seq !== seq) this.held = { seq, since: now }
+    if (now - this.held.since < this.tuning.maxHoldMs) {
+      this.stats.withheld++
+      return true
+    }
+    this.stats.heldTooLong++
+    this.held = undefined
+    return false
   }
 
   private receiveAck(ackSeq: number, count: number, nack: boolean): void {
@@ -313,7 +353,7 @@ export class SolEngine {
     if (this.remoteNack && !probe) return
     const next = this.queue.take(this.maxDataPerPacket)
     if (next === undefined) return
-    const f: InFlight = { seq: this.nextSeq(), flags: next.op, data: next.data, attempts: 0, reseq: false, firstSentAt: this.clock.now(), timer: undefined }
+    const f: InFlight = { seq: this.nextSeq(), flags: next.op, data: next.data, attempts: 0, reseq: false, firstSentAt: this.clock.now(), timer: undefined, dueAt: 0, starvedMs: 0 }
     this.inFlight = f
     this.transmit(f)
     this.afterDequeue()
@@ -323,13 +363,17 @@ export class SolEngine {
     f.attempts++
     this.sendRaw(encodeSolPacket({ seq: f.seq, ackSeq: 0, acceptedCount: 0, flags: f.flags | this.controlFlags, data: f.data }), false)
     const wait = Math.min(this.tuning.retransmitMs * f.attempts, this.tuning.maxRetransmitMs)
+    f.dueAt = this.clock.now() + wait
     f.timer = this.clock.setTimeout(() => this.onRetransmitTimer(f), wait)
   }
 
   private onRetransmitTimer(f: InFlight): void {
     f.timer = undefined
     if (this.inFlight !== f || this.stopped) return
-    const waited = this.clock.now() - f.firstSentAt
+    const now = this.clock.now()
+    // A timer that fired late shows this thread had no CPU meanwhile: that time is not the BMC's silence.
+    f.starvedMs += Math.max(0, now - f.dueAt)
+    const waited = now - f.firstSentAt - f.starvedMs
     if (f.attempts > this.tuning.retries || waited >= this.tuning.ackTimeoutMs) {
       this.fail({ reason: 'unreachable', message: `BMC stopped acknowledging SOL data (${f.attempts} tries in ${Math.round(waited)} ms)` })
       return

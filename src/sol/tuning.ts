@@ -14,6 +14,15 @@ export interface SolEngineTuning {
   retries: number
   /** Time without any ACK for an outstanding packet before the BMC counts as gone. */
   ackTimeoutMs: number
+  /**
+   * Longest a BMC packet is left unacknowledged while the main thread has no
+   * room for console output (SolEngineIo.admit); then it is taken anyway. Well
+   * inside what BMCs retry before dropping a packet: ipmi_sim 5 resends 1 s
+   * apart (lanserv/sol.c MAX_SOL_RESENDS), our simulator 7 x 500 ms, and a
+   * BMC configured down to 3 x 500 ms (SOL configuration parameter 4) still
+   * sends a copy after this.
+   */
+  maxHoldMs: number
   /** After a NACK, send the pending bytes anyway when no "ready" ACK came within this. */
   nackProbeMs: number
   /** write() returns false once this many bytes wait; 'drain' when half of it is left. */
@@ -55,6 +64,7 @@ export const DEFAULT_SOL_TUNING: SolEngineTuning = {
   maxRetransmitMs: 2000,
   retries: 10,
   ackTimeoutMs: 9000,
+  maxHoldMs: 1200,
   nackProbeMs: 1000,
   highWaterMark: 64 * 1024,
   maxBufferedBytes: 4 * 1024 * 1024,

@@ -411,7 +411,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       child.consolePort?.close()
       child.consolePort = port1
       port1.on('message', (m: ConsoleToMain) => {
-        if (m instanceof Uint8Array) this.emit('console:data', child.node, m)
+        if (m instanceof Uint8Array) {
+          this.emit('console:data', child.node, m)
+          // Fanned out and in the log's batch: the worker may take as many bytes again (src/bridge/credit.ts).
+          handle.credit.processed(m.byteLength)
+        }
         else if (m.type === 'screen') this.emit('console:screen', child.node, m.data)
         else this.emit('console:input', child.node, m)
       })

@@ -18,6 +18,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker, type ResourceLimits, type Transferable } from 'node:worker_threads'
 import type { FromWorker, ToWorker } from '../bridge/messages.js'
+import { CreditLedger, newCreditBuffer } from '../bridge/credit.js'
 import { newProgressBuffer, ProgressReader } from '../bridge/progress.js'
 
 export type ExitReason = 'crash' | 'exit' | 'oom' | 'hang' | 'start_failed' | 'start_timeout' | 'stopped'
@@ -83,6 +84,9 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
   private startTimer: NodeJS.Timeout | undefined
   private readonly progressBuffer = newProgressBuffer()
   private readonly progress = new ProgressReader(this.progressBuffer)
+  private readonly creditBuffer = newCreditBuffer()
+  /** Console credit (src/bridge/credit.ts): the main thread gives back what it processed. */
+  readonly credit = new CreditLedger(this.creditBuffer)
   private lastCount = 0
   private lastProgress = 0
   private lastPing = 0
@@ -115,7 +119,7 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
 
   start(): void {
     const file = this.opts.file ?? defaultWorkerFile()
-    const options = { workerData: { bmc: this.bmc, progress: this.progressBuffer }, resourceLimits: this.opts.resourceLimits }
+    const options = { workerData: { bmc: this.bmc, progress: this.progressBuffer, credit: this.creditBuffer }, resourceLimits: this.opts.resourceLimits }
     // Under tsx (development and tests) a worker does not inherit the loader
     // on Node 20, so a .ts entry is loaded through tsx's register() first.
     const w = file.pathname.endsWith('.ts')

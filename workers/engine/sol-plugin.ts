@@ -4,6 +4,7 @@
  * answered), so the engine keeps the console `connecting` until then.
  * Owns only its I/O: activation, input, BREAK and Deactivate Payload.
  */
+import { hasConsoleCredit } from '../../src/bridge/credit.js'
 import type { BmcConfig } from '../../src/bridge/messages.js'
 import { ensureSolAccumulate } from '../../src/bmc/sol-config.js'
 import { ServiceError, toWire } from '../../src/errors.js'
@@ -62,6 +63,7 @@ export function solPlugin(ctx: PluginContext): ConsolePlugin {
       // write() says "full" at half the input limit, so its 'drain' (at a quarter) is the gate's progress.
       const c = SolConsole.forClient(client, {
         livenessTimeoutMs: config.consoleLivenessMs ?? DEFAULT_LIVENESS_MS,
+        admit: hasConsoleCredit,
         tuning: { highWaterMark: Math.ceil(limit / 2), maxBufferedBytes: limit },
       })
       con = c

@@ -67,6 +67,30 @@ describe('SOL console against ipmi_sim', { timeout: 120_000 }, () => {
     assert.equal(con.state, 'closed')
   })
 
+  test('flow control: while admit() says no the ACK is withheld, ipmi_sim keeps and resends the bytes, and none is lost, doubled or reordered', async (t) => {
+    if (!requireIpmiSim(t) || sim === undefined) return
+    // The main thread's credit (src/bridge/credit.ts) stands in as a gate that is closed for 400 ms of every 800:
+    // shorter than maxHoldMs, so the gate, not the hold limit, decides when a packet is taken.
+    let open = true
+    const states: SolConsoleState[] = []
+    const con = consoleFor(t, client(), { admit: () => open })
+    con.on('state', (s) => states.push(s))
+    const got = new Collector(con)
+    await con.open()
+    open = false
+    const gate = setInterval(() => {
+      open = !open
+    }, 400)
+    t.after(() => clearInterval(gate))
+    const fromHost = randomBytes(128 * 1024)
+    await hostWritePaced(sim.solBackend, fromHost, got)
+    await got.waitFor(fromHost.length, 60_000)
+    assert.ok(got.all().equals(fromHost), 'host -> console stream differs')
+    assert.ok((con.stats?.withheld ?? 0) > 0, 'the gate never held a packet back')
+    assert.deepEqual(states, ['connecting', 'connected'], 'the console never left connected')
+    t.diagnostic(JSON.stringify(con.stats))
+  })
+
   test('BREAK reaches the serial line between the bytes around it', async (t) => {
     if (!requireIpmiSim(t) || sim === undefined) return
     const con = consoleFor(t, client())

@@ -216,6 +216,19 @@ describe('metrics wiring', () => {
     assert.equal(sup.listenerCount('console:match'), 0)
   })
 
+  it('SOL packets withheld for want of console credit add up fleet-wide, in one series without a node label', async () => {
+    const { sup, wiring, scrape } = setup()
+    sup.add('n1')
+    sup.add('n2')
+    assert.equal((await scrape()).get('bmcvisor_console_output_withheld_total'), 0)
+    const none = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0, relaxedChecks: 0 }
+    sup.emit('stats', 'n1', { ...none, solWithheld: 4 })
+    sup.emit('stats', 'n2', { ...none, solWithheld: 2 })
+    sup.emit('stats', 'n2', none) // from a worker that counts no such thing
+    assert.equal((await scrape()).get('bmcvisor_console_output_withheld_total'), 6)
+    wiring.close()
+  })
+
   it('the BMC profile: one series per workaround and source, gone ones removed, unknown names as other; relaxed checks counted from 0', async () => {
     const { sup, wiring, scrape } = setup()
     sup.add('n1')

@@ -199,6 +199,32 @@ describe('SolConsole liveness', () => {
     assert.deepEqual(act.takeover, { previousOwner: OWN_ID, ownGhost: true })
   })
 
+  test('an unanswered keepalive while SOL packets kept coming is not unreachable (a starved thread, not a dead BMC)', async () => {
+    let answer: ((r: RawResponse) => void) | undefined
+    let refuse: ((e: Error) => void) | undefined
+    const h = setup(bmc({ [INSTANCE_INFO]: () => new Promise<RawResponse>((res, rej) => {
+      answer = res
+      refuse = rej
+    }) }))
+    await h.con.open()
+    h.clock.advance(3000)
+    await tick()
+    h.port.pushSol(solData(1, 'boot\r\n')) // the BMC sends after the keepalive went out
+    refuse!(new IpmiError('BMC_UNREACHABLE', 'no answer'))
+    await tick()
+    assert.deepEqual(h.states, ['connecting', 'connected'])
+    assert.equal(h.con.keepaliveForgiven, 1)
+    assert.equal(h.port.lost, undefined)
+    // The next keepalive with no SOL packet since it was sent is judged as before.
+    h.clock.advance(3000)
+    await tick()
+    refuse!(new IpmiError('BMC_UNREACHABLE', 'no answer'))
+    await tick()
+    assert.deepEqual(h.states, ['connecting', 'connected', 'error'])
+    assert.equal(h.errors[0]?.reason, 'unreachable')
+    void answer
+  })
+
   test('keepalive falls back to Get Device ID when the BMC refuses Get Payload Instance Info', async () => {
     const h = setup(bmc({ [INSTANCE_INFO]: () => cc(0xc1) }))
     await h.con.open()

@@ -303,3 +303,124 @@ test('clampPayloadSize: header off, 255 cap, fallback for nonsense', () => {
   assert.equal(clampPayloadSize(0), 32)
   assert.equal(clampPayloadSize(4), 32)
 })
+
+describe('SolEngine flow control towards the BMC (admit)', () => {
+  function gated(tuning: Partial<SolEngineTuning> = {}) {
+    let open = false
+    const clock = new ManualClock()
+    const sent: SolPacket[] = []
+    const delivered: Buffer[] = []
+    const engine = new SolEngine(clock, 28, {
+      send: (p) => sent.push(decodeSolPacket(p)),
+      deliver: (d) => delivered.push(d),
+      status: () => undefined,
+      drain: () => undefined,
+      failed: () => undefined,
+      admit: () => open,
+    }, { primeSequence: false, ...tuning })
+    engine.start()
+    const bmc = (seq: number, text: string): void =>
+      engine.receive(encodeSolPacket({ seq, ackSeq: 0, acceptedCount: 0, flags: 0, data: Buffer.from(text) }))
+    return {
+      clock, engine, sent, bmc,
+      text: () => Buffer.concat(delivered).toString(),
+      set open(v: boolean) {
+        open = v
+      },
+    }
+  }
+
+  test('without credit a new packet is neither delivered nor ACKed; its next copy is taken once credit is back', () => {
+    const h = gated()
+    h.bmc(1, 'held ')
+    h.clock.advance(500)
+    h.bmc(1, 'held ') // the BMC's retransmit
+    assert.equal(h.text(), '')
+    assert.equal(h.sent.length, 0, 'no ACK: the BMC keeps the bytes')
+    assert.equal(h.engine.stats.withheld, 2)
+    h.open = true
+    h.clock.advance(500)
+    h.bmc(1, 'held ')
+    h.bmc(2, 'next')
+    assert.equal(h.text(), 'held next', 'in order, once each')
+    assert.deepEqual(h.sent.map((p) => [p.ackSeq, p.acceptedCount]), [[1, 5], [2, 4]])
+  })
+
+  test('a packet held for maxHoldMs is taken anyway, so a BMC never gives it up', () => {
+    const h = gated({ maxHoldMs: 1200 })
+    h.bmc(3, 'a')
+    h.clock.advance(1000)
+    h.bmc(3, 'a')
+    assert.equal(h.text(), '')
+    h.clock.advance(500)
+    h.bmc(3, 'a')
+    assert.equal(h.text(), 'a')
+    assert.equal(h.engine.stats.heldTooLong, 1)
+    assert.deepEqual(h.sent.map((p) => p.ackSeq), [3])
+    // The next packet starts its own hold.
+    h.bmc(4, 'b')
+    assert.equal(h.text(), 'a')
+  })
+
+  test('a retransmit of a packet already taken is ACKed again and not withheld (its bytes were delivered)', () => {
+    const h = gated()
+    h.open = true
+    h.bmc(5, 'x')
+    h.open = false
+    h.bmc(5, 'x') // our ACK was lost
+    assert.equal(h.text(), 'x')
+    assert.equal(h.engine.stats.withheld, 0)
+    assert.ok(h.sent.filter((p) => p.ackSeq === 5).length >= 2)
+  })
+})
+
+describe('SolEngine retransmit deadline under starvation', () => {
+  /** A clock whose timers run late: run(at) moves time to `at` and only then runs what was due before it. */
+  function lateClock() {
+    let t = 0
+    let seq = 0
+    const timers = new Map<number, { at: number; fn: () => void }>()
+    return {
+      now: () => t,
+      setTimeout: (fn: () => void, ms: number) => {
+        timers.set(++seq, { at: t + ms, fn })
+        return { id: seq }
+      },
+      clearTimeout: (h: { id: unknown }) => void timers.delete(h.id as number),
+      run(at: number) {
+        t = at
+        for (const [id, e] of [...timers]) if (e.at <= at) {
+          timers.delete(id)
+          e.fn()
+        }
+      },
+    }
+  }
+
+  function engineOn(clock: ReturnType<typeof lateClock>) {
+    const failures: SolEngineFailure[] = []
+    const engine = new SolEngine(clock, 28, {
+      send: () => undefined, deliver: () => undefined, status: () => undefined, drain: () => undefined,
+      failed: (f) => failures.push(f),
+    }, { primeSequence: false, retransmitMs: 500, maxRetransmitMs: 500, retries: 100, ackTimeoutMs: 3000 })
+    engine.start()
+    engine.write(Buffer.from('ls\r'))
+    return { engine, failures }
+  }
+
+  test('time the thread was starved (timers firing late) does not count as the BMC not acknowledging', () => {
+    const clock = lateClock()
+    const { engine, failures } = engineOn(clock)
+    // Each retransmit timer (due 500 ms after the last send) runs 1 s late: 6 s of wall time, 4 s of it starved.
+    for (let i = 1; i <= 4; i++) clock.run(i * 1500)
+    assert.deepEqual(failures, [], 'not unreachable: only 2 s of the 3 s budget were the BMC\'s')
+    assert.equal(engine.stats.retransmits, 4)
+  })
+
+  test('a BMC silent while the thread runs on time is still unreachable within the budget', () => {
+    const clock = lateClock()
+    const { failures } = engineOn(clock)
+    for (let i = 1; i <= 7; i++) clock.run(i * 500)
+    assert.equal(failures[0]?.reason, 'unreachable')
+  })
+})
