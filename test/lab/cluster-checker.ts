@@ -99,6 +99,8 @@ export class NeverTwoChecker {
   readonly doubles: DoubleSession[] = []
   /** Samples taken, per node. */
   readonly samples = new Map<string, number>()
+  /** When each instance (id) was last seen holding an active session on one of our simulator's BMCs. */
+  readonly lastSeen = new Map<string, number>()
   /** Errors of ipmitool rounds (a BMC that did not answer a sample is not proof either way). */
   readonly errors: string[] = []
   readonly #bmcs: readonly CheckedBmc[]
@@ -157,7 +159,9 @@ export class NeverTwoChecker {
       for (const s of b.bmc.activeSessions()) {
         const peer = s.reply?.peer
         const owner = peer === undefined ? undefined : ownerOf(peer)
-        if (owner !== undefined) holders.add(owner)
+        if (owner === undefined) continue
+        holders.add(owner)
+        this.lastSeen.set(owner, Date.now())
       }
       this.#count(b.node)
       if (holders.size > 1) this.doubles.push({ at: Date.now(), node: b.node, holders: [...holders].sort(), how: 'active sessions of two live instances' })

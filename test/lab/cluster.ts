@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { LOOPBACK } from './net.js'
+import { LOOPBACK, waitUntil } from './net.js'
 import { startPostgres, type PostgresLab, type StartPostgresOptions } from './postgres.js'
 import { KEY_A } from './store-contract.js'
 import type { Netns } from './cluster-netns.js'
@@ -32,8 +32,12 @@ export const CLUSTER_TOKEN = 'cluster-lab-admin-token-0123456789'
 /** How long a serve process may take to join and listen (tsx compiles the sources first). */
 const READY_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 30_000
+/** How long waitSettled() waits by default: a first start of several processes (tsx compiles) and dozens of consoles. */
+const SETTLE_TIMEOUT_MS = 90_000
+const SETTLE_POLL_MS = 500
 /** Log lines kept per instance, for the message of a failing test. */
-const LOG_TAIL_LINES = 200
+const LOG_TAIL_LINES = 5000
+const DEBUG_LINE_CHARS = 600
 
 export interface ClusterTiming {
   /** --cluster-lease, seconds. */
@@ -47,7 +51,7 @@ export interface ClusterTiming {
  * seconds, while a renewal every third of the lease still has two spare
  * chances on a loaded two-core machine.
  */
-export const LAB_TIMING: ClusterTiming = { leaseS: 4.5, marginS: 1 }
+export const LAB_TIMING: ClusterTiming = { leaseS: 6, marginS: 1.5 }
 
 export interface ClusterInstance {
   readonly id: string
@@ -71,6 +75,8 @@ interface Running extends ClusterInstance {
 export interface StartInstanceOptions {
   /** Run inside this network namespace; the store and BMC addresses must be reachable from it. */
   netns?: Netns
+  /** Not a member: SQLite in its data directory, so it runs every node it has (the checker's control: a second owner). */
+  standalone?: boolean
 }
 
 export interface ClusterLab {
@@ -128,12 +134,12 @@ export async function startClusterLab(o: ClusterLabOptions = {}): Promise<Cluste
       u.hostname = o.storeHost?.(so.netns) ?? so.netns.outside
       url = u.href
     }
-    const serve = [process.execPath, '--import', 'tsx', CLI, 'serve', '--listen', `${host}:0`, '--data', dataDir, '--cluster-id', id,
-      '--cluster-lease', String(timing.leaseS), '--cluster-lease-margin', String(timing.marginS), '--log-format', 'json', '--log-level', 'info']
+    const member = so.standalone === true ? [] : ['--cluster-id', id, '--cluster-lease', String(timing.leaseS), '--cluster-lease-margin', String(timing.marginS)]
+    const serve = [process.execPath, '--import', 'tsx', CLI, 'serve', '--listen', `${host}:0`, '--data', dataDir, ...member, '--log-format', 'json', '--log-level', 'info']
     const argv = so.netns === undefined ? serve : ['ip', 'netns', 'exec', so.netns.name, ...serve]
     const child = spawn(SUPERVISE, argv, {
       cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, BMCVISOR_STORE: url, BMCVISOR_ADMIN_TOKEN: CLUSTER_TOKEN, BMCVISOR_SECRET_KEY: KEY_A },
+      env: { ...process.env, ...(so.standalone === true ? {} : { BMCVISOR_STORE: url }), BMCVISOR_ADMIN_TOKEN: CLUSTER_TOKEN, BMCVISOR_SECRET_KEY: KEY_A },
     })
     child.stdin.on('error', () => undefined)
     const lines: string[] = []
@@ -225,6 +231,10 @@ export async function startClusterLab(o: ClusterLabOptions = {}): Promise<Cluste
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     }),
     async close() {
+      // CLUSTER_LAB_DEBUG=1: every instance's warnings and errors on stderr, to see why a test failed.
+      if (process.env.CLUSTER_LAB_DEBUG !== undefined) {
+        for (const inst of instances.values()) for (const l of inst.log()) if (/"level":[456]\d/.test(l) || !l.startsWith('{')) process.stderr.write(`${inst.id}: ${l.slice(0, DEBUG_LINE_CHARS)}\n`)
+      }
       for (const inst of instances.values()) {
         if (!inst.exited) {
           try {
@@ -246,14 +256,14 @@ export async function startClusterLab(o: ClusterLabOptions = {}): Promise<Cluste
 export interface ClusterView {
   self: string
   held: boolean
-  members: { id: string; address: string; nodes: number; draining: boolean; drained: boolean }[]
+  members: { id: string; epoch: number; address: string; nodes: number; draining: boolean; drained: boolean }[]
   owners: Record<string, string>
 }
 
 /** GET /api/v1/fleet's rows as the lab reads them. */
 export interface FleetRow {
   name: string
-  console: { state: string }
+  console: { state: string; reason: string | null; message: string | null }
   worker: { state: string }
 }
 
@@ -265,10 +275,13 @@ export async function clusterView(lab: ClusterLab, id: string): Promise<ClusterV
 
 /** The nodes whose console is connected on instance `id`. */
 export async function connectedConsoles(lab: ClusterLab, id: string): Promise<Set<string>> {
+  return new Set((await fleetRows(lab, id)).filter((n) => n.console.state === 'connected').map((n) => n.name))
+}
+
+async function fleetRows(lab: ClusterLab, id: string): Promise<FleetRow[]> {
   const r = await lab.api(id, 'GET', '/fleet')
   if (r.status !== 200) throw new Error(`GET /fleet on ${id}: ${r.status} ${await r.text()}`)
-  const rows = ((await r.json()) as { nodes: FleetRow[] }).nodes
-  return new Set(rows.filter((n) => n.console.state === 'connected').map((n) => n.name))
+  return ((await r.json()) as { nodes: FleetRow[] }).nodes
 }
 
 /**
@@ -280,12 +293,36 @@ export async function settled(lab: ClusterLab, nodes: readonly string[], members
   const ids = [...(members ?? lab.running().map((i) => i.id))].sort()
   const views = await Promise.all(ids.map((id) => clusterView(lab, id)))
   const first = JSON.stringify(views[0]?.owners)
-  if (!views.every((v) => v.held && JSON.stringify(v.owners) === first && JSON.stringify(v.members.map((m) => m.id)) === JSON.stringify(ids))) return undefined
+  const disagree = views.find((v) => !v.held || JSON.stringify(v.owners) !== first || JSON.stringify(v.members.map((m) => m.id)) !== JSON.stringify(ids))
+  if (disagree !== undefined) return unsettled(`${disagree.self} holds ${String(disagree.held)}, sees ${disagree.members.map((m) => m.id).join(',')}`)
   const owners = views[0]!.owners
-  if (!nodes.every((n) => ids.includes(owners[n] ?? ''))) return undefined
-  const connected = await Promise.all(ids.map((id) => connectedConsoles(lab, id)))
+  const unowned = nodes.filter((n) => !ids.includes(owners[n] ?? ''))
+  if (unowned.length > 0) return unsettled(`not owned by ${ids.join(',')}: ${unowned.join(',')}`)
+  const rows = await Promise.all(ids.map((id) => fleetRows(lab, id)))
   for (const [i, id] of ids.entries()) {
-    for (const n of nodes) if ((owners[n] === id) !== connected[i]!.has(n)) return undefined
+    const wrong = rows[i]!.filter((r) => nodes.includes(r.name) && (owners[r.name] === id) !== (r.console.state === 'connected'))
+    if (wrong.length > 0) {
+      const workers = ((await (await lab.api(id, 'GET', '/workers')).json()) as { workers: { node: string; lastExit: unknown }[] }).workers
+      const exit = (n: string) => JSON.stringify(workers.find((w) => w.node === n)?.lastExit ?? null)
+      return unsettled(`on ${id}: ${wrong.map((r) => `${r.name} (owner ${owners[r.name]}) console ${r.console.state} ${r.console.reason ?? ''} ${r.console.message ?? ''}, worker ${r.worker.state}, last exit ${exit(r.name)}`).join('; ')}`)
+    }
   }
+  lastUnsettled = ''
   return owners
+}
+
+let lastUnsettled = ''
+
+function unsettled(why: string): undefined {
+  lastUnsettled = why
+  return undefined
+}
+
+/** Waits for settled(); a timeout says what was still wrong. */
+export async function waitSettled(lab: ClusterLab, nodes: readonly string[], what: string, members?: readonly string[], timeoutMs = SETTLE_TIMEOUT_MS): Promise<Record<string, string>> {
+  try {
+    return await waitUntil(() => settled(lab, nodes, members), { timeoutMs, intervalMs: SETTLE_POLL_MS, what })
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${lastUnsettled}`, { cause: e })
+  }
 }
