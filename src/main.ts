@@ -306,6 +306,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         ...(o.cluster?.marginMs !== undefined ? { marginMs: o.cluster.marginMs } : {}),
         nodes: async () => (await store.nodes.list()).map((n) => n.name),
         apply: () => nodeSync.reconcile(),
+        stop: (deadlineMs) => nodeSync.stopUnowned(deadlineMs),
       })
       cluster = c
       const db = pgStore.db

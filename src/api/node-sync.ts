@@ -27,6 +27,13 @@ export interface NodeSync {
    * once applied.
    */
   reconcile(): Promise<void>
+  /**
+   * Stops every running node `runs` no longer accepts, without reading the
+   * store (it may be unreachable: a lost cluster lease): resolves once their
+   * workers have exited, so their BMC sessions and consoles are gone; a
+   * worker still there at `deadlineMs` is terminated.
+   */
+  stopUnowned(deadlineMs?: number): Promise<void>
   /** Re-reads one node and applies it (a change another instance made). */
   refresh(name: string): Promise<void>
   /** Re-reads a group's overrides (a change another instance made). */
@@ -146,9 +153,16 @@ export async function syncNodes(nodes: NodeRepo, sup: SupervisorPort, logger: Lo
     }
     await idle()
   }
+  // Not through the node queues: a queued step may be waiting on the store, and this stop must not.
+  // A step queued behind it asks runs() again and does nothing.
+  const stopUnowned = async (deadlineMs?: number) => {
+    const gone = sup.status().map((s) => s.node).filter((name) => !runs(name))
+    for (const name of gone) applied.delete(name)
+    await Promise.all(gone.map((name) => (sup.has(name) ? sup.remove(name, deadlineMs) : undefined)))
+  }
   const refresh = async (name: string) => {
     apply(await nodes.get(name), name)
     await idle()
   }
-  return { idle, stop, reconcile, refresh, refreshGroup: groupUpdated }
+  return { idle, stop, reconcile, stopUnowned, refresh, refreshGroup: groupUpdated }
 }

@@ -17,6 +17,7 @@ import { argsOptions, usageLines, type OptionTable, type Values } from '../confi
 import { DEFAULT_DATA, DEFAULT_LISTEN, parseListen } from '../main.js'
 import { DEMO_DEFAULT_COUNT, DEMO_MAX_COUNT } from './demo.js'
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js'
+import { LEASE_MARGIN_MS, LEASE_MS } from '../cluster/membership.js'
 
 const SENSOR_INTERVAL_MAX_S = 86_400
 /** Bounds of the per-token limits and the HTTP timeouts. */
@@ -27,6 +28,10 @@ const MAX_TIMEOUT_S = 3600
 /** A console input limit below one line of typing, or above what a worker should hold (its heap is 64 MB). */
 const MIN_CONSOLE_INPUT_LIMIT = 1024
 const MAX_CONSOLE_INPUT_LIMIT = 16 * 1024 * 1024
+/** Bounds of the cluster lease (seconds): below a second a busy event loop misses renewals; past a minute failover is slow. */
+const MIN_LEASE_S = 1
+const MAX_LEASE_S = 60
+const MIN_LEASE_MARGIN_S = 0.1
 
 function listenProblem(v: string): string | undefined {
   try {
@@ -53,6 +58,8 @@ export const SERVE_OPTIONS = {
   store: { type: 'string', key: 'store', metavar: 'URL', default: undefined, example: 'postgres://bmcvisor@db1.example.net:5432/bmcvisor', env: 'BMCVISOR_STORE', check: storeProblem, sensitive: true, help: 'keep nodes, tokens and the audit log in this PostgreSQL database, shared by every instance that names it (password in PGPASSWORD or ~/.pgpass; docs/deploy.md); default: SQLite in the data directory' },
   'cluster-id': { type: 'string', key: 'cluster.id', metavar: 'ID', default: undefined, example: 'bmcv1', env: 'BMCVISOR_CLUSTER_ID', help: 'with --store postgres://: this instance\'s member id, the same across restarts (its nodes come back to it); default: the host name and the --listen port' },
   'cluster-address': { type: 'string', key: 'cluster.address', metavar: 'URL', default: undefined, example: 'https://bmcv1.example.net:8623', env: 'BMCVISOR_CLUSTER_ADDRESS', help: 'with --store postgres://: the URL other instances reach this one at; default: the URL it serves on' },
+  'cluster-lease': { type: 'number', key: 'cluster.lease', metavar: 'SECONDS', min: MIN_LEASE_S, max: MAX_LEASE_S, default: LEASE_MS / 1000, example: 15, env: 'BMCVISOR_CLUSTER_LEASE', help: 'with --store postgres://: how long a member\'s lease lasts past each renewal (renewed every third of it); a dead member\'s nodes move after it expires' },
+  'cluster-lease-margin': { type: 'number', key: 'cluster.lease-margin', metavar: 'SECONDS', min: MIN_LEASE_MARGIN_S, max: MAX_LEASE_S, default: LEASE_MARGIN_MS / 1000, example: 3, env: 'BMCVISOR_CLUSTER_LEASE_MARGIN', help: 'with --store postgres://: how much sooner than its lease a member cut off from the database stops its BMC sessions and consoles (less than the lease minus a third of it)' },
   'tls-cert': { type: 'string', key: 'tls.cert', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/cert.pem', help: 'serve HTTPS with this certificate (PEM; goes with --tls-key)' },
   'tls-key': { type: 'string', key: 'tls.key', metavar: 'FILE', default: undefined, example: '/etc/bmcvisor/tls/key.pem', help: 'private key of --tls-cert (PEM)' },
   'tls-ciphers': { type: 'string', key: 'tls.ciphers', metavar: 'LIST', default: undefined, example: 'TLS_AES_256_GCM_SHA384:ECDHE-RSA-AES256-GCM-SHA384', help: 'OpenSSL cipher list of --tls-cert (TLS 1.2+ always; the default: the TLS 1.3 suites and ECDHE with AES-GCM or ChaCha20-Poly1305, no CBC)' },

@@ -61,6 +61,9 @@ export function checkServeValues(v: ServeValues, sources: ReturnType<typeof reso
     const source = sources['tls-ciphers']
     throw errorAt(SERVE_OPTIONS, 'tls-ciphers', source, `goes with ${source.from === 'file' ? SERVE_OPTIONS['tls-cert'].key : '--tls-cert'}`)
   }
+  if (v['cluster-lease-margin'] >= v['cluster-lease'] * (1 - 1 / 3)) {
+    throw errorAt(SERVE_OPTIONS, 'cluster-lease-margin', sources['cluster-lease-margin'], `must be less than two thirds of the lease (${v['cluster-lease']} s): a renewal every third of it must still land before the margin`)
+  }
   if (v['request-timeout'] < v['headers-timeout']) {
     throw errorAt(SERVE_OPTIONS, 'request-timeout', sources['request-timeout'], `must be at least the headers timeout (${v['headers-timeout']} s)`)
   }
@@ -77,7 +80,7 @@ export function serverOptions(v: ServeValues, env: NodeJS.ProcessEnv): ServeOpti
     listen: v.listen,
     dataDir: v.data,
     store: v.store,
-    cluster: { id: v['cluster-id'], address: v['cluster-address'] },
+    cluster: { id: v['cluster-id'], address: v['cluster-address'], leaseMs: Math.round(v['cluster-lease'] * 1000), marginMs: Math.round(v['cluster-lease-margin'] * 1000) },
     adminToken: env.BMCVISOR_ADMIN_TOKEN,
     secretKey: env.BMCVISOR_SECRET_KEY,
     tls: v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certFile: v['tls-cert'], keyFile: v['tls-key'], ciphers: v['tls-ciphers'] } : undefined,

@@ -7,8 +7,9 @@
  *      same transaction (Membership.publish);
  *   3. start the nodes it owns that no other live member still claims.
  * Losing the lease stops every node at once, outside the step queue (a step
- * may be waiting on an unreachable database); the membership joins again
- * only after that stop has finished.
+ * may be waiting on an unreachable database) and without reading the store,
+ * terminating any worker not gone within half the lease margin; the
+ * membership joins again only after that stop has finished.
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from '../log.js'
@@ -24,7 +25,18 @@ export interface ClusterOptions extends Omit<MembershipOptions, 'beforeRejoin'> 
   nodes: () => Promise<string[]>
   /** Makes the supervisor run exactly the nodes runs() accepts; resolves once stops and starts were applied. */
   apply: () => Promise<void>
+  /**
+   * Stops the nodes runs() no longer accepts without reading the store (it may be unreachable);
+   * resolves once their workers are gone; a worker still there at `deadlineMs` is terminated.
+   */
+  stop: (deadlineMs?: number) => Promise<void>
 }
+
+/**
+ * The part of the lease margin a stop after a lost lease may take before its
+ * workers are terminated: the rest covers a late timer and the terminate itself.
+ */
+export const LOST_LEASE_STOP_SHARE = 0.5
 
 export interface ClusterEvents {
   /** A node started here that another member ran before (where its earlier console log is). */
@@ -148,7 +160,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const keep = new Set([...this.#allowed].filter((n) => ownerOf(n, view) === this.id))
     const lost = this.#allowed.size - keep.size
     this.#allowed = keep
-    if (lost > 0) await this.#o.apply()
+    if (lost > 0) await this.#o.stop()
     // 2: publish what this instance now derives its nodes from.
     const others = await this.membership.publish(view)
     if (others === undefined || !this.membership.held) return
@@ -173,7 +185,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const count = this.#allowed.size
     this.#allowed = new Set()
     this.#transitioning = true
-    this.#stopping = this.#o.apply().catch((err: unknown) => this.#o.logger.error({ err }, 'stopping nodes after a lost lease failed'))
+    this.#stopping = this.#o.stop(Math.round(this.membership.marginMs * LOST_LEASE_STOP_SHARE)).catch((err: unknown) => this.#o.logger.error({ err }, 'stopping nodes after a lost lease failed'))
     if (count > 0) this.emit('ownership', 0, count)
   }
 

@@ -12,6 +12,7 @@ import type { BmcHandshake } from './keys.js'
 import { InboundWindow } from './inbound-window.js'
 import type { Prng } from './prng.js'
 import type { SimUser } from './state.js'
+import type { Reply } from './sim-bmc.js'
 
 export type SimSessionState = 'opened' | 'rakp2-sent' | 'active'
 
@@ -53,7 +54,7 @@ export interface SimSession {
   readonly createdAtMs: number
   lastActivityMs: number
   /** Where this session's console was last heard from: replies and unsolicited payloads (SOL) go there. */
-  reply: ((datagram: Buffer) => void) | undefined
+  reply: Reply | undefined
   readonly recent: Map<number, CachedRequest>
   requestCounter: number
 }

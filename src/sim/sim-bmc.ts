@@ -38,7 +38,11 @@ import {
 } from './state.js'
 import { USER_COMMANDS } from './user-commands.js'
 
-export type Reply = (datagram: Buffer) => void
+/** Sends a datagram back; `peer` ("address:port" of the console, when the carrier knows it) lets a test tell whose session is whose. */
+export interface Reply {
+  (datagram: Buffer): void
+  readonly peer?: string
+}
 
 export type SimDropReason = 'malformed' | 'presession' | 'unknown_session' | 'integrity' | 'sequence' | 'payload' | 'rebooting' | 'dead' | 'internal'
 

@@ -33,9 +33,10 @@ export interface ListenOptions {
 async function bindSocket(bmc: SimBmc, host: string, port: number, isOpen: (s: dgram.Socket) => boolean): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
   socket.on('message', (msg, rinfo) => {
-    bmc.handleDatagram(msg, (d) => {
+    const reply = (d: Buffer): void => {
       if (isOpen(socket)) socket.send(d, rinfo.port, rinfo.address)
-    })
+    }
+    bmc.handleDatagram(msg, Object.assign(reply, { peer: `${rinfo.address}:${rinfo.port}` }))
   })
   // A send to a console that went away can raise ICMP errors; a BMC ignores them.
   socket.on('error', () => {})

@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -73,7 +73,15 @@ function userIds(name: string): { uid: number; gid: number } | undefined {
   return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) }
 }
 
-export async function startPostgres(): Promise<PostgresLab> {
+export interface StartPostgresOptions {
+  /**
+   * More addresses to listen on besides loopback, each with the network allowed to connect from it
+   * (SCRAM, like loopback): the host side of a veth pair into a network namespace a test made.
+   */
+  also?: readonly { address: string; network: string }[]
+}
+
+export async function startPostgres(o: StartPostgresOptions = {}): Promise<PostgresLab> {
   const bin = postgresBin()
   if (bin === undefined) throw new Error(`no PostgreSQL server under ${PG_LIB}`)
   const root = process.getuid?.() === 0
@@ -100,6 +108,7 @@ export async function startPostgres(): Promise<PostgresLab> {
     throw e
   }
   rmSync(pwfile)
+  for (const a of o.also ?? []) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${a.network} scram-sha-256\n`)
   const port = await freePort('tcp')
   // The watcher first: from here on, whatever happens to us, the server goes when we do.
   const watcher: ChildProcess = spawn('sh', [WATCH, join(bin, 'pg_ctl'), data, top, ...(runAs !== undefined ? [runAs] : [])], { stdio: ['pipe', 'pipe', 'inherit'], detached: true })
@@ -115,7 +124,7 @@ export async function startPostgres(): Promise<PostgresLab> {
   })())
   try {
     run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(top, 'server.log'), '-w', '-t', String(START_TIMEOUT_S), '-o',
-      `-p ${port} -k ${top} -c listen_addresses=${LOOPBACK} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, 'start'])
+      `-p ${port} -k ${top} -c listen_addresses=${[LOOPBACK, ...(o.also ?? []).map((a) => a.address)].join(',')} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, 'start'])
   } catch (e) {
     await stop()
     throw e

@@ -39,10 +39,12 @@ export interface StartIpmiSimOptions {
   sensors?: Partial<Record<LabSensor, number>>
   /** Deadline for the BMC to answer and the SOL line to connect; default 10 s. */
   startTimeoutMs?: number
+  /** Address to listen on (default 127.0.0.1): the host side of a veth pair into a network namespace a test made. */
+  host?: string
 }
 
 export interface IpmiSim {
-  readonly host: typeof LOOPBACK
+  readonly host: string
   readonly port: number
   /** Process id of the current ipmi_sim (changes on restart()). */
   readonly pid: number
@@ -166,6 +168,7 @@ function spawnSim(stateDir: string, output: (s: string) => void): Promise<Runnin
 /** Starts a lab BMC and resolves once it answers on UDP and its SOL line is up. */
 export async function startIpmiSim(opts: StartIpmiSimOptions = {}): Promise<IpmiSim> {
   const timeoutMs = opts.startTimeoutMs ?? 10_000
+  const host = opts.host ?? LOOPBACK
   const stateDir = mkdtempSync(join(tmpdir(), 'bmcvisor-ipmisim-'))
   const hostDir = join(stateDir, 'host')
   const sensorDir = join(stateDir, 'sensors')
@@ -198,12 +201,12 @@ export async function startIpmiSim(opts: StartIpmiSimOptions = {}): Promise<Ipmi
     const started = cur
     const abort = new AbortController()
     void started.exit.then(() => abort.abort())
-    const ok = await probeBmc(LOOPBACK, port, { timeoutMs, signal: abort.signal })
+    const ok = await probeBmc(host, port, { timeoutMs, signal: abort.signal })
     if (!ok) {
       throw new Error(
         started.exited
           ? `ipmi_sim exited during start (port ${port}): ${out.trim()}`
-          : `ipmi_sim did not answer on ${LOOPBACK}:${port} within ${timeoutMs} ms: ${out.trim()}`,
+          : `ipmi_sim did not answer on ${host}:${port} within ${timeoutMs} ms: ${out.trim()}`,
       )
     }
   }
@@ -216,7 +219,7 @@ export async function startIpmiSim(opts: StartIpmiSimOptions = {}): Promise<Ipmi
       port = await freePort('udp')
       writeFileSync(
         join(stateDir, 'lan.conf'),
-        render(conf, { ADDR: LOOPBACK, PORT: String(port), STATE_DIR: stateDir, LAB_DIR, SOL_PORT: String(sol.port) }),
+        render(conf, { ADDR: host, PORT: String(port), STATE_DIR: stateDir, LAB_DIR, SOL_PORT: String(sol.port) }),
       )
       try {
         await launch()
@@ -267,7 +270,7 @@ export async function startIpmiSim(opts: StartIpmiSimOptions = {}): Promise<Ipmi
 
   let stopped = false
   const sim: IpmiSim = {
-    host: LOOPBACK,
+    host,
     port,
     get pid() {
       return current().pid
