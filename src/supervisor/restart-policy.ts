@@ -33,6 +33,13 @@ export interface Death {
   at: number
   /** Died before sending `ready`. */
   duringStart: boolean
+  /**
+   * Ended because it did not say `ready` within the start timeout. It counts
+   * for its own restart and parking like any start failure, but not toward
+   * escalation: when every thread of a busy host starts slowly, restarting
+   * the process would start them all again at once.
+   */
+  slowStart?: boolean
 }
 
 export type RestartDecision = { action: 'restart'; delayMs: number } | { action: 'park'; untilMs: number }
@@ -50,6 +57,11 @@ export function decideRestart(deaths: readonly Death[], now: number, spec: Resta
 /** Deaths older than the period are never needed again. */
 export function pruneDeaths(deaths: readonly Death[], now: number, spec: RestartSpec): Death[] {
   return deaths.filter((d) => now - d.at <= spec.periodMs)
+}
+
+/** A worker's deaths within the period that count toward escalation (slow starts do not: Death.slowStart). */
+export function escalationDeaths(deaths: readonly Death[], now: number, spec: RestartSpec): number {
+  return deaths.filter((d) => now - d.at <= spec.periodMs && d.slowStart !== true).length
 }
 
 /**

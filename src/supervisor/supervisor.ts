@@ -23,7 +23,7 @@ import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
 import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
-import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
+import { decideRestart, DEFAULT_RESTART_SPEC, escalationDeaths, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { HeartbeatClock, WorkerHandle, type ExitInfo } from './worker-handle.js'
 
 /** A call's deadline when its caller names none. */
@@ -531,7 +531,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return
     }
     const now = performance.now()
-    child.deaths = pruneDeaths([...child.deaths, { at: now, duringStart: info.duringStart }], now, this.spec)
+    child.deaths = pruneDeaths([...child.deaths, { at: now, duringStart: info.duringStart, slowStart: info.reason === 'start_timeout' }], now, this.spec)
     this.checkEscalation(now)
     const decision = decideRestart(child.deaths, now, this.spec, Math.random())
     if (decision.action === 'park') {
@@ -559,7 +559,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private checkEscalation(now: number): void {
     const recent = new Map<string, number>()
-    for (const c of this.children.values()) recent.set(c.node, c.deaths.filter((d) => now - d.at <= this.spec.periodMs).length)
+    for (const c of this.children.values()) recent.set(c.node, escalationDeaths(c.deaths, now, this.spec))
     if (shouldEscalate(recent, this.children.size)) {
       let crashing = 0
       for (const n of recent.values()) if (n >= 2) crashing++

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { decideRestart, DEFAULT_RESTART_SPEC, pruneDeaths, shouldEscalate, type Death } from '../../src/supervisor/restart-policy.js'
+import { decideRestart, DEFAULT_RESTART_SPEC, escalationDeaths, pruneDeaths, shouldEscalate, type Death } from '../../src/supervisor/restart-policy.js'
 
 const spec = { ...DEFAULT_RESTART_SPEC, baseDelayMs: 100, maxDelayMs: 1000, jitter: 0.5, intensity: 5, periodMs: 10_000, parkMs: 60_000 }
 const died = (...at: number[]): Death[] => at.map((a) => ({ at: a, duringStart: false }))
@@ -31,5 +31,12 @@ describe('restart policy', () => {
     const many = new Map(Array.from({ length: 10 }, (_, i) => [`n${i}`, 2] as [string, number]))
     assert.equal(shouldEscalate(many, 20), true)
     assert.equal(shouldEscalate(new Map([['a', 3], ['b', 3]]), 3), false)
+  })
+  it('a slow start counts for the worker\'s own parking, not toward escalation (a busy host, not a broken build)', () => {
+    const slow: Death[] = [0, 1, 2].map((at) => ({ at, duringStart: true, slowStart: true }))
+    assert.equal(decideRestart(slow, 2, spec, 0).action, 'park')
+    assert.equal(escalationDeaths(slow, 2, spec), 0)
+    assert.equal(escalationDeaths([...slow, { at: 2, duringStart: true }, { at: 3, duringStart: false }], 3, spec), 2)
+    assert.equal(escalationDeaths(died(0, 20_000), 20_000, spec), 1, 'older than the period')
   })
 })
