@@ -284,7 +284,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
           },
         }) as ApiPlugin,
         consoleMatchesPlugin({ matches, known: async (node) => (await store.nodes.get(node)) !== undefined }),
-        consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes }) as ApiPlugin,
+        consoleSearchPlugin({ pool: search, logDir: () => consoles.logDir, nodes: store.nodes, ...(forwarder !== undefined ? { forward: forwarder } : {}) }) as ApiPlugin,
         clusterPlugin(pgStore === undefined ? undefined : {
           status: () => joined().status(),
           drain: (id) => joined().drain(id),

@@ -89,7 +89,7 @@ export async function consoleGrepCommand(argv: string[], io: OpIo, client?: ApiC
     if (summary === undefined) throw new ServiceError('INTERNAL', 'the search ended without its summary (the server stopped?)')
     if (o.json === true) io.stdout.write(JSON.stringify({ matches, summary }, null, 2) + '\n')
     if (o.json !== true && o.ndjson !== true) {
-      for (const e of summary.errors) io.stderr.write(`bmcvisor: ${e.code}: ${e.node}${e.file !== undefined ? ` ${e.file}` : ''}: ${e.message}\n`)
+      for (const e of summary.errors) io.stderr.write(`bmcvisor: ${e.code}: ${[e.member !== undefined ? `member ${e.member}` : undefined, e.node, e.file].filter((x) => x !== undefined).join(' ')}: ${e.message}\n`)
       if (summary.truncated) io.stderr.write(`bmcvisor: ${summary.matches} matches shown; there are more (--limit)\n`)
     }
     if (summary.errors.length > 0) return GREP_EXIT.error

@@ -8,6 +8,8 @@
 //   across a drain of the owner: it is told (a notice), reattached to the new owner, and every byte the
 //   new owner's log has from the first marker typed after the reattach is in the client's stream, byte for byte.
 // - A client connected directly to the drained owner follows the node too.
+// - The console log search through any member finds that node's log on both members (the drained one and the new
+//   owner), the earlier part first, each match naming its member; the limit is the merged answer's.
 // - Flow control: a client that stops reading through a non-owner is dropped as slow by the owner (4001, passed on).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -241,6 +243,33 @@ describe('forwarding between three instances', { skip: postgresSkip() }, () => {
     await waitUntil(() => direct.hellos().length === 2 && direct.bytesAfter(direct.hellos()[1]!).includes(lastMarker), { timeoutMs: 10_000, what: 'the direct client followed the node' })
     viaProxy.ws.close()
     direct.ws.close()
+  })
+
+  it('the console log search through any member finds a moved node\'s log on both members, its earlier part first', async () => {
+    // The drained node of the case above: its first marker was logged on m2, the later ones on its new owner.
+    const map = await owners()
+    const node = NODES.find((n) => map[n] !== 'm2' && byId('m2').consoles.status(n).log !== undefined && readFileSync(byId('m2').consoles.status(n).log!.path, 'latin1').includes('\r\nM00000\r\n'))
+    assert.ok(node !== undefined, 'the moved node\'s first part is on m2')
+    for (const s of servers) await s.consoles.flush()
+    for (const s of servers) {
+      const r = await fetch(`${s.url}/api/v1/noderange/f[0-${COUNT - 1}]/console/log?grep=${encodeURIComponent('^M\\d{5}$')}`, { headers: h })
+      assert.equal(r.status, 200)
+      const lines = (await r.text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; node?: string; text?: string; member?: string; errors?: unknown[]; matches?: number })
+      const matches = lines.filter((l) => l.type === 'match')
+      const summary = lines.at(-1)!
+      assert.equal(summary.type, 'summary')
+      assert.deepEqual(summary.errors, [], `through ${s.cluster!.id}`)
+      assert.ok(matches.every((m) => m.node === node), 'only that node printed markers')
+      assert.equal(matches[0]!.text, 'M00000', `the earlier part first, through ${s.cluster!.id}`)
+      assert.equal(matches[0]!.member, 'm2')
+      assert.ok(matches.length > 20 && matches.slice(1).every((m) => m.member === map[node]), 'then the new owner\'s part')
+      assert.deepEqual(matches.map((m) => m.text), [...matches.map((m) => m.text!)].sort(), 'in the order they were typed')
+      assert.equal(summary.matches, matches.length)
+      // The limit is the merged answer's.
+      const few = (await (await fetch(`${s.url}/api/v1/noderange/f[0-${COUNT - 1}]/console/log?grep=${encodeURIComponent('^M\\d{5}$')}&limit=3`, { headers: h })).text()).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; text?: string; truncated?: boolean })
+      assert.deepEqual(few.filter((l) => l.type === 'match').map((l) => l.text), matches.slice(0, 3).map((m) => m.text))
+      assert.equal(few.at(-1)!.truncated, true)
+    }
   })
 
   it('a client that stops reading through a non-owner makes the owner drop it as slow (the proxy does not buffer it all)', async () => {

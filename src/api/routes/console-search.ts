@@ -23,6 +23,8 @@ import { compilePattern, MAX_CONTEXT_LINES, MAX_PATTERN_CHARS, PATTERN_FLAGS, ty
 import type { SearchPool } from '../../console/search-pool.js'
 import { audit } from '../auth.js'
 import { MAX_EXPR_CHARS, resolveNoderange, type NoderangeSource } from '../noderange.js'
+import { forwardClaim, type Forwarder } from '../../cluster/forward.js'
+import { searchAnywhere } from '../search-forward.js'
 
 /** Matches sent when the request names no limit, and the most it may ask for. */
 export const DEFAULT_SEARCH_LIMIT = 1000
@@ -44,6 +46,8 @@ export interface ConsoleSearchOptions {
   nodes: NoderangeSource
   /** Time source for relative since/until (tests). */
   now?: () => number
+  /** In a cluster: every other live member searches its own disk too (src/api/search-forward.ts). */
+  forward?: Forwarder
 }
 
 const Query = Type.Object({
@@ -58,9 +62,11 @@ type QueryT = { grep: string; flags?: string; since?: string; until?: string; co
 
 /** One line of the answer. */
 export type SearchLine =
-  | { type: 'match'; node: string; file: string; line: number; time: string | null; text: string; before: string[]; after: string[] }
+  /** `member`: in a cluster, the member whose disk holds the file (src/api/search-forward.ts). */
+  | { type: 'match'; node: string; file: string; line: number; time: string | null; text: string; before: string[]; after: string[]; member?: string }
   | { type: 'summary'; matches: number; truncated: boolean; nodes: number; files: number; bytesScanned: number; errors: SearchError[] }
-export interface SearchError { node: string; file?: string; code: string; message: string }
+/** `member`: in a cluster, the member that reported it; an unreachable member's entry names no node. */
+export interface SearchError { node?: string; member?: string; file?: string; code: string; message: string }
 
 interface LogFile { node: string; name: string; log: string; journal: string }
 
@@ -155,12 +161,19 @@ async function search(req: FastifyRequest, reply: FastifyReply, o: ConsoleSearch
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) abort.abort(new ServiceError('SHUTTING_DOWN', 'the client went away'))
   })
+  const claim = forwardClaim(req)
+  const cluster = claim === undefined ? o.forward?.cluster : undefined
+  const self = cluster?.self()
+  const others = self === undefined ? [] : cluster!.members().filter((m) => m.id !== self.id)
+  const auditSearch = (outcome: string, detail: Record<string, unknown>) => audit(req, 'console.search', { target: expr, outcome, grep: q.grep, ...detail })
   const plan: Plan = {
     names, known, files, flags, sinceMs, untilMs, inFlight,
     pattern: q.grep, context: q.context ?? 0, limit: q.limit ?? DEFAULT_SEARCH_LIMIT,
-    finish: (outcome, detail) => audit(req, 'console.search', { target: expr, outcome, grep: q.grep, ...detail }),
+    // A share of another member's search is audited there, once; a cluster-wide search once it is merged.
+    finish: claim?.share === true || others.length > 0 ? () => undefined : auditSearch,
   }
-  return reply.type(NDJSON).header('cache-control', 'no-store').send(Readable.from(lines(o.pool, plan, abort.signal)))
+  const out = others.length === 0 ? lines(o.pool, plan, abort.signal) : searchAnywhere(o.forward!, req, others, self!.id, lines(o.pool, plan, abort.signal), names, plan.limit, auditSearch)
+  return reply.type(NDJSON).header('cache-control', 'no-store').send(Readable.from(out))
 }
 
 /** A search: what every file's task shares (ScanTask without the file), and which files. */
