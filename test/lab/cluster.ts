@@ -278,10 +278,15 @@ export async function connectedConsoles(lab: ClusterLab, id: string): Promise<Se
   return new Set((await fleetRows(lab, id)).filter((n) => n.console.state === 'connected').map((n) => n.name))
 }
 
+/**
+ * What instance `id` itself runs: its supervisor's workers (GET /workers), each with its console's state.
+ * Not GET /fleet: through any instance, the fleet page shows every node as its owner sees it (forwarding).
+ */
 async function fleetRows(lab: ClusterLab, id: string): Promise<FleetRow[]> {
-  const r = await lab.api(id, 'GET', '/fleet')
-  if (r.status !== 200) throw new Error(`GET /fleet on ${id}: ${r.status} ${await r.text()}`)
-  return ((await r.json()) as { nodes: FleetRow[] }).nodes
+  const r = await lab.api(id, 'GET', '/workers')
+  if (r.status !== 200) throw new Error(`GET /workers on ${id}: ${r.status} ${await r.text()}`)
+  const workers = ((await r.json()) as { workers: { node: string; state: string; console: { state: string; reason?: string } | null }[] }).workers
+  return workers.map((w) => ({ name: w.node, console: { state: w.console?.state ?? 'none', reason: w.console?.reason ?? null, message: null }, worker: { state: w.state } }))
 }
 
 /**
