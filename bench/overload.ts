@@ -156,6 +156,8 @@ export async function runOverload(o: OverloadOptions): Promise<OverloadResult> {
     sup.on('session:state', (node, m) => {
       if (streaming && m.state !== 'connected') left.push({ t: Math.round(performance.now() - t0), node, subject: 'session', state: m.state, reason: m.reason })
     })
+    // Workers start while startServer() is still building the app: take the consoles that connected before we listened.
+    for (const st of sup.status()) if (st.console?.state === 'connected') connected.add(st.node)
     const started = Date.now()
     while (connected.size < o.bmcs) {
       if (Date.now() - started > CONNECT_TIMEOUT_MS) throw new Error(`only ${connected.size}/${o.bmcs} consoles connected after ${CONNECT_TIMEOUT_MS / 1000} s`)
