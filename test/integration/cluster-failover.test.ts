@@ -5,7 +5,9 @@
 // - `kill -9` of one instance: within 15 s its nodes are owned by the
 //   others, then their consoles connect there (the time to that is measured
 //   in bench/RESULTS-cluster.md, not asserted), and commands to the other
-//   nodes, sent to their owners all along, never fail;
+//   nodes, sent to their owners all along, never fail; a console client
+//   attached through a survivor to one of the dead instance's nodes is told
+//   and reattached to the new owner, and its typing is echoed there;
 // - it comes back, and a fourth instance joining moves exactly the nodes
 //   rendezvous hashing gives it (about a quarter; bound below), all to it;
 // - the never-two-sessions checker (test/lab/cluster-checker.ts) polls every
@@ -13,9 +15,10 @@
 // Runtime here: about 60 s.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import WebSocket from 'ws'
 import { ownerOf } from '../../src/cluster/rendezvous.js'
 import { ipmiSimSkip, startFailoverFleet, type FailoverFleet } from '../lab/cluster-fleet.js'
-import { clusterView, connectedConsoles, startClusterLab, waitSettled, type ClusterLab } from '../lab/cluster.js'
+import { CLUSTER_TOKEN, clusterView, connectedConsoles, startClusterLab, waitSettled, type ClusterLab } from '../lab/cluster.js'
 import { waitUntil } from '../lab/net.js'
 import { postgresSkip } from '../lab/postgres.js'
 
@@ -23,6 +26,22 @@ import { postgresSkip } from '../lab/postgres.js'
 const FAILOVER_BOUND_MS = 15_000
 /** A deadline, not a speed claim: 16 worker starts on a loaded two-core machine. */
 const CONSOLES_MOVED_MS = 60_000
+/** A console client's frames, in order: JSON control frames and console bytes. */
+interface Client { ws: WebSocket; frames: ({ text: { type: string; state?: string; message?: string } } | { bytes: Buffer })[] }
+
+function attach(url: string, node: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/nodes/${node}/console/ws?mode=rw&replay=none`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } })
+    const c: Client = { ws, frames: [] }
+    ws.on('message', (data: Buffer, binary) => c.frames.push(binary ? { bytes: data } : { text: JSON.parse(data.toString()) as Client['frames'][number] extends { text: infer T } ? T : never }))
+    ws.once('open', () => resolve(c))
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`console of ${node} refused: ${res.statusCode}`)))
+    ws.once('error', reject)
+  })
+}
+const hellos = (c: Client) => c.frames.flatMap((f, i) => ('text' in f && f.text.type === 'hello' ? [i] : []))
+const bytesFrom = (c: Client, i: number) => Buffer.concat(c.frames.slice(i).flatMap((f) => ('bytes' in f ? [f.bytes] : []))).toString('latin1')
+
 /** ipmi_sim shows two owners when SOL goes back to a session that lost it: seconds (6 s here), as they take it from each other. */
 const DOUBLE_SEEN_MS = 45_000
 
@@ -62,9 +81,14 @@ describe('cluster failover: three serve processes on PostgreSQL', { skip: postgr
       }
     })()
 
+    // A console client of one of the victim's nodes, attached through a survivor (which proxies it to the victim).
+    const survivors = ['a', 'b', 'c'].filter((id) => id !== victim)
+    const watched = moved.find((n) => n.startsWith('sim'))!
+    const client = await attach(lab.instance(survivors[0]!).url, watched)
+    await waitUntil(() => hellos(client).length === 1, { timeoutMs: 10_000, what: `attached to ${watched} through ${survivors[0]}` })
+
     const killedAt = Date.now()
     await lab.kill(victim)
-    const survivors = ['a', 'b', 'c'].filter((id) => id !== victim)
     // Ownership moves within the issue's 15 s: it depends on the lease alone (expiry, then a renewal).
     await waitUntil(async () => {
       const views = await Promise.all(survivors.map((id) => clusterView(lab, id)))
@@ -76,6 +100,14 @@ describe('cluster failover: three serve processes on PostgreSQL', { skip: postgr
       const connected = await Promise.all(survivors.map((id) => connectedConsoles(lab, id)))
       return moved.every((n) => connected.some((c) => c.has(n)))
     }, { timeoutMs: CONSOLES_MOVED_MS, intervalMs: 200, what: `the consoles of ${victim}'s ${moved.length} nodes connected on ${survivors.join(' and ')}` })
+    // The client was told, reattached to the new owner, and its typing reaches the console there.
+    await waitUntil(() => hellos(client).length >= 2, { timeoutMs: CONSOLES_MOVED_MS, intervalMs: 100, what: `the client of ${watched} reattached` })
+    assert.ok(client.frames.some((f) => 'text' in f && f.text.type === 'notice'), `told: ${JSON.stringify(client.frames.filter((f) => 'text' in f))}`)
+    const reattached = hellos(client).at(-1)!
+    await waitUntil(() => client.frames.slice(reattached).some((f) => 'text' in f && f.text.type === 'state' && f.text.state === 'connected'), { timeoutMs: CONSOLES_MOVED_MS, intervalMs: 100, what: `${watched}'s console connected on its new owner` })
+    client.ws.send(Buffer.from('echo after-kill-9\r'))
+    await waitUntil(() => bytesFrom(client, reattached).includes('\r\nafter-kill-9\r\n'), { timeoutMs: 10_000, intervalMs: 100, what: 'the echo through the reattached client' })
+    client.ws.close()
     const after = await waitSettled(lab, nodes, 'two instances settled', survivors)
     failingOver = false
     await loop
