@@ -70,12 +70,14 @@ async function failover(): Promise<void> {
         return moved.every((n) => connected.some((c) => c.has(n)))
       }, { timeoutMs: FAILOVER_TIMEOUT_MS, intervalMs: 100, what: `${victim}'s consoles elsewhere` })
       times.push(performance.now() - t0)
-      process.stderr.write(`kill ${k + 1}/${kills}: ${victim}, ${moved.length} consoles moved in ${(times.at(-1)! / 1000).toFixed(2)} s\n`)
+      process.stderr.write(`kill ${k + 1}/${kills}: ${victim}, ${moved.length} consoles moved in ${(times.at(-1)! / 1000).toFixed(2)} s; doubles so far ${checker.doubles.length}\n`)
       await lab.start(victim)
       owners = await waitSettled(lab, nodes, 'settled again')
+      process.stderr.write(`  ${victim} back, settled; doubles so far ${checker.doubles.length}\n`)
     }
   } finally {
     await checker.stop()
+    if (checker.doubles.length > 0) process.stderr.write(`${checker.report()}\n`)
     await lab.close()
     await fleet.close()
   }
