@@ -20,14 +20,12 @@
 import type { FastifyRequest } from 'fastify'
 import { toWire } from '../errors.js'
 import type { Forwarder, ForwardMember } from '../cluster/forward.js'
-import type { SearchError, SearchLine } from './routes/console-search.js'
+import { NDJSON, type SearchError, type SearchLine } from './routes/console-search.js'
 
 type Match = Extract<SearchLine, { type: 'match' }>
 type Summary = Extract<SearchLine, { type: 'summary' }>
 /** One member's answer: its matches and summary, or why there is none. */
 type MemberAnswer = { member: string; matches: Match[]; summary: Summary } | { member: string; error: SearchError }
-
-const NDJSON = 'application/x-ndjson'
 
 /** Every line of a local search, parsed (the local search yields NDJSON text). */
 async function collect(member: string, lines: AsyncIterable<string> | Iterable<string>): Promise<MemberAnswer> {

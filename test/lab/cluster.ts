@@ -275,14 +275,14 @@ export async function clusterView(lab: ClusterLab, id: string): Promise<ClusterV
 
 /** The nodes whose console is connected on instance `id`. */
 export async function connectedConsoles(lab: ClusterLab, id: string): Promise<Set<string>> {
-  return new Set((await fleetRows(lab, id)).filter((n) => n.console.state === 'connected').map((n) => n.name))
+  return new Set((await localRows(lab, id)).filter((n) => n.console.state === 'connected').map((n) => n.name))
 }
 
 /**
  * What instance `id` itself runs: its supervisor's workers (GET /workers), each with its console's state.
  * Not GET /fleet: through any instance, the fleet page shows every node as its owner sees it (forwarding).
  */
-async function fleetRows(lab: ClusterLab, id: string): Promise<FleetRow[]> {
+async function localRows(lab: ClusterLab, id: string): Promise<FleetRow[]> {
   const r = await lab.api(id, 'GET', '/workers')
   if (r.status !== 200) throw new Error(`GET /workers on ${id}: ${r.status} ${await r.text()}`)
   const workers = ((await r.json()) as { workers: { node: string; state: string; console: { state: string; reason?: string } | null }[] }).workers
@@ -303,7 +303,7 @@ export async function settled(lab: ClusterLab, nodes: readonly string[], members
   const owners = views[0]!.owners
   const unowned = nodes.filter((n) => !ids.includes(owners[n] ?? ''))
   if (unowned.length > 0) return unsettled(`not owned by ${ids.join(',')}: ${unowned.join(',')}`)
-  const rows = await Promise.all(ids.map((id) => fleetRows(lab, id)))
+  const rows = await Promise.all(ids.map((id) => localRows(lab, id)))
   for (const [i, id] of ids.entries()) {
     const wrong = rows[i]!.filter((r) => nodes.includes(r.name) && (owners[r.name] === id) !== (r.console.state === 'connected'))
     if (wrong.length > 0) {

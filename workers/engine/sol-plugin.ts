@@ -36,9 +36,6 @@ export function solPlugin(ctx: PluginContext): ConsolePlugin {
    * (sol-accumulate-fixed) and left alone from then on; any other failure
    * leaves the console to start anyway and the next attempt asks again.
    */
-  const mustSettle = (client: IpmiClient): boolean =>
-    config.solAccumulateMs !== undefined && !accumulateSettled && !client.hasWorkaround('sol-accumulate-fixed')
-
   async function settleAccumulate(client: IpmiClient, want: number): Promise<void> {
     try {
       const outcome = await ensureSolAccumulate(client, want, { timeoutMs: ACCUMULATE_TIMEOUT_MS })
@@ -75,10 +72,11 @@ export function solPlugin(ctx: PluginContext): ConsolePlugin {
         else if (state === 'closed') hooks.closed()
       })
       const activate = () => void c.open({ force: config.consoleForce ?? true }).catch(() => undefined) // the state event says why
-      if (!mustSettle(client)) return activate()
+      const want = config.solAccumulateMs
+      if (want === undefined || accumulateSettled || client.hasWorkaround('sol-accumulate-fixed')) return activate()
       const attempt: { closed: boolean; done: Promise<void> } = {
         closed: false,
-        done: settleAccumulate(client, config.solAccumulateMs!).then(() => {
+        done: settleAccumulate(client, want).then(() => {
           if (settling === attempt) settling = undefined
           if (attempt.closed) hooks.closed()
           else activate()
