@@ -156,15 +156,18 @@ export class NeverTwoChecker {
     for (const b of this.#bmcs) {
       if (b.kind !== 'sim') continue
       const holders = new Set<string>()
+      const seen: string[] = []
+      const now = b.bmc.nowMs()
       for (const s of b.bmc.activeSessions()) {
         const peer = s.reply?.peer
         const owner = peer === undefined ? undefined : ownerOf(peer)
         if (owner === undefined) continue
         holders.add(owner)
+        seen.push(`${owner} at ${peer} age ${now - s.createdAtMs} ms idle ${now - s.lastActivityMs} ms`)
         this.lastSeen.set(owner, Date.now())
       }
       this.#count(b.node)
-      if (holders.size > 1) this.doubles.push({ at: Date.now(), node: b.node, holders: [...holders].sort(), how: 'active sessions of two live instances' })
+      if (holders.size > 1) this.doubles.push({ at: Date.now(), node: b.node, holders: [...holders].sort(), how: `active sessions of two live instances: ${seen.join('; ')}` })
     }
   }
 
