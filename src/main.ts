@@ -322,7 +322,14 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
         // A member that joined since this one's last renewal is not in its list yet: the store is asked.
         live: async (id, epoch) => isLive(c.members, id, epoch) || isLive(await liveMembers(db), id, epoch),
       }
-      unwireCluster = wireCluster(metrics, c)
+      const unwireMetrics = wireCluster(metrics, c)
+      // A node removed here: the next ownership step reads the node list again (one from elsewhere comes by the change feed).
+      const nodeGone = () => c.nodesChanged()
+      store.nodes.on('node:removed', nodeGone)
+      unwireCluster = () => {
+        unwireMetrics()
+        store.nodes.off('node:removed', nodeGone)
+      }
       supervisor.notHere = (node) => {
         const owner = c.ownerOf(node)
         if (owner !== undefined && owner.id !== c.id) {
@@ -340,6 +347,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
           if (ch.origin === pgStore.instanceId) return
           if (ch.op === 'group') nodeSync.refreshGroup(ch.name)
           else {
+            c.nodesChanged()
             // Its console session first, so the worker's first bytes (and a moved console's note) have a home.
             void consoleSync?.refresh(ch.name)
               .then(() => nodeSync.refresh(ch.name))
@@ -351,6 +359,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
             if (cluster === undefined || closing !== undefined) return
             listen().then(() => {
               const again = async () => {
+                c.nodesChanged()
                 await consoleSync?.resync()
                 await nodeSync.reconcile()
               }

@@ -6,12 +6,18 @@
  *   2. publish the list as applied, reading the others' applied lists in the
  *      same transaction (Membership.publish);
  *   3. start the nodes it owns that no other live member still claims.
+ * A renewal whose member list (ids, epochs, draining, applied lists) is the
+ * one the last step applied, with no node change since, changes nothing: the
+ * step is skipped, with no store read and no publish, so the database's load
+ * does not grow with the fleet; a full step still runs every FULL_STEP_MS
+ * (option fullStepMs).
  * Losing the lease stops every node at once, outside the step queue (a step
  * may be waiting on an unreachable database) and without reading the store,
  * terminating any worker not gone within half the lease margin; the
  * membership joins again only after that stop has finished.
  */
 import { EventEmitter } from 'node:events'
+import { performance } from 'node:perf_hooks'
 import type { Logger } from '../log.js'
 import type { PgDb } from '../store/postgres/db.js'
 import { Membership, setDraining, liveMembers, type Member, type MembershipOptions } from './membership.js'
@@ -30,6 +36,8 @@ export interface ClusterOptions extends Omit<MembershipOptions, 'beforeRejoin'> 
    * resolves once their workers are gone; a worker still there at `deadlineMs` is terminated.
    */
   stop: (deadlineMs?: number) => Promise<void>
+  /** The longest it goes without a full step while nothing seems to change (default FULL_STEP_MS). */
+  fullStepMs?: number
 }
 
 /**
@@ -37,6 +45,14 @@ export interface ClusterOptions extends Omit<MembershipOptions, 'beforeRejoin'> 
  * workers are terminated: the rest covers a late timer and the terminate itself.
  */
 export const LOST_LEASE_STOP_SHARE = 0.5
+
+/** The longest a member goes without a full step (node list read, publish) while nothing seems to change. */
+export const FULL_STEP_MS = 60_000
+
+/** What a step derives the owned set from: the members' ids, epochs, draining flags and applied lists. */
+function stepKey(members: readonly Member[]): string {
+  return JSON.stringify([...members].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).map((m) => [m.id, m.epoch, m.draining, m.applied]))
+}
 
 export interface ClusterEvents {
   /** A node started here that another member ran before (where its earlier console log is). */
@@ -63,8 +79,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   #view: string[] = []
   #others: Member[] = []
   #members: Member[] = []
-  /** True from a new list until its publish: nodes not already running may not start. */
+  /** True from a full step's node list read until its publish: nodes not already running may not start. */
   #transitioning = true
+  /** The step key of the last full step that completed; undefined: the next step is a full one. */
+  #lastKey: string | undefined
+  #lastFullMs = 0
+  /** A node changed, or one of ours was refused, since the last full step began. */
+  #dirty = true
+  /** Full steps run (node list reads): the skip is observable in tests. */
+  #fullSteps = 0
   #steps: Promise<void> = Promise.resolve()
   #stopping: Promise<void> | undefined
   #closed = false
@@ -91,7 +114,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.#allowed.has(node)) return true
     // A node the store gained since the last step: started at once when nobody else can hold it, and
     // from then on one of ours, so that the next step stops it (before publishing) if it moves away.
-    if (this.#transitioning || ownerOf(node, this.#view) !== this.id || this.#others.some((m) => claims(m, node))) return false
+    if (ownerOf(node, this.#view) !== this.id) return false
+    if (this.#transitioning || this.#others.some((m) => claims(m, node))) {
+      // Ours, but not yet: the next step reads the nodes again and starts it then.
+      this.#dirty = true
+      return false
+    }
     this.#allowed.add(node)
     this.emit('ownership', 1, 0)
     return true
@@ -123,8 +151,19 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   /** Re-applies ownership now (a store change, a resubscription). */
   refresh(): Promise<void> {
+    this.#dirty = true
     this.#enqueue(this.#members)
     return this.#steps
+  }
+
+  /** The store's nodes changed (one added or removed here or by another instance): the next step reads them again. */
+  nodesChanged(): void {
+    this.#dirty = true
+  }
+
+  /** How many full steps (node list read and publish) this member has run. */
+  get fullSteps(): number {
+    return this.#fullSteps
   }
 
   async status(): Promise<ClusterStatus> {
@@ -149,13 +188,24 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   async #step(members: Member[]): Promise<void> {
     if (this.#closed || !this.membership.held) return
+    const key = stepKey(members)
+    if (!this.#dirty && key === this.#lastKey && performance.now() - this.#lastFullMs < (this.#o.fullStepMs ?? FULL_STEP_MS)) {
+      this.#members = members
+      return
+    }
+    this.#dirty = false
+    this.#lastKey = undefined // set again only when this step completes
+    this.#lastFullMs = performance.now()
+    this.#fullSteps++
     const before = this.#members
     this.#members = members
     const view = candidates(members)
     const previous = this.#view
+    // From the list read on: a node the store gains meanwhile might be missing from the list, so it waits for
+    // the next step (runs() marks it) rather than joining a set this step is about to replace.
+    this.#transitioning = true
     const names = await this.#o.nodes()
     // 1: stop what is no longer ours.
-    this.#transitioning = true
     this.#view = view
     const keep = new Set([...this.#allowed].filter((n) => ownerOf(n, view) === this.id))
     const lost = this.#allowed.size - keep.size
@@ -178,10 +228,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
     if (gained.length > 0) await this.#o.apply()
     if (lost > 0 || gained.length > 0) this.emit('ownership', gained.length, lost)
+    // The next renewal shows this member's applied list as just published: the key that step will see.
+    this.#lastKey = stepKey(members.map((m) => (m.id === this.id ? { ...m, applied: view } : m)))
     this.emit('owners')
   }
 
   #stopAll(): void {
+    this.#lastKey = undefined
     const count = this.#allowed.size
     this.#allowed = new Set()
     this.#transitioning = true

@@ -9,7 +9,10 @@
  *   process that holds that UDP port now (/proc/PID/fd and
  *   /proc/PID/net/udp, read in the instance's own network namespace), so a
  *   session a killed instance left behind (its port is gone) is not counted,
- *   and two live instances on one BMC are named.
+ *   and two live instances on one BMC are named. A session stays bound to
+ *   the socket (inode) its address was first seen on: a leftover session
+ *   whose port number a new socket got since is counted in `leftovers`, not
+ *   given to the new socket's instance.
  * - ipmi_sim (an implementation we did not write): through ipmitool, as the
  *   lab's `user` account (bmcvisor logs in as `admin`), Get Session Info
  *   (active sessions) and Get Payload Instance Info (the session that holds
@@ -53,14 +56,14 @@ export interface DoubleSession {
   how: string
 }
 
-/** The UDP ports process `pid` holds sockets on (its own network namespace's table). */
-export function udpPortsOf(pid: number): Set<number> {
+/** The UDP ports process `pid` holds sockets on, each with its socket's inode (its own network namespace's table). */
+export function udpPortsOf(pid: number): Map<number, string> {
   const inodes = new Set<string>()
   let fds: string[]
   try {
     fds = readdirSync(`/proc/${pid}/fd`)
   } catch {
-    return new Set()
+    return new Map()
   }
   for (const fd of fds) {
     try {
@@ -70,7 +73,7 @@ export function udpPortsOf(pid: number): Set<number> {
       // closed meanwhile
     }
   }
-  const ports = new Set<number>()
+  const ports = new Map<number, string>()
   for (const table of ['udp', 'udp6']) {
     let text: string
     try {
@@ -81,7 +84,7 @@ export function udpPortsOf(pid: number): Set<number> {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/)
       if (cols.length <= UDP_INODE || !inodes.has(cols[UDP_INODE]!)) continue
-      ports.add(parseInt(cols[UDP_LOCAL]!.split(':').pop()!, 16))
+      ports.set(parseInt(cols[UDP_LOCAL]!.split(':').pop()!, 16), cols[UDP_INODE]!)
     }
   }
   return ports
@@ -103,6 +106,10 @@ export class NeverTwoChecker {
   readonly lastSeen = new Map<string, number>()
   /** Errors of ipmitool rounds (a BMC that did not answer a sample is not proof either way). */
   readonly errors: string[] = []
+  /** Samples of a session whose first socket is gone while another socket holds its port number (not counted as a holder). */
+  leftovers = 0
+  /** Each of our simulator's sessions: the console address and socket (inode) it was first seen with. */
+  readonly #bound = new WeakMap<object, { peer: string; inode: string }>()
   readonly #bmcs: readonly CheckedBmc[]
   readonly #instances: () => ClusterInstance[]
   readonly #tracks = new Map<string, IpmiSimTrack>()
@@ -147,11 +154,13 @@ export class NeverTwoChecker {
     if (live.length === 0) return
     const ports = live.map((i) => ({ i, ports: udpPortsOf(i.pid) }))
     const insides = new Set(live.map((i) => i.netns?.inside).filter((a) => a !== undefined))
-    const ownerOf = (peer: string): string | undefined => {
+    /** The live instance holding `peer`'s port now, and the socket (inode) it holds it with. */
+    const ownerOf = (peer: string): { id: string; inode: string } | undefined => {
       const cut = peer.lastIndexOf(':')
       const addr = peer.slice(0, cut)
       const port = Number(peer.slice(cut + 1))
-      return ports.find(({ i, ports: p }) => p.has(port) && (i.netns !== undefined ? addr === i.netns.inside : !insides.has(addr)))?.i.id
+      const found = ports.find(({ i, ports: p }) => p.has(port) && (i.netns !== undefined ? addr === i.netns.inside : !insides.has(addr)))
+      return found === undefined ? undefined : { id: found.i.id, inode: found.ports.get(port)! }
     }
     for (const b of this.#bmcs) {
       if (b.kind !== 'sim') continue
@@ -160,8 +169,18 @@ export class NeverTwoChecker {
       const now = b.bmc.nowMs()
       for (const s of b.bmc.activeSessions()) {
         const peer = s.reply?.peer
-        const owner = peer === undefined ? undefined : ownerOf(peer)
-        if (owner === undefined) continue
+        const holder = peer === undefined ? undefined : ownerOf(peer)
+        if (peer === undefined || holder === undefined) continue
+        // A session belongs to the socket its console address was first seen on: when that socket closed
+        // (its instance stopped or terminated the worker without a Close Session) and another socket got
+        // the same port number, the session is a leftover, not the new socket's.
+        const bound = this.#bound.get(s)
+        if (bound === undefined || bound.peer !== peer) this.#bound.set(s, { peer, inode: holder.inode })
+        else if (bound.inode !== holder.inode) {
+          this.leftovers++
+          continue
+        }
+        const owner = holder.id
         holders.add(owner)
         seen.push(`${owner} at ${peer} age ${now - s.createdAtMs} ms idle ${now - s.lastActivityMs} ms`)
         this.lastSeen.set(owner, Date.now())
