@@ -19,6 +19,10 @@ export async function createUdpTransport(host: string, port: number): Promise<Ud
   let closed = false
   let sendErrors = 0
   socket.on('message', (msg) => handler(msg))
+  // One callback for every send (a packet costs no closure of its own).
+  const sent = (err: Error | null): void => {
+    if (err) sendErrors++
+  }
   // A connected UDP socket reports ICMP errors (ECONNREFUSED) as socket errors:
   // they mean "no answer", which retransmit timeouts already handle.
   socket.on('error', () => {
@@ -34,9 +38,7 @@ export async function createUdpTransport(host: string, port: number): Promise<Ud
   return {
     send(d) {
       if (closed) return
-      socket.send(d, (err) => {
-        if (err) sendErrors++
-      })
+      socket.send(d, sent)
     },
     onPacket(h) {
       handler = h
