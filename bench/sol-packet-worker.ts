@@ -3,7 +3,7 @@
 // every chunk to the main thread and the console's screen emulator. It
 // reports its own thread's CPU time (/proc/thread-self/schedstat, ns) when
 // asked. Bundled and run by bench/sol-packet.ts.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { Session as Inspector } from 'node:inspector'
 import { parentPort, workerData } from 'node:worker_threads'
 import { IpmiClient } from '../src/session/client.js'
@@ -66,4 +66,5 @@ port.on('message', (m: string) => {
   if (m === 'stop') void con.close().then(() => client.close()).then(() => port.postMessage({ stopped: true }))
 })
 await con.open()
-port.postMessage({ up: true })
+// The thread's own ID (for perf record --tid), from /proc/thread-self -> PID/task/TID.
+port.postMessage({ up: true, tid: Number(readlinkSync('/proc/thread-self').split('/').at(-1)) })

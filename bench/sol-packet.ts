@@ -72,7 +72,8 @@ async function ours(load: Load, mode: PacketMode): Promise<number> {
     }
     w.on('message', on)
   })
-  await next<{ up?: boolean }>((m) => m.up === true)
+  const { tid } = await next<{ up?: boolean; tid: number }>((m) => m.up === true)
+  console.error(`${load} ${mode}: worker thread ${tid} of process ${process.pid} (for perf record --tid)`)
   fleet.members[0]!.sol.host.rateBytesPerSecond = LOADS[load]
   await sleep(WARM_MS)
   const measure = async () => {

@@ -169,6 +169,24 @@ interface AesKey {
 
 /** By the K2 the caller holds (a session's, for its lifetime): no copy of the key is kept elsewhere. */
 const aesKeys = new WeakMap<Uint8Array, AesKey>()
+/**
+ * Random IVs are cut from a pool of random bytes refilled when spent, each
+ * used once: one randomFillSync call per IV_POOL_SIZE packets instead of one
+ * per packet (as node's randomUUID pools its entropy).
+ */
+const IV_POOL_SIZE = 64
+const ivPool = Buffer.alloc(AES_BLOCK * IV_POOL_SIZE)
+let ivPoolAt = ivPool.length
+
+function freshIv(out: Uint8Array, offset: number): void {
+  if (ivPoolAt === ivPool.length) {
+    randomFillSync(ivPool)
+    ivPoolAt = 0
+  }
+  for (let i = 0; i < AES_BLOCK; i++) out[offset + i] = ivPool[ivPoolAt + i]!
+  ivPoolAt += AES_BLOCK
+}
+
 /** One block being chained (update copies its input, so one buffer serves every call). */
 const chainBlock = Buffer.alloc(AES_BLOCK)
 
@@ -196,7 +214,7 @@ function aesKey(k2: Uint8Array): AesKey {
 export function aesEncryptInto(k2: Uint8Array, iv: Uint8Array | undefined, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
   const len = aesPayloadLength(plaintext.length)
   if (iv !== undefined) out.set(iv.subarray(0, AES_BLOCK), offset)
-  else randomFillSync(out, offset, AES_BLOCK)
+  else freshIv(out, offset)
   const enc = aesKey(k2).enc
   const n = plaintext.length
   const pad = len - AES_BLOCK - n - 1

@@ -8,7 +8,7 @@ import { isIP } from 'node:net'
 import type { PacketTransport } from './transport.js'
 
 export interface UdpTransport extends PacketTransport {
-  /** Datagrams the kernel refused to deliver (ICMP port unreachable and similar). */
+  /** ICMP errors the kernel reported on the socket (port unreachable and similar). */
   readonly sendErrors: number
 }
 
@@ -19,10 +19,6 @@ export async function createUdpTransport(host: string, port: number): Promise<Ud
   let closed = false
   let sendErrors = 0
   socket.on('message', (msg) => handler(msg))
-  // One callback for every send (a packet costs no closure of its own).
-  const sent = (err: Error | null): void => {
-    if (err) sendErrors++
-  }
   // A connected UDP socket reports ICMP errors (ECONNREFUSED) as socket errors:
   // they mean "no answer", which retransmit timeouts already handle.
   socket.on('error', () => {
@@ -38,7 +34,10 @@ export async function createUdpTransport(host: string, port: number): Promise<Ud
   return {
     send(d) {
       if (closed) return
-      socket.send(d, sent)
+      // No callback: with one, node runs it on the next tick after every send,
+      // a cost per packet; a datagram that fails to go out is lost like any
+      // other, which retransmits already handle.
+      socket.send(d)
     },
     onPacket(h) {
       handler = h

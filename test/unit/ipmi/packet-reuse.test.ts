@@ -72,12 +72,17 @@ describe('RMCP+ packets written in place, parsed as views', () => {
     assert.deepEqual(encodeRmcpPlusPacket({ payloadType: PayloadType.Sol, sessionId: 0x11223344, sessionSeq: 7, payload, crypto: SUITE3, iv: IV }), got)
   })
 
-  it('each packet without a given IV gets its own random one', () => {
+  it('each packet without a given IV gets its own random one, past the refill of the IV pool', () => {
     const ivOf = (b: Buffer) => b.subarray(16, 32).toString('hex')
-    const a = encodeSessionPacket(PayloadType.Sol, 1, 1, Buffer.from('x'), SUITE3)
-    const b = encodeSessionPacket(PayloadType.Sol, 1, 2, Buffer.from('x'), SUITE3)
-    assert.notEqual(ivOf(a), ivOf(b))
-    assert.equal(openRmcpPlusPacket(parseRmcpPlusPacket(a), SUITE3).toString(), 'x')
+    const ivs = new Set<string>()
+    const packets = 200 // more than the pool's 64 IVs: refilled twice at least
+    for (let i = 0; i < packets; i++) {
+      const b = encodeSessionPacket(PayloadType.Sol, 1, i + 1, Buffer.from('x'), SUITE3)
+      ivs.add(ivOf(b))
+      assert.equal(openRmcpPlusPacket(parseRmcpPlusPacket(b), SUITE3).toString(), 'x')
+    }
+    assert.equal(ivs.size, packets)
+    assert.ok(!ivs.has('00'.repeat(16)))
   })
 
   it('an encoded packet, a parsed packet and its opened payload kept from packet 1 are unchanged after packet 2', () => {
