@@ -49,7 +49,7 @@ const RMCP_HEADER_LENGTH = 4
 function checkRmcp(datagram: Uint8Array): void {
   if (datagram.length < RMCP_HEADER_LENGTH) throw new IpmiDecodeError('RMCP header', 0, RMCP_HEADER_LENGTH, datagram.length)
   if (datagram[0] !== RMCP_VERSION || datagram[3] !== RMCP_CLASS_IPMI) {
-    throw new IpmiDecodeError('RMCP header', 0, 4, datagram.length, 'not an RMCP IPMI-class message')
+    throw new IpmiDecodeError('RMCP header', 0, RMCP_HEADER_LENGTH, datagram.length, 'not an RMCP IPMI-class message')
   }
 }
 
