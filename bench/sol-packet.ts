@@ -11,28 +11,47 @@
 // Our CPU is the worker thread's own (/proc/thread-self/schedstat);
 // ipmitool's is its process's (/proc/PID/schedstat); both per packet the BMC
 // sent to that console (the simulator's count, resends included).
-// Run: node --import tsx bench/sol-packet.ts [--seconds 20] [--write]
+// Run: node --import tsx bench/sol-packet.ts [--seconds 20] [--write] [--loads trickle,stream]
+// [--modes receive,handoff,screen] [--v8-flags "--flag ..."] [--profile DIR]
 // (--write adds a section to bench/RESULTS-sol.md). Needs ipmitool.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { build } from 'esbuild'
 import { startSimFleet, type SimFleetHandle } from '../src/sim/fleet.js'
 import type { PacketMode, PacketWorkerData } from './sol-packet-worker.js'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, write: { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    write: { type: 'boolean', default: false },
+    'v8-flags': { type: 'string', default: '' },
+    loads: { type: 'string', default: 'trickle,stream' },
+    modes: { type: 'string', default: 'receive,handoff,screen' },
+    /** A directory: each cell of ours writes a V8 CPU profile of its measured span there (LOAD-MODE.cpuprofile). */
+    profile: { type: 'string' },
+  },
+})
 const SECONDS = Number(values.seconds)
 const WARM_MS = 3000
 const LOADS = { trickle: 64, stream: 20_000 } as const
 type Load = keyof typeof LOADS
-const MODES: readonly PacketMode[] = ['receive', 'handoff', 'screen']
+const ALL_MODES: readonly PacketMode[] = ['receive', 'handoff', 'screen']
+const MODES = ALL_MODES.filter((m) => values.modes.split(',').includes(m))
+const RUN_LOADS = (Object.keys(LOADS) as Load[]).filter((l) => values.loads.split(',').includes(l))
+// V8 flags set here, before any Worker starts, apply to every isolate made
+// afterwards (a Worker's execArgv refuses V8 flags): how the service would set them.
+const V8_FLAGS = values['v8-flags'].split(/\s+/).filter((f) => f !== '')
+for (const f of V8_FLAGS) setFlagsFromString(f)
 const ROOT = new URL('..', import.meta.url).pathname
-const OUT = join(ROOT, 'node_modules', '.cache', 'bench-sol-packet', 'worker.mjs')
+// node_modules is shared between worktrees: one bundle per checkout.
+const OUT = join(ROOT, 'node_modules', '.cache', `bench-sol-packet-${basename(ROOT)}`, 'worker.mjs')
 
 mkdirSync(join(OUT, '..'), { recursive: true })
 await build({ absWorkingDir: ROOT, entryPoints: ['bench/sol-packet-worker.ts'], outfile: OUT, bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['ssh2', '@xterm/headless', '@xterm/addon-serialize'], logLevel: 'warning' })
@@ -42,7 +61,7 @@ const sent = (i: number) => fleet.members[i]!.sol.linkStats().packetsSent
 
 async function ours(load: Load, mode: PacketMode): Promise<number> {
   const b = fleet.bmcs[0]!
-  const data: PacketWorkerData = { host: b.host, port: b.port, username: b.username, password: b.password, mode }
+  const data: PacketWorkerData = { host: b.host, port: b.port, username: b.username, password: b.password, mode, ...(values.profile !== undefined ? { profile: join(values.profile, `${load}-${mode}.cpuprofile`) } : {}) }
   const w = new Worker(OUT, { workerData: data, execArgv: [] })
   w.on('message', () => undefined)
   const next = <T>(pred: (m: T) => boolean) => new Promise<T>((resolve) => {
@@ -53,7 +72,8 @@ async function ours(load: Load, mode: PacketMode): Promise<number> {
     }
     w.on('message', on)
   })
-  await next<{ up?: boolean }>((m) => m.up === true)
+  const { tid } = await next<{ up?: boolean; tid: number }>((m) => m.up === true)
+  console.error(`${load} ${mode}: worker thread ${tid} of process ${process.pid} (for perf record --tid)`)
   fleet.members[0]!.sol.host.rateBytesPerSecond = LOADS[load]
   await sleep(WARM_MS)
   const measure = async () => {
@@ -95,7 +115,7 @@ async function ipmitool(load: Load): Promise<number> {
 
 const rows: string[] = []
 try {
-  for (const load of Object.keys(LOADS) as Load[]) {
+  for (const load of RUN_LOADS) {
     const peer = await ipmitool(load)
     const cells: string[] = []
     for (const mode of MODES) {
@@ -108,7 +128,8 @@ try {
 } finally {
   await fleet.close()
 }
-const table = ['| host output | ipmitool, µs per packet | bmcvisor worker: receive + ACK | + hand-off to the main thread | + screen emulator (the service\'s path) |', '|---|---|---|---|---|', ...rows].join('\n')
-const note = `${SECONDS} s per cell after ${WARM_MS / 1000} s of warm-up, a fresh worker thread per cell; cipher suite 3; \`node --import tsx bench/sol-packet.ts --seconds ${SECONDS}\`; ${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}, Node ${process.version}.`
+const MODE_HEADS: Record<PacketMode, string> = { receive: 'bmcvisor worker: receive + ACK', handoff: '+ hand-off to the main thread', screen: '+ screen emulator (the service\'s path)' }
+const table = [`| host output | ipmitool, µs per packet | ${MODES.map((m) => MODE_HEADS[m]).join(' | ')} |`, `|---|---|${MODES.map(() => '---|').join('')}`, ...rows].join('\n')
+const note = `${SECONDS} s per cell after ${WARM_MS / 1000} s of warm-up, a fresh worker thread per cell; cipher suite 3; V8 flags: ${V8_FLAGS.length === 0 ? 'none' : V8_FLAGS.join(' ')}; \`node --import tsx bench/sol-packet.ts --seconds ${SECONDS}\`; ${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}, Node ${process.version}.`
 console.log(`${table}\n\n${note}`)
 if (values.write === true) appendFileSync(new URL('./RESULTS-sol.md', import.meta.url), `\n## CPU per SOL packet (issue 18): bench/sol-packet.ts\n\n${table}\n\n${note}\n`)

@@ -12,7 +12,7 @@
 // ipmitool is charged from its spawn until it printed the first console byte
 // (the host side writes a marker every 2 ms; ipmi_sim drops host output while
 // SOL is inactive), read from /proc/PID/stat (10 ms ticks; a mean over runs).
-// Run: node --import tsx bench/worker-start.ts [--runs 20] [--worker FILE] [--label TEXT] [--write]
+// Run: node --import tsx bench/worker-start.ts [--runs 20] [--worker FILE] [--label TEXT] [--write] [--v8-flags="--flag ..."]
 // (--worker: measure that bundle instead of bundling this checkout's, e.g. one
 // built from an older commit; --write replaces this Node major's and label's
 // section of bench/RESULTS-start.md). Needs openipmi and ipmitool.
@@ -20,22 +20,35 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { Supervisor } from '../src/supervisor/supervisor.js'
 import { WORKER_FILE_ENV } from '../src/supervisor/worker-handle.js'
 import { startIpmiSim, type IpmiSim } from '../test/lab/sim.js'
 import { bmcConfig } from '../test/integration/supervisor/fleet.js'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, worker: { type: 'string' }, label: { type: 'string', default: 'this checkout' }, write: { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    worker: { type: 'string' },
+    label: { type: 'string', default: 'this checkout' },
+    write: { type: 'boolean', default: false },
+    /** V8 flags for every isolate, set before the first Worker starts (as the service would set them). */
+    'v8-flags': { type: 'string', default: '' },
+  },
+})
+const V8_FLAGS = values['v8-flags'].split(/\s+/).filter((f) => f !== '')
+for (const f of V8_FLAGS) setFlagsFromString(f)
 const RUNS = Number(values.runs)
 /** How long a started console is watched for the CPU its fresh isolate keeps spending (memory reducer, keepalives). */
 const SETTLE_MS = 3000
 const MARK = 0x23 // '#': not in ipmitool's banner
 const ROOT = new URL('..', import.meta.url).pathname
-const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', 'bench-worker-start')
+// node_modules is shared between worktrees: one bundle per checkout.
+const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', `bench-worker-start-${basename(ROOT)}`)
 
 const cpuMs = (): number => {
   const c = process.cpuUsage()
@@ -77,20 +90,23 @@ function event(sup: Supervisor, name: 'worker:state' | 'session:state' | 'consol
   })
 }
 
-interface Phases { thread: number; login: number; sol: number; settle: number }
+/** CPU ms by phase, and the process's RSS (MB) the running worker added after it settled. */
+interface Phases { thread: number; login: number; sol: number; settle: number; rssMb: number }
 
 async function oursOnce(sup: Supervisor, sim: IpmiSim, i: number): Promise<Phases> {
   const node = `s${i}`
   const running = event(sup, 'worker:state', node, 'running')
   const session = event(sup, 'session:state', node, 'connected')
   const consoleUp = event(sup, 'console:state', node, 'connected')
+  const rss0 = process.memoryUsage.rss()
   const c0 = cpuMs()
   sup.add(node, bmcConfig(sim))
   const [c1, c2, c3] = [await running, await session, await consoleUp]
   await sleep(SETTLE_MS)
   const c4 = cpuMs()
+  const rssMb = (process.memoryUsage.rss() - rss0) / 2 ** 20
   await sup.remove(node)
-  return { thread: c1 - c0, login: c2 - c1, sol: c3 - c2, settle: c4 - c3 }
+  return { thread: c1 - c0, login: c2 - c1, sol: c3 - c2, settle: c4 - c3, rssMb }
 }
 
 async function ipmitoolOnce(sim: IpmiSim): Promise<number> {
@@ -151,10 +167,11 @@ const rows = [
   [`settle (${SETTLE_MS / 1000} s after, quiet console)`, col('settle')],
   ['empty worker thread (floor)', empty],
   ['`ipmitool sol activate` until the first console byte (peer)', theirs],
+  ['RSS the running worker added, MB (not CPU)', col('rssMb')],
 ] as const
 const table = ['| phase | CPU ms p50 | mean |', '|---|---|---|', ...rows.map(([name, xs]) => `| ${name} | ${f(median(xs))} | ${f(mean(xs))} |`)].join('\n')
 const ratio = mean(total) / mean(theirs)
-const cmd = `node --import tsx bench/worker-start.ts --runs ${RUNS}${values.worker !== undefined ? ' --worker FILE' : ''}`
+const cmd = `node --import tsx bench/worker-start.ts --runs ${RUNS}${values.worker !== undefined ? ' --worker FILE' : ''}${V8_FLAGS.length > 0 ? ` --v8-flags="${V8_FLAGS.join(' ')}"` : ''}`
 const report = `${table}\n\nStart (thread + login + SOL) against ipmitool: ${ratio.toFixed(2)}x its CPU (means). ${RUNS} runs; \`${cmd}\`; ${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}.\n`
 console.log(report)
 if (values.write === true) {

@@ -59,6 +59,20 @@ export class Reader {
     return v
   }
 
+  /** The next n bytes as a view of the buffer read (no copy: for callers that own it). */
+  view(n: number): Buffer {
+    this.need(n)
+    const v = this.buf.subarray(this.offset, this.offset + n)
+    this.offset += n
+    return v
+  }
+
+  /** Steps over n bytes. */
+  skip(n: number): void {
+    this.need(n)
+    this.offset += n
+  }
+
   /** A copy of everything left. */
   rest(): Buffer {
     return this.bytes(this.remaining)

@@ -9,7 +9,7 @@
  * so a password used as the raw key equals ipmitool's 20-byte padded key.
  * Hazard: the K1/K2 constants are 20 bytes for SHA-256 too (ipmitool, pyghmi).
  */
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual, type Cipher, type Decipher } from 'node:crypto'
 import { IpmiDecodeError } from './errors.js'
 
 export const AuthAlg = { None: 0x00, HmacSha1: 0x01, HmacMd5: 0x02, HmacSha256: 0x03 } as const
@@ -146,29 +146,107 @@ export function codesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/**
- * AES-CBC-128 payload: IV(16) | AES(K2[0..15], plaintext | 1,2,..,n | n), IPMI v2.0 §13.29.
- * The pad is IPMI's own (not PKCS#7): n in 0..15 so the block is a multiple of 16.
- */
-export function aesEncrypt(k2: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Buffer {
-  const n = (16 - ((plaintext.length + 1) % 16)) % 16
-  const padded = Buffer.alloc(plaintext.length + n + 1)
-  padded.set(plaintext, 0)
-  for (let i = 1; i <= n; i++) padded[plaintext.length + i - 1] = i
-  padded[padded.length - 1] = n
-  const c = createCipheriv('aes-128-cbc', k2.subarray(0, 16), iv)
-  c.setAutoPadding(false)
-  return Buffer.concat([Buffer.from(iv), c.update(padded), c.final()])
+/** AES block and IV length (IPMI v2.0 §13.29). */
+const AES_BLOCK = 16
+
+/** Bytes an AES-CBC-128 payload of `plaintextLength` takes on the wire: IV, then the padded blocks. */
+export function aesPayloadLength(plaintextLength: number): number {
+  return AES_BLOCK + (plaintextLength + 1 + ((AES_BLOCK - ((plaintextLength + 1) % AES_BLOCK)) % AES_BLOCK))
 }
 
+/**
+ * One key's AES-128 block transform, made once and used for every packet of
+ * the session: CBC is chained here over an ECB cipher and decipher, so a
+ * packet costs no cipher objects of its own (a fresh createCipheriv per
+ * packet was a large part of a cold worker's cost per SOL packet,
+ * bench/RESULTS-sol.md). Without padding, an ECB update turns whole blocks
+ * into whole blocks and keeps no state between calls.
+ */
+interface AesKey {
+  enc: Cipher
+  dec: Decipher
+}
+
+/** By the K2 the caller holds (a session's, for its lifetime): no copy of the key is kept elsewhere. */
+const aesKeys = new WeakMap<Uint8Array, AesKey>()
+/**
+ * Random IVs are cut from a pool of random bytes refilled when spent, each
+ * used once: one randomFillSync call per IV_POOL_SIZE packets instead of one
+ * per packet (as node's randomUUID pools its entropy).
+ */
+const IV_POOL_SIZE = 64
+const ivPool = Buffer.alloc(AES_BLOCK * IV_POOL_SIZE)
+let ivPoolAt = ivPool.length
+
+function freshIv(out: Uint8Array, offset: number): void {
+  if (ivPoolAt === ivPool.length) {
+    randomFillSync(ivPool)
+    ivPoolAt = 0
+  }
+  for (let i = 0; i < AES_BLOCK; i++) out[offset + i] = ivPool[ivPoolAt + i]!
+  ivPoolAt += AES_BLOCK
+}
+
+/** One block being chained (update copies its input, so one buffer serves every call). */
+const chainBlock = Buffer.alloc(AES_BLOCK)
+
+function aesKey(k2: Uint8Array): AesKey {
+  let k = aesKeys.get(k2)
+  if (k === undefined) {
+    const key = k2.subarray(0, AES_BLOCK)
+    const enc = createCipheriv('aes-128-ecb', key, null)
+    enc.setAutoPadding(false)
+    const dec = createDecipheriv('aes-128-ecb', key, null)
+    dec.setAutoPadding(false)
+    k = { enc, dec }
+    aesKeys.set(k2, k)
+  }
+  return k
+}
+
+/**
+ * Writes the AES-CBC-128 payload of `plaintext` into `out` at `offset`:
+ * IV(16) | AES(K2[0..15], plaintext | 1,2,..,n | n), IPMI v2.0 §13.29, and
+ * returns its length (aesPayloadLength). The pad is IPMI's own (not PKCS#7):
+ * n in 0..15 so the blocks fill up. The IV is `iv` when given (a test seam),
+ * otherwise fresh random bytes.
+ */
+export function aesEncryptInto(k2: Uint8Array, iv: Uint8Array | undefined, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+  const len = aesPayloadLength(plaintext.length)
+  if (iv !== undefined) out.set(iv.subarray(0, AES_BLOCK), offset)
+  else freshIv(out, offset)
+  const enc = aesKey(k2).enc
+  const n = plaintext.length
+  const pad = len - AES_BLOCK - n - 1
+  let prev = offset
+  for (let i = 0; i < len - AES_BLOCK; i += AES_BLOCK) {
+    for (let j = 0; j < AES_BLOCK; j++) {
+      const at = i + j
+      const plain = at < n ? plaintext[at]! : at < n + pad ? at - n + 1 : pad
+      chainBlock[j] = plain ^ out[prev + j]!
+    }
+    out.set(enc.update(chainBlock), prev + AES_BLOCK)
+    prev += AES_BLOCK
+  }
+  return len
+}
+
+/** AES-CBC-128 payload of `plaintext` with this IV (see aesEncryptInto). */
+export function aesEncrypt(k2: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Buffer {
+  const b = Buffer.alloc(aesPayloadLength(plaintext.length))
+  aesEncryptInto(k2, iv, plaintext, b, 0)
+  return b
+}
+
+/** The plaintext of an AES-CBC-128 payload (IV first), its IPMI pad checked and removed; a view of one fresh buffer. */
 export function aesDecrypt(k2: Uint8Array, payload: Uint8Array): Buffer {
   const what = 'AES-CBC-128 payload'
   if (payload.length < 32 || (payload.length - 16) % 16 !== 0) {
     throw new IpmiDecodeError(what, 0, 32, payload.length, 'length is not IV plus whole blocks')
   }
-  const d = createDecipheriv('aes-128-cbc', k2.subarray(0, 16), payload.subarray(0, 16))
-  d.setAutoPadding(false)
-  const plain = Buffer.concat([d.update(payload.subarray(16)), d.final()])
+  const plain = aesKey(k2).dec.update(payload.subarray(AES_BLOCK))
+  // CBC: each block XOR the one before it on the wire (the IV for the first).
+  for (let i = 0; i < plain.length; i++) plain[i] = plain[i]! ^ payload[i]!
   const n = plain[plain.length - 1]!
   if (n > 15 || n + 1 > plain.length) throw new IpmiDecodeError(what, plain.length - 1, 1, 1, `bad pad length ${n}`)
   const end = plain.length - 1 - n

@@ -9,10 +9,9 @@
  * steps so the caller can choose the session keys by session ID: parse, then
  * open (which checks the AuthCode before anything else, then decrypts).
  */
-import { randomBytes } from 'node:crypto'
 import { Reader } from './bytes.js'
 import { IpmiDecodeError } from './errors.js'
-import { aesDecrypt, aesEncrypt, codesEqual, ConfidentialityAlg, integrityCode, integrityCodeLength, IntegrityAlg } from './crypto.js'
+import { aesDecrypt, aesEncryptInto, aesPayloadLength, codesEqual, ConfidentialityAlg, integrityCode, integrityCodeLength, IntegrityAlg } from './crypto.js'
 
 export const RMCP_VERSION = 0x06
 export const RMCP_SEQ_NO_ACK = 0xff
@@ -44,16 +43,20 @@ export interface SessionCrypto {
 }
 
 const RMCP_HEADER = Buffer.from([RMCP_VERSION, 0x00, RMCP_SEQ_NO_ACK, RMCP_CLASS_IPMI])
+const RMCP_HEADER_LENGTH = 4
 
-/** Checks the RMCP header and returns the IPMI session part, or throws. */
-function stripRmcp(datagram: Uint8Array): Buffer {
-  const r = new Reader('RMCP header', datagram)
-  r.need(4)
-  const b = r.buf
-  if (b[0] !== RMCP_VERSION || b[3] !== RMCP_CLASS_IPMI) {
-    throw new IpmiDecodeError('RMCP header', 0, 4, b.length, 'not an RMCP IPMI-class message')
+/** Checks the RMCP header (IPMI v2.0 §13.1.3) or throws; the IPMI session part starts after it. */
+function checkRmcp(datagram: Uint8Array): void {
+  if (datagram.length < RMCP_HEADER_LENGTH) throw new IpmiDecodeError('RMCP header', 0, RMCP_HEADER_LENGTH, datagram.length)
+  if (datagram[0] !== RMCP_VERSION || datagram[3] !== RMCP_CLASS_IPMI) {
+    throw new IpmiDecodeError('RMCP header', 0, RMCP_HEADER_LENGTH, datagram.length, 'not an RMCP IPMI-class message')
   }
-  return b.subarray(4)
+}
+
+/** The IPMI session part of a datagram whose RMCP header checks. */
+function stripRmcp(datagram: Uint8Array): Buffer {
+  checkRmcp(datagram)
+  return Buffer.from(datagram.buffer, datagram.byteOffset + RMCP_HEADER_LENGTH, datagram.byteLength - RMCP_HEADER_LENGTH)
 }
 
 export interface V15Packet {
@@ -88,9 +91,9 @@ export function decodeV15Packet(datagram: Uint8Array): V15Packet {
 
 /** The first byte after RMCP: 0x06 marks an RMCP+ (IPMI 2.0) session header. */
 export function sessionFormat(datagram: Uint8Array): 'v15' | 'v20' {
-  const rest = stripRmcp(datagram)
-  if (rest.length < 1) throw new IpmiDecodeError('IPMI session header', 4, 1, 0)
-  return rest[0] === AUTH_TYPE_RMCP_PLUS ? 'v20' : 'v15'
+  checkRmcp(datagram)
+  if (datagram.length < RMCP_HEADER_LENGTH + 1) throw new IpmiDecodeError('IPMI session header', 4, 1, 0)
+  return datagram[RMCP_HEADER_LENGTH] === AUTH_TYPE_RMCP_PLUS ? 'v20' : 'v15'
 }
 
 export interface RmcpPlusOut {
@@ -105,32 +108,47 @@ export interface RmcpPlusOut {
 }
 
 export function encodeRmcpPlusPacket(p: RmcpPlusOut): Buffer {
-  const c = p.crypto
+  return encodeSessionPacket(p.payloadType, p.sessionId, p.sessionSeq, p.payload, p.crypto, p.iv)
+}
+
+/** RMCP+ session header length, auth type through payload length (IPMI v2.0 Table 13-8). */
+const SESSION_HEADER_LENGTH = 12
+/** Next header in the session trailer: always 07h (IPMI v2.0 Table 13-8). */
+const NEXT_HEADER = 0x07
+
+/**
+ * encodeRmcpPlusPacket with positional arguments, for the session's per-packet
+ * path: one buffer, written once (IV and ciphertext in place, the AuthCode
+ * over the bytes already there), and no argument object.
+ */
+export function encodeSessionPacket(payloadType: number, sessionId: number, sessionSeq: number, payload: Uint8Array, c?: SessionCrypto, iv?: Uint8Array): Buffer {
   const encrypt = c !== undefined && c.confidentiality !== ConfidentialityAlg.None
   const authenticate = c !== undefined && c.integrity !== IntegrityAlg.None
-  const body = encrypt ? aesEncrypt(c.k2, p.iv ?? randomBytes(16), p.payload) : Buffer.from(p.payload)
-  const headerLen = 12
+  const bodyLen = encrypt ? aesPayloadLength(payload.length) : payload.length
   let trailerLen = 0
   let pad = 0
   if (authenticate) {
     // Integrity pad: auth type .. next header must be a multiple of 4 (IPMI v2.0 §13.28.4).
-    pad = (4 - ((headerLen + body.length + 2) % 4)) % 4
+    pad = (4 - ((SESSION_HEADER_LENGTH + bodyLen + 2) % 4)) % 4
     trailerLen = pad + 2 + integrityCodeLength(c.integrity)
   }
-  const b = Buffer.alloc(4 + headerLen + body.length + trailerLen)
+  // Every byte is written below, so the buffer need not be zeroed first.
+  const b = Buffer.allocUnsafe(RMCP_HEADER_LENGTH + SESSION_HEADER_LENGTH + bodyLen + trailerLen)
   RMCP_HEADER.copy(b, 0)
-  let o = 4
+  let o = RMCP_HEADER_LENGTH
   b[o++] = AUTH_TYPE_RMCP_PLUS
-  b[o++] = (encrypt ? 0x80 : 0) | (authenticate ? 0x40 : 0) | (p.payloadType & 0x3f)
-  b.writeUInt32LE(p.sessionId >>> 0, o); o += 4
-  b.writeUInt32LE(p.sessionSeq >>> 0, o); o += 4
-  b.writeUInt16LE(body.length, o); o += 2
-  body.copy(b, o); o += body.length
+  b[o++] = (encrypt ? 0x80 : 0) | (authenticate ? 0x40 : 0) | (payloadType & 0x3f)
+  b.writeUInt32LE(sessionId >>> 0, o); o += 4
+  b.writeUInt32LE(sessionSeq >>> 0, o); o += 4
+  b.writeUInt16LE(bodyLen, o); o += 2
+  if (encrypt) aesEncryptInto(c.k2, iv, payload, b, o)
+  else b.set(payload, o)
+  o += bodyLen
   if (authenticate) {
     b.fill(0xff, o, o + pad); o += pad
     b[o++] = pad
-    b[o++] = 0x07 // next header: always 07h (IPMI v2.0 Table 13-8)
-    integrityCode(c.integrity, c.k1, b.subarray(4, o)).copy(b, o)
+    b[o++] = NEXT_HEADER
+    b.set(integrityCode(c.integrity, c.k1, b.subarray(RMCP_HEADER_LENGTH, o)), o)
   }
   return b
 }
@@ -148,7 +166,14 @@ export interface RmcpPlusIn {
   authCode: Buffer
 }
 
-/** Step 1: parse framing without keys. Throws IpmiDecodeError on any malformed field. */
+/** The signed bytes and AuthCode of a packet without integrity. */
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * Step 1: parse framing without keys. Throws IpmiDecodeError on any malformed field.
+ * The payload, signed bytes and AuthCode are views of `datagram` (no copies):
+ * a received datagram is a buffer of its own, never reused.
+ */
 export function parseRmcpPlusPacket(datagram: Uint8Array): RmcpPlusIn {
   const s = stripRmcp(datagram)
   const r = new Reader('RMCP+ session header', s)
@@ -157,27 +182,27 @@ export function parseRmcpPlusPacket(datagram: Uint8Array): RmcpPlusIn {
   const pt = r.u8()
   const payloadType = pt & 0x3f
   // OEM explicit payloads carry IANA (4) and OEM payload ID (2) here; we skip them.
-  if (payloadType === PayloadType.OemExplicit) r.bytes(6)
+  if (payloadType === PayloadType.OemExplicit) r.skip(6)
   const sessionId = r.u32()
   const sessionSeq = r.u32()
   const len = r.u16()
-  const rawPayload = r.bytes(len)
+  const rawPayload = r.view(len)
   const authenticated = (pt & 0x40) !== 0
-  let signed: Buffer = Buffer.alloc(0)
-  let authCode: Buffer = Buffer.alloc(0)
+  let signed: Buffer = EMPTY
+  let authCode: Buffer = EMPTY
   if (authenticated) {
     // Trailer: pad (0xFF x p) | p | 07h | AuthCode. The AuthCode length depends on
     // the session's algorithm, so take p from where the pad fills to a 4-byte boundary.
     const afterPayload = r.offset
     const pad = (4 - ((afterPayload + 2) % 4)) % 4
     r.need(pad + 2)
-    r.bytes(pad)
+    r.skip(pad)
     const padLen = r.u8()
     const next = r.u8()
     if (padLen !== pad) throw new IpmiDecodeError('RMCP+ session trailer', afterPayload + pad, 1, 1, `pad length ${padLen}, expected ${pad}`)
-    if (next !== 0x07) throw new IpmiDecodeError('RMCP+ session trailer', afterPayload + pad + 1, 1, 1, `next header ${next}, expected 7`)
-    signed = Buffer.from(s.subarray(0, r.offset))
-    authCode = r.rest()
+    if (next !== NEXT_HEADER) throw new IpmiDecodeError('RMCP+ session trailer', afterPayload + pad + 1, 1, 1, `next header ${next}, expected 7`)
+    signed = s.subarray(0, r.offset)
+    authCode = r.view(r.remaining)
   }
   return { encrypted: (pt & 0x80) !== 0, authenticated, payloadType, sessionId, sessionSeq, rawPayload, signed, authCode }
 }

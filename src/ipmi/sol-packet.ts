@@ -90,13 +90,15 @@ function checkNibble(field: string, v: number): number {
   return v
 }
 
+function checkCount(n: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new RangeError(`acceptedCount must be 0..255, got ${n}`)
+}
+
 /** Encodes one SOL payload. Throws RangeError on out-of-range fields (a caller bug). */
 export function encodeSolPacket(p: SolPacket): Buffer {
   checkNibble('seq', p.seq)
   checkNibble('ackSeq', p.ackSeq)
-  if (!Number.isInteger(p.acceptedCount) || p.acceptedCount < 0 || p.acceptedCount > 0xff) {
-    throw new RangeError(`acceptedCount must be 0..255, got ${p.acceptedCount}`)
-  }
+  checkCount(p.acceptedCount)
   if (p.data.length > SOL_MAX_DATA) throw new RangeError(`SOL data is ${p.data.length} bytes; at most ${SOL_MAX_DATA} fit`)
   if (p.seq === 0 && p.data.length > 0) throw new RangeError('an ACK-only packet (seq 0) carries no data')
   const b = Buffer.alloc(SOL_HEADER_LENGTH + p.data.length)
@@ -110,7 +112,8 @@ export function encodeSolPacket(p: SolPacket): Buffer {
 
 /**
  * Decodes one SOL payload. A BMC may send more than 255 data bytes (it
- * reports its own outbound size); those are returned as they came.
+ * reports its own outbound size); those are returned as they came, as a view
+ * of `b` (no copy: the caller's payload is a buffer of its own).
  */
 export function decodeSolPacket(b: Uint8Array): SolPacket {
   const r = new Reader('SOL payload', b)
@@ -119,10 +122,17 @@ export function decodeSolPacket(b: Uint8Array): SolPacket {
   const ackSeq = r.u8() & 0x0f
   const acceptedCount = r.u8()
   const flags = r.u8()
-  return { seq, ackSeq, acceptedCount, flags, data: r.rest() }
+  return { seq, ackSeq, acceptedCount, flags, data: r.view(r.remaining) }
 }
 
-/** An ACK-only packet (seq 0) for `ackSeq`, with the console's standing control bits. */
+/** An ACK-only packet (seq 0) for `ackSeq`, with the console's standing control bits (written directly: one per received packet). */
 export function encodeSolAck(ackSeq: number, acceptedCount: number, flags = 0): Buffer {
-  return encodeSolPacket({ seq: 0, ackSeq, acceptedCount, flags, data: Buffer.alloc(0) })
+  checkNibble('ackSeq', ackSeq)
+  checkCount(acceptedCount)
+  const b = Buffer.allocUnsafe(SOL_HEADER_LENGTH)
+  b[0] = 0
+  b[1] = ackSeq
+  b[2] = acceptedCount
+  b[3] = flags & 0xff
+  return b
 }

@@ -2,6 +2,8 @@
  * Time as the session engines see it. Everything that waits goes through a
  * Clock so tests can drive retransmits and keepalives without real time.
  */
+import { performance } from 'node:perf_hooks'
+
 export type TimerHandle = { readonly id: unknown }
 
 export interface Clock {
@@ -31,6 +33,8 @@ interface SystemTimer {
  * is handled first; on time, it runs as a plain timer. Deadlines that should
  * leave out the starved time itself do so where they are judged (SolEngine's
  * retransmit deadline, SolConsole's keepalive).
+ * `performance` is node:perf_hooks' own: the global one is a getter that
+ * runs on every read (Node 20), several times per SOL packet.
  */
 export const systemClock: Clock = {
   now: () => performance.now(),

@@ -21,7 +21,7 @@ import { ChassisAction, ChassisControl } from '../ipmi/commands/chassis-control.
 import type { PrivilegeLevel } from '../ipmi/commands/common.js'
 import { decodeLanResponse } from '../ipmi/lan-message.js'
 import {
-  decodeV15Packet, encodeRmcpPlusPacket, openRmcpPlusPacket, parseRmcpPlusPacket, PayloadType,
+  decodeV15Packet, encodeSessionPacket, openRmcpPlusPacket, parseRmcpPlusPacket, PayloadType,
   sessionFormat, type RmcpPlusIn, type SessionCrypto,
 } from '../ipmi/packet.js'
 import { Privilege, PRIVILEGE_NAMES } from '../ipmi/rakp.js'
@@ -266,7 +266,7 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private sendPayload(payloadType: number, payload: Buffer): void {
     if (this._info === undefined) return
-    this.send(encodeRmcpPlusPacket({ payloadType, sessionId: this._info.managedSystemSessionId, sessionSeq: this.nextSeq(), payload, crypto: this.crypto }))
+    this.send(encodeSessionPacket(payloadType, this._info.managedSystemSessionId, this.nextSeq(), payload, this.crypto))
     this.armKeepalive()
   }
 

@@ -8,7 +8,7 @@ import { isIP } from 'node:net'
 import type { PacketTransport } from './transport.js'
 
 export interface UdpTransport extends PacketTransport {
-  /** Datagrams the kernel refused to deliver (ICMP port unreachable and similar). */
+  /** ICMP errors the kernel reported on the socket (port unreachable and similar). */
   readonly sendErrors: number
 }
 
@@ -34,9 +34,10 @@ export async function createUdpTransport(host: string, port: number): Promise<Ud
   return {
     send(d) {
       if (closed) return
-      socket.send(d, (err) => {
-        if (err) sendErrors++
-      })
+      // No callback: with one, node runs it on the next tick after every send,
+      // a cost per packet; a datagram that fails to go out is lost like any
+      // other, which retransmits already handle.
+      socket.send(d)
     },
     onPacket(h) {
       handler = h

@@ -32,7 +32,7 @@
  */
 import type { Clock, TimerHandle } from '../session/clock.js'
 import {
-  decodeSolPacket, decodeSolStatus, encodeSolAck, encodeSolPacket, SOL_MAX_DATA, SolOperation, type SolStatusBits,
+  decodeSolPacket, encodeSolAck, encodeSolPacket, SOL_MAX_DATA, SolOperation, SolStatus,
 } from '../ipmi/sol-packet.js'
 import type { WorkaroundName } from '../session/profile.js'
 import { SendQueue } from './send-queue.js'
@@ -104,6 +104,9 @@ interface InFlight {
   dueAt: number
   starvedMs: number
 }
+
+/** A BMC retransmit with nothing new (never delivered: only its length is read). */
+const NO_BYTES = Buffer.alloc(0)
 
 /** How many earlier sequence numbers count as "already seen" (half the 1..15 cycle). */
 const STALE_WINDOW = 7
@@ -218,15 +221,15 @@ export class SolEngine {
       return
     }
     this.stats.packetsReceived++
-    const s = decodeSolStatus(p.flags)
-    if (s.deactivated) {
+    const flags = p.flags
+    if ((flags & SolStatus.Deactivated) !== 0) {
       this.fail({ reason: 'sol_deactivated', message: 'BMC reports SOL deactivated (status bit 4)' })
       return
     }
-    this.noteStatus(s)
+    this.noteStatus(flags)
     if (p.seq !== 0) this.receiveData(p.seq, p.data)
     if (this.stopped) return
-    if (p.ackSeq !== 0) this.receiveAck(p.ackSeq, p.acceptedCount, s.nack)
+    if (p.ackSeq !== 0) this.receiveAck(p.ackSeq, p.acceptedCount, (flags & SolStatus.Nack) !== 0)
     this.pump()
   }
 
@@ -245,7 +248,7 @@ export class SolEngine {
     if (seq === this.rxSeq) {
       copies += this.tuning.redundantAcks
       // A BMC retransmit: same seq, maybe with bytes appended (ipmitool check_sol_packet_for_new_data).
-      fresh = data.length > this.rxLen ? data.subarray(this.rxLen) : Buffer.alloc(0)
+      fresh = data.length > this.rxLen ? data.subarray(this.rxLen) : NO_BYTES
       this.stats.duplicateBytes += Math.min(data.length, this.rxLen)
       this.rxLen = Math.max(this.rxLen, data.length)
     } else if (this.rxRecent.includes(seq)) {
@@ -309,22 +312,24 @@ export class SolEngine {
     this.notify()
   }
 
-  private noteStatus(s: SolStatusBits): void {
-    if (s.breakDetected) this.io.status(this.remoteStatus(), 'break_detected')
-    if (s.transmitOverrun) this.io.status(this.remoteStatus(), 'transmit_overrun')
-    if (s.transferUnavailable !== this.transferUnavailable) {
-      this.transferUnavailable = s.transferUnavailable
+  /** The status bits of a BMC packet (SolStatus), read in place: one per packet, so no decoded object. */
+  private noteStatus(flags: number): void {
+    if ((flags & SolStatus.BreakDetected) !== 0) this.io.status(this.remoteStatus(), 'break_detected')
+    if ((flags & SolStatus.TransmitOverrun) !== 0) this.io.status(this.remoteStatus(), 'transmit_overrun')
+    const unavailable = (flags & SolStatus.TransferUnavailable) !== 0
+    if (unavailable !== this.transferUnavailable) {
+      this.transferUnavailable = unavailable
       this.notify()
     }
   }
 
-  private lastNotified = ''
+  /** The status last reported through io.status (transferUnavailable, paused); undefined before the first. */
+  private notified: [boolean, boolean] | undefined
   private notify(): void {
-    const st = this.remoteStatus()
-    const key = `${st.transferUnavailable}/${st.paused}`
-    if (key === this.lastNotified) return
-    this.lastNotified = key
-    this.io.status(st)
+    const n = this.notified
+    if (n !== undefined && n[0] === this.transferUnavailable && n[1] === this.remoteNack) return
+    this.notified = [this.transferUnavailable, this.remoteNack]
+    this.io.status(this.remoteStatus())
   }
 
   private remoteStatus(): SolRemoteStatus {

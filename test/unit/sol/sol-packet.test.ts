@@ -72,6 +72,12 @@ describe('SOL packet codec', () => {
 
   test('ACK-only packets and status bits', () => {
     assert.deepEqual(encodeSolAck(7, 28, SolOperation.DeassertDcdDsr), hex('00 07 1c 04'))
+    // Written directly (one per received packet): the same bytes and the same refusals as the general encoder.
+    for (const [ackSeq, count, flags] of [[1, 0, 0], [15, 255, 0x0c], [9, 4, 0x1ff]] as const) {
+      assert.deepEqual(encodeSolAck(ackSeq, count, flags), encodeSolPacket({ seq: 0, ackSeq, acceptedCount: count, flags, data: Buffer.alloc(0) }))
+    }
+    assert.throws(() => encodeSolAck(16, 0), RangeError)
+    assert.throws(() => encodeSolAck(1, 256), RangeError)
     assert.deepEqual(decodeSolStatus(0x7c), { nack: true, transferUnavailable: true, deactivated: true, transmitOverrun: true, breakDetected: true })
     assert.deepEqual(decodeSolStatus(0), { nack: false, transferUnavailable: false, deactivated: false, transmitOverrun: false, breakDetected: false })
   })
