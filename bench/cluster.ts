@@ -124,15 +124,22 @@ async function load(): Promise<void> {
     const stat = async () => (await db.query<{ x: string; t: string; r: string }>(
       'SELECT xact_commit + xact_rollback AS x, tup_returned + tup_fetched AS r, tup_inserted + tup_updated + tup_deleted AS t FROM pg_stat_database WHERE datname = current_database()')).rows[0]!
     // pg_stat_database is updated when backends report (at most every PGSTAT_MIN_INTERVAL, 1 s): read it after a pause.
+    // Rows read per table of ours (sequential scans' rows and index fetches), to say where the reads go.
+    const tables = async () => new Map((await db.query<{ t: string; r: string }>(
+      'SELECT relname AS t, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS r FROM pg_stat_user_tables')).rows.map((x) => [x.t, Number(x.r)]))
     const before = await stat()
+    const tablesBefore = await tables()
     const t1 = performance.now()
     await new Promise((r) => setTimeout(r, seconds * 1000))
     const after = await stat()
+    const tablesAfter = await tables()
     const wall = (performance.now() - t1) / 1000
     const per = (k: 'x' | 'r' | 't') => ((Number(after[k]) - Number(before[k])) / wall).toFixed(1)
     console.log(`| instances | BMCs (consoles off) | all workers running after | transactions/s | rows read/s | rows written/s | over |`)
     console.log(`|---|---|---|---|---|---|---|`)
     console.log(`| 3 | ${nodes.length} | ${(ready / 1000).toFixed(0)} s | ${per('x')} | ${per('r')} | ${per('t')} | ${wall.toFixed(0)} s |`)
+    const split = [...tablesAfter].map(([t, r]) => [t, (r - (tablesBefore.get(t) ?? 0)) / wall] as const).filter(([, r]) => r > 0).sort((x, y) => y[1] - x[1])
+    console.log(`\nrows read per second by table (pg_stat_user_tables; the rest of "rows read" is PostgreSQL's own catalogs): ${split.map(([t, r]) => `${t} ${r.toFixed(1)}`).join(', ') || 'none'}`)
   } finally {
     await db.end().catch(() => undefined)
     await lab.close()
