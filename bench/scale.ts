@@ -14,6 +14,7 @@
 //  - recovery after killing 10% of the workers at once (fault 'exit'): time
 //    until each victim's console is connected again.
 // Reproduce: npm run build && node --expose-gc --import tsx bench/scale.ts [--sizes 100,500,1000]
+// (--idle-only: start, idle CPU and wake-ups only, no power status, streaming or recovery)
 import { fork, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
