@@ -31,9 +31,10 @@ export type Post = (msg: FromWorker) => void
 /**
  * While console bytes flow the thread's progress counter moves, so the supervisor does not ping it
  * (src/supervisor/worker-handle.ts) and the counters would wait for its once-a-minute report: the
- * agent sends them itself this long after the first byte since the last send.
+ * agent sends them itself this long after the first byte since the last send (a message to the main
+ * thread per streaming console every 5 s: no more often than the pings of serve's defaults, 2.5 s, were).
  */
-export const STATS_FLUSH_MS = 2000
+export const STATS_FLUSH_MS = 5000
 
 const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0, relaxedChecks: 0, solWithheld: 0 }
 
