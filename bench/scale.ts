@@ -14,6 +14,7 @@
 //  - recovery after killing 10% of the workers at once (fault 'exit'): time
 //    until each victim's console is connected again.
 // Reproduce: npm run build && node --expose-gc --import tsx bench/scale.ts [--sizes 100,500,1000]
+// (--idle-only: start, idle CPU and wake-ups only, no power status, streaming or recovery)
 import { fork, execFile, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -49,6 +50,8 @@ const { values: a } = parseArgs({
     // Worker V8 limits; unset = the supervisor's defaults (old 64 MB, young 8 MB).
     'young-mb': { type: 'string' },
     'old-mb': { type: 'string' },
+    // Stop after the idle measurement (no power status, streaming or recovery): for idle-cost work.
+    'idle-only': { type: 'boolean', default: false },
   },
 })
 const sizes = a.sizes.split(',').map(Number)
@@ -94,9 +97,10 @@ function mainThreadCpuMs(): number {
  * i.e. times a thread blocked and was woken again), the main thread apart; a count that does not
  * depend on how loaded the machine is. Threads that ended meanwhile are not counted.
  */
-function wakeCounts(): { all: number; main: number } {
+function wakeCounts(): { all: number; main: number; byThread: Map<string, number> } {
   let all = 0
   let main = 0
+  const byThread = new Map<string, number>()
   for (const tid of readdirSync('/proc/self/task')) {
     let st: string
     try {
@@ -106,9 +110,27 @@ function wakeCounts(): { all: number; main: number } {
     }
     const v = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0)
     all += v
+    byThread.set(tid, v)
     if (Number(tid) === process.pid) main = v
   }
-  return { all, main }
+  return { all, main, byThread }
+}
+
+/**
+ * The idle window's wake-ups split by thread: the threads this process had before the service started
+ * (V8's platform workers, libuv's pool when it existed: shared by every worker) apart from those that
+ * started with it (one per BMC, plus libuv's pool when it was created later), as a median per thread.
+ */
+function wakeSplit(before: Set<string>, w0: ReturnType<typeof wakeCounts>, w1: ReturnType<typeof wakeCounts>, seconds: number): { shared: number; perThreadMedian: number; newThreads: number } {
+  let shared = 0
+  const fresh: number[] = []
+  for (const [tid, v] of w1.byThread) {
+    const d = v - (w0.byThread.get(tid) ?? 0)
+    if (Number(tid) === process.pid) continue
+    if (before.has(tid)) shared += d
+    else fresh.push(d)
+  }
+  return { shared: shared / seconds, perThreadMedian: pct(fresh, 0.5) / seconds, newThreads: fresh.length }
 }
 
 /** % of one core used by the whole process, and by its main thread, since the meter was made. */
@@ -172,6 +194,7 @@ for (const n of sizes) {
   await sleep(1000)
   gc()
   const rss0 = process.memoryUsage().rss
+  const threadsBefore = new Set(readdirSync('/proc/self/task'))
   const connected = new Set<string>()
   const t0 = performance.now()
   const server = await startServer({
@@ -183,6 +206,13 @@ for (const n of sizes) {
     },
   })
   const sup = server.supervisor
+  const teardown = async () => {
+    await server.close()
+    await sim.ask({ type: 'stop' }).catch(() => undefined)
+    sim.child.kill()
+    rmSync(dataDir, { recursive: true, force: true })
+    gc()
+  }
   const startCpu = cpuMeter()
   // Start timeline: workers running, sessions up, console failures (each one costs a reconnect backoff).
   const running = new Set<string>()
@@ -242,8 +272,15 @@ for (const n of sizes) {
   const w1 = wakeCounts()
   const ws = (performance.now() - tw) / 1000
   const wakes = { perBmc: (w1.all - w1.main - (w0.all - w0.main)) / ws / n, main: (w1.main - w0.main) / ws }
-  log(`N=${n}: idle wake-ups per second: ${wakes.perBmc.toFixed(2)} per BMC (all threads but the main one, divided by N), main thread ${wakes.main.toFixed(0)}`)
+  const split = wakeSplit(threadsBefore, w0, w1, ws)
+  log(`N=${n}: idle wake-ups per second: ${wakes.perBmc.toFixed(2)} per BMC (all threads but the main one, divided by N), main thread ${wakes.main.toFixed(0)}; median of the ${split.newThreads} threads started with the service ${split.perThreadMedian.toFixed(2)}, threads shared from before ${split.shared.toFixed(0)}`)
   const loadIdle = load()
+  if (a['idle-only']) {
+    rows.push(`| ${n} | ${mb(rss / n)} idle | ${tUp.toFixed(1)} [${loadUp}] | ${idle.all.toFixed(1)} (main ${idle.main.toFixed(1)}) / sim ${simIdle.pct.toFixed(1)}; wake-ups/s ${wakes.perBmc.toFixed(2)} per BMC (median worker thread ${split.perThreadMedian.toFixed(2)}, shared threads ${split.shared.toFixed(0)}), main ${wakes.main.toFixed(0)}; sim UDP packets/s ${simIdle.packetsPerSecond.toFixed(0)} [${loadIdle}] | | | | |`)
+    log(rows.at(-1)!)
+    await teardown()
+    continue
+  }
 
   // Power status, fleet-wide: the range API (warm sessions) vs ipmipower (a process, new sessions).
   await rangePower(server.url, expr, n)
@@ -330,11 +367,7 @@ for (const n of sizes) {
   ].join(' '))
   log(rows.at(-1)!)
   log(`N=${n}: sim idle RSS ${mb(simIdleStats.rssBytes)} MB, sessions ${simIdleStats.sessions}; UDP packets/s at the sims idle ${simIdle.packetsPerSecond.toFixed(0)}, streaming ${simBusy.packetsPerSecond.toFixed(0)}; SOL retransmits ${simBusy.stats.retransmits}, given up ${simBusy.stats.givenUp}`)
-  await server.close()
-  await sim.ask({ type: 'stop' }).catch(() => undefined)
-  sim.child.kill()
-  rmSync(dataDir, { recursive: true, force: true })
-  gc()
+  await teardown()
 }
 
 console.log(`RATE=${RATE} B/s per console; SOL accumulate ${a['accumulate-ms']} ms, threshold ${a.threshold}; cipher suite ${a['cipher-suite']}; worker limits young ${a['young-mb'] ?? 'default'} MB, old ${a['old-mb'] ?? 'default'} MB; [load average 1/5/15 min]`)

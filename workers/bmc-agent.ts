@@ -28,6 +28,14 @@ import { ScreenEmulator } from './screen.js'
 
 export type Post = (msg: FromWorker) => void
 
+/**
+ * While console bytes flow the thread's progress counter moves, so the supervisor does not ping it
+ * (src/supervisor/worker-handle.ts) and the counters would wait for its once-a-minute report: the
+ * agent sends them itself this long after the first byte since the last send (a message to the main
+ * thread per streaming console every 5 s: no more often than the pings of serve's defaults, 2.5 s, were).
+ */
+export const STATS_FLUSH_MS = 5000
+
 const ZERO_STATS: WorkerStats = { retransmits: 0, droppedPackets: 0, solBytesIn: 0, solBytesOut: 0, staleEvents: 0, relaxedChecks: 0, solWithheld: 0 }
 
 /** One generation's plugins and timers. */
@@ -52,6 +60,7 @@ export class BmcAgent {
   /** The bound on console input (console-input.ts); its answers go back on the console port. */
   private input = new InputGate(DEFAULT_CONSOLE_INPUT_LIMIT_BYTES, (m) => this.consolePort?.postMessage(m))
   private stats: WorkerStats = { ...ZERO_STATS }
+  private statsTimer: NodeJS.Timeout | undefined
   /**
    * The console's current screen; every console byte goes through it to the port (workers/screen.ts).
    * Posted as a copy, not transferred: the terminal parses the same bytes later.
@@ -66,7 +75,7 @@ export class BmcAgent {
   private staleSeen = 0
   private closedCounters = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
 
-  /** Counters go out with each heartbeat answer (flushStats), so an idle thread wakes once per beat, not twice. */
+  /** Counters go out with each heartbeat ping (flushStats) and STATS_FLUSH_MS after console bytes: an idle thread is not woken for them. */
   constructor(readonly bmc: string, private readonly post: Post) {
     this.watch = new ConsoleWatch(bmc, post)
   }
@@ -315,6 +324,7 @@ export class BmcAgent {
           return
         }
         this.stats.solBytesIn += chunk.length
+        this.flushSoon()
         // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
         const bytes = new Uint8Array(chunk)
         this.screen.data(bytes)
@@ -333,6 +343,7 @@ export class BmcAgent {
       if (m instanceof Uint8Array) {
         // Counted only as far as the console took it; the rest is answered as dropped.
         this.stats.solBytesOut += this.input.offer(this.current()?.console?.sink(), m)
+        this.flushSoon()
         return
       }
       try {
@@ -346,6 +357,8 @@ export class BmcAgent {
 
   /** Sends the counters gathered since the last call, if any moved (the thread entry calls it on every ping), and held-back console matches. */
   flushStats(): void {
+    if (this.statsTimer !== undefined) clearTimeout(this.statsTimer)
+    this.statsTimer = undefined
     this.watch.flush()
     const c = this.current()?.management.takeCounters()
     const d = this.stats
@@ -357,6 +370,12 @@ export class BmcAgent {
     if (d.retransmits + d.droppedPackets + d.solBytesIn + d.solBytesOut + d.staleEvents + d.relaxedChecks + d.solWithheld === 0) return
     this.post({ type: 'stats', bmc: this.bmc, delta: d })
     this.stats = { ...ZERO_STATS }
+  }
+
+  private flushSoon(): void {
+    if (this.statsTimer !== undefined) return
+    this.statsTimer = setTimeout(() => this.flushStats(), STATS_FLUSH_MS)
+    this.statsTimer.unref()
   }
 
   ready(): void {

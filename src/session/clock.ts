@@ -54,6 +54,10 @@ export const systemClock: Clock = {
   },
   clearTimeout(handle) {
     const h = handle.id as SystemTimer
+    // Node 20 still wakes the thread at the due time of an unref'd timer that was cleared while an
+    // earlier one was pending (a ref'd one it forgets): each session keepalive re-armed by traffic was a
+    // wake-up of an idle worker 18-20 s later (bench/RESULTS-scale.md; test/unit/session/clock.test.ts).
+    h.timer.ref()
     clearTimeout(h.timer)
     if (h.immediate !== undefined) clearImmediate(h.immediate)
   },

@@ -25,6 +25,11 @@ export interface RequestOptions {
   timeoutMs?: number
   /** Retransmits allowed (default from timing). */
   retries?: number
+  /**
+   * Added to the wait on each retransmit (default the session's backoffMs). 0 spaces the tries evenly, so a
+   * short deadline still holds as many of them as a longer one with backoff (SolConsole's keepalive).
+   */
+  backoffMs?: number
   /** False for Chassis Control and Cold Reset: a 0xCF answer to a retransmit then means "already done". */
   idempotent?: boolean
 }
@@ -36,6 +41,7 @@ interface Entry {
   rqSeq: number
   attempts: number
   retries: number
+  backoffMs: number
   idempotent: boolean
   deadline: number
   freshSeqOnRetry: boolean
@@ -63,7 +69,7 @@ export class RequestTable {
   /** Default overall deadline: the whole retransmit schedule, jitter included. */
   defaultTimeoutMs(retries = this.timing.retries): number {
     let total = 0
-    for (let i = 0; i <= retries; i++) total += this.tryTimeout(i, 1)
+    for (let i = 0; i <= retries; i++) total += this.tryTimeout(i, this.timing.backoffMs, 1)
     return total
   }
 
@@ -75,7 +81,7 @@ export class RequestTable {
     return new Promise((resolve, reject) => {
       const retries = opts.retries ?? this.timing.retries
       const e: Entry = {
-        netFn, cmd, data, rqSeq: -1, attempts: 0, retries, idempotent: opts.idempotent ?? true,
+        netFn, cmd, data, rqSeq: -1, attempts: 0, retries, backoffMs: opts.backoffMs ?? this.timing.backoffMs, idempotent: opts.idempotent ?? true,
         deadline: this.clock.now() + (opts.timeoutMs ?? this.defaultTimeoutMs(retries)),
         freshSeqOnRetry: false, timer: undefined, resolve, reject,
       }
@@ -117,8 +123,8 @@ export class RequestTable {
     }
   }
 
-  private tryTimeout(attempt: number, jitter: number): number {
-    const base = this.timing.retransmitMs + attempt * this.timing.backoffMs
+  private tryTimeout(attempt: number, backoffMs: number, jitter: number): number {
+    const base = this.timing.retransmitMs + attempt * backoffMs
     return base * (1 + this.timing.jitterRatio * jitter)
   }
 
@@ -140,7 +146,7 @@ export class RequestTable {
   private transmit(e: Entry): void {
     e.attempts++
     this.io.send(encodeLanRequest({ netFn: e.netFn, cmd: e.cmd, rqSeq: e.rqSeq, data: e.data }))
-    const wait = Math.min(this.tryTimeout(e.attempts - 1, this.rand()), Math.max(0, e.deadline - this.clock.now()))
+    const wait = Math.min(this.tryTimeout(e.attempts - 1, e.backoffMs, this.rand()), Math.max(0, e.deadline - this.clock.now()))
     e.timer = this.clock.setTimeout(() => this.onTimeout(e), wait)
   }
 

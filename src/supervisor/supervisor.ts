@@ -24,7 +24,7 @@ import type { WatchPattern } from '../bridge/watch.js'
 import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, escalationDeaths, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
-import { HeartbeatClock, WorkerHandle, type ExitInfo } from './worker-handle.js'
+import { DEFAULT_REPORT_EVERY_MS, HeartbeatClock, WorkerHandle, type ExitInfo } from './worker-handle.js'
 
 /** A call's deadline when its caller names none. */
 const DEFAULT_CALL_TIMEOUT_MS = 10_000
@@ -40,10 +40,14 @@ export interface SupervisorOptions {
   /** A worker whose progress counter stood still this long is hung (default 5 s). */
   heartbeatTimeoutMs?: number
   /**
-   * How often each worker is pinged, a wake-up of its thread (default half the deadline, at least
-   * one beat): a quiet healthy worker then has the other half to handle it.
+   * How long a worker's progress counter stands still before the worker is pinged, a wake-up of its
+   * thread (default half the deadline, at least one beat): a quiet healthy worker then has the other
+   * half to handle it, and a worker whose counter keeps moving is not pinged (but once a minute, for
+   * its counters: heartbeatReportMs).
    */
   heartbeatPingMs?: number
+  /** The longest a worker goes unpinged however busy it is: the ping carries its counters and heap use (default 1 min). */
+  heartbeatReportMs?: number
   startTimeoutMs?: number
   /** Workers starting at once (cold start is CPU-bound: ~25-40 ms each). */
   startConcurrency?: number
@@ -144,12 +148,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       heartbeatMs: opts.heartbeatMs ?? 1000,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 5000,
       heartbeatPingMs: opts.heartbeatPingMs ?? Math.max(opts.heartbeatMs ?? 1000, (opts.heartbeatTimeoutMs ?? 5000) / 2),
+      heartbeatReportMs: opts.heartbeatReportMs ?? DEFAULT_REPORT_EVERY_MS,
       startTimeoutMs: opts.startTimeoutMs ?? 20_000,
       startConcurrency: opts.startConcurrency ?? 4,
       callGraceMs: opts.callGraceMs ?? 2000,
       workerFile: opts.workerFile,
     }
-    this.heartbeat = new HeartbeatClock(this.o.heartbeatMs, this.o.heartbeatPingMs)
+    this.heartbeat = new HeartbeatClock(this.o.heartbeatMs, this.o.heartbeatPingMs, this.o.heartbeatReportMs)
     this.logins = new LoginGate((node) => this.children.get(node)?.handle?.post({ type: 'login-grant', bmc: node }) ?? false, { policy: opts.loginBackoff })
   }
 

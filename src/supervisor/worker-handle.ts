@@ -9,8 +9,11 @@
  * (src/bridge/progress.ts), the supervisor's one HeartbeatClock reads every
  * worker's counter each beat, and a counter that stood still for the
  * deadline terminates the thread with reason `hang`. A ping (no reply
- * message: handling it is the bump) goes to a worker once per ping period,
- * so a quiet worker still shows progress, and carries its counters out.
+ * message: handling it is the bump) goes to a worker only when its counter
+ * stood still for a ping period, so a quiet worker still shows progress and a
+ * busy one (a console whose keepalive answers bump the counter) is not woken
+ * for nothing; the ping also carries the worker's counters and heap use out,
+ * so a worker that is never still is pinged once per report period anyway.
  */
 import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
@@ -177,8 +180,8 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
    * so this thread's own lag must not count against the worker: when the beat
    * itself ran a whole interval late (`stalled`), the main thread was stalled
    * and sent no pings meanwhile, so the silence is measured from now on and
-   * the worker is pinged at once (a hung worker is still found one deadline
-   * later). An overdue verdict is given only after the messages already
+   * the worker, unless its counter moved, is pinged at once (a hung worker is
+   * still found one deadline later). An overdue verdict is given only after the messages already
    * queued were read (timers run before the poll phase that delivers them),
    * never from the timer alone.
    */
@@ -187,7 +190,8 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
     // the deadline less one beat (what the first ping of a silence had before), so pinging less
     // often does not shorten the time a starved but healthy thread has to answer.
     const count = this.progress.count
-    if (count !== this.lastCount) {
+    const moved = count !== this.lastCount
+    if (moved) {
       this.lastCount = count
       this.lastProgress = now
       this.unansweredSince = Infinity
@@ -195,7 +199,7 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
     if (stalled) {
       this.lastProgress = Math.max(this.lastProgress, now - this.opts.heartbeat.ms)
       this.unansweredSince = Infinity
-      this.lastPing = -Infinity
+      if (!moved) this.lastPing = -Infinity
     }
     if (this.overdue(now)) {
       setImmediate(() => {
@@ -204,7 +208,12 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
         if (this.overdue(performance.now())) this.kill('hang')
       })
     }
-    if (now - this.lastPing >= this.opts.heartbeat.pingEveryMs) {
+    // Pinged when still for a ping period (lastProgress is the beat that saw the counter move, so a hung
+    // worker is found within deadline + ping period + a beat), again each ping period it stays still, and
+    // once per report period however busy it is (the ping carries its counters and heap use out).
+    const clock = this.opts.heartbeat
+    const sincePing = now - this.lastPing
+    if ((now - this.lastProgress >= clock.pingEveryMs && sincePing >= clock.pingEveryMs) || sincePing >= clock.reportEveryMs) {
       this.lastPing = now
       if (this.post({ type: 'ping' })) {
         this.pings++
@@ -232,11 +241,14 @@ export class WorkerHandle extends EventEmitter<HandleEvents> {
   }
 }
 
+/** A worker that is never still is still pinged this often, for its counters and heap use (the supervisor's default). */
+export const DEFAULT_REPORT_EVERY_MS = 60_000
+
 /**
  * The supervisor's one heartbeat interval for all its workers: one main-thread
  * timer per beat instead of one per worker. Each beat reads every worker's
  * progress counter (no message, no wake-up of the worker) and pings those whose
- * ping period has passed.
+ * counter stood still for a ping period.
  */
 export class HeartbeatClock {
   private readonly handles = new Set<WorkerHandle>()
@@ -245,10 +257,12 @@ export class HeartbeatClock {
 
   /**
    * @param ms the beat: how often counters are read (the deadline's resolution)
-   * @param pingEveryMs how often each worker is pinged (a wake-up of its thread); a quiet healthy
-   *   worker has the deadline minus this to handle a ping
+   * @param pingEveryMs how long a worker's counter stands still before it is pinged (a wake-up of its
+   *   thread); a quiet healthy worker has the deadline minus this to handle a ping
+   * @param reportEveryMs the longest a worker goes unpinged however busy it is: the ping carries its
+   *   counters and heap use to the main thread
    */
-  constructor(readonly ms: number, readonly pingEveryMs: number) {}
+  constructor(readonly ms: number, readonly pingEveryMs: number, readonly reportEveryMs: number) {}
 
   add(h: WorkerHandle): void {
     this.handles.add(h)

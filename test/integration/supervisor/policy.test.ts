@@ -4,6 +4,7 @@
 // worker is retried after the park time.
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Supervisor } from '../../../src/supervisor/supervisor.js'
 import { ipmiSimAvailable, requireIpmiSim, startIpmiSim, type IpmiSim } from '../../lab/sim.js'
 import { waitUntil } from '../../lab/net.js'
@@ -81,6 +82,58 @@ describe('supervisor policy', { timeout: 120_000 }, () => {
     // least two beats of time: under 0.6 of the beats however loaded the machine is.
     assert.ok(handle.pings <= beats * 0.6 + 1, `${handle.pings} pings in ${beats.toFixed(0)} beats`)
     assert.deepEqual(exits, [])
+  })
+
+  it('a worker whose progress counter keeps moving is not pinged (but once per report period); a quiet one is', async () => {
+    const sup = new Supervisor({ workerFile: fixture('busy.ts'), heartbeatMs: 50, heartbeatTimeoutMs: 1000, heartbeatPingMs: 500, heartbeatReportMs: 60_000 })
+    const quiet = new Supervisor({ workerFile: fixture('pong.ts'), heartbeatMs: 50, heartbeatTimeoutMs: 1000, heartbeatPingMs: 500 })
+    sups.push(sup, quiet)
+    const exits: string[] = []
+    for (const s of [sup, quiet]) s.on('worker:exited', (n, info) => exits.push(`${n}:${info.reason}`))
+    sup.add('busy', dummy)
+    quiet.add('q', dummy)
+    await waitUntil(() => sup.status('busy')[0]?.state === 'running' && quiet.status('q')[0]?.state === 'running', { timeoutMs: 20_000, what: 'workers running' })
+    const q = quiet.handleOf('q')!
+    await waitUntil(() => q.pings >= 4, { timeoutMs: 20_000, what: 'four pings of the quiet worker' })
+    // The same ping periods went by for the busy one: its counter never stood still for one (on a
+    // loaded machine the fixture itself may go without CPU that long now and then).
+    const busy = sup.handleOf('busy')!.pings
+    assert.ok(busy * 2 < q.pings, `busy worker pinged ${busy} times, the quiet one ${q.pings}`)
+    assert.deepEqual(exits, [])
+  })
+
+  it('a busy worker is still pinged once per report period (its counters and heap use go out with the ping)', async () => {
+    const sup = new Supervisor({ workerFile: fixture('busy.ts'), heartbeatMs: 50, heartbeatTimeoutMs: 1000, heartbeatPingMs: 500, heartbeatReportMs: 300 })
+    sups.push(sup)
+    sup.add('busy', dummy)
+    await waitUntil(() => sup.status('busy')[0]?.state === 'running', { timeoutMs: 20_000, what: 'worker running' })
+    const t0 = performance.now()
+    const handle = sup.handleOf('busy')!
+    await waitUntil(() => handle.pings >= 3, { timeoutMs: 20_000, what: 'three report pings' })
+    assert.ok(handle.pings <= (performance.now() - t0) / 300 + 1, `${handle.pings} pings in ${(performance.now() - t0).toFixed(0)} ms`)
+  })
+
+  it('a busy worker that hangs is pinged once its counter stands still and found within deadline + ping period + a beat', async () => {
+    const beat = 100
+    const deadline = 1000
+    const ping = 500
+    const sup = new Supervisor({ workerFile: fixture('busy.ts'), heartbeatMs: beat, heartbeatTimeoutMs: deadline, heartbeatPingMs: ping, restart: { baseDelayMs: 50 } })
+    sups.push(sup)
+    sup.add('h', dummy)
+    await waitUntil(() => sup.status('h')[0]?.state === 'running', { timeoutMs: 20_000, what: 'worker running' })
+    const exited = new Promise<{ reason: string }>((resolve) => sup.once('worker:exited', (_n, info) => resolve(info)))
+    // Beats this thread could not run on time (a loaded machine) delay the verdict by as much.
+    const lag = monitorEventLoopDelay({ resolution: 10 })
+    lag.enable()
+    const t0 = performance.now()
+    sup.injectFault('h', 'hang')
+    assert.equal((await exited).reason, 'hang')
+    const ms = performance.now() - t0
+    lag.disable()
+    // The beat that last saw the counter move (up to a beat after the hang), a ping a ping period later,
+    // left unanswered for the deadline less a beat, judged at the next beat.
+    const lateMs = lag.max / 1e6
+    assert.ok(ms < deadline + ping + 2 * beat + lateMs, `detected after ${ms} ms (beats up to ${lateMs.toFixed(0)} ms late)`)
   })
 
   it('a hung worker (busy loop) is detected within the heartbeat deadline and restarted', async (t) => {

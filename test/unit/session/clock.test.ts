@@ -3,6 +3,8 @@
 // not fail on the thread's own lack of CPU; a timer on time runs at once.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 import { LATE_TIMER_MS, systemClock } from '../../../src/session/clock.js'
 
 /** Keeps this thread busy for `ms`, as a starved or overloaded event loop is. */
@@ -48,5 +50,47 @@ describe('systemClock', () => {
     systemClock.clearTimeout(h)
     await new Promise((r) => setTimeout(r, 40))
     assert.equal(runs, 0)
+  })
+
+  it('a cleared timer does not wake its thread at the time it was due (an idle worker sleeps)', { skip: !existsSync('/proc/thread-self/status') }, async () => {
+    // A thread of its own (this one has the test runner's timers) counts its own wake-ups (voluntary
+    // context switches) over 500 ms with timers due at 10, 200 and 500 ms: once with a systemClock timer
+    // due at 300 ms that it clears at 10 ms (a session keepalive re-armed by traffic), once without. A
+    // cleared timer that still woke it would be one more. The least of three tries each, so that a
+    // wake-up for anything else (GC) does not count.
+    const code = `
+      import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}
+      import { readFileSync } from 'node:fs'
+      import { parentPort } from 'node:worker_threads'
+      register()
+      const { systemClock } = await import(${JSON.stringify(new URL('../../../src/session/clock.ts', import.meta.url).href)})
+      const wakes = () => Number(/voluntary_ctxt_switches:\\s+(\\d+)/.exec(readFileSync('/proc/thread-self/status', 'latin1'))[1])
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+      const keep = setTimeout(() => undefined, 60_000)
+      const counts = { cleared: [], none: [] }
+      for (let i = 0; i < 3; i++) {
+        for (const kind of ['none', 'cleared']) {
+          await sleep(50)
+          const w0 = wakes()
+          const earlier = sleep(200) // an earlier timer is due first, as a console's keepalive is
+          const h = kind === 'cleared' ? systemClock.setTimeout(() => undefined, 300) : undefined
+          await sleep(10)
+          await new Promise((r) => setImmediate(r)) // cleared outside the timers phase, as an answer's I/O callback does
+          if (h !== undefined) systemClock.clearTimeout(h)
+          await earlier
+          await sleep(290)
+          counts[kind].push(wakes() - w0)
+        }
+      }
+      clearTimeout(keep)
+      parentPort.postMessage(counts)
+    `
+    const w = new Worker(code, { eval: true })
+    const counts = await new Promise<{ cleared: number[]; none: number[] }>((resolve, reject) => {
+      w.once('message', resolve)
+      w.once('error', reject)
+    })
+    await w.terminate()
+    assert.ok(Math.min(...counts.cleared) <= Math.min(...counts.none), `wake-ups per try: ${JSON.stringify(counts)}`)
   })
 })

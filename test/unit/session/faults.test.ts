@@ -6,7 +6,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeLanRequest } from '../../../src/ipmi/lan-message.js'
 import { encodeRmcpPlusPacket, parseRmcpPlusPacket, PayloadType } from '../../../src/ipmi/packet.js'
-import { drive, rig, watchUnhandled, type Rig } from './harness.js'
+import { drive, driveToError, rig, watchUnhandled, type Rig } from './harness.js'
 
 watchUnhandled()
 
@@ -36,6 +36,21 @@ describe('loss', () => {
     assert.ok(r.link.counters['a-to-b'].lost + r.link.counters['b-to-a'].lost > 20)
     assert.equal(r.session.state, 'established')
   })
+
+  for (const [backoffMs, tries] of [[undefined, 2], [0, 3]] as const) {
+    it(`a request with a 3 s deadline to a BMC gone silent is sent ${tries} times with ${backoffMs === undefined ? "the session's backoff" : 'backoff 0 (the SOL keepalive)'}, then fails at its deadline`, async () => {
+      const r = rig()
+      await login(r)
+      r.link.faults['a-to-b'].loss = 1
+      const lost0 = r.link.counters['a-to-b'].lost
+      const t0 = r.clock.now()
+      const err = await driveToError(r.clock, r.session.request(0x06, 0x01, Buffer.alloc(0), { timeoutMs: 3000, ...(backoffMs === undefined ? {} : { backoffMs }) }))
+      assert.equal(err.code, 'BMC_UNREACHABLE')
+      assert.equal(err.details.attempts, tries)
+      assert.equal(r.link.counters['a-to-b'].lost - lost0, tries)
+      assert.ok(r.clock.now() - t0 <= 3050, `failed after ${r.clock.now() - t0} ms`)
+    })
+  }
 
   it('login itself survives 30% loss (setup restarts from Open Session with a new console ID)', async () => {
     const r = rig({

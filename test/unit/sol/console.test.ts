@@ -155,25 +155,63 @@ describe('SolConsole.open', () => {
 })
 
 describe('SolConsole liveness', () => {
-  test('keepalive every 3 s (a third of the 10 s liveness) checks that SOL is still ours; another owner is sol_deactivated', async () => {
+  test('keepalive every 5 s (half the 10 s liveness) checks that SOL is still ours; another owner is sol_deactivated', async () => {
     let owner = OWN_ID
     const h = setup(bmc({ [INSTANCE_INFO]: () => instanceInfo(owner) }))
     await h.con.open()
-    h.clock.advance(2999)
+    h.clock.advance(4999)
     await tick()
     assert.notEqual(h.port.requests.at(-1)?.cmd, INSTANCE_INFO, 'not before the interval')
     h.clock.advance(1)
     await tick()
     const ka = h.port.requests.at(-1)
     assert.equal(ka?.cmd, INSTANCE_INFO)
-    // The keepalive's own deadline plus its interval stay 2 s inside the 10 s liveness budget.
-    assert.ok((ka?.opts?.timeoutMs ?? Infinity) + 3000 <= 8000)
+    // The keepalive's own deadline plus its interval stay 2 s inside the 10 s liveness budget, and its
+    // tries are evenly spaced (the session's retransmit 1 s apart: three in the 3 s).
+    assert.ok((ka?.opts?.timeoutMs ?? Infinity) + 5000 <= 8000)
+    assert.equal(ka?.opts?.backoffMs, 0)
     owner = 0x77
-    h.clock.advance(3000)
+    h.clock.advance(5000)
     await tick()
     assert.deepEqual(h.states, ['connecting', 'connected', 'error'])
     assert.equal(h.errors[0]?.reason, 'sol_deactivated')
   })
+
+  for (const diesAt of [1, 2500, 4999]) {
+    test(`a BMC that stops answering ${diesAt} ms after a keepalive answer is reported unreachable within the 10 s liveness budget`, async () => {
+      let dead = false
+      let lastAnswerAt = 0
+      // Answers while alive; once dead, the request fails at its own deadline, as the request table's does.
+      const h = setup(bmc({
+        [INSTANCE_INFO]: (r, port) => {
+          if (!dead) {
+            lastAnswerAt = clock.now()
+            return instanceInfo(port.managedSystemSessionId)
+          }
+          return new Promise<RawResponse>((_, reject) => clock.setTimeout(() => reject(new IpmiError('BMC_UNREACHABLE', 'no answer', { details: { attempts: 3 } })), r.opts?.timeoutMs ?? 0))
+        },
+      }))
+      const clock = h.clock
+      await h.con.open()
+      h.clock.advance(5000) // the first keepalive, answered
+      await tick()
+      assert.equal(lastAnswerAt, 5000)
+      h.clock.advance(diesAt)
+      dead = true
+      let reportedAt: number | undefined
+      h.con.on('state', (s) => {
+        if (s === 'error') reportedAt = clock.now()
+      })
+      const stepMs = 10
+      for (let i = 0; i < 1500 && reportedAt === undefined; i++) {
+        h.clock.advance(stepMs)
+        await tick()
+      }
+      assert.equal(h.errors[0]?.reason, 'unreachable')
+      // Interval 5 s + the request's 3 s: 2 s inside the budget (to the clock step here).
+      assert.ok(reportedAt !== undefined && reportedAt - lastAnswerAt <= 10_000 - 2000 + stepMs, `reported ${reportedAt! - lastAnswerAt} ms after the last answer`)
+    })
+  }
 
   test('an unanswered keepalive is unreachable; the next open takes our ghost back without force', async () => {
     const clock = new ManualClock()
@@ -191,7 +229,7 @@ describe('SolConsole liveness', () => {
     const seen: string[] = []
     con.on('state', (s, e) => seen.push(e === undefined ? s : `${s}:${e.reason}`))
     await con.open()
-    clock.advance(3000)
+    clock.advance(5000)
     await tick()
     assert.deepEqual(seen, ['connecting', 'connected', 'error:unreachable'])
     assert.equal(first.lost?.code, 'BMC_UNREACHABLE')
@@ -207,7 +245,7 @@ describe('SolConsole liveness', () => {
       refuse = rej
     }) }))
     await h.con.open()
-    h.clock.advance(3000)
+    h.clock.advance(5000)
     await tick()
     h.port.pushSol(solData(1, 'boot\r\n')) // the BMC sends after the keepalive went out
     refuse!(new IpmiError('BMC_UNREACHABLE', 'no answer'))
@@ -216,7 +254,7 @@ describe('SolConsole liveness', () => {
     assert.equal(h.con.keepaliveForgiven, 1)
     assert.equal(h.port.lost, undefined)
     // The next keepalive with no SOL packet since it was sent is judged as before.
-    h.clock.advance(3000)
+    h.clock.advance(5000)
     await tick()
     refuse!(new IpmiError('BMC_UNREACHABLE', 'no answer'))
     await tick()
@@ -229,7 +267,7 @@ describe('SolConsole liveness', () => {
     const h = setup(bmc({ [INSTANCE_INFO]: () => cc(0xc1) }))
     await h.con.open()
     for (let i = 0; i < 2; i++) {
-      h.clock.advance(3000)
+      h.clock.advance(5000)
       await tick()
     }
     assert.deepEqual(h.port.commands().slice(-2), ['06/4b', '06/1'])
