@@ -10,14 +10,14 @@ import { bmcConfig } from './fleet.js'
 const fixture = new URL('../../fixtures/workers/answers.ts', import.meta.url)
 const dummy = bmcConfig({ host: '127.0.0.1', port: 9 }, { console: false })
 
-describe('supervisor: calls to many workers at once', { timeout: 60_000 }, () => {
-  const sup = new Supervisor({ workerFile: fixture, callGraceMs: 200, startConcurrency: 8 })
+describe('supervisor: calls to many workers at once', { timeout: 120_000 }, () => {
+  const sup = new Supervisor({ workerFile: fixture, callGraceMs: 200, startConcurrency: 4, startTimeoutMs: 60_000 })
   after(() => sup.shutdown(2000))
 
   it('a worker that never answers fails with its own timeout while the others answer', async () => {
-    const nodes = ['n1', 'n2', 'silent1', 'n3', 'n4', 'silent2', 'n5']
+    const nodes = ['n1', 'silent1', 'n2', 'silent2', 'n3']
     for (const n of nodes) sup.add(n, dummy)
-    await waitUntil(() => sup.status().every((s) => s.state === 'running'), { timeoutMs: 30_000, what: 'every worker running' })
+    await waitUntil(() => sup.status().every((s) => s.state === 'running'), { timeoutMs: 90_000, what: 'every worker running' })
     const done: [string, CommandDone][] = []
     sup.on('command:done', (n, d) => done.push([n, d]))
     const t0 = performance.now()
@@ -36,6 +36,6 @@ describe('supervisor: calls to many workers at once', { timeout: 60_000 }, () =>
     }
     // The silent ones were given their whole time (timeout + grace), not less.
     assert.ok(elapsed >= 700, `settled after ${elapsed.toFixed(0)} ms`)
-    assert.deepEqual(done.map(([n, d]) => `${n}:${d.op}:${d.ok}`).sort(), ['n1', 'n2', 'n3', 'n4', 'n5'].map((n) => `${n}:power.status:true`))
+    assert.deepEqual(done.map(([n, d]) => `${n}:${d.op}:${d.ok}`).sort(), ['n1', 'n2', 'n3'].map((n) => `${n}:power.status:true`))
   })
 })
