@@ -16,7 +16,7 @@
 // Reproduce: npm run build && node --expose-gc --import tsx bench/scale.ts [--sizes 100,500,1000]
 // (--idle-only: start, idle CPU and wake-ups only, no power status, streaming or recovery)
 import { fork, execFile, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -52,8 +52,14 @@ const { values: a } = parseArgs({
     'old-mb': { type: 'string' },
     // Stop after the idle measurement (no power status, streaming or recovery): for idle-cost work.
     'idle-only': { type: 'boolean', default: false },
+    // `power`: only the fleet-wide power status (start, --settle, then range API and ipmipower runs
+    // alternating); no idle, streaming or recovery phase.
+    only: { type: 'string' },
+    'profile-power': { type: 'string' },
   },
 })
+if (a.only !== undefined && a.only !== 'power') throw new Error(`--only ${a.only}: only "power" is known`)
+const ONLY_POWER = a.only === 'power'
 const sizes = a.sizes.split(',').map(Number)
 const RATE = Number(a.rate)
 const SECONDS = Number(a.seconds)
@@ -174,6 +180,67 @@ async function rangePower(url: string, expr: string, n: number): Promise<{ ms: n
   return { ms, ok }
 }
 
+/**
+ * The power phase alone: RUNS rounds, each a range request then an ipmipower run over the same BMCs
+ * (alternating, so both see the same load). Beside the wall times, counts that do not depend on the
+ * machine's load: CPU per range request of the service's main thread and of the whole service (every
+ * worker thread too) and of the simulator process. With --profile-power DIR, the main thread's CPU profile of the range requests.
+ */
+async function powerOnly(sim: ReturnType<typeof simProcess>, url: string, expr: string, n: number, bmcs: { host: string; port: number }[]): Promise<string> {
+  await rangePower(url, expr, n)
+  const range: number[] = []
+  const mainCpu: number[] = []
+  const allCpu: number[] = []
+  const sysCpu: number[] = []
+  const simMs: number[] = []
+  const ipp: number[] = []
+  let ippOn = 0
+  const profiler = a['profile-power'] === undefined ? undefined : await startProfiler()
+  for (let i = 0; i < RUNS; i++) {
+    await sim.ask({ type: 'stats' })
+    await profiler?.resume()
+    const c0 = mainThreadCpuMs()
+    const p0 = process.cpuUsage()
+    range.push((await rangePower(url, expr, n)).ms)
+    const p = process.cpuUsage(p0)
+    allCpu.push((p.user + p.system) / 1000)
+    sysCpu.push(p.system / 1000)
+    mainCpu.push(mainThreadCpuMs() - c0)
+    await profiler?.pause()
+    simMs.push(((await sim.ask({ type: 'stats' })) as Extract<FromSim, { type: 'stats' }>).cpuMs)
+    const r = await ipmipower(bmcs)
+    ipp.push(r.ms)
+    ippOn = r.on
+  }
+  if (profiler !== undefined) log(`main-thread profile of the range requests: ${await profiler.write(a['profile-power']!, n)}`)
+  const l = load()
+  const ms = (xs: number[]) => `${pct(xs, 0.5).toFixed(0)} (max ${Math.max(...xs).toFixed(0)})`
+  return `| ${n} | ${ms(range)} | ${ms(mainCpu)} | ${ms(allCpu)}, of it system ${pct(sysCpu, 0.5).toFixed(0)} | ${ms(simMs)} | ${ms(ipp)}; ${ippOn}/${n} on | [${l}] |`
+}
+
+/**
+ * The main thread's V8 profiler, on only while a range request runs: samples are kept between
+ * pause and resume by stopping and starting it, and the profiles are written one per request.
+ */
+async function startProfiler(): Promise<{ resume(): Promise<void>; pause(): Promise<void>; write(dir: string, n: number): Promise<string> }> {
+  const { Session } = await import('node:inspector/promises')
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 100 })
+  const profiles: unknown[] = []
+  return {
+    resume: async () => void (await session.post('Profiler.start')),
+    pause: async () => void profiles.push((await session.post('Profiler.stop')).profile),
+    write: async (dir, n) => {
+      mkdirSync(dir, { recursive: true })
+      for (const [i, p] of profiles.entries()) writeFileSync(join(dir, `range-${n}-${i}.cpuprofile`), JSON.stringify(p))
+      session.disconnect()
+      return `${profiles.length} files in ${dir}`
+    },
+  }
+}
+
 const rows: string[] = []
 for (const n of sizes) {
   log(`N=${n}: starting simulators`)
@@ -261,6 +328,12 @@ for (const n of sizes) {
   gc()
   await sleep(500)
   const rss = process.memoryUsage().rss - rss0
+  if (ONLY_POWER) {
+    rows.push(await powerOnly(sim, server.url, expr, n, ready.bmcs))
+    log(rows.at(-1)!)
+    await teardown()
+    continue
+  }
   const simIdleStats = (await sim.ask({ type: 'stats' })) as Extract<FromSim, { type: 'stats' }>
 
   // Idle: consoles open, nothing printing.
@@ -370,6 +443,13 @@ for (const n of sizes) {
   await teardown()
 }
 
+if (ONLY_POWER) {
+  console.log(`--only power, ${RUNS} rounds (range request, then ipmipower); [load average 1/5/15 min]`)
+  console.log('| BMCs | range API power status, ms p50 (max) | CPU per range request, main thread, ms | CPU per range request, whole service, ms | CPU of the simulated BMCs per range request, ms | ipmipower --stat, ms p50 (max) | load |')
+  console.log('|---|---|---|---|---|---|---|')
+  console.log(rows.join('\n'))
+  process.exit(0)
+}
 console.log(`RATE=${RATE} B/s per console; SOL accumulate ${a['accumulate-ms']} ms, threshold ${a.threshold}; cipher suite ${a['cipher-suite']}; worker limits young ${a['young-mb'] ?? 'default'} MB, old ${a['old-mb'] ?? 'default'} MB; [load average 1/5/15 min]`)
 console.log('| BMCs | RSS per BMC, MB | all consoles connected, s | CPU idle, % of one core: service (its main thread) / sim; wake-ups per second | CPU streaming, same; console bytes received per console | range API power status, ms p50 | ipmipower --stat, ms p50 | recovery after killing 10% of workers, s |')
 console.log('|---|---|---|---|---|---|---|---|')

@@ -141,12 +141,9 @@ export class BmcAgent {
     const t0 = performance.now()
     try {
       const value = await this.runOp(op, args ?? {}, timeoutMs)
-      this.post({ type: 'result', bmc: this.bmc, id, ok: true, value })
-      this.post({ type: 'command-done', bmc: this.bmc, op, ok: true, durationMs: performance.now() - t0 })
+      this.post({ type: 'result', bmc: this.bmc, id, ok: true, value, command: { op, durationMs: performance.now() - t0 } })
     } catch (e) {
-      const error = toWire(e)
-      this.post({ type: 'result', bmc: this.bmc, id, ok: false, error })
-      this.post({ type: 'command-done', bmc: this.bmc, op, ok: false, code: error.code, durationMs: performance.now() - t0 })
+      this.post({ type: 'result', bmc: this.bmc, id, ok: false, error: toWire(e), command: { op, durationMs: performance.now() - t0 } })
     }
   }
 

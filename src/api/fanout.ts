@@ -4,31 +4,35 @@
  * timeout (confluent#106). Results are yielded as they complete, which is
  * what the NDJSON stream sends; the JSON reply collects them all.
  *
- * Owns no timers beyond one per node in flight; the supervisor (and, behind
- * it, the worker) enforce the real timeouts, and the hard deadline here only
- * guards against a supervisor that never answers.
+ * One timer per request, not per node: the supervisor (and, behind it, the
+ * worker) enforce the real per-node timeouts, and the hard deadline here
+ * only guards against a supervisor that never answers.
  */
-import type { OpName } from '../bridge/messages.js'
 import { ServiceError, toWire, type WireError } from '../errors.js'
-import type { SupervisorPort } from './ports.js'
 
 export type NodeResult = { ok: true; value: unknown } | { ok: false; error: Omit<WireError, 'retryable'> }
 
-export interface CallOptions {
-  timeoutMs: number
-  /** Extra time the supervisor may take past timeoutMs before the API gives up (its own grace is 2 s). */
-  graceMs?: number
+/** Extra time the supervisor may take past a call's timeout before the API gives up (its own grace is 2 s). */
+const API_GRACE_MS = 3000
+
+/** The API's own limit on a call of `timeoutMs`. */
+export function hardDeadlineMs(timeoutMs: number): number {
+  return timeoutMs + API_GRACE_MS
 }
 
-/** One node, one call: a result or a typed error, never a hang past timeoutMs + graceMs. */
-export async function callNode(sup: SupervisorPort, node: string, op: OpName, args: unknown, o: CallOptions): Promise<unknown> {
+function noAnswer(node: string, hardMs: number): ServiceError {
+  return new ServiceError('WORKER_UNAVAILABLE', `no answer from the worker for ${node} within ${hardMs} ms`, { details: { node } })
+}
+
+/** One node's call: its result or typed error, never a hang past timeoutMs + the grace. */
+export async function withHardDeadline<T>(call: Promise<T>, node: string, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const hardMs = o.timeoutMs + (o.graceMs ?? 3000)
+  const hardMs = hardDeadlineMs(timeoutMs)
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceError('WORKER_UNAVAILABLE', `no answer from the worker for ${node} within ${hardMs} ms`, { details: { node } })), hardMs)
+    timer = setTimeout(() => reject(noAnswer(node, hardMs)), hardMs)
   })
   try {
-    return await Promise.race([sup.run(node, op, args, { timeoutMs: o.timeoutMs }), deadline])
+    return await Promise.race([call, deadline])
   } finally {
     clearTimeout(timer)
   }
@@ -40,43 +44,40 @@ export function errorResult(e: unknown): NodeResult {
 }
 
 /**
- * Yields `[node, result]` in completion order. `call` runs one node; at most
- * `concurrency` run at once (each worker is its own thread, so this only
- * bounds the main thread's bookkeeping).
+ * Yields `[node, result]` in completion order, every node called at once
+ * (each worker is its own thread; a range holds at most MAX_RANGE_NODES).
+ * `call` runs one node; a node that has not settled `hardMs` after the start
+ * is WORKER_UNAVAILABLE (one timer for the whole batch) and its late answer
+ * is dropped.
  */
-export async function* fanOut(
-  nodes: readonly string[],
-  call: (node: string) => Promise<unknown>,
-  concurrency = 512,
-): AsyncGenerator<[string, NodeResult]> {
+export async function* fanOut(nodes: readonly string[], call: (node: string) => Promise<unknown>, hardMs: number): AsyncGenerator<[string, NodeResult]> {
   const done: [string, NodeResult][] = []
+  const open = new Set(nodes)
   let wake: (() => void) | undefined
-  let next = 0
-  let running = 0
-  const launch = () => {
-    while (running < concurrency && next < nodes.length) {
-      const node = nodes[next++]!
-      running++
-      void call(node).then(
-        (value): NodeResult => ({ ok: true, value }),
-        (e: unknown) => errorResult(e),
-      ).then((r) => {
-        running--
-        done.push([node, r])
-        wake?.()
-      })
-    }
+  const settle = (node: string, r: NodeResult) => {
+    if (!open.delete(node)) return // after the batch deadline
+    done.push([node, r])
+    wake?.()
   }
-  launch()
-  let yielded = 0
-  while (yielded < nodes.length) {
-    if (done.length === 0) await new Promise<void>((resolve) => (wake = resolve))
-    wake = undefined
-    while (done.length > 0) {
-      const item = done.shift()!
-      yielded++
-      yield item
+  const timer = setTimeout(() => {
+    for (const node of open) settle(node, errorResult(noAnswer(node, hardMs)))
+  }, hardMs)
+  try {
+    for (const node of [...open]) {
+      let p: Promise<unknown>
+      try {
+        p = call(node)
+      } catch (e) {
+        p = Promise.reject(e)
+      }
+      p.then((value) => settle(node, { ok: true, value }), (e: unknown) => settle(node, errorResult(e)))
     }
-    launch()
+    while (open.size > 0 || done.length > 0) {
+      if (done.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+      wake = undefined
+      for (const item of done.splice(0)) yield item
+    }
+  } finally {
+    clearTimeout(timer)
   }
 }

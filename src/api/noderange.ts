@@ -77,10 +77,15 @@ function expandPattern(term: string): string[] {
   return names
 }
 
+const DIGIT_RUNS = /(\d+)/
+
 /** Natural order: digit runs compare as numbers. */
 export function naturalCompare(a: string, b: string): number {
-  const ra = a.split(/(\d+)/)
-  const rb = b.split(/(\d+)/)
+  return comparePartsNaturally(a.split(DIGIT_RUNS), b.split(DIGIT_RUNS))
+}
+
+/** Names split on their digit runs (odd places hold digits), compared in natural order. */
+function comparePartsNaturally(ra: string[], rb: string[]): number {
   for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
     const x = ra[i]!
     const y = rb[i]!
@@ -110,7 +115,14 @@ export function expandNoderange(expr: string, group: (name: string) => string[])
     for (const n of names) seen.add(n)
     if (seen.size > MAX_RANGE_NODES) throw invalid(`expands to more than ${MAX_RANGE_NODES} nodes`)
   }
-  return [...seen].sort(naturalCompare)
+  return naturalSort(seen)
+}
+
+/** Names in natural order, each split into its digit runs once (not once per comparison). */
+function naturalSort(names: Iterable<string>): string[] {
+  const keyed = [...names].map((n) => ({ n, parts: n.split(DIGIT_RUNS) }))
+  keyed.sort((a, b) => comparePartsNaturally(a.parts, b.parts))
+  return keyed.map((k) => k.n)
 }
 
 function groupMembers(name: string, group: (name: string) => string[]): string[] {
@@ -133,7 +145,8 @@ export interface NoderangeSource {
  */
 export async function resolveNoderange(expr: string, store: NoderangeSource): Promise<{ names: string[]; known: Set<string> }> {
   const named = new Set<string>()
-  expandNoderange(expr, (g) => (named.add(g), [g]))
+  const plain = expandNoderange(expr, (g) => (named.add(g), [g]))
+  if (named.size === 0) return { names: plain, known: new Set(await store.names()) }
   const [known, ...members] = await Promise.all([store.names(), ...[...named].map((g) => store.inGroup(g))])
   const byGroup = new Map([...named].map((g, i) => [g, members[i]!]))
   return { names: expandNoderange(expr, (g) => byGroup.get(g) ?? []), known: new Set(known) }

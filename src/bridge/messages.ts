@@ -219,7 +219,7 @@ export function isFailureReason(s: unknown): s is FailureReason {
 export type ToWorker =
   | { type: 'configure'; bmc: string; generation: number; config: BmcConfig; consolePort?: MessagePort | undefined }
   | { type: 'command'; bmc: string; id: number; op: OpName; args: unknown; timeoutMs: number }
-  /** Answered by a `result` with the same id, like a command, but no `command-done`. */
+  /** Answered by a `result` with the same id, like a command, but one without `command` (not a BMC command). */
   | { type: 'control'; bmc: string; id: number; control: ControlName; timeoutMs: number }
   /** Heartbeat of a quiet worker: handling it bumps the shared progress counter (src/bridge/progress.ts); there is no reply message. */
   | { type: 'ping' }
@@ -257,13 +257,19 @@ export interface WorkerStats {
   solWithheld: number
 }
 
+/** What a command's result reports for the metrics: the op and the time the worker took to run it. */
+export interface CommandRun {
+  op: OpName
+  durationMs: number
+}
+
 export type FromWorker =
   | { type: 'ready'; bmc: string }
-  | { type: 'result'; bmc: string; id: number; ok: true; value: unknown }
-  | { type: 'result'; bmc: string; id: number; ok: false; error: WireError }
+  /** The answer to a command or a control; a command's also says which op ran and how long it took (one message, not two). */
+  | { type: 'result'; bmc: string; id: number; ok: true; value: unknown; command?: CommandRun | undefined }
+  | { type: 'result'; bmc: string; id: number; ok: false; error: WireError; command?: CommandRun | undefined }
   | { type: 'session'; bmc: string; generation: number; state: SessionStateName; reason?: FailureReason | undefined; error?: WireError | undefined }
   | { type: 'console'; bmc: string; generation: number; state: SessionStateName; reason?: FailureReason | undefined; error?: WireError | undefined }
-  | { type: 'command-done'; bmc: string; op: OpName; ok: boolean; code?: string | undefined; durationMs: number }
   | { type: 'stats'; bmc: string; delta: WorkerStats }
   | { type: 'stopped'; bmc: string }
   /** The client learned something about the BMC (`entry`, new to this worker); `profile` is all it knows now. */

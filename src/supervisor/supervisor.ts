@@ -22,12 +22,19 @@ import { assertNever, mayUseRedfish } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
 import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
+import { Deadlines, type DeadlineTicket } from './deadlines.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, escalationDeaths, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { DEFAULT_REPORT_EVERY_MS, HeartbeatClock, WorkerHandle, type ExitInfo } from './worker-handle.js'
 
 /** A call's deadline when its caller names none. */
 const DEFAULT_CALL_TIMEOUT_MS = 10_000
+/**
+ * Calls whose guards end within the same slot share one timer (deadlines.ts): a range request's
+ * calls, posted within a few hundred ms, cost a few timers instead of one per node. A guard may
+ * fire this much after its time, on top of the grace.
+ */
+const CALL_DEADLINE_SLOT_MS = 50
 
 export type ChildState = 'starting' | 'running' | 'restarting' | 'parked' | 'stopping' | 'stopped'
 export const CHILD_STATES: readonly ChildState[] = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped']
@@ -77,7 +84,15 @@ export interface ChildStatus {
 interface Pending {
   resolve: (v: unknown) => void
   reject: (e: ServiceError) => void
-  timer: NodeJS.Timeout
+  deadline: DeadlineTicket
+}
+
+/** A BMC command a worker ran: its op, outcome and the worker's time (the metrics count it). */
+export interface CommandDone {
+  op: OpName
+  ok: boolean
+  code?: string | undefined
+  durationMs: number
 }
 
 interface Child {
@@ -110,7 +125,7 @@ export interface SupervisorEvents {
   /** What the worker did with console input (one result per input message, in order) and drains. */
   'console:input': [node: string, report: ConsoleInputResult | ConsoleInputDrain]
   'console:screen': [node: string, screen: string]
-  'command:done': [node: string, msg: Extract<FromWorker, { type: 'command-done' }>]
+  'command:done': [node: string, msg: CommandDone]
   /** A console line matched one of the node's watch patterns (in its worker). */
   'console:match': [node: string, match: ConsoleMatch]
   /** The node's watch patterns now (on add and on every change), so counters per pattern can start at 0. */
@@ -131,6 +146,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private shuttingDown = false
   private readonly spec: RestartSpec
   private readonly heartbeat: HeartbeatClock
+  /** The guards of calls in flight (the worker's answer normally comes first). */
+  private readonly deadlines = new Deadlines({ slotMs: CALL_DEADLINE_SLOT_MS })
   private readonly o: Required<Omit<SupervisorOptions, 'restart' | 'workerFile' | 'loginBackoff'>> & { workerFile: URL | undefined }
   /** Logins after a credential failure, one per BMC address at a time, with that address's back-off. */
   readonly logins: LoginGate
@@ -248,22 +265,27 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.call(node, control, opts.timeoutMs, (id, timeoutMs) => ({ type: 'control', bmc: node, id, control, timeoutMs }))
   }
 
-  private async call(node: string, what: string, timeoutMs = DEFAULT_CALL_TIMEOUT_MS, message: (id: number, timeoutMs: number) => ToWorker): Promise<unknown> {
+  private call(node: string, what: string, timeoutMs = DEFAULT_CALL_TIMEOUT_MS, message: (id: number, timeoutMs: number) => ToWorker): Promise<unknown> {
     const child = this.children.get(node)
-    if (child === undefined) throw this.missing(node)
+    if (child === undefined) return Promise.reject(this.missing(node))
+    if (child.state === 'running') return this.send(child, what, timeoutMs, message)
     const deadline = performance.now() + timeoutMs
-    if (child.state !== 'running') await this.waitReady(child, timeoutMs)
+    return this.waitReady(child, timeoutMs).then(() => this.send(child, what, Math.max(1, deadline - performance.now()), message))
+  }
+
+  /** Posts a call to the child's worker; its guard is the call's time plus the grace. */
+  private send(child: Child, what: string, timeoutMs: number, message: (id: number, timeoutMs: number) => ToWorker): Promise<unknown> {
     const handle = child.handle
-    if (handle === undefined || !handle.ready) throw this.unavailable(child)
+    if (handle === undefined || !handle.ready) return Promise.reject(this.unavailable(child))
     const id = this.nextCallId++
     return new Promise((resolve, reject) => {
-      const remaining = Math.max(1, deadline - performance.now())
-      const timer = setTimeout(() => {
+      const guardMs = timeoutMs + this.o.callGraceMs
+      const deadline = this.deadlines.add(id, guardMs, () => {
         child.pending.delete(id)
-        reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${node} did not answer ${what} within ${Math.round(remaining + this.o.callGraceMs)} ms`))
-      }, remaining + this.o.callGraceMs)
-      child.pending.set(id, { resolve, reject, timer })
-      handle.post(message(id, remaining))
+        reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${child.node} did not answer ${what} within ${Math.round(guardMs)} ms`))
+      })
+      child.pending.set(id, { resolve, reject, deadline })
+      handle.post(message(id, timeoutMs))
     })
   }
 
@@ -440,11 +462,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     switch (m.type) {
       case 'result': {
         const p = child.pending.get(m.id)
-        if (p === undefined) return // answered after its caller gave up
-        child.pending.delete(m.id)
-        clearTimeout(p.timer)
-        if (m.ok) p.resolve(m.value)
-        else p.reject(fromWire(m.error))
+        if (p !== undefined) {
+          child.pending.delete(m.id)
+          this.deadlines.remove(p.deadline, m.id)
+          if (m.ok) p.resolve(m.value)
+          else p.reject(fromWire(m.error))
+        } // else answered after its caller gave up: still a command the BMC ran
+        if (m.command !== undefined) this.emit('command:done', child.node, { op: m.command.op, ok: m.ok, ...(m.ok ? {} : { code: m.error.code }), durationMs: m.command.durationMs })
         return
       }
       case 'session':
@@ -462,9 +486,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         if (m.generation !== child.generation) return
         child.console = { state: m.state, reason: m.reason }
         this.emit('console:state', child.node, m)
-        return
-      case 'command-done':
-        this.emit('command:done', child.node, m)
         return
       case 'console-match':
         this.emit('console:match', child.node, m)
@@ -525,7 +546,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.console = null
     this.logins.forget(child.node)
     for (const [id, p] of child.pending) {
-      clearTimeout(p.timer)
+      this.deadlines.remove(p.deadline, id)
       p.reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${child.node} ended (${info.reason}) while running the call`, { details: { node: child.node, reason: info.reason } }))
       child.pending.delete(id)
     }

@@ -16,7 +16,7 @@ import type { OpName } from '../../ops/registry.js'
 import type { OpSpec, RestBinding } from '../../ops/types.js'
 import type { ApiContext, ApiInstance } from '../app.js'
 import { audit, auditOutcome } from '../auth.js'
-import { callNode, fanOut, type NodeResult } from '../fanout.js'
+import { fanOut, hardDeadlineMs, withHardDeadline, type NodeResult } from '../fanout.js'
 import { MAX_EXPR_CHARS, resolveNoderange } from '../noderange.js'
 import { ErrorBody, NodeName, withErrors } from '../schemas.js'
 import { forwardClaim } from '../../cluster/forward.js'
@@ -46,8 +46,12 @@ interface OpRoute {
   rest: RestBinding
   params(first: Record<string, TSchema>): TSchema
   querystring: TSchema
-  /** The worker's arguments, computed once per request (a bad body fails before any node is called). */
-  prepare(req: FastifyRequest): (node: string) => Promise<unknown>
+  /**
+   * The worker's arguments and the per-node deadline, computed once per request (a bad body fails
+   * before any node is called); `call` runs one node without the API's hard deadline (withHardDeadline and
+   * fanOut add it: one timer per node, or one per range).
+   */
+  prepare(req: FastifyRequest): { call: (node: string) => Promise<unknown>; timeoutMs: number }
   auditDetail(req: FastifyRequest): Record<string, unknown>
 }
 
@@ -60,7 +64,9 @@ function opRoutes(app: ApiInstance, ctx: ApiContext, op: OpName, spec: OpSpec, r
       const body = (req.body ?? {}) as Record<string, unknown>
       const args = rest.toArgs ? rest.toArgs(body, req.params as Record<string, string>, req.query as Record<string, unknown>) : {}
       const timeoutMs = (req.query as { timeoutMs?: number }).timeoutMs ?? ctx.commandTimeoutMs ?? spec.timeoutMs
-      return (node) => callNode(ctx.supervisor, node, op, args, { timeoutMs }).then((v) => (rest.fromResult ? rest.fromResult(v) : v))
+      const fromResult = rest.fromResult
+      const call = (node: string) => ctx.supervisor.run(node, op, args, { timeoutMs })
+      return { timeoutMs, call: fromResult === undefined ? call : (node) => call(node).then(fromResult) }
     },
     auditDetail: (req) => {
       const d: Record<string, unknown> = {}
@@ -86,9 +92,9 @@ function nodeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring, 
     handler: async (req: FastifyRequest) => {
       const node = (req.params as { node: string }).node
       if ((await ctx.store.nodes.get(node)) === undefined) throw new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } })
-      const run = prepare(req)
+      const { call, timeoutMs } = prepare(req)
       try {
-        const value = await run(node)
+        const value = await withHardDeadline(call(node), node, timeoutMs)
         audit(req, c.action, { target: node, outcome: 'ok', ...auditDetail(req) })
         return value
       } catch (e) {
@@ -118,12 +124,12 @@ function rangeRoute(app: ApiInstance, { ctx, spec, rest: c, params, querystring,
     handler: async (req: FastifyRequest, reply: FastifyReply) => {
       const expr = (req.params as { expr: string }).expr
       const { names, known } = await resolveNoderange(expr, ctx.store.nodes)
-      const run = prepare(req)
+      const { call: run, timeoutMs } = prepare(req)
       const call = (node: string) => known.has(node) ? run(node) : Promise.reject(new ServiceError('NODE_NOT_FOUND', `no node named ${node}`, { details: { node } }))
       // Audited once, where the caller sent it: an owner's share of it (forward.ts) is not audited again.
       const share = forwardClaim(req)?.share === true
       const finish = (ok: number, failed: number) => share ? undefined : audit(req, c.action, { target: expr, outcome: `${ok} ok, ${failed} failed`, nodes: names.length, ...auditDetail(req) })
-      const local = (nodes: string[]) => fanOut(nodes, call)
+      const local = (nodes: string[]) => fanOut(nodes, call, hardDeadlineMs(timeoutMs))
       const all = () => ctx.forward === undefined ? local(names) : rangeAnywhere(ctx.forward, req, names, local, rangeSuffix(req.url))
       if (wantsNdjson(req)) {
         return reply.type('application/x-ndjson').send(Readable.from(ndjson(all(), finish)))

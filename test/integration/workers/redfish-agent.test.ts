@@ -69,7 +69,7 @@ describe('a Redfish node\'s worker agent against the DMTF mockup', { timeout: 60
     const chassis = await run('chassis.status')
     assert.equal(!chassis.ok && chassis.error.code, 'BMC_NOT_SUPPORTED')
     assert.equal(!chassis.ok && chassis.error.details?.op, 'chassis.status')
-    const info = posted.filter((m) => m.type === 'command-done').map((m) => m.type === 'command-done' && `${m.op}:${m.ok}`)
+    const info = posted.filter((m) => m.type === 'result' && m.command !== undefined).map((m) => m.type === 'result' && `${m.command?.op}:${m.ok}`)
     assert.ok(info.includes('power.status:true') && info.includes('chassis.status:false'))
   })
 
