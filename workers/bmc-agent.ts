@@ -75,7 +75,7 @@ export class BmcAgent {
   private staleSeen = 0
   private closedCounters = { retransmits: 0, droppedPackets: 0, relaxedChecks: 0 }
 
-  /** Counters go out with each heartbeat ping (flushStats) and STATS_FLUSH_MS after console bytes: an idle thread is not woken for them. */
+  /** Counters go out with each heartbeat ping (flushStats) and STATS_FLUSH_MS after console bytes or a command: an idle thread is not woken for them. */
   constructor(readonly bmc: string, private readonly post: Post) {
     this.watch = new ConsoleWatch(bmc, post)
   }
@@ -145,6 +145,8 @@ export class BmcAgent {
     } catch (e) {
       this.post({ type: 'result', bmc: this.bmc, id, ok: false, error: toWire(e), command: { op, durationMs: performance.now() - t0 } })
     }
+    // Its retransmits and drops reach the metrics within STATS_FLUSH_MS, however busy the worker (a busy one is seldom pinged).
+    this.flushSoon()
   }
 
   /** The control channel: answered once configured, never counted as a BMC command. */
