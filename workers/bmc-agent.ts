@@ -315,7 +315,7 @@ export class BmcAgent {
           return
         }
         this.stats.solBytesIn += chunk.length
-        // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
+        // Our own copy: the screen holds it back while a snapshot is pending, and a pooled Buffer slice is reused.
         const bytes = new Uint8Array(chunk)
         this.screen.data(bytes)
         this.watch.data(bytes)
