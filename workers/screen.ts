@@ -55,9 +55,9 @@ export class ScreenEmulator {
   /**
    * Bytes posted (or held) but not yet parsed into the screen, in order, copied
    * into one batch buffer: a SOL packet of a quiet host carries a few bytes, and
-   * keeping each one's own array until the batch filled cost ~0.8 KB per
-   * packet (array, buffer and backing store), about 1 MB per console at 64 B/s
-   * (bench/RESULTS-soak.md, "Worker heap over time").
+   * keeping each one's own array until the batch filled cost 0.2-0.3 KB of heap
+   * per packet, 1 MB for 5,000 packets of 3 bytes (bench/screen-batch.ts,
+   * bench/RESULTS-soak.md "Worker heap over time").
    */
   private unparsed: Uint8Array | undefined
   private unparsedBytes = 0
