@@ -324,7 +324,7 @@ export class BmcAgent {
         }
         this.stats.solBytesIn += chunk.length
         this.flushSoon()
-        // Our own copy: the screen keeps it until parsed, and a pooled Buffer slice is reused.
+        // Our own copy: the screen holds it back while a snapshot is pending, and a pooled Buffer slice is reused.
         const bytes = new Uint8Array(chunk)
         this.screen.data(bytes)
         this.watch.data(bytes)

@@ -9,8 +9,8 @@
  * The no-gap rule: bytes posted to the main thread after a snapshot request
  * and before its answer are held back and posted after it, so on the ordered
  * console port everything before the snapshot is in it and nothing after is.
- * Bytes are parsed into the screen in batches (SCREEN_BATCH_BYTES, or when a
- * snapshot needs the screen), not packet by packet: each write costs the
+ * Bytes are copied into a batch and parsed into the screen when it is full
+ * (SCREEN_BATCH_BYTES) or a snapshot needs the screen, not packet by packet: each write costs the
  * terminal a parse call and a scheduled task, which for a host printing a few
  * characters per SOL packet was about a fifth of the CPU of a packet
  * (bench/sol-packet.ts). Only snapshots read the screen, so nothing sees the
@@ -52,8 +52,14 @@ export class ScreenEmulator {
   private screen: { term: headless.Terminal; ser: serialize.SerializeAddon } | undefined
   private waiting = 0
   private held: Uint8Array[] = []
-  /** Bytes posted (or held) but not yet parsed into the screen, in order. */
-  private unparsed: Uint8Array[] = []
+  /**
+   * Bytes posted (or held) but not yet parsed into the screen, in order, copied
+   * into one batch buffer: a SOL packet of a quiet host carries a few bytes, and
+   * keeping each one's own array until the batch filled cost 0.2-0.3 KB of heap
+   * per packet, 1 MB for 5,000 packets of 3 bytes (bench/screen-batch.ts,
+   * bench/RESULTS-soak.md "Worker heap over time").
+   */
+  private unparsed: Uint8Array | undefined
   private unparsedBytes = 0
 
   private readonly scrollback: number
@@ -76,9 +82,14 @@ export class ScreenEmulator {
 
   /** One chunk of console output: into the screen (batched), then on to the main thread (or held while a snapshot is pending). */
   data(bytes: Uint8Array): void {
-    this.unparsed.push(bytes)
-    this.unparsedBytes += bytes.length
-    if (this.unparsedBytes >= SCREEN_BATCH_BYTES) this.parse()
+    for (let at = 0; at < bytes.length;) {
+      this.unparsed ??= new Uint8Array(SCREEN_BATCH_BYTES)
+      const n = Math.min(bytes.length - at, SCREEN_BATCH_BYTES - this.unparsedBytes)
+      this.unparsed.set(bytes.subarray(at, at + n), this.unparsedBytes)
+      this.unparsedBytes += n
+      at += n
+      if (this.unparsedBytes === SCREEN_BATCH_BYTES) this.parse()
+    }
     if (this.waiting > 0) this.held.push(bytes)
     else this.post(bytes)
   }
@@ -99,9 +110,10 @@ export class ScreenEmulator {
 
   /** Hands every unparsed byte to the terminal, in one write (the terminal keeps writes in order). */
   private parse(): void {
-    if (this.unparsed.length === 0) return
-    const bytes = this.unparsed.length === 1 ? this.unparsed[0]! : Buffer.concat(this.unparsed)
-    this.unparsed = []
+    if (this.unparsed === undefined || this.unparsedBytes === 0) return
+    // The terminal keeps what it is given until it has parsed it: the batch is its from now on.
+    const bytes = this.unparsed.subarray(0, this.unparsedBytes)
+    this.unparsed = undefined
     this.unparsedBytes = 0
     this.term.write(bytes)
   }
@@ -109,7 +121,7 @@ export class ScreenEmulator {
   dispose(): void {
     this.screen?.term.dispose()
     this.screen = undefined
-    this.unparsed = []
+    this.unparsed = undefined
     this.unparsedBytes = 0
   }
 }

@@ -5,6 +5,8 @@
 // none are lost. No sockets, no tools.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import headless from '@xterm/headless'
 import { ScreenEmulator, SCREEN_BATCH_BYTES, SCREEN_COLS, SCREEN_ROWS } from '../../../workers/screen.js'
 import { renderSetupMenu } from '../../../src/sim/console-host.js'
@@ -25,6 +27,12 @@ function screenOf(t: headless.Terminal) {
     return { ch: c.getChars(), fg: c.getFgColor(), bg: c.getBgColor(), bold: c.isBold(), inverse: c.isInverse() }
   }
   return { type: b.type, rows, cursor: [b.cursorX, b.cursorY], cells: [cell(0, 0), cell(30, 0), cell(7, 9), cell(3, 2), cell(60, 7)] }
+}
+
+/** A full collection, in a test process started without --expose-gc. */
+function fullGc(): void {
+  setFlagsFromString('--expose-gc')
+  ;(runInNewContext('gc') as () => void)()
 }
 
 const bootLog = Array.from({ length: 60 }, (_, i) => `[    ${i}.000000] line ${i} of the boot log\r\n`).join('')
@@ -105,6 +113,22 @@ describe('ScreenEmulator', () => {
     const late = terminal()
     await write(late, await snapshot(emu))
     assert.deepEqual(screenOf(late), screenOf(watcher))
+  })
+
+  it('keeps no chunk it was given while it batches them (its own copy, so a quiet console holds one buffer, not an array per packet)', async () => {
+    const emu = new ScreenEmulator(() => {})
+    const chunks: WeakRef<Uint8Array>[] = []
+    for (let i = 0; i < 1000; i++) {
+      const bytes = Buffer.from(`${i} `)
+      chunks.push(new WeakRef(bytes))
+      emu.data(bytes)
+    }
+    await new Promise((r) => setImmediate(r)) // a WeakRef keeps its target until the job that made it ends
+    fullGc()
+    // The last chunk may still be in a register or stack slot of this frame.
+    assert.equal(chunks.slice(0, -1).filter((c) => c.deref() !== undefined).length, 0)
+    assert.match(await snapshot(emu), /998 999/)
+    emu.dispose()
   })
 
   it('two snapshots pending at once: bytes wait for both answers', async () => {
