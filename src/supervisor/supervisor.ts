@@ -22,19 +22,12 @@ import { assertNever, mayUseRedfish } from '../bridge/messages.js'
 import type { ReconnectPolicy } from '../bridge/reconnect.js'
 import type { WatchPattern } from '../bridge/watch.js'
 import type { LearnedEntry, LearnedProfile } from '../bridge/profile.js'
-import { Deadlines, type DeadlineTicket } from './deadlines.js'
 import { bmcAddress, LoginGate } from './login-gate.js'
 import { decideRestart, DEFAULT_RESTART_SPEC, escalationDeaths, pruneDeaths, shouldEscalate, type Death, type RestartSpec } from './restart-policy.js'
 import { DEFAULT_REPORT_EVERY_MS, HeartbeatClock, WorkerHandle, type ExitInfo } from './worker-handle.js'
 
 /** A call's deadline when its caller names none. */
 const DEFAULT_CALL_TIMEOUT_MS = 10_000
-/**
- * Calls whose guards end within the same slot share one timer (deadlines.ts): a range request's
- * calls, posted within a few hundred ms, cost a few timers instead of one per node. A guard may
- * fire this much after its time, on top of the grace.
- */
-const CALL_DEADLINE_SLOT_MS = 50
 
 export type ChildState = 'starting' | 'running' | 'restarting' | 'parked' | 'stopping' | 'stopped'
 export const CHILD_STATES: readonly ChildState[] = ['starting', 'running', 'restarting', 'parked', 'stopping', 'stopped']
@@ -84,7 +77,7 @@ export interface ChildStatus {
 interface Pending {
   resolve: (v: unknown) => void
   reject: (e: ServiceError) => void
-  deadline: DeadlineTicket
+  timer: NodeJS.Timeout
 }
 
 /** A BMC command a worker ran: its op, outcome and the worker's time (the metrics count it). */
@@ -146,8 +139,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private shuttingDown = false
   private readonly spec: RestartSpec
   private readonly heartbeat: HeartbeatClock
-  /** The guards of calls in flight (the worker's answer normally comes first). */
-  private readonly deadlines = new Deadlines({ slotMs: CALL_DEADLINE_SLOT_MS })
   private readonly o: Required<Omit<SupervisorOptions, 'restart' | 'workerFile' | 'loginBackoff'>> & { workerFile: URL | undefined }
   /** Logins after a credential failure, one per BMC address at a time, with that address's back-off. */
   readonly logins: LoginGate
@@ -280,11 +271,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const id = this.nextCallId++
     return new Promise((resolve, reject) => {
       const guardMs = timeoutMs + this.o.callGraceMs
-      const deadline = this.deadlines.add(id, guardMs, () => {
+      // Node keeps timers of one duration on one list: a range request's guards cost no timer each.
+      const timer = setTimeout(() => {
         child.pending.delete(id)
         reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${child.node} did not answer ${what} within ${Math.round(guardMs)} ms`))
-      })
-      child.pending.set(id, { resolve, reject, deadline })
+      }, guardMs)
+      child.pending.set(id, { resolve, reject, timer })
       handle.post(message(id, timeoutMs))
     })
   }
@@ -464,7 +456,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         const p = child.pending.get(m.id)
         if (p !== undefined) {
           child.pending.delete(m.id)
-          this.deadlines.remove(p.deadline, m.id)
+          clearTimeout(p.timer)
           if (m.ok) p.resolve(m.value)
           else p.reject(fromWire(m.error))
         } // else answered after its caller gave up: still a command the BMC ran
@@ -546,7 +538,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.console = null
     this.logins.forget(child.node)
     for (const [id, p] of child.pending) {
-      this.deadlines.remove(p.deadline, id)
+      clearTimeout(p.timer)
       p.reject(new ServiceError('WORKER_UNAVAILABLE', `worker for ${child.node} ended (${info.reason}) while running the call`, { details: { node: child.node, reason: info.reason } }))
       child.pending.delete(id)
     }

@@ -1,4 +1,4 @@
-// Calls to many workers at once share their guards' timers (src/supervisor/deadlines.ts): a worker
+// Calls to many workers at once (src/supervisor/supervisor.ts, one guard per call): a worker
 // that never answers still gets its own WORKER_UNAVAILABLE at its deadline, while the others' answers
 // (and their command:done reports) come as they arrive. Real threads running a fixture worker.
 import { after, describe, it } from 'node:test'
