@@ -6,15 +6,11 @@
 // consider it expired, then rejoins under a new epoch once it is reachable.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { once } from 'node:events'
 import { liveMembers, Membership, setDraining, type Member } from '../../src/cluster/membership.js'
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/store.js'
 import { LOOPBACK, waitUntil } from '../lab/net.js'
-import { postgresSkip, startPostgres, type PostgresLab } from '../lab/postgres.js'
+import { labStores, postgresSkip, startPostgres, type PostgresLab } from '../lab/postgres.js'
 import { KEY_A } from '../lab/store-contract.js'
 
 /** Short leases keep the test quick; the ratios are the shipped ones'. */
@@ -61,22 +57,14 @@ async function relay(port: number): Promise<{ port: number; frozen: boolean; clo
 
 describe('cluster membership on PostgreSQL', { skip: postgresSkip() }, () => {
   let lab: PostgresLab
-  const dirs: string[] = []
-  const stores: PostgresStore[] = []
-  const open = async (url: string) => {
-    const d = mkdtempSync(join(tmpdir(), 'bmcvisor-members-'))
-    dirs.push(d)
-    const s = await openPostgresStore({ url, dataDir: d, secretKey: KEY_A })
-    stores.push(s)
-    return s
-  }
+  const stores = labStores('bmcvisor-members-', KEY_A)
+  const open = stores.open
   before(async () => {
     lab = await startPostgres()
   })
   after(async () => {
-    for (const s of stores) await s.close().catch(() => undefined)
+    await stores.closeAll()
     await lab?.stop()
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
   })
 
   it('members see each other, publish what they apply, drain, and drop out when they stop renewing', async () => {

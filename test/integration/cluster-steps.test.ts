@@ -5,16 +5,13 @@
 // and the full-step period each bring a full step back.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { once } from 'node:events'
 import { Cluster } from '../../src/cluster/controller.js'
 import { ownerOf } from '../../src/cluster/rendezvous.js'
 import { createLogger } from '../../src/log.js'
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/store.js'
+import type { PostgresStore } from '../../src/store/postgres/store.js'
 import { waitUntil } from '../lab/net.js'
-import { postgresSkip, startPostgres, type PostgresLab } from '../lab/postgres.js'
+import { labStores, postgresSkip, startPostgres, type PostgresLab } from '../lab/postgres.js'
 import { KEY_A } from '../lab/store-contract.js'
 
 /** Short leases keep the test quick; the ratios are the shipped ones'. */
@@ -47,24 +44,16 @@ const renewals = async (c: Cluster, n: number) => {
 
 describe('cluster ownership steps on PostgreSQL', { skip: postgresSkip() }, () => {
   let lab: PostgresLab
-  const dirs: string[] = []
-  const stores: PostgresStore[] = []
+  const stores = labStores('bmcvisor-steps-', KEY_A)
+  const open = stores.open
   const clusters: Cluster[] = []
-  const open = async (url: string) => {
-    const d = mkdtempSync(join(tmpdir(), 'bmcvisor-steps-'))
-    dirs.push(d)
-    const s = await openPostgresStore({ url, dataDir: d, secretKey: KEY_A })
-    stores.push(s)
-    return s
-  }
   before(async () => {
     lab = await startPostgres()
   })
   after(async () => {
     for (const c of clusters) await c.close().catch(() => undefined)
-    for (const s of stores) await s.close().catch(() => undefined)
+    await stores.closeAll()
     await lab?.stop()
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
   })
 
   it('skips steps while nothing changes; a node change, a refused node and a join bring a full step back', async () => {

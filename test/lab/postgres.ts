@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { freePort, LOOPBACK } from './net.js'
 import { inCi } from './tools.js'
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/store.js'
 
 const PG_LIB = '/usr/lib/postgresql'
 const WATCH = join(dirname(fileURLToPath(import.meta.url)), 'postgres', 'watch.sh')
@@ -143,6 +144,29 @@ export async function startPostgres(o: StartPostgresOptions = {}): Promise<Postg
         await c.end()
       }
       return url(name)
+    },
+  }
+}
+
+/**
+ * PostgreSQL stores a test file opens on the lab's server, each with a data
+ * directory of its own (`prefix` names them); closeAll() closes every store
+ * and removes the directories.
+ */
+export function labStores(prefix: string, secretKey: string): { open(url: string): Promise<PostgresStore>; closeAll(): Promise<void> } {
+  const dirs: string[] = []
+  const stores: PostgresStore[] = []
+  return {
+    async open(url) {
+      const d = mkdtempSync(join(tmpdir(), prefix))
+      dirs.push(d)
+      const s = await openPostgresStore({ url, dataDir: d, secretKey })
+      stores.push(s)
+      return s
+    },
+    async closeAll() {
+      for (const s of stores.splice(0)) await s.close().catch(() => undefined)
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
     },
   }
 }
