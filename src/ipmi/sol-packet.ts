@@ -66,25 +66,6 @@ export interface SolPacket {
   data: Buffer
 }
 
-/** Decoded status bits of a BMC to console packet. */
-export interface SolStatusBits {
-  nack: boolean
-  transferUnavailable: boolean
-  deactivated: boolean
-  transmitOverrun: boolean
-  breakDetected: boolean
-}
-
-export function decodeSolStatus(flags: number): SolStatusBits {
-  return {
-    nack: (flags & SolStatus.Nack) !== 0,
-    transferUnavailable: (flags & SolStatus.TransferUnavailable) !== 0,
-    deactivated: (flags & SolStatus.Deactivated) !== 0,
-    transmitOverrun: (flags & SolStatus.TransmitOverrun) !== 0,
-    breakDetected: (flags & SolStatus.BreakDetected) !== 0,
-  }
-}
-
 function checkNibble(field: string, v: number): number {
   if (!Number.isInteger(v) || v < 0 || v > SOL_SEQ_MAX) throw new RangeError(`${field} must be 0..15, got ${v}`)
   return v
